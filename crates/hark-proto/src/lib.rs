@@ -1,0 +1,6 @@
+//! hark's sans-IO protocol state machines.
+//!
+//! Every core here has the shape of quinn-proto and str0m: input goes in through
+//! `handle_*` calls that carry the current `Instant`, output comes out of `poll_*` calls.
+//! No core reads a clock, draws randomness of its own, touches a socket or spawns a thread.
+#![forbid(unsafe_code)]

@@ -1,0 +1,1 @@
+//! Shared helpers for hark's cross-crate integration tests and benches.

@@ -1,0 +1,63 @@
+//! `cargo xtask`: hark's task runner.
+//!
+//! - `cargo xtask ci`: what CI runs. Installs what the tests need when it is missing, then
+//!   checks formatting and lints, runs every test, and smoke-runs every fuzz target.
+//! - `cargo xtask fuzz [--seconds N] [TARGET...]`: runs fuzz targets for a bounded time.
+//! - `cargo xtask bench`: runs the criterion benches.
+
+mod ci;
+mod fuzz;
+mod util;
+
+use clap::{Parser, Subcommand};
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(name = "cargo xtask", about = "hark's task runner")]
+struct Cli {
+    #[command(subcommand)]
+    task: Task,
+}
+
+#[derive(Subcommand)]
+enum Task {
+    /// Install missing test dependencies, then fmt, clippy, every test and a fuzz smoke run.
+    Ci {
+        /// Seconds each fuzz target runs during the smoke run (0 skips building fuzzers).
+        #[arg(long, default_value_t = 10)]
+        fuzz_seconds: u64,
+    },
+    /// Run the fuzz targets under `fuzz/` for a bounded time each.
+    Fuzz {
+        /// Seconds each target runs.
+        #[arg(long, default_value_t = 60)]
+        seconds: u64,
+        /// Targets to run; all of them when empty.
+        targets: Vec<String>,
+    },
+    /// Run the criterion benches (`cargo bench`), passing any extra arguments along.
+    Bench {
+        /// Arguments passed to `cargo bench` after `--`.
+        args: Vec<String>,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.task {
+        Task::Ci { fuzz_seconds } => ci::run(fuzz_seconds),
+        Task::Fuzz { seconds, targets } => fuzz::run(seconds, &targets),
+        Task::Bench { args } => {
+            let mut cmd = util::cargo();
+            cmd.args(["bench", "--workspace", "--"]).args(&args);
+            util::run(cmd)
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("xtask: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
