@@ -1,1 +1,4 @@
 //! Shared helpers for hark's cross-crate integration tests and benches.
+
+pub mod pcap;
+pub mod tshark;

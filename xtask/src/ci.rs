@@ -3,7 +3,7 @@
 use crate::{fuzz, util};
 
 /// Debian packages the test suite needs (interop peers, checkers).
-const DEBIAN_PACKAGES: &[&str] = &[];
+const DEBIAN_PACKAGES: &[&str] = &["tshark", "python3-libtorrent"];
 
 /// Runs fmt, clippy, every test, and a bounded fuzz smoke run.
 pub fn run(fuzz_seconds: u64) -> Result<(), String> {
