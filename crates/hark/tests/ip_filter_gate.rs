@@ -173,3 +173,21 @@ fn without_a_blocking_rule_nothing_is_raised() {
         Admission::Allow
     );
 }
+
+#[test]
+fn with_ip_filter_events_masked_out_the_block_stands_and_nobody_is_asked() {
+    use hark::events::{Category, CategoryMask};
+    let mut hub = EventHub::builder()
+        .ip_filter(filter())
+        .categories(CategoryMask::ALL.without(Category::IpBlock))
+        .on_ip_filter(|_: &Event, _: &IpFiltered| -> Verdict {
+            panic!("a masked-out kind must not reach its listeners")
+        })
+        .build();
+    let blocked: SocketAddr = "127.0.0.2:80".parse().expect("literal");
+    assert_eq!(
+        hub.admit(blocked, Protocol::Tcp4, Direction::Incoming, None),
+        Admission::Deny
+    );
+    assert_eq!(hub.pending(), 0);
+}
