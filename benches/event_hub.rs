@@ -2,7 +2,8 @@
 //! listener, or drained through the pull API in batches.
 //!
 //! Run with `cargo bench --bench event_hub`. Each iteration emits `BATCH` `peer_data_in`
-//! events (message formatting included) and drains them all.
+//! events and drains them all (each message is formatted on its way out); the last two
+//! measure emitting alone into a full queue (dropped) and past the filters (discarded).
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use hark::events::{CategoryMask, ConnectionId, Event, EventHub, PeerDataIn, PeerDataOut};
@@ -65,6 +66,12 @@ fn event_hub(c: &mut Criterion) {
                 batch.clear();
             }
         });
+    });
+
+    // Overload: the queue is full, every event is dropped and counted.
+    let mut hub = EventHub::builder().capacity(0).build();
+    group.bench_function("emit_into_full_queue", |b| {
+        b.iter(|| emit_batch(&mut hub));
     });
 
     let mut hub = EventHub::builder().categories(CategoryMask::NONE).build();

@@ -178,7 +178,8 @@ fn listeners_receive_the_drop_report_through_dispatch() {
 fn reserved_and_main_lanes_merge_back_into_emission_order() {
     let mut hub = EventHub::builder().capacity(1).build();
     hub.emit(data_in(0), Some(ConnectionId(1))).expect("main");
-    hub.emit(disconnect(), Some(ConnectionId(1))).expect("reserved");
+    hub.emit(disconnect(), Some(ConnectionId(1)))
+        .expect("reserved");
     assert_eq!(hub.poll_event().map(|e| e.sequence), Some(0));
     // The main lane has room again; this later event must still come after the disconnect.
     hub.emit(data_in(1), Some(ConnectionId(2))).expect("main");

@@ -46,6 +46,21 @@ impl Event {
         }
     }
 
+    /// An event with the kind's default severity and the given message.
+    pub(crate) fn new_with_message(
+        kind: EventKind,
+        connection: Option<ConnectionId>,
+        message: String,
+    ) -> Event {
+        Event {
+            severity: kind.default_severity(),
+            message,
+            kind,
+            connection,
+            sequence: 0,
+        }
+    }
+
     /// The same event with another severity.
     #[must_use]
     pub fn with_severity(mut self, severity: Severity) -> Event {

@@ -5,7 +5,7 @@ use super::event::{ConnectionId, Event};
 use super::kind::Kind;
 use super::kinds::{EventKind, KindId};
 use super::listeners::{ListenerId, Listeners};
-use super::queue::{Emitted, EventQueue, ReservedLaneFull};
+use super::queue::{Emitted, EventQueue, Queued, ReservedLaneFull};
 use super::severity::Severity;
 use super::tracing_bridge::tracing_listener;
 use hark_proto::ipfilter::IpFilter;
@@ -197,8 +197,8 @@ impl EventHub {
         self.accepts(info.category, info.severity)
     }
 
-    /// Emits an event of `kind` at its default severity. The message is only built if the
-    /// event passes the filters.
+    /// Emits an event of `kind` at its default severity. Its message is written when it
+    /// leaves the queue, so filtered and dropped events cost no formatting.
     ///
     /// Fails only for a guaranteed kind when both lanes are full; the event is handed back.
     pub fn emit(
@@ -207,10 +207,17 @@ impl EventHub {
         connection: Option<ConnectionId>,
     ) -> Result<Emitted, ReservedLaneFull> {
         let kind = kind.into();
-        if !self.wants(kind.id()) {
+        let severity = kind.default_severity();
+        if !self.accepts(kind.category(), severity) {
             return Ok(Emitted::Filtered);
         }
-        self.enqueue(Event::new(kind, connection))
+        self.enqueue(Queued {
+            kind,
+            severity,
+            connection,
+            sequence: 0,
+            message: None,
+        })
     }
 
     /// Emits a prepared event (for a non-default severity or message).
@@ -218,10 +225,10 @@ impl EventHub {
         if !self.accepts(event.category(), event.severity) {
             return Ok(Emitted::Filtered);
         }
-        self.enqueue(event)
+        self.enqueue(Queued::from(event))
     }
 
-    pub(super) fn enqueue(&mut self, mut event: Event) -> Result<Emitted, ReservedLaneFull> {
+    fn enqueue(&mut self, mut event: Queued) -> Result<Emitted, ReservedLaneFull> {
         event.sequence = self.next_sequence;
         let result = self.queue.push(event);
         if result.is_ok() {

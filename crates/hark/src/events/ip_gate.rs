@@ -55,8 +55,8 @@ impl EventHub {
         let verdict = self.decide(&Event::new(attributes.clone(), connection));
         attributes.vetoed = verdict == Verdict::Allow;
         // `ip_filter` is droppable: under load it is counted in `events_dropped`, and
-        // `enqueue` only refuses guaranteed kinds.
-        let _ = self.enqueue(Event::new(attributes, connection));
+        // `emit` only refuses guaranteed kinds.
+        let _ = self.emit(attributes, connection);
         match verdict {
             Verdict::Allow => Admission::Allow,
             Verdict::Block => Admission::Deny,
