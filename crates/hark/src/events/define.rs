@@ -3,7 +3,8 @@
 //! From one entry the macro produces the attribute struct, its `EventKind` variant, its
 //! `KindId`, its catalogue entry ([`KindInfo`](super::KindInfo), read by the generated
 //! `docs/events.md`), and the `on_<name>` registration methods of
-//! [`EventHub`](super::EventHub) and [`HubBuilder`](super::HubBuilder). So the code, the
+//! [`EventHub`](super::EventHub), [`HubBuilder`](super::HubBuilder) and
+//! [`Registrar`](super::Registrar). So the code, the
 //! registration API and the documentation cannot disagree.
 
 macro_rules! define_kinds {
@@ -146,6 +147,19 @@ macro_rules! define_kinds {
             $(
                 #[doc = concat!("Registers `f` for every `", $name, "` event.")]
                 pub fn $on<R, F>(self, f: F) -> Self
+                where
+                    R: Into<$Reply>,
+                    F: FnMut(&$crate::events::Event, &$Kind) -> R + Send + 'static,
+                {
+                    self.on::<$Kind, R, F>(f)
+                }
+            )*
+        }
+
+        impl $crate::events::Registrar {
+            $(
+                #[doc = concat!("Queues `f` for every `", $name, "` event.")]
+                pub fn $on<R, F>(&self, f: F) -> $crate::events::ListenerId
                 where
                     R: Into<$Reply>,
                     F: FnMut(&$crate::events::Event, &$Kind) -> R + Send + 'static,

@@ -4,8 +4,9 @@ use super::category::{Category, CategoryMask};
 use super::event::{ConnectionId, Event};
 use super::kind::Kind;
 use super::kinds::{EventKind, KindId};
-use super::listeners::{ListenerId, Listeners};
+use super::listeners::{ListenerId, Listeners, category_callback, kind_callback};
 use super::queue::{Emitted, EventQueue, Queued, ReservedLaneFull};
+use super::registrar::Registrar;
 use super::severity::Severity;
 use super::tracing_bridge::tracing_listener;
 use hark_proto::ipfilter::IpFilter;
@@ -81,7 +82,7 @@ impl HubBuilder {
         R: Into<K::Reply>,
         F: FnMut(&Event, &K) -> R + Send + 'static,
     {
-        self.listeners.add_kind::<K, R, F>(f);
+        self.listeners.add(kind_callback::<K, R, F>(f));
         self
     }
 
@@ -90,7 +91,7 @@ impl HubBuilder {
     where
         F: FnMut(&Event) + Send + 'static,
     {
-        self.listeners.add_categories(categories.into(), f);
+        self.listeners.add(category_callback(categories.into(), f));
         self
     }
 
@@ -131,8 +132,8 @@ impl HubBuilder {
 ///
 /// Listeners cannot re-enter the hub: every method that delivers takes `&mut self`, and a
 /// listener is a `'static` closure that receives only `&Event` (and its kind's attributes),
-/// so it can hold no borrow of the hub. Sharing the hub behind a lock and taking that lock
-/// inside a listener is a deadlock by construction and is not supported.
+/// so it can hold no borrow of the hub. To register or remove listeners from inside one,
+/// capture a [`Registrar`]: its changes are queued and applied between two events.
 #[derive(Debug)]
 pub struct EventHub {
     min_severity: Severity,
@@ -298,7 +299,7 @@ impl EventHub {
         R: Into<K::Reply>,
         F: FnMut(&Event, &K) -> R + Send + 'static,
     {
-        self.listeners.add_kind::<K, R, F>(f)
+        self.listeners.add(kind_callback::<K, R, F>(f))
     }
 
     /// Registers `f` for every event whose category is in `categories`.
@@ -306,7 +307,7 @@ impl EventHub {
     where
         F: FnMut(&Event) + Send + 'static,
     {
-        self.listeners.add_categories(categories.into(), f)
+        self.listeners.add(category_callback(categories.into(), f))
     }
 
     /// Registers `f` for every event.
@@ -322,7 +323,14 @@ impl EventHub {
         self.on_all(tracing_listener())
     }
 
-    /// Removes a listener; `false` if it was not registered.
+    /// A handle that queues registrations and removals, for use inside listeners or from
+    /// other threads; see [`Registrar`].
+    pub fn registrar(&self) -> Registrar {
+        Registrar::new(std::sync::Arc::clone(self.listeners.shared()))
+    }
+
+    /// Removes a listener; `false` if it was not registered (yet: registrations queued by
+    /// a [`Registrar`] are applied when the next event is delivered).
     pub fn remove_listener(&mut self, id: ListenerId) -> bool {
         self.listeners.remove(id)
     }

@@ -4,18 +4,20 @@ use super::category::CategoryMask;
 use super::event::Event;
 use super::kind::{Kind, Response, Verdict};
 use super::kinds::KindId;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
 
 /// Identifies a registered listener, to remove it later.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct ListenerId(u64);
 
 #[derive(Debug, Clone, Copy)]
-enum Selector {
+pub(crate) enum Selector {
     Kind(KindId),
     Categories(CategoryMask),
 }
 
-type Callback = Box<dyn FnMut(&Event) -> Response + Send>;
+pub(crate) type Callback = Box<dyn FnMut(&Event) -> Response + Send>;
 
 struct Listener {
     id: ListenerId,
@@ -23,11 +25,67 @@ struct Listener {
     call: Callback,
 }
 
+/// A registration or removal made through a [`Registrar`](super::Registrar), applied by
+/// the hub between two events.
+pub(crate) enum Change {
+    Add(ListenerId, Selector, Callback),
+    Remove(ListenerId),
+}
+
+/// What the hub's listeners share with its registrars.
+#[derive(Default)]
+pub(crate) struct Shared {
+    next_id: AtomicU64,
+    /// Set when `pending` may hold changes, so the hub checks one atomic per event.
+    dirty: AtomicBool,
+    pending: Mutex<Vec<Change>>,
+}
+
+impl Shared {
+    pub(crate) fn allocate_id(&self) -> ListenerId {
+        ListenerId(self.next_id.fetch_add(1, Ordering::Relaxed))
+    }
+
+    pub(crate) fn queue(&self, change: Change) {
+        self.pending
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push(change);
+        self.dirty.store(true, Ordering::Release);
+    }
+}
+
+/// Wraps a per-kind closure into a type-erased callback.
+pub(crate) fn kind_callback<K, R, F>(mut f: F) -> (Selector, Callback)
+where
+    K: Kind,
+    R: Into<K::Reply>,
+    F: FnMut(&Event, &K) -> R + Send + 'static,
+{
+    let call = move |event: &Event| match K::from_kind(&event.kind) {
+        Some(attributes) => f(event, attributes).into().into(),
+        None => Response::Ignored,
+    };
+    (Selector::Kind(K::ID), Box::new(call))
+}
+
+/// Wraps a closure for a set of categories into a type-erased callback.
+pub(crate) fn category_callback<F>(mask: CategoryMask, mut f: F) -> (Selector, Callback)
+where
+    F: FnMut(&Event) + Send + 'static,
+{
+    let call = move |event: &Event| {
+        f(event);
+        Response::Ignored
+    };
+    (Selector::Categories(mask), Box::new(call))
+}
+
 /// Listeners in registration order; each event reaches them in that order.
 #[derive(Default)]
 pub(crate) struct Listeners {
     list: Vec<Listener>,
-    next_id: u64,
+    shared: Arc<Shared>,
 }
 
 impl std::fmt::Debug for Listeners {
@@ -39,35 +97,14 @@ impl std::fmt::Debug for Listeners {
 }
 
 impl Listeners {
-    fn add(&mut self, selector: Selector, call: Callback) -> ListenerId {
-        let id = ListenerId(self.next_id);
-        self.next_id += 1;
+    pub(crate) fn shared(&self) -> &Arc<Shared> {
+        &self.shared
+    }
+
+    pub(crate) fn add(&mut self, (selector, call): (Selector, Callback)) -> ListenerId {
+        let id = self.shared.allocate_id();
         self.list.push(Listener { id, selector, call });
         id
-    }
-
-    pub(crate) fn add_kind<K, R, F>(&mut self, mut f: F) -> ListenerId
-    where
-        K: Kind,
-        R: Into<K::Reply>,
-        F: FnMut(&Event, &K) -> R + Send + 'static,
-    {
-        let call = move |event: &Event| match K::from_kind(&event.kind) {
-            Some(attributes) => f(event, attributes).into().into(),
-            None => Response::Ignored,
-        };
-        self.add(Selector::Kind(K::ID), Box::new(call))
-    }
-
-    pub(crate) fn add_categories<F>(&mut self, mask: CategoryMask, mut f: F) -> ListenerId
-    where
-        F: FnMut(&Event) + Send + 'static,
-    {
-        let call = move |event: &Event| {
-            f(event);
-            Response::Ignored
-        };
-        self.add(Selector::Categories(mask), Box::new(call))
     }
 
     pub(crate) fn remove(&mut self, id: ListenerId) -> bool {
@@ -80,9 +117,34 @@ impl Listeners {
         self.list.len()
     }
 
+    /// Applies registrations and removals queued by registrars, in the order made.
+    pub(crate) fn apply_pending(&mut self) {
+        if !self.shared.dirty.swap(false, Ordering::Acquire) {
+            return;
+        }
+        let changes = std::mem::take(
+            &mut *self
+                .shared
+                .pending
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner),
+        );
+        for change in changes {
+            match change {
+                Change::Add(id, selector, call) => {
+                    self.list.push(Listener { id, selector, call });
+                }
+                Change::Remove(id) => {
+                    self.remove(id);
+                }
+            }
+        }
+    }
+
     /// Stream delivery: every matching listener, except per-kind listeners of deciding
     /// kinds, which were already called by [`Listeners::decide`].
     pub(crate) fn deliver(&mut self, event: &Event) {
+        self.apply_pending();
         let id = event.id();
         let info = id.info();
         for listener in &mut self.list {
@@ -100,6 +162,7 @@ impl Listeners {
     /// Decision-time call of the per-kind listeners of `event`'s kind. Every one of them is
     /// called; one `Verdict::Allow` vetoes the block.
     pub(crate) fn decide(&mut self, event: &Event) -> Verdict {
+        self.apply_pending();
         let id = event.id();
         let mut verdict = Verdict::Block;
         for listener in &mut self.list {

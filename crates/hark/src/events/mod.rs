@@ -34,6 +34,8 @@
 //! kind; they run in registration order. Return values are ignored, except where a kind
 //! decides (`ip_filter`: a listener returning [`Verdict::Allow`] vetoes the block; see
 //! [`EventHub::admit`]). Listeners must be `Send`: they will run on the reactor thread.
+//! Listeners cannot reach the hub while it dispatches; to register or remove listeners from
+//! inside one, use a [`Registrar`] (changes are queued and applied between two events).
 //!
 //! # Filtering and delivery
 //!
@@ -61,7 +63,8 @@
 //!    struct name, `on_<name>` method name, category, default severity, delivery
 //!    (`Guaranteed` only for what the API promises), reply type (`()` unless listeners
 //!    decide) and the documented, typed attributes. This creates the struct, the
-//!    [`EventKind`] variant, the [`KindId`], both `on_<name>` methods and the catalogue row.
+//!    [`EventKind`] variant, the [`KindId`], the `on_<name>` methods (hub, builder,
+//!    registrar) and the catalogue row.
 //! 2. Below the list, `impl Describe for TheKind` with the English sentence.
 //!
 //! Then regenerate `docs/events.md` (`HARK_BLESS=1 cargo test -p hark --test
@@ -80,6 +83,7 @@ mod kind;
 mod kinds;
 mod listeners;
 mod queue;
+mod registrar;
 mod severity;
 mod tracing_bridge;
 
@@ -97,5 +101,6 @@ pub use kinds::{
 };
 pub use listeners::ListenerId;
 pub use queue::{Emitted, ReservedLaneFull};
+pub use registrar::Registrar;
 pub use severity::Severity;
 pub use tracing_bridge::{TRACING_TARGET, tracing_level, tracing_listener};
