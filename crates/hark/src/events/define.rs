@@ -29,6 +29,8 @@ macro_rules! define_kinds {
                 $( $(#[doc = $attr_doc])+ pub $field: $Ty, )*
             }
 
+            impl $crate::events::kind::sealed::Sealed for $Kind {}
+
             impl $crate::events::Kind for $Kind {
                 const ID: KindId = KindId::$Kind;
                 type Reply = $Reply;

@@ -4,14 +4,20 @@ use super::category::Category;
 use super::kinds::{EventKind, KindId};
 use super::severity::Severity;
 
-/// An event kind's typed attributes. Implemented by `define_kinds!` for each kind.
-pub trait Kind: Describe + Clone + Into<EventKind> + Send + 'static {
+/// An event kind's typed attributes. Implemented by `define_kinds!` for each kind, and
+/// sealed: new kinds are added to that list, not implemented elsewhere.
+pub trait Kind: sealed::Sealed + Describe + Clone + Into<EventKind> + Send + 'static {
     /// The kind's identifier.
     const ID: KindId;
     /// What a per-kind listener returns: `()` unless the kind lets listeners decide.
     type Reply: Reply;
     /// The attributes if `kind` is of this kind.
     fn from_kind(kind: &EventKind) -> Option<&Self>;
+}
+
+pub(crate) mod sealed {
+    /// Only `define_kinds!` implements [`Kind`](super::Kind).
+    pub trait Sealed {}
 }
 
 /// The English sentence of an event, written by hand for each kind.
