@@ -3,6 +3,7 @@
 //! `TCPConnectionNotify`, all flowing through one event hub.
 
 pub mod events;
+pub mod ip_filter_file;
 pub mod listen;
 
 /// IP filters in eMule format (re-exported from `hark-proto`).
