@@ -119,7 +119,10 @@ impl Listeners {
 
     /// Applies registrations and removals queued by registrars, in the order made.
     pub(crate) fn apply_pending(&mut self) {
-        if !self.shared.dirty.swap(false, Ordering::Acquire) {
+        // A plain load first: the read-modify-write only happens when something is queued.
+        if !self.shared.dirty.load(Ordering::Acquire)
+            || !self.shared.dirty.swap(false, Ordering::Acquire)
+        {
             return;
         }
         let changes = std::mem::take(
