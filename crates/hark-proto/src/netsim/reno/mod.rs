@@ -2,10 +2,12 @@
 //! [`RenoReceiver`], both [`Node`](super::Node)s speaking the tiny header of [`segment`].
 //!
 //! It models Reno's congestion control, not TCP: slow start, congestion avoidance (+1 MSS per
-//! window of ACKed bytes), fast retransmit and NewReno fast recovery after three duplicate
-//! ACKs (window halved), RTO with exponential backoff (window back to one MSS, go-back-N),
-//! RFC 6298 RTT smoothing from echoed timestamps, cumulative ACKs, one ACK per segment.
+//! window of ACKed bytes), fast retransmit after three duplicate ACKs with the window halved
+//! and SACK-driven recovery of every hole, RTO with exponential backoff (window back to one
+//! MSS, go-back-N skipping SACKed data), RFC 6298 RTT smoothing from echoed timestamps,
+//! cumulative ACKs, one ACK per segment.
 
+mod ranges;
 mod receiver;
 pub mod segment;
 mod sender;
