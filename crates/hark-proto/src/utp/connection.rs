@@ -700,9 +700,13 @@ impl Connection {
             return;
         }
         if self.eof_reported {
-            if self.timers.get(Timer::Linger).is_none() {
-                self.timers
-                    .set(Timer::Linger, now + self.config.linger.max(self.rtt.rto()));
+            let at = now + self.config.linger.max(self.rtt.rto());
+            if self
+                .timers
+                .get(Timer::Linger)
+                .is_none_or(|armed| armed > at)
+            {
+                self.timers.set(Timer::Linger, at);
             }
         } else {
             // Our FIN is acknowledged; wait for the peer's FIN while it keeps talking.
