@@ -30,13 +30,6 @@ pub fn run(mut cmd: Command) -> Result<(), String> {
     }
 }
 
-/// True when `program` can be found on `PATH`.
-pub fn on_path(program: &str) -> bool {
-    std::env::var_os("PATH")
-        .map(|paths| std::env::split_paths(&paths).any(|dir| dir.join(program).is_file()))
-        .unwrap_or(false)
-}
-
 /// Installs Debian packages that are missing. Fails loudly when apt-get cannot do it.
 pub fn ensure_debian_packages(packages: &[&str]) -> Result<(), String> {
     let missing: Vec<&str> = packages

@@ -1,0 +1,344 @@
+//! Byte-vector, error and round-trip tests for `hark_wire::utp`.
+
+use hark_wire::utp::{
+    Error, Extension, ExtensionType, HEADER_LEN, Packet, PacketRepr, PacketType, SelectiveAck,
+    UnknownExtensions,
+};
+use proptest::prelude::*;
+
+/// A SYN laid out as libutp's `utp_connect` builds it (libutp `utp_internal.cpp`,
+/// `PacketFormatExtensionsV1`): type 4 / version 1, an 8-byte extension-bits extension of
+/// zeros, ack_nr 0. Connection id 0x6f8e (the initiator's *receive* id), seq_nr 1.
+const LIBUTP_SYN: [u8; 30] = [
+    0x41, 0x02, 0x6f, 0x8e, // ST_SYN v1, first extension 2, connection id
+    0x1c, 0x9b, 0x4a, 0x2e, // timestamp µs
+    0x00, 0x00, 0x00, 0x00, // timestamp difference
+    0x00, 0x10, 0x00, 0x00, // wnd_size 1 MiB
+    0x00, 0x01, 0x00, 0x00, // seq_nr 1, ack_nr 0
+    0x00, 0x08, 0, 0, 0, 0, 0, 0, 0, 0, // end of chain, len 8, extension bits
+];
+
+/// An ST_STATE carrying a 4-byte SACK as libutp sends it while it holds out-of-order data:
+/// ack_nr 0x0010, packets 0x0012 and 0x0015 received (bits 0 and 3 of the first byte).
+const STATE_WITH_SACK: [u8; 26] = [
+    0x21,
+    0x01,
+    0x6f,
+    0x8f, // ST_STATE v1, first extension 1 (SACK)
+    0x00,
+    0x00,
+    0x30,
+    0x39, // timestamp 12345
+    0x00,
+    0x00,
+    0x01,
+    0xf4, // timestamp difference 500
+    0x00,
+    0x00,
+    0xff,
+    0xff, // wnd_size
+    0x42,
+    0x42,
+    0x00,
+    0x10, // seq_nr 0x4242, ack_nr 0x0010
+    0x00,
+    0x04,
+    0b0000_1001,
+    0x00,
+    0x00,
+    0x00, // end of chain, len 4, bitmask
+];
+
+#[test]
+fn libutp_syn_vector_parses() {
+    let packet = Packet::new_checked(&LIBUTP_SYN[..]).unwrap();
+    assert_eq!(packet.packet_type(), PacketType::Syn);
+    assert_eq!(packet.version(), 1);
+    assert_eq!(packet.connection_id(), 0x6f8e);
+    assert_eq!(packet.timestamp_micros(), 0x1c9b_4a2e);
+    assert_eq!(packet.wnd_size(), 0x0010_0000);
+    assert_eq!((packet.seq_nr(), packet.ack_nr()), (1, 0));
+    assert_eq!(packet.header_len(), 30);
+    assert!(packet.payload().is_empty());
+
+    let repr = PacketRepr::parse(&packet).unwrap();
+    assert_eq!(
+        repr,
+        PacketRepr {
+            timestamp_micros: 0x1c9b_4a2e,
+            wnd_size: 0x0010_0000,
+            seq_nr: 1,
+            extension_bits: Some([0; 8]),
+            ..PacketRepr::new(PacketType::Syn, 0x6f8e)
+        }
+    );
+    let mut buf = [0u8; 64];
+    let len = repr.emit(&mut buf).unwrap();
+    assert_eq!(&buf[..len], &LIBUTP_SYN[..]);
+}
+
+#[test]
+fn state_with_sack_vector_parses_and_reemits() {
+    let repr = PacketRepr::parse_bytes(&STATE_WITH_SACK).unwrap();
+    assert_eq!(repr.packet_type, PacketType::State);
+    assert_eq!(repr.timestamp_difference_micros, 500);
+    let sack = repr.selective_ack.unwrap();
+    assert_eq!(sack.len_bits(), 32);
+    assert_eq!(
+        sack.acked_seq_nrs(repr.ack_nr).collect::<Vec<_>>(),
+        [0x12, 0x15]
+    );
+    assert!(sack.is_acked(0) && !sack.is_acked(1) && sack.is_acked(3));
+    assert!(!sack.is_acked(1000));
+    let mut buf = [0u8; 26];
+    assert_eq!(repr.emit(&mut buf), Ok(26));
+    assert_eq!(buf, STATE_WITH_SACK);
+}
+
+#[test]
+fn data_payload_follows_the_chain() {
+    let mut bytes = STATE_WITH_SACK.to_vec();
+    bytes[0] = 0x01; // ST_DATA
+    bytes.extend_from_slice(b"payload");
+    let packet = Packet::new_checked(&bytes[..]).unwrap();
+    assert_eq!(packet.payload(), b"payload");
+    assert_eq!(packet.selective_ack().unwrap().count_acked(), 2);
+}
+
+#[test]
+fn sack_sequence_numbers_wrap() {
+    let mask = [0x01, 0, 0, 0x80];
+    let sack = SelectiveAck::new_checked(&mask[..]).unwrap();
+    assert_eq!(
+        sack.acked_seq_nrs(0xfffe).collect::<Vec<_>>(),
+        [0x0000, 0x001f]
+    );
+}
+
+#[test]
+fn sack_setters_mark_bits() {
+    let mut mask = [0u8; 8];
+    let mut sack = SelectiveAck::new_checked(&mut mask[..]).unwrap();
+    assert!(sack.set_acked(0));
+    assert!(sack.set_acked(63));
+    assert!(!sack.set_acked(64));
+    assert_eq!(sack.count_acked(), 2);
+    sack.clear();
+    assert_eq!(sack.count_acked(), 0);
+}
+
+#[test]
+fn setters_restamp_in_place() {
+    let mut bytes = LIBUTP_SYN;
+    let mut packet = Packet::new_checked(&mut bytes[..]).unwrap();
+    packet.set_timestamp_micros(7);
+    packet.set_ack_nr(0xffff);
+    packet.set_packet_type(PacketType::Data);
+    assert_eq!(packet.timestamp_micros(), 7);
+    assert_eq!(packet.ack_nr(), 0xffff);
+    assert_eq!(packet.packet_type(), PacketType::Data);
+    assert_eq!(packet.version(), 1);
+}
+
+#[test]
+fn typed_errors() {
+    assert_eq!(
+        Packet::new_checked(&LIBUTP_SYN[..19]),
+        Err(Error::Truncated { len: 19 })
+    );
+    let mut bad = LIBUTP_SYN;
+    bad[0] = 0x42;
+    assert_eq!(Packet::new_checked(&bad[..]), Err(Error::BadVersion(2)));
+    bad[0] = 0x51;
+    assert_eq!(Packet::new_checked(&bad[..]), Err(Error::UnknownType(5)));
+
+    // The extension chain runs past the end.
+    assert_eq!(
+        Packet::new_checked(&LIBUTP_SYN[..29]),
+        Err(Error::ExtensionOverrun {
+            extension_type: 2,
+            offset: HEADER_LEN
+        })
+    );
+    assert_eq!(
+        Packet::new_checked(&LIBUTP_SYN[..21]),
+        Err(Error::ExtensionOverrun {
+            extension_type: 2,
+            offset: HEADER_LEN
+        })
+    );
+
+    // libutp drops a type-2 extension that is not 8 bytes.
+    let mut short_bits = LIBUTP_SYN.to_vec();
+    short_bits[21] = 4;
+    short_bits.truncate(26);
+    assert_eq!(
+        Packet::new_checked(&short_bits[..]),
+        Err(Error::MalformedExtensionBits { len: 4 })
+    );
+
+    // SACK lengths: 0, or not a multiple of 4.
+    for len in [0u8, 3, 5] {
+        let mut bytes = STATE_WITH_SACK[..HEADER_LEN].to_vec();
+        bytes.extend_from_slice(&[0, len]);
+        bytes.extend(std::iter::repeat_n(0, usize::from(len)));
+        assert_eq!(
+            Packet::new_checked(&bytes[..]),
+            Err(Error::MalformedSelectiveAck {
+                len: usize::from(len)
+            }),
+            "SACK length {len}"
+        );
+    }
+
+    // A second SACK in one chain.
+    let mut twice = STATE_WITH_SACK.to_vec();
+    twice[20] = 1;
+    twice.extend_from_slice(&[0, 4, 0, 0, 0, 0]);
+    assert_eq!(
+        Packet::new_checked(&twice[..]),
+        Err(Error::DuplicateExtension(1))
+    );
+}
+
+#[test]
+fn unknown_extensions_are_skipped_but_exposed() {
+    // First extension of type 7 (libutp would drop this packet, hark exposes it), then a SACK.
+    let mut bytes = STATE_WITH_SACK[..HEADER_LEN].to_vec();
+    bytes[1] = 7;
+    bytes.extend_from_slice(&[1, 2, 0xaa, 0xbb]); // type 7, next = SACK, len 2
+    bytes.extend_from_slice(&[0, 4, 1, 0, 0, 0]); // SACK, end
+    bytes.extend_from_slice(b"xyz");
+    let packet = Packet::new_checked(&bytes[..]).unwrap();
+    assert_eq!(packet.first_extension_type(), 7);
+    let kinds: Vec<_> = packet.extensions().map(|e| e.extension_type).collect();
+    assert_eq!(
+        kinds,
+        [ExtensionType::Unknown(7), ExtensionType::SelectiveAck]
+    );
+    assert_eq!(packet.payload(), b"xyz");
+
+    let repr = PacketRepr::parse(&packet).unwrap();
+    let unknown: Vec<_> = repr.unknown_extensions.iter().collect();
+    assert_eq!(
+        unknown,
+        [Extension {
+            extension_type: ExtensionType::Unknown(7),
+            data: &[0xaa, 0xbb]
+        }]
+    );
+    // Re-emitting puts the SACK first, so libutp would accept the result.
+    let mut buf = [0u8; 64];
+    let len = repr.emit(&mut buf).unwrap();
+    assert_eq!(buf[1], 1);
+    assert_eq!(PacketRepr::parse_bytes(&buf[..len]).unwrap(), repr);
+}
+
+#[test]
+fn emit_refuses_what_libutp_drops() {
+    let list = [Extension {
+        extension_type: ExtensionType::Unknown(9),
+        data: b"zz",
+    }];
+    let repr = PacketRepr {
+        unknown_extensions: UnknownExtensions::from_list(&list),
+        ..PacketRepr::new(PacketType::State, 1)
+    };
+    let mut buf = [0u8; 64];
+    assert_eq!(repr.emit(&mut buf), Err(Error::UnknownFirstExtension(9)));
+
+    let reserved = [Extension {
+        extension_type: ExtensionType::Unknown(1),
+        data: b"zzzz",
+    }];
+    let repr = PacketRepr {
+        extension_bits: Some([0; 8]),
+        unknown_extensions: UnknownExtensions::from_list(&reserved),
+        ..PacketRepr::new(PacketType::State, 1)
+    };
+    assert_eq!(repr.emit(&mut buf), Err(Error::ReservedExtensionType(1)));
+}
+
+#[test]
+fn emit_reports_buffer_too_small() {
+    let repr = PacketRepr {
+        payload: &[1; 100],
+        ..PacketRepr::new(PacketType::Data, 1)
+    };
+    let mut buf = [0u8; 119];
+    assert_eq!(
+        repr.emit(&mut buf),
+        Err(Error::BufferTooSmall { required: 120 })
+    );
+}
+
+fn arb_packet_type() -> impl Strategy<Value = PacketType> {
+    prop_oneof![
+        Just(PacketType::Data),
+        Just(PacketType::Fin),
+        Just(PacketType::State),
+        Just(PacketType::Reset),
+        Just(PacketType::Syn),
+    ]
+}
+
+proptest! {
+    #[test]
+    fn emit_then_parse_round_trips(
+        packet_type in arb_packet_type(),
+        fields in any::<(u16, u32, u32, u32, u16, u16)>(),
+        sack_words in proptest::option::of(1usize..8),
+        sack_seed in any::<u64>(),
+        bits in proptest::option::of(any::<[u8; 8]>()),
+        unknown in proptest::collection::vec((3u8..=255, proptest::collection::vec(any::<u8>(), 0..16)), 0..3),
+        payload in proptest::collection::vec(any::<u8>(), 0..1500),
+    ) {
+        let sack_bytes: Vec<u8> = sack_words
+            .map(|words| (0..words * 4).map(|i| (sack_seed >> (i % 8 * 8)) as u8).collect())
+            .unwrap_or_default();
+        let unknown_list: Vec<Extension<'_>> = unknown
+            .iter()
+            .map(|(kind, data)| Extension { extension_type: ExtensionType::Unknown(*kind), data })
+            .collect();
+        let has_known = sack_words.is_some() || bits.is_some();
+        let (connection_id, timestamp_micros, timestamp_difference_micros, wnd_size, seq_nr, ack_nr) = fields;
+        let repr = PacketRepr {
+            packet_type,
+            connection_id,
+            timestamp_micros,
+            timestamp_difference_micros,
+            wnd_size,
+            seq_nr,
+            ack_nr,
+            selective_ack: sack_words.map(|_| SelectiveAck::new_checked(&sack_bytes[..]).unwrap()),
+            extension_bits: bits,
+            unknown_extensions: UnknownExtensions::from_list(&unknown_list),
+            payload: &payload,
+        };
+        let mut buf = vec![0u8; repr.buffer_len()];
+        match repr.emit(&mut buf) {
+            Ok(len) => {
+                prop_assert_eq!(len, repr.buffer_len());
+                let parsed = PacketRepr::parse_bytes(&buf).unwrap();
+                prop_assert_eq!(parsed, repr);
+            }
+            Err(err) => {
+                prop_assert!(!has_known && !unknown_list.is_empty());
+                prop_assert_eq!(err, Error::UnknownFirstExtension(unknown_list[0].extension_type.to_wire()));
+            }
+        }
+    }
+
+    #[test]
+    fn arbitrary_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..200)) {
+        if let Ok(packet) = Packet::new_checked(&bytes[..]) {
+            let repr = PacketRepr::parse(&packet).unwrap();
+            prop_assert_eq!(repr.payload, packet.payload());
+            let _ = packet.extensions().count();
+            let mut buf = vec![0u8; repr.buffer_len()];
+            if let Ok(len) = repr.emit(&mut buf) {
+                prop_assert_eq!(PacketRepr::parse_bytes(&buf[..len]).unwrap(), repr);
+            }
+        }
+    }
+}
