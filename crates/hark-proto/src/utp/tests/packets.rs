@@ -742,13 +742,13 @@ fn malformed_datagrams_are_typed_not_fatal() {
     let mut h = Harness::new(config(), &[]);
     assert_eq!(
         h.recv_raw(&[1, 2, 3]),
-        DatagramOutcome::Malformed(MalformedPacket::Truncated)
+        DatagramOutcome::Malformed(MalformedPacket::Truncated { len: 3 })
     );
     let mut bad = Pkt { ..TEMPLATE }.encode();
     bad[0] = 0x71;
     assert_eq!(
         h.recv_raw(&bad),
-        DatagramOutcome::Malformed(MalformedPacket::Type(7))
+        DatagramOutcome::Malformed(MalformedPacket::UnknownType(7))
     );
     assert_eq!(h.ep.stats().malformed, 2);
     assert!(h.sent().is_empty());
