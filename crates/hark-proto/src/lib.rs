@@ -5,4 +5,5 @@
 //! No core reads a clock, draws randomness of its own, touches a socket or spawns a thread.
 #![forbid(unsafe_code)]
 
+pub mod netsim;
 pub mod utp;
