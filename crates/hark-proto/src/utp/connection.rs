@@ -405,16 +405,13 @@ impl Connection {
         n
     }
 
-    /// Closes the sending direction: a FIN follows the queued data.
+    /// Closes the sending direction: a FIN follows the queued data (also when called
+    /// before the handshake completed).
     pub(crate) fn close(&mut self, events: &mut EventQueue) {
         if self.close_requested || self.state == ConnectionState::Destroying {
             return;
         }
         self.close_requested = true;
-        if self.state == ConnectionState::SynSent {
-            self.destroy(events);
-            return;
-        }
         self.fin_pending = !self.send.push_fin();
         self.write_blocked = false;
         if self.is_established() {
@@ -488,6 +485,9 @@ impl Connection {
             );
             self.set_state(ConnectionState::Connected, events);
             events.push_back((self.handle, Event::Connected));
+            if self.close_requested {
+                self.set_state(ConnectionState::Closing, events);
+            }
             if !self.send.has_pending() {
                 // Lets an accepting hark peer complete; harmless to libutp.
                 self.ack = AckState::Now;
