@@ -105,12 +105,12 @@ struct Transfer {
 }
 
 impl Transfer {
-    fn new(udp_mtu: u16) -> Self {
+    fn new(udp_mtu: u16, buffer: usize) -> Self {
         let connection = ConnectionConfig {
             udp_mtu_v4: udp_mtu,
-            send_buffer: 4 << 20,
-            recv_buffer: 4 << 20,
-            max_window: 4 << 20,
+            send_buffer: buffer,
+            recv_buffer: buffer,
+            max_window: buffer,
             report_delay_samples: true,
             report_overhead: true,
             ..ConnectionConfig::default()
@@ -124,8 +124,9 @@ impl Transfer {
         let mut b = Endpoint::new(config, now, Box::new(SimRng::new(2)));
         let a_addr: SocketAddr = "127.0.0.1:5000".parse().unwrap();
         let b_addr: SocketAddr = "127.0.0.1:6000".parse().unwrap();
-        let mut ab = Wire::new(4096, usize::from(udp_mtu));
-        let mut ba = Wire::new(4096, usize::from(udp_mtu));
+        let slots = (buffer / (usize::from(udp_mtu) - 20) + 16).min(4096);
+        let mut ab = Wire::new(slots, usize::from(udp_mtu));
+        let mut ba = Wire::new(slots, usize::from(udp_mtu));
         let ca = a.connect(now, b_addr).unwrap();
         ab.fill(&mut a, now);
         let syn = &ab.slots[0][..ab.lens[0]];
@@ -192,8 +193,8 @@ impl Transfer {
 }
 
 /// Allocations per packet over a steady-state transfer of 64 MiB, after a warm-up.
-fn report_allocations(udp_mtu: u16) {
-    let mut t = Transfer::new(udp_mtu);
+fn report_allocations(udp_mtu: u16, buffer: usize) {
+    let mut t = Transfer::new(udp_mtu, buffer);
     t.run(16 << 20);
     let before_allocs = ALLOCATIONS.load(Ordering::Relaxed);
     let before_packets = t.packets;
@@ -203,21 +204,29 @@ fn report_allocations(udp_mtu: u16) {
     let allocs = ALLOCATIONS.load(Ordering::Relaxed) - before_allocs;
     let packets = t.packets - before_packets;
     println!(
-        "utp_core mtu {udp_mtu}: {packets} packets, {allocs} allocations ({:.4} per packet), {:.0} MB/s (one run)",
+        "utp_core mtu {udp_mtu} buffers {} KiB: {packets} packets, {allocs} allocations ({:.4} per packet), {:.0} MB/s (one run)",
+        buffer >> 10,
         allocs as f64 / packets as f64,
         64.0 * 1.048_576 / elapsed.as_secs_f64()
     );
 }
 
 fn bench(c: &mut Criterion) {
-    for udp_mtu in [1402u16, 9000, 65_000] {
-        report_allocations(udp_mtu);
+    for (udp_mtu, buffer) in [
+        (1402u16, 256 << 10),
+        (1402, 4 << 20),
+        (9000, 1 << 20),
+        (65_000, 4 << 20),
+    ] {
+        report_allocations(udp_mtu, buffer);
         let mut group = c.benchmark_group("utp_core_transfer");
         let bytes = 8u64 << 20;
         group.throughput(Throughput::Bytes(bytes));
         group.sample_size(10);
-        let mut t = Transfer::new(udp_mtu);
-        group.bench_function(format!("mtu_{udp_mtu}"), |b| b.iter(|| t.run(bytes)));
+        let mut t = Transfer::new(udp_mtu, buffer);
+        group.bench_function(format!("mtu_{udp_mtu}_buffers_{}k", buffer >> 10), |b| {
+            b.iter(|| t.run(bytes))
+        });
         group.finish();
     }
 }
