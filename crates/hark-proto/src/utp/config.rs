@@ -33,10 +33,6 @@ pub struct ConnectionConfig {
     pub udp_mtu_v4: u16,
     /// UDP payload MTU for IPv6 peers.
     pub udp_mtu_v6: u16,
-    /// Probe for a larger path MTU (up to `probe_mtu_ceiling`) with don't-fragment packets.
-    pub mtu_probing: bool,
-    /// Largest UDP payload the path-MTU search tries.
-    pub probe_mtu_ceiling: u16,
     /// Retransmission timeout before any RTT sample (also the SYN retry interval).
     pub initial_rto: Duration,
     /// Lower bound of the retransmission timeout (libutp uses 1 s).
@@ -78,8 +74,6 @@ impl Default for ConnectionConfig {
             max_window_increase_per_rtt: 3000,
             udp_mtu_v4: DEFAULT_UDP_MTU_V4,
             udp_mtu_v6: DEFAULT_UDP_MTU_V6,
-            mtu_probing: false,
-            probe_mtu_ceiling: 1472,
             initial_rto: Duration::from_secs(1),
             min_rto: Duration::from_millis(200),
             max_rto: Duration::from_secs(60),

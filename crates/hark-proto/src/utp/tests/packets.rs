@@ -25,6 +25,7 @@ fn initiator_with(
     peer_seq: u16,
     wnd: u32,
 ) -> (Harness, ConnectionHandle) {
+    let our_wnd = config.connection.recv_buffer as u32;
     let mut h = Harness::new(config, &[u32::from(RECV_ID), u32::from(syn_seq)]);
     let c = h.ep.connect(h.now, super::harness::remote()).unwrap();
     assert_eq!(
@@ -34,6 +35,7 @@ fn initiator_with(
             conn_id: RECV_ID,
             seq: syn_seq,
             ack: 0,
+            wnd: our_wnd,
             ..TEMPLATE
         }]
     );
@@ -752,4 +754,81 @@ fn malformed_datagrams_are_typed_not_fatal() {
     );
     assert_eq!(h.ep.stats().malformed, 2);
     assert!(h.sent().is_empty());
+}
+
+#[test]
+fn keepalive_then_idle_timeout() {
+    let (mut h, c) = initiator();
+    // Nothing to send for 29 s: a keepalive, which is a duplicate of the previous ACK.
+    assert_eq!(h.step_timer(), Some(Duration::from_secs(29)));
+    let ts = h.ts();
+    assert_eq!(
+        h.sent(),
+        vec![Pkt {
+            ty: PacketType::State,
+            conn_id: RECV_ID + 1,
+            ts,
+            seq: SYN_SEQ + 1,
+            ack: PEER_SEQ - 2,
+            ..TEMPLATE
+        }]
+    );
+    // The peer stays silent: after 120 s without a packet the connection times out.
+    let mut keepalives = 1;
+    while h.ep.connection_count() > 0 {
+        h.step_timer().expect("a timer is armed");
+        keepalives += h.sent().len();
+        h.events().into_iter().for_each(|(_, e)| {
+            if let Event::Error(error) = e {
+                assert_eq!(error, ConnectionError::TimedOut);
+            }
+        });
+    }
+    assert_eq!(keepalives, 4, "keepalives at 29, 58, 87 and 116 s");
+    assert_eq!(h.now - h.t0, Duration::from_secs(120));
+    let _ = c;
+}
+
+#[test]
+fn receive_window_shrinks_with_unread_data_and_reopens_on_read() {
+    let config = EndpointConfig {
+        connection: crate::utp::ConnectionConfig {
+            recv_buffer: 4000,
+            ..Default::default()
+        },
+        ..EndpointConfig::default()
+    };
+    let (mut h, c) = initiator_with(config, SYN_SEQ, PEER_SEQ, WND);
+    h.sent();
+    let data = Pkt {
+        conn_id: RECV_ID,
+        ack: SYN_SEQ,
+        payload: vec![1; 1500],
+        ..TEMPLATE
+    };
+    h.recv(&Pkt {
+        seq: PEER_SEQ,
+        ..data.clone()
+    });
+    h.recv(&Pkt {
+        seq: PEER_SEQ + 1,
+        ..data.clone()
+    });
+    // No room for a third packet: dropped, and the ACK advertises what is left.
+    h.recv(&Pkt {
+        seq: PEER_SEQ + 2,
+        ..data.clone()
+    });
+    let acks = h.sent();
+    assert_eq!(
+        acks.last().map(|p| (p.ack, p.wnd)),
+        Some((PEER_SEQ + 1, 1000))
+    );
+    // Reading frees the buffer: a window update goes out at once.
+    let mut buf = [0u8; 4000];
+    assert_eq!(h.ep.read(c, &mut buf), Ok(3000));
+    assert_eq!(
+        h.sent().iter().map(|p| (p.ty, p.wnd)).collect::<Vec<_>>(),
+        vec![(PacketType::State, 4000)]
+    );
 }
