@@ -373,3 +373,93 @@ fn full_matrix() {
         }
     }
 }
+
+/// A 10 Mbit/s bottleneck with 20 ms of delay and 500 ms of drop-tail buffer.
+fn bottleneck() -> LinkConfig {
+    LinkConfig::new()
+        .delay(Duration::from_millis(20))
+        .rate_bps(10_000_000)
+        .queue_time(Duration::from_millis(500))
+}
+
+/// Adds a bulk uTP flow from 10.0.0.1 to 10.0.0.2 whose data crosses `forward`.
+fn add_utp_flow(sim: &mut Sim, forward: netsim::LinkId) -> (SocketAddr, SocketAddr) {
+    let a: SocketAddr = SocketAddr::from(([10, 0, 0, 1], 5000));
+    let b: SocketAddr = SocketAddr::from(([10, 0, 0, 2], 6000));
+    let back = sim
+        .add_link(LinkConfig::new().delay(Duration::from_millis(20)))
+        .expect("link");
+    sim.route(a, b, &[forward]).expect("route");
+    sim.route(b, a, &[back]).expect("route");
+    let base = sim.base();
+    let mut ep_a = Endpoint::new(EndpointConfig::default(), base, Box::new(sim.rng_stream(1)));
+    let ep_b = Endpoint::new(EndpointConfig::default(), base, Box::new(sim.rng_stream(2)));
+    let conn = ep_a.connect(base, b).expect("connect");
+    let mut node_a = UtpNode::new(ep_a, true, 1 << 30, 0x11, 0x22);
+    node_a.conn = Some(conn);
+    sim.add_node(a, node_a).expect("node");
+    sim.add_node(b, UtpNode::new(ep_b, false, 0, 0x22, 0x11))
+        .expect("node");
+    (a, b)
+}
+
+#[test]
+fn ledbat_alone_fills_the_bottleneck_near_its_target_delay() {
+    let mut sim = Sim::new(31, Instant::now());
+    let link = sim.add_link(bottleneck()).expect("link");
+    add_utp_flow(&mut sim, link);
+    assert_eq!(sim.run_for(Duration::from_secs(10)).expect("warm-up"), Outcome::Done);
+    sim.reset_stats();
+    assert_eq!(sim.run_for(Duration::from_secs(30)).expect("run"), Outcome::Done);
+    let utilisation = sim.link_utilisation(link).expect("rate");
+    let stats = sim.link_stats(link).expect("stats");
+    let median = stats.queue_delay.median().expect("samples");
+    let max = stats.queue_delay.max().expect("samples");
+    println!("utilisation {utilisation:.3}, queueing delay median {median:?} max {max:?}");
+    assert!(utilisation >= 0.85, "utilisation {utilisation}");
+    // LEDBAT aims at 100 ms of queueing and keeps clear of the 500 ms the buffer allows.
+    assert!(
+        median <= Duration::from_millis(130),
+        "median queueing delay {median:?}"
+    );
+    assert!(
+        max < Duration::from_millis(400),
+        "max queueing delay {max:?}"
+    );
+    assert_eq!(
+        stats.drops.queue_full, 0,
+        "LEDBAT alone should never overflow the buffer"
+    );
+}
+
+#[test]
+fn ledbat_yields_to_a_reno_flow() {
+    use hark_proto::netsim::reno::{RenoConfig, RenoReceiver, RenoSender};
+    let mut sim = Sim::new(32, Instant::now());
+    let link = sim.add_link(bottleneck()).expect("link");
+    let (a, b) = add_utp_flow(&mut sim, link);
+    let from: SocketAddr = SocketAddr::from(([10, 0, 0, 3], 1000));
+    let to: SocketAddr = SocketAddr::from(([10, 0, 0, 4], 2000));
+    let back = sim
+        .add_link(LinkConfig::new().delay(Duration::from_millis(20)))
+        .expect("link");
+    sim.route(from, to, &[link]).expect("route");
+    sim.route(to, from, &[back]).expect("route");
+    let base = sim.base();
+    sim.add_node(from, RenoSender::new(to, RenoConfig::default(), base))
+        .expect("reno");
+    sim.add_node(to, RenoReceiver::new()).expect("reno");
+    assert_eq!(sim.run_for(Duration::from_secs(20)).expect("warm-up"), Outcome::Done);
+    sim.reset_stats();
+    assert_eq!(sim.run_for(Duration::from_secs(60)).expect("run"), Outcome::Done);
+    let utp = sim.flow_stats(a, b).expect("flow").bytes_delivered as f64;
+    let reno = sim.flow_stats(from, to).expect("flow").bytes_delivered as f64;
+    let share = utp / (utp + reno);
+    let utilisation = sim.link_utilisation(link).expect("rate");
+    println!("uTP share {share:.3}, utilisation {utilisation:.3}");
+    assert!(
+        share < 0.25,
+        "uTP took {share:.3} of the bottleneck from Reno"
+    );
+    assert!(utilisation >= 0.85, "utilisation {utilisation}");
+}
