@@ -408,9 +408,15 @@ fn ledbat_alone_fills_the_bottleneck_near_its_target_delay() {
     let mut sim = Sim::new(31, Instant::now());
     let link = sim.add_link(bottleneck()).expect("link");
     add_utp_flow(&mut sim, link);
-    assert_eq!(sim.run_for(Duration::from_secs(10)).expect("warm-up"), Outcome::Done);
+    assert_eq!(
+        sim.run_for(Duration::from_secs(10)).expect("warm-up"),
+        Outcome::Done
+    );
     sim.reset_stats();
-    assert_eq!(sim.run_for(Duration::from_secs(30)).expect("run"), Outcome::Done);
+    assert_eq!(
+        sim.run_for(Duration::from_secs(30)).expect("run"),
+        Outcome::Done
+    );
     let utilisation = sim.link_utilisation(link).expect("rate");
     let stats = sim.link_stats(link).expect("stats");
     let median = stats.queue_delay.median().expect("samples");
@@ -449,9 +455,15 @@ fn ledbat_yields_to_a_reno_flow() {
     sim.add_node(from, RenoSender::new(to, RenoConfig::default(), base))
         .expect("reno");
     sim.add_node(to, RenoReceiver::new()).expect("reno");
-    assert_eq!(sim.run_for(Duration::from_secs(20)).expect("warm-up"), Outcome::Done);
+    assert_eq!(
+        sim.run_for(Duration::from_secs(20)).expect("warm-up"),
+        Outcome::Done
+    );
     sim.reset_stats();
-    assert_eq!(sim.run_for(Duration::from_secs(60)).expect("run"), Outcome::Done);
+    assert_eq!(
+        sim.run_for(Duration::from_secs(60)).expect("run"),
+        Outcome::Done
+    );
     let utp = sim.flow_stats(a, b).expect("flow").bytes_delivered as f64;
     let reno = sim.flow_stats(from, to).expect("flow").bytes_delivered as f64;
     let share = utp / (utp + reno);

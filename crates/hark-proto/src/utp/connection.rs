@@ -774,7 +774,8 @@ impl Connection {
                 self.recovery_until = None;
                 self.dup_acks = 0;
                 self.fast_resend_seq = self.send.next_unsent();
-                let _ = now;
+                // Stays armed even if the window lets nothing go out right now.
+                self.arm_rto(now);
             }
             _ => {}
         }

@@ -436,11 +436,14 @@ impl SendBuffer {
         true
     }
 
-    /// Marks every packet in flight lost (after a retransmission timeout), oldest first.
+    /// Marks every unacknowledged packet lost (after a retransmission timeout), oldest
+    /// first. Selective ACKs are advisory: a receiver may renege on them (or a damaged
+    /// header may have claimed them), so SACKed packets are sent again too.
     pub fn mark_all_lost(&mut self) -> usize {
         self.lost.clear();
         for slot in &mut self.slots {
             slot.lost = false;
+            slot.sacked = false;
         }
         let mut seq = self.first_seq;
         let mut count = 0;
