@@ -59,7 +59,7 @@ pub struct ConnectionConfig {
     pub max_sack_bytes: usize,
     /// Report every delay sample as an event.
     pub report_delay_samples: bool,
-    /// Report overhead statistics as events.
+    /// Report overhead statistics as events (off by default: two events per packet).
     pub report_overhead: bool,
 }
 
@@ -87,7 +87,7 @@ impl Default for ConnectionConfig {
             linger: Duration::from_secs(2),
             max_sack_bytes: 32,
             report_delay_samples: true,
-            report_overhead: true,
+            report_overhead: false,
         }
     }
 }

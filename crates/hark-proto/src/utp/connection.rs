@@ -388,6 +388,23 @@ impl Connection {
     /// Copies readable data into `buf`.
     pub(crate) fn read(&mut self, buf: &mut [u8]) -> usize {
         let n = self.recv.read(buf);
+        self.after_read(n);
+        n
+    }
+
+    /// The readable data in place (two slices when the ring wraps).
+    pub(crate) fn readable_slices(&self) -> (&[u8], &[u8]) {
+        self.recv.slices()
+    }
+
+    /// Drops `n` readable bytes the application has used in place.
+    pub(crate) fn consume(&mut self, n: usize) -> usize {
+        let n = self.recv.consume(n);
+        self.after_read(n);
+        n
+    }
+
+    fn after_read(&mut self, n: usize) {
         if self.recv.readable() == 0 {
             self.readable_notified = false;
         }
@@ -402,7 +419,6 @@ impl Connection {
         {
             self.ack = AckState::Now;
         }
-        n
     }
 
     /// Closes the sending direction: a FIN follows the queued data (also when called

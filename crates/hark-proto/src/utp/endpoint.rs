@@ -157,6 +157,8 @@ pub struct Endpoint {
     resets: VecDeque<PendingReset>,
     half_open: usize,
     stats: EndpointStats,
+    /// The last (address, id) looked up and its slot: saves hashing on back-to-back packets.
+    last_lookup: Option<((SocketAddr, u16), usize)>,
 }
 
 impl std::fmt::Debug for Endpoint {
@@ -188,6 +190,7 @@ impl Endpoint {
             resets,
             half_open: 0,
             stats: EndpointStats::default(),
+            last_lookup: None,
         }
     }
 
@@ -269,6 +272,25 @@ impl Endpoint {
             conn.deferred_queued = true;
             self.deferred.push(index);
         }
+    }
+
+    /// Finds the connection receiving on `key`, trying the last hit before the map.
+    fn lookup(&mut self, key: (SocketAddr, u16)) -> Option<usize> {
+        if let Some((last, index)) = self.last_lookup {
+            let live = self
+                .slab
+                .get(index)
+                .and_then(Option::as_ref)
+                .is_some_and(|slot| {
+                    !slot.conn.is_destroyed() && (slot.conn.remote(), slot.conn.recv_id()) == key
+                });
+            if last == key && live {
+                return Some(index);
+            }
+        }
+        let index = *self.by_key.get(&key)?;
+        self.last_lookup = Some((key, index));
+        Some(index)
     }
 
     fn queue_reset(&mut self, to: SocketAddr, connection_id: u16, ack_nr: u16) {
@@ -413,7 +435,7 @@ impl Endpoint {
                 index
             }
             _ => {
-                let Some(&index) = self.by_key.get(&(from, id)) else {
+                let Some(index) = self.lookup((from, id)) else {
                     self.stats.unknown_connection += 1;
                     self.queue_reset(from, id, h.seq_nr);
                     return DatagramOutcome::UnknownConnection;
@@ -554,6 +576,27 @@ impl Endpoint {
             .and_then(Option::as_mut)
             .ok_or(HandleError::UnknownConnection)?;
         let n = slot.conn.read(buf);
+        self.touched(handle.0);
+        Ok(n)
+    }
+
+    /// The received data in place, without copying: up to two slices (the buffer is a
+    /// ring). Call [`Endpoint::consume`] with how much of it was used.
+    pub fn readable_slices(&self, handle: ConnectionHandle) -> Result<(&[u8], &[u8]), HandleError> {
+        self.conn(handle)
+            .map(Connection::readable_slices)
+            .ok_or(HandleError::UnknownConnection)
+    }
+
+    /// Drops the first `n` readable bytes after the application used them in place;
+    /// returns how many were dropped.
+    pub fn consume(&mut self, handle: ConnectionHandle, n: usize) -> Result<usize, HandleError> {
+        let slot = self
+            .slab
+            .get_mut(handle.0)
+            .and_then(Option::as_mut)
+            .ok_or(HandleError::UnknownConnection)?;
+        let n = slot.conn.consume(n);
         self.touched(handle.0);
         Ok(n)
     }

@@ -192,19 +192,35 @@ impl RecvBuffer {
         len
     }
 
-    /// Copies readable bytes into `buf` and returns how many.
-    pub fn read(&mut self, buf: &mut [u8]) -> usize {
+    /// The readable bytes in place, as at most two slices (the ring may wrap).
+    pub fn slices(&self) -> (&[u8], &[u8]) {
         let cap = self.ring.len();
-        let n = buf.len().min(self.len);
-        let first = n.min(cap - self.head);
-        buf[..first].copy_from_slice(&self.ring[self.head..self.head + first]);
-        buf[first..n].copy_from_slice(&self.ring[..n - first]);
-        self.head = (self.head + n) % cap;
+        let first = self.len.min(cap - self.head);
+        (
+            &self.ring[self.head..self.head + first],
+            &self.ring[..self.len - first],
+        )
+    }
+
+    /// Drops the first `n` readable bytes (at most what is readable); returns how many.
+    pub fn consume(&mut self, n: usize) -> usize {
+        let n = n.min(self.len);
+        self.head = (self.head + n) % self.ring.len();
         self.len -= n;
         if self.len == 0 {
             self.head = 0;
         }
         n
+    }
+
+    /// Copies readable bytes into `buf` and returns how many.
+    pub fn read(&mut self, buf: &mut [u8]) -> usize {
+        let (a, b) = self.slices();
+        let first = a.len().min(buf.len());
+        buf[..first].copy_from_slice(&a[..first]);
+        let second = b.len().min(buf.len() - first);
+        buf[first..first + second].copy_from_slice(&b[..second]);
+        self.consume(first + second)
     }
 }
 
@@ -249,5 +265,16 @@ mod tests {
         assert_eq!(r.read(&mut out), 3);
         assert_eq!(r.read(&mut out), 1);
         assert_eq!(out[0], b'd');
+    }
+
+    #[test]
+    fn slices_show_wrapped_data_in_place() {
+        let mut r = RecvBuffer::new(4, 16, 0);
+        r.insert(1, b"abc", false);
+        assert_eq!(r.consume(2), 2);
+        r.insert(2, b"de", false);
+        assert_eq!(r.slices(), (&b"cd"[..], &b"e"[..]));
+        assert_eq!(r.consume(10), 3);
+        assert_eq!(r.slices(), (&b""[..], &b""[..]));
     }
 }

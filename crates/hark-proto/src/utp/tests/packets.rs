@@ -832,3 +832,87 @@ fn receive_window_shrinks_with_unread_data_and_reopens_on_read() {
         vec![(PacketType::State, 4000)]
     );
 }
+
+#[test]
+fn rto_resends_sacked_packets_too_because_sack_is_advisory() {
+    let (mut h, _c, sent) = four_packets_in_flight();
+    let ack = Pkt {
+        ty: PacketType::State,
+        conn_id: RECV_ID,
+        seq: PEER_SEQ,
+        ack: SYN_SEQ,
+        ..TEMPLATE
+    };
+    h.recv(&Pkt {
+        sack: Some(vec![0b111, 0, 0, 0]),
+        ..ack.clone()
+    });
+    assert_eq!(h.sent(), vec![sent[0].clone()]);
+    // Nothing more arrives: the RTO resends the oldest packet, window back to one packet.
+    h.step_timer();
+    let ts = h.ts();
+    assert_eq!(
+        h.sent(),
+        vec![Pkt {
+            ts,
+            ..sent[0].clone()
+        }]
+    );
+    // The receiver acknowledges 201 only: it reneged on 202..=204, which go out again.
+    h.recv(&Pkt {
+        ack: SYN_SEQ + 1,
+        ..ack
+    });
+    assert_eq!(
+        h.sent().iter().map(|p| p.seq).collect::<Vec<_>>(),
+        vec![202, 203]
+    );
+}
+
+#[test]
+fn overhead_statistics_when_enabled() {
+    let config = EndpointConfig {
+        connection: crate::utp::ConnectionConfig {
+            report_overhead: true,
+            ..Default::default()
+        },
+        ..EndpointConfig::default()
+    };
+    let mut h = Harness::new(config, &[u32::from(RECV_ID), u32::from(SYN_SEQ)]);
+    let c = h.ep.connect(h.now, super::harness::remote()).unwrap();
+    h.sent();
+    let overhead: Vec<_> = std::iter::from_fn(|| h.ep.poll_event())
+        .filter(|(_, e)| matches!(e, Event::Overhead { .. }))
+        .collect();
+    // A 20-byte SYN plus 28 bytes of IPv4 and UDP headers.
+    use crate::utp::OverheadKind;
+    assert_eq!(
+        overhead,
+        vec![(
+            c,
+            Event::Overhead {
+                sent: true,
+                bytes: 48,
+                kind: OverheadKind::Connect
+            }
+        )]
+    );
+}
+
+#[test]
+fn zero_copy_read() {
+    let (mut h, c) = initiator();
+    h.recv(&Pkt {
+        conn_id: RECV_ID,
+        seq: PEER_SEQ,
+        ack: SYN_SEQ,
+        payload: b"hello".to_vec(),
+        ..TEMPLATE
+    });
+    let (a, b) = h.ep.readable_slices(c).unwrap();
+    assert_eq!((a, b), (&b"hello"[..], &b""[..]));
+    assert_eq!(h.ep.consume(c, 2), Ok(2));
+    let mut buf = [0u8; 8];
+    assert_eq!(h.ep.read(c, &mut buf), Ok(3));
+    assert_eq!(&buf[..3], b"llo");
+}
