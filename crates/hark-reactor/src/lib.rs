@@ -18,4 +18,4 @@ pub mod udp;
 
 pub use endpoint::{DatagramEndpoint, Transmit};
 pub use handle::{CommandError, EndpointAction, ReactorAction, ReactorHandle};
-pub use reactor::{Reactor, ReactorConfig, ReactorError, SocketId};
+pub use reactor::{Reactor, ReactorConfig, ReactorError, SlotStats, SocketId};

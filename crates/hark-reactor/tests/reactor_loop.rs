@@ -111,7 +111,9 @@ fn echoes_many_datagrams_exactly() {
         echo.batches >= 1 && echo.batches <= 1000,
         "flush_deferred once per batch"
     );
-    assert_eq!(reactor.socket_stats(id).unwrap().0.sent, 1000);
+    let stats = reactor.socket_stats(id).unwrap();
+    assert_eq!((stats.socket.sent, stats.received), (1000, 1000));
+    assert_eq!(stats.receive_buffer_drops, 0);
 }
 
 #[test]

@@ -1,6 +1,7 @@
 //! [`Reactor`]: the mio loop that drives one [`DatagramEndpoint`] per UDP socket.
 
 mod slot;
+mod stats;
 
 use std::io;
 use std::sync::Arc;
@@ -13,8 +14,9 @@ use thiserror::Error;
 
 use crate::DatagramEndpoint;
 use crate::handle::{Command, ReactorHandle, Shared};
-use crate::udp::{BatchSocket, SocketStats};
+use crate::udp::BatchSocket;
 use slot::Slot;
+pub use stats::SlotStats;
 
 /// The mio token of the cross-thread waker.
 const WAKER: Token = Token(usize::MAX);
@@ -170,10 +172,9 @@ impl<E: DatagramEndpoint + 'static> Reactor<E> {
         self.slot(id).map(|s| &s.socket)
     }
 
-    /// Send counters of a socket plus transmits dropped for claiming more than their buffer.
-    pub fn socket_stats(&self, id: SocketId) -> Option<(SocketStats, u64)> {
-        self.slot(id)
-            .map(|s| (s.socket.stats(), s.oversized_transmits))
+    /// Counters of a socket: sends, receives, kernel drops.
+    pub fn socket_stats(&self, id: SocketId) -> Option<SlotStats> {
+        self.slot(id).map(Slot::stats)
     }
 
     /// Datagrams waiting in a socket's send queue.

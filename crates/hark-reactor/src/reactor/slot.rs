@@ -5,6 +5,7 @@ use std::time::Instant;
 
 use mio::{Interest, Registry, Token};
 
+use super::stats::SlotStats;
 use crate::DatagramEndpoint;
 use crate::udp::{BatchSocket, QueueError, RecvBuffers, SendQueue};
 
@@ -30,8 +31,9 @@ pub(crate) struct Slot<E> {
     pub(crate) read_pending: bool,
     /// Output left over after the budget ran out.
     pub(crate) output_pending: bool,
-    /// Transmits dropped because the endpoint claimed more bytes than its buffer.
-    pub(crate) oversized_transmits: u64,
+    received: u64,
+    receive_batches: u64,
+    oversized_transmits: u64,
 }
 
 impl<E: DatagramEndpoint> Slot<E> {
@@ -50,6 +52,8 @@ impl<E: DatagramEndpoint> Slot<E> {
             write_blocked: false,
             read_pending: true,
             output_pending: true,
+            received: 0,
+            receive_batches: 0,
             oversized_transmits: 0,
         }
     }
@@ -72,8 +76,10 @@ impl<E: DatagramEndpoint> Slot<E> {
             match self.socket.recv_batch(&mut self.recv) {
                 Ok(_) => {
                     let now = Instant::now();
+                    self.receive_batches += 1;
                     for (from, data) in self.recv.datagrams() {
                         self.endpoint.handle_datagram(now, from, data);
+                        self.received += 1;
                     }
                     self.endpoint.flush_deferred(now);
                     self.flush_output(now, output_rounds)?;
@@ -160,6 +166,17 @@ impl<E: DatagramEndpoint> Slot<E> {
     /// Whether this socket needs attention before sleeping.
     pub(crate) fn has_immediate_work(&self) -> bool {
         self.read_pending || (self.output_pending && !self.write_blocked)
+    }
+
+    pub(crate) fn stats(&self) -> SlotStats {
+        SlotStats {
+            socket: self.socket.stats(),
+            received: self.received,
+            receive_batches: self.receive_batches,
+            receive_buffer_drops: self.recv.kernel_drops(),
+            truncated: self.recv.truncated(),
+            oversized_transmits: self.oversized_transmits,
+        }
     }
 
     /// Datagrams waiting in the send queue.

@@ -47,26 +47,41 @@ pub(crate) fn write_segment_size(buf: &mut ControlBuf, segment_size: u16) -> usi
     space
 }
 
-/// Reads the GRO segment size from the control data the kernel wrote into `hdr`;
-/// `None` when the datagram was not coalesced.
-pub(crate) fn read_gro_segment_size(hdr: &libc::msghdr) -> Option<usize> {
+/// What the kernel said about one received message in its control data.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct RecvControl {
+    /// The GRO segment size when the message is a coalesced train.
+    pub(crate) segment_size: Option<usize>,
+    /// The socket's running count of datagrams dropped for a full receive buffer
+    /// (`SO_RXQ_OVFL`).
+    pub(crate) drops: Option<u32>,
+}
+
+/// Reads the GRO segment size and the drop counter from the control data the kernel
+/// wrote into `hdr`.
+pub(crate) fn read_recv_control(hdr: &libc::msghdr) -> RecvControl {
+    let mut out = RecvControl::default();
     // SAFETY: `hdr.msg_control`/`msg_controllen` describe a live ControlBuf that the kernel
     // filled during the recvmmsg call just made; the CMSG macros stay within
-    // `msg_controllen` and each cmsg's data is read only when its length covers an int.
+    // `msg_controllen` and each cmsg's data is read only when its length covers the
+    // 4-byte value read.
     unsafe {
+        let value_len = libc::CMSG_LEN(size_of::<u32>() as libc::c_uint) as usize;
         let mut cmsg = libc::CMSG_FIRSTHDR(hdr);
         while !cmsg.is_null() {
             let c = &*cmsg;
-            let int_len = libc::CMSG_LEN(size_of::<libc::c_int>() as libc::c_uint) as usize;
-            if c.cmsg_level == libc::SOL_UDP
-                && c.cmsg_type == libc::UDP_GRO
-                && c.cmsg_len as usize >= int_len
-            {
-                let size = ptr::read_unaligned(libc::CMSG_DATA(cmsg).cast::<libc::c_int>());
-                return usize::try_from(size).ok().filter(|&s| s > 0);
+            if c.cmsg_len as usize >= value_len {
+                let value = ptr::read_unaligned(libc::CMSG_DATA(cmsg).cast::<u32>());
+                match (c.cmsg_level, c.cmsg_type) {
+                    (libc::SOL_UDP, libc::UDP_GRO) => {
+                        out.segment_size = usize::try_from(value).ok().filter(|&s| s > 0);
+                    }
+                    (libc::SOL_SOCKET, libc::SO_RXQ_OVFL) => out.drops = Some(value),
+                    _ => {}
+                }
             }
             cmsg = libc::CMSG_NXTHDR(hdr, cmsg);
         }
     }
-    None
+    out
 }

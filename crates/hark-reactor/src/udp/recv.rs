@@ -29,6 +29,7 @@ pub struct RecvBuffers {
     messages: Vec<Message>,
     batch: usize,
     truncated: u64,
+    kernel_drops: u32,
 }
 
 impl RecvBuffers {
@@ -42,6 +43,7 @@ impl RecvBuffers {
             messages: Vec::with_capacity(batch),
             batch,
             truncated: 0,
+            kernel_drops: 0,
         }
     }
 
@@ -66,6 +68,14 @@ impl RecvBuffers {
     /// Datagrams dropped so far because they did not fit a slot.
     pub fn truncated(&self) -> u64 {
         self.truncated
+    }
+
+    /// Datagrams the kernel dropped on this socket because its receive buffer was full
+    /// (`SO_RXQ_OVFL`; a wrapping 32-bit count, 0 when the kernel does not report it).
+    /// The kernel stamps the count on each datagram as it is queued, so this is the
+    /// tally up to the latest datagram received, not drops after it.
+    pub fn kernel_drops(&self) -> u32 {
+        self.kernel_drops
     }
 
     /// The datagrams of the last receive, in arrival order, with their source.
@@ -128,6 +138,10 @@ pub(crate) fn recv_batch(fd: RawFd, bufs: &mut RecvBuffers) -> io::Result<usize>
     };
     for (i, hdr) in hdrs.iter().take(received).enumerate() {
         let msg = &hdr.msg_hdr;
+        let control = control::read_recv_control(msg);
+        if let Some(drops) = control.drops {
+            bufs.kernel_drops = drops;
+        }
         if msg.msg_flags & libc::MSG_TRUNC != 0 {
             bufs.truncated += 1;
             continue;
@@ -136,7 +150,7 @@ pub(crate) fn recv_batch(fd: RawFd, bufs: &mut RecvBuffers) -> io::Result<usize>
             continue;
         };
         let len = hdr.msg_len as usize;
-        let segment_size = control::read_gro_segment_size(msg).unwrap_or(len).max(1);
+        let segment_size = control.segment_size.unwrap_or(len).max(1);
         bufs.messages.push(Message {
             source,
             len,

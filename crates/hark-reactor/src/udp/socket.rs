@@ -67,6 +67,8 @@ impl BatchSocket {
         )?;
         let gso = config.gso && capabilities::detect_gso(fd);
         let gro = config.gro && capabilities::enable_gro(fd);
+        // Best effort: with it every receive reports the count of overflow drops.
+        let _ = sockopt::set_int(fd, libc::SOL_SOCKET, libc::SO_RXQ_OVFL, 1);
         let caps = Capabilities {
             gro,
             gso_max_segments: if gso { MAX_GSO_SEGMENTS } else { 1 },
