@@ -24,7 +24,8 @@ pub struct Transmit {
 ///    once the batch is done (the place to emit one ACK for many packets);
 /// 2. `handle_timeout` once `poll_timeout` has passed (spurious calls must be no-ops);
 /// 3. `poll_transmit` until it returns `None` or the bounded send queue is full;
-/// 4. `poll_timeout` to choose how long to sleep.
+/// 4. `handle_send_blocked` when the socket's send buffer fills or drains;
+/// 5. `poll_timeout` to choose how long to sleep.
 ///
 /// Commands from other threads run as closures between these steps
 /// (see [`ReactorHandle::with_endpoint`](crate::ReactorHandle::with_endpoint)).
@@ -48,4 +49,12 @@ pub trait DatagramEndpoint {
 
     /// When `handle_timeout` should next be called; `None` for no timer.
     fn poll_timeout(&self) -> Option<Instant>;
+
+    /// The socket's send buffer is full (`blocked`) or has room again. While blocked, the
+    /// reactor stops polling transmits once its bounded queue is full, so the endpoint's
+    /// own buffers fill: the place to raise a `Throttled`/`Unthrottled` event. The default
+    /// does nothing.
+    fn handle_send_blocked(&mut self, now: Instant, blocked: bool) {
+        let _ = (now, blocked);
+    }
 }

@@ -72,6 +72,7 @@ pub(crate) struct Connection {
     recovery_until: Option<u16>,
     retransmit_credit: usize,
     consecutive_timeouts: u32,
+    advance_timestamp: Option<u32>,
     write_blocked: bool,
     readable_notified: bool,
     eof_reported: bool,
@@ -137,6 +138,7 @@ impl Connection {
             recovery_until: None,
             retransmit_credit: 0,
             consecutive_timeouts: 0,
+            advance_timestamp: None,
             write_blocked: false,
             readable_notified: false,
             eof_reported: false,
@@ -520,6 +522,20 @@ impl Connection {
             self.stats.dropped += 1;
             return;
         }
+        // Cumulative ACKs never go back. A packet sent after the one that advanced ours
+        // (by the peer's clock) but acknowledging less means the peer lacks data we have
+        // already freed (a damaged header claimed it): unrecoverable. Keepalives repeat
+        // the previous ACK minus one, so a step of one is allowed.
+        let regressed = seq_less(h.ack_nr, oldest_acked)
+            && seq_distance(h.ack_nr, oldest_acked) >= 2
+            && self
+                .advance_timestamp
+                .is_some_and(|t| (h.timestamp_micros.wrapping_sub(t) as i32) > 0);
+        if regressed {
+            self.stats.dropped += 1;
+            self.fail(ConnectionError::Protocol, events);
+            return;
+        }
         self.arm_idle(now);
         self.reply_micros = self.now_micros(now).wrapping_sub(h.timestamp_micros);
         self.peer_wnd = h.wnd_size as usize;
@@ -585,6 +601,7 @@ impl Connection {
             self.cc.on_ack(outcome.bytes);
         }
         if cumulative_progress {
+            self.advance_timestamp = Some(h.timestamp_micros);
             self.dup_acks = 0;
             if self
                 .recovery_until

@@ -34,6 +34,10 @@ pub enum ConnectionError {
     /// Retransmissions, SYN retries or the idle timeout ran out.
     #[error("connection timed out")]
     TimedOut,
+    /// The peer contradicted itself: its cumulative ACK went back below data it had
+    /// acknowledged (which was then freed), so the stream cannot be completed.
+    #[error("peer's acknowledgements went backwards")]
+    Protocol,
 }
 
 /// What kind of protocol overhead an [`Event::Overhead`] counts.

@@ -252,6 +252,7 @@ impl<E: DatagramEndpoint + 'static> Reactor<E> {
             if slot.output_pending {
                 slot.flush_output(now, rounds).map_err(fail)?;
             }
+            slot.report_send_blocked(now);
             slot.update_interest(self.poll.registry(), Token(index))
                 .map_err(fail)?;
         }

@@ -27,6 +27,8 @@ pub(crate) struct Slot<E> {
     writable_interest: bool,
     /// The last send hit `WouldBlock`; wait for a writable event before sending again.
     write_blocked: bool,
+    /// The blocked state the endpoint was last told about.
+    blocked_reported: bool,
     /// Readable and not yet drained to `WouldBlock` (budget ran out or event pending).
     pub(crate) read_pending: bool,
     /// Output left over after the budget ran out.
@@ -50,6 +52,7 @@ impl<E: DatagramEndpoint> Slot<E> {
             endpoint,
             writable_interest: false,
             write_blocked: false,
+            blocked_reported: false,
             read_pending: true,
             output_pending: true,
             received: 0,
@@ -143,6 +146,17 @@ impl<E: DatagramEndpoint> Slot<E> {
                 Err(QueueError::TooLarge { .. }) => self.oversized_transmits += 1,
                 Err(_) => return false,
             }
+        }
+    }
+
+    /// Tells the endpoint when the send side became blocked or free since last told.
+    pub(crate) fn report_send_blocked(&mut self, now: Instant) {
+        let blocked = self.write_blocked && !self.queue.is_empty();
+        if blocked != self.blocked_reported {
+            self.blocked_reported = blocked;
+            self.endpoint.handle_send_blocked(now, blocked);
+            // Unblocked, the endpoint may have output again: look at the next turn.
+            self.output_pending |= !blocked;
         }
     }
 

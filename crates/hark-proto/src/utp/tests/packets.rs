@@ -916,3 +916,39 @@ fn zero_copy_read() {
     assert_eq!(h.ep.read(c, &mut buf), Ok(3));
     assert_eq!(&buf[..3], b"llo");
 }
+
+#[test]
+fn cumulative_ack_going_back_is_a_protocol_error() {
+    let (mut h, c, _sent) = four_packets_in_flight();
+    let ack = Pkt {
+        ty: PacketType::State,
+        conn_id: RECV_ID,
+        seq: PEER_SEQ,
+        ..TEMPLATE
+    };
+    h.recv(&Pkt {
+        ts: 5000,
+        ack: SYN_SEQ + 4,
+        ..ack.clone()
+    });
+    // An older packet arriving late is fine...
+    h.recv(&Pkt {
+        ts: 4000,
+        ack: SYN_SEQ + 1,
+        ..ack.clone()
+    });
+    // ...and so is a keepalive (the previous ACK minus one)...
+    h.recv(&Pkt {
+        ts: 6000,
+        ack: SYN_SEQ + 3,
+        ..ack.clone()
+    });
+    assert_eq!(h.ep.connection_error(c), None);
+    // ...but a newer packet acknowledging less contradicts what freed our data.
+    h.recv(&Pkt {
+        ts: 7000,
+        ack: SYN_SEQ + 1,
+        ..ack
+    });
+    assert_eq!(h.events()[0], (c, Event::Error(ConnectionError::Protocol)));
+}
