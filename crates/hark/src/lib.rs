@@ -5,6 +5,7 @@
 pub mod events;
 pub mod ip_filter_file;
 pub mod listen;
+pub mod utp;
 
 /// IP filters in eMule format (re-exported from `hark-proto`).
 pub use hark_proto::ipfilter;

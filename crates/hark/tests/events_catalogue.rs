@@ -48,6 +48,16 @@ fn catalogue_lists_the_seed_kinds_with_their_severities() {
             ("peer_data_out", S::Debug, C::TransportStats, D),
             ("peer_packet_in", S::Debug, C::Log, D),
             ("peer_packet_out", S::Debug, C::Log, D),
+            ("utp_firewall", S::Debug, C::IpBlock, D),
+            ("utp_accept", S::Info, C::Connection, D),
+            ("utp_connect", S::Info, C::Connection, D),
+            ("utp_error", S::Warning, C::Connection, G),
+            ("utp_writable", S::Debug, C::Connection, D),
+            ("utp_eof", S::Debug, C::Connection, D),
+            ("utp_destroying", S::Debug, C::Connection, G),
+            ("utp_delay_sample", S::Debug, C::Performance, D),
+            ("utp_overhead", S::Debug, C::TransportStats, D),
+            ("utp_log", S::Debug, C::Log, D),
             ("events_dropped", S::Warning, C::Performance, G),
         ]
     );

@@ -161,6 +161,143 @@ define_kinds! {
         }
     }
 
+    /// The uTP firewall callback (`on_firewall`) blocked an incoming connection.
+    "utp_firewall" => UtpFirewall, on_utp_firewall {
+        category: IpBlock,
+        severity: Debug,
+        delivery: Droppable,
+        reply: (),
+        attributes: {
+            /// The peer asking to connect.
+            peer: SocketAddr,
+        }
+    }
+
+    /// A uTP connection from a peer was accepted (libutp's `on_accept`).
+    "utp_accept" => UtpAccept, on_utp_accept {
+        category: Connection,
+        severity: Info,
+        delivery: Droppable,
+        reply: (),
+        attributes: {
+            /// The peer that connected.
+            peer: SocketAddr,
+        }
+    }
+
+    /// An outgoing uTP connection is established (libutp's `on_connect`).
+    "utp_connect" => UtpConnect, on_utp_connect {
+        category: Connection,
+        severity: Info,
+        delivery: Droppable,
+        reply: (),
+        attributes: {
+            /// The peer connected to.
+            peer: SocketAddr,
+        }
+    }
+
+    /// A uTP connection failed (libutp's `on_error`); `utp_destroying` follows.
+    "utp_error" => UtpError, on_utp_error {
+        category: Connection,
+        severity: Warning,
+        delivery: Guaranteed,
+        reply: (),
+        attributes: {
+            /// The peer of the connection.
+            peer: SocketAddr,
+            /// libutp's error name: `UTP_ECONNREFUSED`, `UTP_ECONNRESET` or `UTP_ETIMEDOUT`.
+            code: &'static str,
+        }
+    }
+
+    /// A uTP connection became writable again (`UTP_STATE_WRITABLE`).
+    "utp_writable" => UtpWritable, on_utp_writable {
+        category: Connection,
+        severity: Debug,
+        delivery: Droppable,
+        reply: (),
+        attributes: {
+            /// The peer of the connection.
+            peer: SocketAddr,
+        }
+    }
+
+    /// The peer of a uTP connection finished sending (`UTP_STATE_EOF`).
+    "utp_eof" => UtpEof, on_utp_eof {
+        category: Connection,
+        severity: Debug,
+        delivery: Droppable,
+        reply: (),
+        attributes: {
+            /// The peer of the connection.
+            peer: SocketAddr,
+        }
+    }
+
+    /// A uTP connection is being destroyed (`UTP_STATE_DESTROYING`); its socket handle is
+    /// invalid afterwards.
+    "utp_destroying" => UtpDestroying, on_utp_destroying {
+        category: Connection,
+        severity: Debug,
+        delivery: Guaranteed,
+        reply: (),
+        attributes: {
+            /// The peer of the connection.
+            peer: SocketAddr,
+            /// Payload bytes sent over the connection's life.
+            bytes_sent: u64,
+            /// Payload bytes received over the connection's life.
+            bytes_received: u64,
+        }
+    }
+
+    /// A uTP connection measured a queuing delay (libutp's `on_delay_sample`).
+    "utp_delay_sample" => UtpDelaySample, on_utp_delay_sample {
+        category: Performance,
+        severity: Debug,
+        delivery: Droppable,
+        reply: (),
+        attributes: {
+            /// The peer of the connection.
+            peer: SocketAddr,
+            /// The delay estimate, milliseconds.
+            delay_ms: u32,
+        }
+    }
+
+    /// Protocol overhead of a uTP connection (libutp's `on_overhead_statistics`).
+    "utp_overhead" => UtpOverhead, on_utp_overhead {
+        category: TransportStats,
+        severity: Debug,
+        delivery: Droppable,
+        reply: (),
+        attributes: {
+            /// The peer of the connection.
+            peer: SocketAddr,
+            /// True for sent bytes, false for received ones.
+            sent: bool,
+            /// Overhead bytes.
+            length: u32,
+            /// libutp's overhead type name, such as `ACK_OVERHEAD`.
+            overhead: &'static str,
+        }
+    }
+
+    /// A log line of the uTP context (libutp's `log` callback).
+    "utp_log" => UtpLog, on_utp_log {
+        category: Log,
+        severity: Debug,
+        delivery: Droppable,
+        reply: (),
+        attributes: {
+            /// libutp's level name: `UTP_LOG_NORMAL`, `UTP_LOG_MTU` or `UTP_LOG_DEBUG`.
+            level: &'static str,
+            /// The line.
+            text: String,
+        }
+    }
+
     /// Events were dropped because the queue was full. Delivered where the gap is, once
     /// per gap, and exempt from the severity and category filters.
     "events_dropped" => EventsDropped, on_events_dropped {
@@ -288,5 +425,85 @@ impl Describe for EventsDropped {
             self.count,
             kinds.join(", ")
         )
+    }
+}
+
+impl Describe for UtpFirewall {
+    fn describe(&self) -> String {
+        format!(
+            "The uTP firewall callback blocked a connection from {}.",
+            self.peer
+        )
+    }
+}
+
+impl Describe for UtpAccept {
+    fn describe(&self) -> String {
+        format!("Accepted a uTP connection from {}.", self.peer)
+    }
+}
+
+impl Describe for UtpConnect {
+    fn describe(&self) -> String {
+        format!("Connected over uTP to {}.", self.peer)
+    }
+}
+
+impl Describe for UtpError {
+    fn describe(&self) -> String {
+        format!(
+            "The uTP connection with {} failed: {}.",
+            self.peer, self.code
+        )
+    }
+}
+
+impl Describe for UtpWritable {
+    fn describe(&self) -> String {
+        format!("The uTP connection with {} is writable again.", self.peer)
+    }
+}
+
+impl Describe for UtpEof {
+    fn describe(&self) -> String {
+        format!("{} finished sending over uTP.", self.peer)
+    }
+}
+
+impl Describe for UtpDestroying {
+    fn describe(&self) -> String {
+        format!(
+            "The uTP connection with {} is gone ({} bytes sent, {} received).",
+            self.peer, self.bytes_sent, self.bytes_received
+        )
+    }
+}
+
+impl Describe for UtpDelaySample {
+    fn describe(&self) -> String {
+        format!(
+            "The uTP connection with {} measured {} ms of queuing delay.",
+            self.peer, self.delay_ms
+        )
+    }
+}
+
+impl Describe for UtpOverhead {
+    fn describe(&self) -> String {
+        let way = if self.sent {
+            "sent to"
+        } else {
+            "received from"
+        };
+        format!(
+            "{} bytes of {} {way} {} over uTP.",
+            self.length, self.overhead, self.peer
+        )
+    }
+}
+
+impl Describe for UtpLog {
+    fn describe(&self) -> String {
+        format!("{}: {}", self.level, self.text)
     }
 }

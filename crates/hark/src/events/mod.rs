@@ -97,7 +97,8 @@ pub use kind::{AttributeInfo, Delivery, Describe, Kind, KindInfo, Reply, Respons
 pub use kinds::{
     EventKind, EventsDropped, IpFiltered, KindId, ListenFailure, ListenSuccess, PeerDataIn,
     PeerDataOut, PeerDisconnect, PeerHandshakeComplete, PeerIdReceived, PeerPacketIn,
-    PeerPacketOut,
+    PeerPacketOut, UtpAccept, UtpConnect, UtpDelaySample, UtpDestroying, UtpEof, UtpError,
+    UtpFirewall, UtpLog, UtpOverhead, UtpWritable,
 };
 pub use listeners::ListenerId;
 pub use queue::{Emitted, ReservedLaneFull};

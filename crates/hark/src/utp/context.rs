@@ -1,0 +1,893 @@
+//! [`UtpContext`]: libutp's `utp_context` over the sans-IO [`Endpoint`]. One core for
+//! both ways to run: mode (b) here (the application owns the UDP socket) and mode (a) in
+//! [`super::reactor`].
+
+use std::net::{IpAddr, SocketAddr, UdpSocket};
+use std::time::{Duration, Instant};
+
+use hark_proto::utp::{
+    ConnectionConfig, ConnectionHandle, ConnectionInfo, ConnectionStats, DatagramOutcome, Endpoint,
+    EndpointConfig, EndpointStats, Event as CoreEvent, Incoming, Transmit,
+};
+
+use super::callbacks::Callbacks;
+use super::constants::{
+    ContextOption, LogLevel, LogLevels, OverheadType, SendFlags, SocketOption, UtpErrorCode,
+    UtpState,
+};
+use super::error::{BuildError, OptionError, UtpError};
+use super::handle::{Command, ContextHandle};
+use super::outbox::Gauge;
+use super::rng::CallbackRng;
+use super::socket::{Sockets, UtpSocket};
+use crate::events::{
+    Admission, Direction, EventHub, KindId, PeerDataIn, PeerPacketOut, Protocol, UtpAccept,
+    UtpConnect, UtpDelaySample, UtpDestroying, UtpEof, UtpError as UtpErrorEvent, UtpFirewall,
+    UtpLog, UtpOverhead, UtpWritable,
+};
+use crate::listen::{ListenError, bind_udp};
+
+/// Builds a [`UtpContext`]: callbacks, event hub, core configuration and options.
+#[derive(Debug, Default)]
+#[must_use]
+pub struct UtpContextBuilder {
+    callbacks: Callbacks,
+    hub: Option<EventHub>,
+    config: EndpointConfig,
+    log: LogLevels,
+}
+
+impl UtpContextBuilder {
+    /// The callback table.
+    pub fn callbacks(mut self, callbacks: Callbacks) -> Self {
+        self.callbacks = callbacks;
+        self
+    }
+
+    /// The event hub every callback also reports to (default: an empty hub).
+    pub fn hub(mut self, hub: EventHub) -> Self {
+        self.hub = Some(hub);
+        self
+    }
+
+    /// The core's configuration (timeouts, limits); the options below edit it.
+    pub fn endpoint_config(mut self, config: EndpointConfig) -> Self {
+        self.config = config;
+        self
+    }
+
+    /// Applies a context option (libutp's `utp_context_set_option`).
+    pub fn option(mut self, option: ContextOption) -> Self {
+        let connection = &mut self.config.connection;
+        match option {
+            ContextOption::Log(level, on) => self.log = self.log.with(level, on),
+            ContextOption::SendBuffer(bytes) => connection.send_buffer = bytes.max(1),
+            ContextOption::ReceiveBuffer(bytes) => connection.recv_buffer = bytes.max(1),
+            ContextOption::TargetDelay(delay) => connection.target_delay = delay,
+        }
+        self
+    }
+
+    /// Mode (b): a context the application drives with [`UtpContext::process_udp`],
+    /// [`UtpContext::issue_deferred_acks`] and [`UtpContext::check_timeouts`]; datagrams
+    /// leave through the `sendto` callback, which is therefore required.
+    pub fn build(self) -> Result<UtpContext, BuildError> {
+        if self.callbacks.sendto.is_none() {
+            return Err(BuildError::NoSendTo);
+        }
+        Ok(self.build_unchecked())
+    }
+
+    /// A context whose datagrams are taken by a reactor (mode (a)).
+    pub(crate) fn build_unchecked(mut self) -> UtpContext {
+        let mut config = self.config;
+        // libutp always reports delay samples and overhead; the facade does too.
+        config.connection.report_delay_samples = true;
+        config.connection.report_overhead = true;
+        let start = Instant::now();
+        let rng = CallbackRng::new(self.callbacks.get_random.take());
+        let endpoint = Endpoint::new(config, start, Box::new(rng));
+        UtpContext {
+            endpoint,
+            callbacks: self.callbacks,
+            hub: self.hub.unwrap_or_default(),
+            sockets: Sockets::default(),
+            commands: Vec::new(),
+            log: self.log,
+            target_delay: None,
+            clock: ClockBase {
+                start,
+                first: None,
+                last: start,
+            },
+            buf: vec![0; 64 * 1024],
+            gauge: None,
+        }
+    }
+}
+
+/// Maps the application's clock callbacks onto `Instant`s for the core.
+#[derive(Debug)]
+struct ClockBase {
+    start: Instant,
+    first: Option<u64>,
+    last: Instant,
+}
+
+/// libutp's `utp_context`: every uTP connection on one UDP socket, its callbacks and its
+/// event hub.
+///
+/// # Threads and re-entrancy
+///
+/// Callbacks run on the thread that drives the context: the application's thread in mode
+/// (b) (inside `process_udp`, `issue_deferred_acks`, `check_timeouts`, `connect`,
+/// `write`, `close`), the reactor thread in mode (a). They get a [`ContextHandle`], which
+/// reads state and queues write/close/read_drained/option commands that run right after
+/// the callback returns; they never get the context itself, so they cannot re-enter it.
+/// Hub listeners run on the same thread, after the callbacks of each step.
+pub struct UtpContext {
+    endpoint: Endpoint,
+    callbacks: Callbacks,
+    hub: EventHub,
+    sockets: Sockets,
+    commands: Vec<Command>,
+    log: LogLevels,
+    target_delay: Option<Duration>,
+    clock: ClockBase,
+    buf: Vec<u8>,
+    pub(crate) gauge: Option<std::sync::Arc<Gauge>>,
+}
+
+impl std::fmt::Debug for UtpContext {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("UtpContext")
+            .field("endpoint", &self.endpoint)
+            .field("callbacks", &self.callbacks)
+            .field("sockets", &self.sockets.len())
+            .finish_non_exhaustive()
+    }
+}
+
+/// Rejects options that cannot change once the context is built.
+pub(crate) fn check_runtime_option(option: ContextOption) -> Result<(), OptionError> {
+    match option {
+        ContextOption::SendBuffer(_) | ContextOption::ReceiveBuffer(_) => {
+            Err(OptionError::FixedAfterBuild)
+        }
+        ContextOption::Log(..) | ContextOption::TargetDelay(_) => Ok(()),
+    }
+}
+
+/// A [`ContextHandle`] over the context's fields, for calling a callback.
+macro_rules! handle {
+    ($self:ident) => {
+        ContextHandle {
+            endpoint: &$self.endpoint,
+            sockets: &$self.sockets,
+            commands: &mut $self.commands,
+        }
+    };
+}
+
+impl UtpContext {
+    /// A builder.
+    pub fn builder() -> UtpContextBuilder {
+        UtpContextBuilder::default()
+    }
+
+    // ----- mode (b): the application owns the socket -----
+
+    /// Hands a received datagram to the context (libutp's `utp_process_udp`); returns
+    /// whether it was uTP. Callbacks run inside, and replies leave through `sendto`.
+    pub fn process_udp(&mut self, data: &[u8], from: SocketAddr) -> bool {
+        let now = self.now();
+        let is_utp = self.handle_datagram(now, from, data);
+        self.drain(now);
+        self.send_all(now);
+        is_utp
+    }
+
+    /// Sends the acknowledgements deferred over a batch of `process_udp` calls (libutp's
+    /// `utp_issue_deferred_acks`). Call it when the socket has no more datagrams for now.
+    pub fn issue_deferred_acks(&mut self) {
+        let now = self.now();
+        self.flush_batch(now);
+        self.send_all(now);
+    }
+
+    /// Runs due timers: retransmissions, keepalives, timeouts (libutp's
+    /// `utp_check_timeouts`). Call it every few hundred milliseconds, or at
+    /// [`next_timeout`](Self::next_timeout).
+    pub fn check_timeouts(&mut self) {
+        let now = self.now();
+        self.run_timers(now);
+        self.send_all(now);
+    }
+
+    /// How long until `check_timeouts` has work, by the context's clock.
+    #[must_use]
+    pub fn next_timeout(&self) -> Option<Duration> {
+        self.endpoint
+            .poll_timeout()
+            .map(|at| at.saturating_duration_since(self.clock.last))
+    }
+
+    /// Binds a UDP socket on `ip` at the first free port of `ports` for the application
+    /// to drive, reporting `listen_success`/`listen_failure` to the hub.
+    pub fn bind_udp(
+        &mut self,
+        ip: IpAddr,
+        ports: impl IntoIterator<Item = u16>,
+    ) -> Result<UdpSocket, ListenError> {
+        bind_udp(&mut self.hub, ip, ports)
+    }
+
+    /// Opens a connection to `remote` (libutp's `utp_create_socket` + `utp_connect`).
+    /// Its `on_connect` or `on_error` follows.
+    pub fn connect(&mut self, remote: SocketAddr) -> Result<UtpSocket, UtpError> {
+        let now = self.now();
+        let socket = self.open(now, remote)?;
+        self.drain(now);
+        self.send_all(now);
+        Ok(socket)
+    }
+
+    /// Writes on `socket`; returns how much the send buffer accepted (libutp's
+    /// `utp_write`). Wait for `UTP_STATE_WRITABLE` to write the rest.
+    pub fn write(&mut self, socket: UtpSocket, data: &[u8]) -> Result<usize, UtpError> {
+        let now = self.now();
+        let handle = self.sockets.handle(socket).ok_or(UtpError::UnknownSocket)?;
+        let n = self.endpoint.write(handle, data)?;
+        if let Some(entry) = self.sockets.by_handle_mut(handle) {
+            entry.bytes_written += n as u64;
+        }
+        self.drain(now);
+        self.send_all(now);
+        Ok(n)
+    }
+
+    /// Closes the sending direction of `socket` (libutp's `utp_close`).
+    pub fn close(&mut self, socket: UtpSocket) -> Result<(), UtpError> {
+        let now = self.now();
+        let handle = self.sockets.handle(socket).ok_or(UtpError::UnknownSocket)?;
+        self.close_handle(handle);
+        self.drain(now);
+        self.send_all(now);
+        Ok(())
+    }
+
+    /// The application processed held read bytes (libutp's `utp_read_drained`).
+    pub fn read_drained(&mut self, socket: UtpSocket) -> Result<(), UtpError> {
+        let now = self.now();
+        let handle = self.sockets.handle(socket).ok_or(UtpError::UnknownSocket)?;
+        self.deliver_reads(handle);
+        self.drain(now);
+        self.send_all(now);
+        Ok(())
+    }
+
+    // ----- options and queries, both modes -----
+
+    /// Changes a context option (libutp's `utp_context_set_option`).
+    pub fn set_option(&mut self, option: ContextOption) -> Result<(), OptionError> {
+        check_runtime_option(option)?;
+        match option {
+            ContextOption::Log(level, on) => self.log = self.log.with(level, on),
+            ContextOption::TargetDelay(delay) => self.target_delay = Some(delay),
+            ContextOption::SendBuffer(_) | ContextOption::ReceiveBuffer(_) => {}
+        }
+        Ok(())
+    }
+
+    /// Changes an option of `socket` (libutp's `utp_setsockopt`).
+    pub fn set_socket_option(
+        &mut self,
+        socket: UtpSocket,
+        option: SocketOption,
+    ) -> Result<(), UtpError> {
+        let handle = self.sockets.handle(socket).ok_or(UtpError::UnknownSocket)?;
+        let SocketOption::TargetDelay(delay) = option;
+        self.endpoint
+            .set_target_delay(handle, delay)
+            .map_err(|_| UtpError::UnknownSocket)
+    }
+
+    /// The enabled log levels.
+    #[must_use]
+    pub fn log_levels(&self) -> LogLevels {
+        self.log
+    }
+
+    /// The core's defaults for new connections (buffer sizes, target delay).
+    #[must_use]
+    pub fn connection_config(&self) -> &ConnectionConfig {
+        &self.endpoint.config().connection
+    }
+
+    /// The peer of `socket` (libutp's `utp_getpeername`).
+    #[must_use]
+    pub fn peer_addr(&self, socket: UtpSocket) -> Option<SocketAddr> {
+        self.sockets.get(socket).map(|e| e.remote)
+    }
+
+    /// Counters of `socket` (libutp's `utp_get_stats`).
+    #[must_use]
+    pub fn stats(&self, socket: UtpSocket) -> Option<ConnectionStats> {
+        self.endpoint.connection_stats(self.sockets.handle(socket)?)
+    }
+
+    /// Estimates of `socket`: delays, round-trip time, windows (libutp's
+    /// `utp_get_delays`).
+    #[must_use]
+    pub fn info(&self, socket: UtpSocket) -> Option<ConnectionInfo> {
+        self.endpoint.connection_info(self.sockets.handle(socket)?)
+    }
+
+    /// Counters of the context (libutp's `utp_get_context_stats`).
+    #[must_use]
+    pub fn context_stats(&self) -> EndpointStats {
+        self.endpoint.stats()
+    }
+
+    /// Number of live sockets.
+    #[must_use]
+    pub fn socket_count(&self) -> usize {
+        self.sockets.len()
+    }
+
+    /// The event hub.
+    #[must_use]
+    pub fn hub(&self) -> &EventHub {
+        &self.hub
+    }
+
+    /// The event hub, to add listeners or pull events.
+    pub fn hub_mut(&mut self) -> &mut EventHub {
+        &mut self.hub
+    }
+
+    // ----- the shared core of both modes -----
+
+    /// The context's clock: the application's callbacks if set, else monotonic time.
+    pub(crate) fn now(&mut self) -> Instant {
+        let reading = if let Some(f) = self.callbacks.get_microseconds.as_mut() {
+            Some(Duration::from_micros(f()))
+        } else {
+            self.callbacks
+                .get_milliseconds
+                .as_mut()
+                .map(|f| Duration::from_millis(f()))
+        };
+        let now = match reading {
+            Some(reading) => {
+                let micros = reading.as_micros() as u64;
+                let first = *self.clock.first.get_or_insert(micros);
+                self.clock.start + Duration::from_micros(micros.saturating_sub(first))
+            }
+            None => Instant::now(),
+        };
+        self.clock.last = self.clock.last.max(now);
+        self.clock.last
+    }
+
+    /// Records the reactor's clock reading (mode (a)).
+    pub(crate) fn observe(&mut self, now: Instant) {
+        self.clock.last = self.clock.last.max(now);
+    }
+
+    /// Feeds one datagram to the core and answers a SYN; true if it was uTP.
+    pub(crate) fn handle_datagram(&mut self, now: Instant, from: SocketAddr, data: &[u8]) -> bool {
+        let outcome = self.endpoint.handle_datagram(now, from, data);
+        let is_utp = outcome.is_utp();
+        match outcome {
+            DatagramOutcome::Incoming(incoming) => self.on_incoming(now, incoming),
+            DatagramOutcome::Malformed(_) => {
+                self.log_line(
+                    None,
+                    LogLevel::Debug,
+                    format_args!(
+                        "ignored a {}-byte datagram from {from}: not uTP",
+                        data.len()
+                    ),
+                );
+            }
+            _ => {}
+        }
+        is_utp
+    }
+
+    /// After a batch of datagrams: deferred ACKs, reads held back, events.
+    pub(crate) fn flush_batch(&mut self, now: Instant) {
+        self.endpoint.issue_deferred_acks(now);
+        for handle in self.sockets.holding() {
+            self.deliver_reads(handle);
+        }
+        self.drain(now);
+    }
+
+    /// Runs due timers and their events.
+    pub(crate) fn run_timers(&mut self, now: Instant) {
+        if self.endpoint.poll_timeout().is_some_and(|at| at <= now) {
+            self.endpoint.handle_timeout(now);
+        }
+        self.drain(now);
+    }
+
+    /// The next datagram from the core, for the reactor.
+    pub(crate) fn next_transmit(&mut self, now: Instant, buf: &mut [u8]) -> Option<Transmit> {
+        let transmit = self.endpoint.poll_transmit(now, buf)?;
+        if self.hub.wants(KindId::PeerPacketOut) {
+            let packet = bytes::Bytes::copy_from_slice(buf.get(..transmit.len).unwrap_or_default());
+            let _ = self.hub.emit(
+                PeerPacketOut {
+                    peer: transmit.destination,
+                    packet,
+                },
+                None,
+            );
+        }
+        Some(transmit)
+    }
+
+    /// The core's next timer.
+    pub(crate) fn core_timeout(&self) -> Option<Instant> {
+        self.endpoint.poll_timeout()
+    }
+
+    /// Sends everything the core has through `sendto` (mode (b)).
+    fn send_all(&mut self, now: Instant) {
+        loop {
+            let mut buf = std::mem::take(&mut self.buf);
+            while let Some(transmit) = self.next_transmit(now, &mut buf) {
+                let flags = SendFlags {
+                    dont_frag: transmit.dont_fragment,
+                };
+                if let (Some(sendto), Some(data)) =
+                    (self.callbacks.sendto.as_mut(), buf.get(..transmit.len))
+                {
+                    sendto(data, transmit.destination, flags);
+                }
+            }
+            self.buf = buf;
+            // Sending may raise events (overhead statistics); their callbacks may write.
+            if !self.drain(now) {
+                break;
+            }
+        }
+        self.hub.dispatch();
+    }
+
+    /// Opens an outgoing connection after the IP filter agrees.
+    pub(crate) fn open(&mut self, now: Instant, remote: SocketAddr) -> Result<UtpSocket, UtpError> {
+        if self.hub.admit(
+            remote,
+            Protocol::udp_for(&remote),
+            Direction::Outgoing,
+            None,
+        ) == Admission::Deny
+        {
+            return Err(UtpError::Blocked);
+        }
+        let handle = self.endpoint.connect(now, remote)?;
+        let socket = self.sockets.insert(handle, remote, false);
+        self.configure(handle, socket, remote);
+        self.log_line(
+            Some(socket),
+            LogLevel::Normal,
+            format_args!("connecting to {remote}"),
+        );
+        Ok(socket)
+    }
+
+    /// Firewall, IP filter and acceptor decide about a SYN.
+    fn on_incoming(&mut self, now: Instant, incoming: Incoming) {
+        let remote = incoming.remote();
+        let blocked = match self.callbacks.on_firewall.as_mut() {
+            Some(f) => f(&mut handle!(self), remote),
+            None => false,
+        };
+        self.apply_commands();
+        if blocked {
+            let _ = self.hub.emit(UtpFirewall { peer: remote }, None);
+            self.log_line(
+                None,
+                LogLevel::Normal,
+                format_args!("firewall blocked {remote}"),
+            );
+            return; // Dropped, as libutp does: the SYN is ignored.
+        }
+        let admission = self.hub.admit(
+            remote,
+            Protocol::udp_for(&remote),
+            Direction::Incoming,
+            None,
+        );
+        if admission == Admission::Deny || self.callbacks.on_accept.is_none() {
+            self.log_line(
+                None,
+                LogLevel::Normal,
+                format_args!("refused a connection from {remote}"),
+            );
+            self.endpoint.refuse(incoming);
+            return;
+        }
+        let handle = match self.endpoint.accept(now, incoming) {
+            Ok(handle) => handle,
+            Err(error) => {
+                self.log_line(
+                    None,
+                    LogLevel::Normal,
+                    format_args!("could not accept {remote}: {error}"),
+                );
+                return;
+            }
+        };
+        let socket = self.sockets.insert(handle, remote, true);
+        self.configure(handle, socket, remote);
+        let _ = self
+            .hub
+            .emit(UtpAccept { peer: remote }, Some(socket.connection_id()));
+        self.log_line(
+            Some(socket),
+            LogLevel::Normal,
+            format_args!("accepted {remote}"),
+        );
+        if let Some(f) = self.callbacks.on_accept.as_mut() {
+            f(&mut handle!(self), socket, remote);
+        }
+        self.apply_commands();
+    }
+
+    /// Asks get_udp_mtu/get_udp_overhead about a new connection and applies options.
+    fn configure(&mut self, handle: ConnectionHandle, socket: UtpSocket, remote: SocketAddr) {
+        if let Some(delay) = self.target_delay {
+            let _ = self.endpoint.set_target_delay(handle, delay);
+        }
+        let mtu = self
+            .callbacks
+            .get_udp_mtu
+            .as_mut()
+            .map(|f| f(socket, remote));
+        if let Some(mtu) = mtu {
+            let _ = self.endpoint.set_mtu(handle, mtu);
+        }
+        let default_overhead = ConnectionConfig::udp_overhead(remote);
+        let overhead = self
+            .callbacks
+            .get_udp_overhead
+            .as_mut()
+            .map_or(default_overhead, |f| f(socket, remote));
+        if let Some(entry) = self.sockets.by_handle_mut(handle) {
+            entry.overhead_delta = i64::from(overhead) - i64::from(default_overhead);
+        }
+        let mtu = mtu.unwrap_or_else(|| self.endpoint.config().connection.udp_mtu(remote));
+        self.log_line(
+            Some(socket),
+            LogLevel::Mtu,
+            format_args!("udp mtu {mtu}, udp overhead {overhead} towards {remote}"),
+        );
+    }
+
+    /// Drains the core's events into callbacks and the hub; true if there were any.
+    pub(crate) fn drain(&mut self, now: Instant) -> bool {
+        let _ = now;
+        let mut any = false;
+        for handle in self.sockets.with_outbox() {
+            self.flush_outbox(handle);
+        }
+        while let Some((handle, event)) = self.endpoint.poll_event() {
+            any = true;
+            self.on_core_event(handle, event);
+            self.apply_commands();
+        }
+        self.hub.dispatch();
+        any
+    }
+
+    /// One core event: its callback and its hub event.
+    fn on_core_event(&mut self, handle: ConnectionHandle, event: CoreEvent) {
+        let Some(entry) = self.sockets.by_handle(handle) else {
+            return;
+        };
+        let (socket, peer, accepted) = (entry.socket, entry.remote, entry.accepted);
+        let id = Some(socket.connection_id());
+        match event {
+            CoreEvent::Connected if accepted => {
+                self.log_line(
+                    Some(socket),
+                    LogLevel::Debug,
+                    format_args!("accepted connection established"),
+                );
+            }
+            CoreEvent::Connected => {
+                let _ = self.hub.emit(UtpConnect { peer }, id);
+                self.log_line(
+                    Some(socket),
+                    LogLevel::Normal,
+                    format_args!("connected to {peer}"),
+                );
+                self.flush_outbox(handle);
+                if let Some(f) = self.callbacks.on_connect.as_mut() {
+                    f(&mut handle!(self), socket);
+                } else {
+                    self.state_change(socket, UtpState::Connect);
+                }
+            }
+            CoreEvent::Writable => {
+                self.flush_outbox(handle);
+                let _ = self.hub.emit(UtpWritable { peer }, id);
+                self.state_change(socket, UtpState::Writable);
+            }
+            CoreEvent::Readable => self.deliver_reads(handle),
+            CoreEvent::Eof => {
+                self.deliver_reads(handle);
+                let _ = self.hub.emit(UtpEof { peer }, id);
+                self.state_change(socket, UtpState::Eof);
+            }
+            CoreEvent::Error(error) => {
+                let code = UtpErrorCode::from_core(error);
+                let _ = self.hub.emit(
+                    UtpErrorEvent {
+                        peer,
+                        code: code.libutp_name(),
+                    },
+                    id,
+                );
+                self.log_line(
+                    Some(socket),
+                    LogLevel::Normal,
+                    format_args!("{peer}: {error} ({code})"),
+                );
+                if let Some(f) = self.callbacks.on_error.as_mut() {
+                    f(&mut handle!(self), socket, code);
+                }
+            }
+            CoreEvent::StateChanged(state) => {
+                self.log_line(
+                    Some(socket),
+                    LogLevel::Debug,
+                    format_args!("state {state:?}"),
+                );
+            }
+            CoreEvent::DelaySample(delay_ms) => {
+                if self.hub.wants(KindId::UtpDelaySample) {
+                    let _ = self.hub.emit(UtpDelaySample { peer, delay_ms }, id);
+                }
+                if let Some(f) = self.callbacks.on_delay_sample.as_mut() {
+                    f(&mut handle!(self), socket, delay_ms);
+                }
+            }
+            CoreEvent::Overhead { sent, bytes, kind } => {
+                let delta = self
+                    .sockets
+                    .by_handle(handle)
+                    .map_or(0, |e| e.overhead_delta);
+                let length = u32::try_from((i64::from(bytes) + delta).max(0)).unwrap_or(u32::MAX);
+                let kind = OverheadType::from_core(kind);
+                if self.hub.wants(KindId::UtpOverhead) {
+                    let event = UtpOverhead {
+                        peer,
+                        sent,
+                        length,
+                        overhead: kind.libutp_name(),
+                    };
+                    let _ = self.hub.emit(event, id);
+                }
+                if let Some(f) = self.callbacks.on_overhead_statistics.as_mut() {
+                    f(&mut handle!(self), socket, sent, length, kind);
+                }
+            }
+            CoreEvent::Destroying => {
+                let entry = self.sockets.remove(handle);
+                let (bytes_sent, bytes_received) = entry
+                    .as_ref()
+                    .map_or((0, 0), |e| (e.bytes_written, e.bytes_read));
+                if let (Some(entry), Some(gauge)) = (&entry, &self.gauge) {
+                    gauge.release(entry.outbox.len());
+                }
+                let event = UtpDestroying {
+                    peer,
+                    bytes_sent,
+                    bytes_received,
+                };
+                let _ = self.hub.emit(event, id);
+                self.log_line(
+                    Some(socket),
+                    LogLevel::Normal,
+                    format_args!("destroying connection with {peer}"),
+                );
+                self.state_change(socket, UtpState::Destroying);
+            }
+            _ => {}
+        }
+    }
+
+    fn state_change(&mut self, socket: UtpSocket, state: UtpState) {
+        if let Some(f) = self.callbacks.on_state_change.as_mut() {
+            f(&mut handle!(self), socket, state);
+        }
+    }
+
+    /// Hands new received bytes to on_read, then keeps in the core what the application
+    /// says it still holds (get_read_buffer_size).
+    fn deliver_reads(&mut self, handle: ConnectionHandle) {
+        let Some(entry) = self.sockets.by_handle(handle) else {
+            return;
+        };
+        let (socket, peer, held) = (entry.socket, entry.remote, entry.held);
+        let Ok((first, second)) = self.endpoint.readable_slices(handle) else {
+            return;
+        };
+        let total = first.len() + second.len();
+        let fresh = total.saturating_sub(held);
+        if fresh > 0 {
+            let skip_first = held.min(first.len());
+            let skip_second = held - skip_first;
+            let new_first = first.get(skip_first..).unwrap_or_default();
+            let new_second = second.get(skip_second..).unwrap_or_default();
+            if let Some(f) = self.callbacks.on_read.as_mut() {
+                let mut cx = ContextHandle {
+                    endpoint: &self.endpoint,
+                    sockets: &self.sockets,
+                    commands: &mut self.commands,
+                };
+                for part in [new_first, new_second] {
+                    if !part.is_empty() {
+                        f(&mut cx, socket, part);
+                    }
+                }
+            }
+            if self.hub.wants(KindId::PeerDataIn) {
+                let _ = self.hub.emit(
+                    PeerDataIn {
+                        peer,
+                        length: fresh,
+                    },
+                    Some(socket.connection_id()),
+                );
+            }
+        }
+        let still_held = match self.callbacks.get_read_buffer_size.as_mut() {
+            Some(f) => f(&mut handle!(self), socket).min(total),
+            None => 0,
+        };
+        let _ = self.endpoint.consume(handle, total - still_held);
+        if let Some(entry) = self.sockets.by_handle_mut(handle) {
+            entry.held = still_held;
+            entry.bytes_read += fresh as u64;
+        }
+    }
+
+    /// The core handle of a live socket.
+    pub(crate) fn socket_handle(&self, socket: UtpSocket) -> Option<ConnectionHandle> {
+        self.sockets.handle(socket)
+    }
+
+    /// Closes `socket` once its outbox is empty, without draining.
+    pub(crate) fn close_queued(&mut self, socket: UtpSocket) -> Result<(), UtpError> {
+        let handle = self.sockets.handle(socket).ok_or(UtpError::UnknownSocket)?;
+        self.close_handle(handle);
+        Ok(())
+    }
+
+    fn close_handle(&mut self, handle: ConnectionHandle) {
+        let Some(entry) = self.sockets.by_handle_mut(handle) else {
+            return;
+        };
+        if entry.outbox.is_empty() {
+            entry.close_pending = false;
+            let _ = self.endpoint.close(handle);
+        } else {
+            entry.close_pending = true;
+        }
+    }
+
+    /// Runs the commands callbacks queued.
+    fn apply_commands(&mut self) {
+        if self.commands.is_empty() {
+            return;
+        }
+        for command in std::mem::take(&mut self.commands) {
+            match command {
+                Command::Write(socket, data) => {
+                    if let Some(handle) = self.sockets.handle(socket) {
+                        self.write_or_queue(handle, &data);
+                    }
+                }
+                Command::Close(socket) => {
+                    if let Some(handle) = self.sockets.handle(socket) {
+                        self.close_handle(handle);
+                    }
+                }
+                Command::ReadDrained(socket) => {
+                    if let Some(handle) = self.sockets.handle(socket) {
+                        self.deliver_reads(handle);
+                    }
+                }
+                Command::SocketOption(socket, option) => {
+                    let _ = self.set_socket_option(socket, option);
+                }
+                Command::ContextOption(option) => {
+                    let _ = self.set_option(option);
+                }
+            }
+        }
+    }
+
+    /// Writes what the core takes; keeps the rest in the socket's outbox.
+    pub(crate) fn write_or_queue(&mut self, handle: ConnectionHandle, data: &[u8]) {
+        let Some(entry) = self.sockets.by_handle_mut(handle) else {
+            if let Some(gauge) = &self.gauge {
+                gauge.release(data.len());
+            }
+            return;
+        };
+        if entry.outbox.is_empty() {
+            if let Ok(n) = self.endpoint.write(handle, data) {
+                entry.bytes_written += n as u64;
+                if let Some(gauge) = &self.gauge {
+                    gauge.release(n);
+                }
+                entry.outbox.extend(data.get(n..).unwrap_or_default());
+                return;
+            }
+        }
+        entry.outbox.extend(data);
+        self.flush_outbox(handle);
+    }
+
+    /// Moves outbox bytes into the core's send buffer, then a pending close.
+    fn flush_outbox(&mut self, handle: ConnectionHandle) {
+        let Some(entry) = self.sockets.by_handle_mut(handle) else {
+            return;
+        };
+        while !entry.outbox.is_empty() {
+            let (front, _) = entry.outbox.as_slices();
+            match self.endpoint.write(handle, front) {
+                Ok(0) => break,
+                Ok(n) => {
+                    entry.outbox.drain(..n);
+                    entry.bytes_written += n as u64;
+                    if let Some(gauge) = &self.gauge {
+                        gauge.release(n);
+                    }
+                }
+                Err(_) => {
+                    // The connection is closed or failed: on_error reports it; the data
+                    // can no longer be sent.
+                    if let Some(gauge) = &self.gauge {
+                        gauge.release(entry.outbox.len());
+                    }
+                    entry.outbox.clear();
+                }
+            }
+        }
+        if entry.outbox.is_empty() && entry.close_pending {
+            entry.close_pending = false;
+            let _ = self.endpoint.close(handle);
+        }
+    }
+
+    /// Reports a log line of `level` if it is enabled.
+    fn log_line(
+        &mut self,
+        socket: Option<UtpSocket>,
+        level: LogLevel,
+        text: std::fmt::Arguments<'_>,
+    ) {
+        if !self.log.contains(level) {
+            return;
+        }
+        let text = text.to_string();
+        if let Some(f) = self.callbacks.log.as_mut() {
+            f(socket, level, &text);
+        }
+        if self.hub.wants(KindId::UtpLog) {
+            let event = UtpLog {
+                level: level.libutp_name(),
+                text,
+            };
+            let _ = self.hub.emit(event, socket.map(UtpSocket::connection_id));
+        }
+    }
+}

@@ -1,0 +1,112 @@
+//! [`ContextHandle`]: what a callback gets instead of the core. It answers queries and
+//! queues commands that run once the callback has returned.
+
+use std::net::SocketAddr;
+
+use hark_proto::utp::{ConnectionInfo, ConnectionStats, Endpoint};
+
+use super::constants::{ContextOption, SocketOption};
+use super::error::OptionError;
+use super::socket::{Sockets, UtpSocket};
+
+/// A command queued by a callback.
+#[derive(Debug)]
+pub(crate) enum Command {
+    Write(UtpSocket, Vec<u8>),
+    Close(UtpSocket),
+    ReadDrained(UtpSocket),
+    SocketOption(UtpSocket, SocketOption),
+    ContextOption(ContextOption),
+}
+
+/// Given to callbacks: reads the context's state and queues commands.
+///
+/// Commands run right after the callback returns, in order, on the same thread; their
+/// own callbacks (say, a WRITABLE) follow later. The handle borrows the core only
+/// immutably, so no callback can re-enter it.
+#[derive(Debug)]
+pub struct ContextHandle<'a> {
+    pub(crate) endpoint: &'a Endpoint,
+    pub(crate) sockets: &'a Sockets,
+    pub(crate) commands: &'a mut Vec<Command>,
+}
+
+impl ContextHandle<'_> {
+    /// Queues `data` for sending on `socket` and returns how much will be sent: no more
+    /// than the send buffer has room for (libutp's `utp_write`). Wait for
+    /// `UTP_STATE_WRITABLE` to write the rest. 0 for an unknown or closed socket.
+    pub fn write(&mut self, socket: UtpSocket, data: &[u8]) -> usize {
+        let room = self.writable(socket);
+        let n = room.min(data.len());
+        if n > 0 {
+            self.commands.push(Command::Write(
+                socket,
+                data.get(..n).unwrap_or_default().to_vec(),
+            ));
+        }
+        n
+    }
+
+    /// Bytes [`write`](Self::write) would accept now on `socket`.
+    #[must_use]
+    pub fn writable(&self, socket: UtpSocket) -> usize {
+        let Some(info) = self.info(socket) else {
+            return 0;
+        };
+        let queued: usize = self
+            .commands
+            .iter()
+            .map(|c| match c {
+                Command::Write(s, data) if *s == socket => data.len(),
+                _ => 0,
+            })
+            .sum();
+        let outbox = self.sockets.get(socket).map_or(0, |e| e.outbox.len());
+        info.writable.saturating_sub(queued + outbox)
+    }
+
+    /// Closes the sending direction of `socket` after the data written so far
+    /// (libutp's `utp_close`).
+    pub fn close(&mut self, socket: UtpSocket) {
+        self.commands.push(Command::Close(socket));
+    }
+
+    /// Tells the context that the application processed bytes it held: it asks
+    /// `get_read_buffer_size` again and reopens the window (libutp's `utp_read_drained`).
+    pub fn read_drained(&mut self, socket: UtpSocket) {
+        self.commands.push(Command::ReadDrained(socket));
+    }
+
+    /// Changes an option of `socket` (libutp's `utp_setsockopt`).
+    pub fn set_socket_option(&mut self, socket: UtpSocket, option: SocketOption) {
+        self.commands.push(Command::SocketOption(socket, option));
+    }
+
+    /// Changes a context option (libutp's `utp_context_set_option`). Buffer sizes are
+    /// fixed once the context is built and return [`OptionError::FixedAfterBuild`].
+    pub fn set_option(&mut self, option: ContextOption) -> Result<(), OptionError> {
+        super::context::check_runtime_option(option)?;
+        self.commands.push(Command::ContextOption(option));
+        Ok(())
+    }
+
+    /// The peer of `socket` (libutp's `utp_getpeername`).
+    #[must_use]
+    pub fn peer_addr(&self, socket: UtpSocket) -> Option<SocketAddr> {
+        self.sockets.get(socket).map(|e| e.remote)
+    }
+
+    /// Counters of `socket`: bytes, packets, retransmits, duplicates (libutp's
+    /// `utp_get_stats`).
+    #[must_use]
+    pub fn stats(&self, socket: UtpSocket) -> Option<ConnectionStats> {
+        self.endpoint.connection_stats(self.sockets.handle(socket)?)
+    }
+
+    /// Estimates of `socket`: round-trip time, queuing delay, windows (libutp's
+    /// `utp_get_delays` and more).
+    #[must_use]
+    pub fn info(&self, socket: UtpSocket) -> Option<ConnectionInfo> {
+        self.endpoint.connection_info(self.sockets.handle(socket)?)
+    }
+}

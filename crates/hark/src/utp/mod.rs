@@ -1,0 +1,62 @@
+//! libutp's callback table over hark's sans-IO uTP core (`hark_proto::utp`).
+//!
+//! A [`UtpContext`] is libutp's `utp_context`: it owns every uTP connection on one UDP
+//! socket. Its [`Callbacks`] table has every callback pyutp lists, with the same meaning
+//! and typed arguments: `on_firewall` (true blocks), `on_accept`, `on_connect`,
+//! `on_error` ([`UtpErrorCode`]), `on_read`, `on_overhead_statistics` ([`OverheadType`]),
+//! `on_state_change` ([`UtpState`]; no CONNECT while `on_connect` is set),
+//! `get_read_buffer_size`, `on_delay_sample`, `get_udp_mtu`, `get_udp_overhead`,
+//! `get_milliseconds`, `get_microseconds`, `get_random`, `log` ([`LogLevel`]s switched on
+//! as context options) and `sendto` ([`SendFlags`], `UTP_UDP_DONTFRAG`).
+//!
+//! # Two ways to run, one core
+//!
+//! - (a) [`UtpReactor::spawn`]: hark's reactor owns the UDP socket and runs the context
+//!   on its thread; callbacks run there, and [`UtpRemote`] reaches it from other threads.
+//! - (b) [`UtpContextBuilder::build`]: the application owns its UDP socket, sets
+//!   `sendto`, hands each datagram to [`UtpContext::process_udp`] (which says whether it
+//!   was uTP), calls [`UtpContext::issue_deferred_acks`] after each batch and
+//!   [`UtpContext::check_timeouts`] now and then — as with libutp.
+//!
+//! # Callbacks, threads and re-entrancy
+//!
+//! Callbacks run on the thread driving the context (the reactor thread in mode (a), the
+//! caller's in mode (b)), one at a time. They receive a [`ContextHandle`] that reads state
+//! (peer address, stats, delays, writable room) and queues `write`, `close`,
+//! `read_drained` and option changes; the queued commands run right after the callback
+//! returns. A callback never gets `&mut` access to the core and must not block; it may
+//! send to channels, or call a [`UtpRemote`] method that does not wait for a reply
+//! (`close`, `shutdown`) — `connect`, `with_context` and a `write` that has to wait would
+//! deadlock on the reactor thread.
+//!
+//! # Events
+//!
+//! Every callback also reports to the context's [`EventHub`](crate::events::EventHub):
+//! `utp_accept`, `utp_connect`, `utp_error`, `utp_writable`, `utp_eof`, `utp_destroying`,
+//! `utp_delay_sample`, `utp_overhead`, `utp_log`, `utp_firewall`, plus `peer_data_in` for
+//! reads and `peer_packet_out` for datagrams sent (each built only when the hub wants
+//! it). Incoming and outgoing connections pass the hub's IP filter ([`EventHub::admit`]
+//! (crate::events::EventHub::admit)), and bound sockets report `listen_success`. The hub
+//! is dispatched after each step, on the same thread as the callbacks.
+
+mod callbacks;
+mod constants;
+mod context;
+mod error;
+mod handle;
+mod outbox;
+mod reactor;
+mod rng;
+mod socket;
+
+pub use callbacks::Callbacks;
+pub use constants::{
+    ContextOption, LogLevel, LogLevels, OverheadType, SendFlags, SocketOption, UtpErrorCode,
+    UtpState,
+};
+pub use context::{UtpContext, UtpContextBuilder};
+pub use error::{BuildError, OptionError, ReactorUtpError, UtpError};
+pub use handle::ContextHandle;
+pub use hark_proto::utp::{ConnectionInfo, ConnectionStats, EndpointConfig, EndpointStats};
+pub use reactor::{UtpReactor, UtpRemote};
+pub use socket::UtpSocket;

@@ -1,0 +1,242 @@
+//! Mode (a): hark's reactor owns the UDP socket and drives the [`UtpContext`] on its own
+//! thread; [`UtpRemote`] reaches it from any other thread.
+
+use std::net::{IpAddr, SocketAddr};
+use std::sync::{Arc, mpsc};
+use std::thread::{self, JoinHandle};
+use std::time::{Duration, Instant};
+
+use hark_reactor::udp::{BatchSocket, UdpConfig};
+use hark_reactor::{
+    CommandError, DatagramEndpoint, Reactor, ReactorConfig, ReactorError, ReactorHandle, SocketId,
+    Transmit,
+};
+
+use super::context::{UtpContext, UtpContextBuilder};
+use super::error::ReactorUtpError;
+use super::outbox::Gauge;
+use super::socket::UtpSocket;
+
+impl DatagramEndpoint for UtpContext {
+    fn handle_datagram(&mut self, now: Instant, from: SocketAddr, data: &[u8]) {
+        self.observe(now);
+        // Non-uTP datagrams are counted in the context's stats and logged at debug level.
+        let _ = UtpContext::handle_datagram(self, now, from, data);
+    }
+
+    fn flush_deferred(&mut self, now: Instant) {
+        self.observe(now);
+        self.flush_batch(now);
+    }
+
+    fn handle_timeout(&mut self, now: Instant) {
+        self.observe(now);
+        self.run_timers(now);
+    }
+
+    fn poll_transmit(&mut self, now: Instant, buf: &mut [u8]) -> Option<Transmit> {
+        loop {
+            if let Some(t) = self.next_transmit(now, buf) {
+                return Some(Transmit {
+                    destination: t.destination,
+                    len: t.len,
+                    dont_fragment: t.dont_fragment,
+                });
+            }
+            // Sending raised events (overhead statistics) whose callbacks may write more.
+            if !self.drain(now) {
+                return None;
+            }
+        }
+    }
+
+    fn poll_timeout(&self) -> Option<Instant> {
+        self.core_timeout()
+    }
+}
+
+/// A [`UtpContext`] running on a reactor thread that owns its UDP socket (mode (a)).
+///
+/// Callbacks and hub listeners run on the reactor thread. Other threads use a
+/// [`UtpRemote`]. [`stop`](UtpReactor::stop) ends the thread and returns the context for
+/// inspection.
+#[derive(Debug)]
+pub struct UtpReactor {
+    remote: UtpRemote,
+    local: SocketAddr,
+    thread: Option<JoinHandle<Result<Option<UtpContext>, ReactorError>>>,
+}
+
+impl UtpReactor {
+    /// Builds the context, binds a UDP socket on `ip` at the first free port of `ports`
+    /// (reported to the hub as `listen_success`/`listen_failure`) and starts the reactor
+    /// thread.
+    pub fn spawn(
+        builder: UtpContextBuilder,
+        ip: IpAddr,
+        ports: impl IntoIterator<Item = u16>,
+    ) -> Result<UtpReactor, ReactorUtpError> {
+        let mut context = builder.build_unchecked();
+        let limit = context.connection_config().send_buffer.max(64 * 1024);
+        let gauge = Arc::new(Gauge::new(limit));
+        context.gauge = Some(Arc::clone(&gauge));
+        let socket = context.bind_udp(ip, ports)?;
+        let socket = BatchSocket::from_std(socket, &UdpConfig::DEFAULT)?;
+        let local = socket.local_addr();
+        let mut reactor = Reactor::new(ReactorConfig::default())?;
+        let id = reactor.add_socket(socket, context)?;
+        let handle = reactor.handle();
+        let thread_gauge = Arc::clone(&gauge);
+        let thread = thread::Builder::new()
+            .name("hark-utp".into())
+            .spawn(move || {
+                let result = reactor.run();
+                thread_gauge.close();
+                result.map(|()| reactor.remove_socket(id).map(|(_, context)| context))
+            })
+            .map_err(ReactorUtpError::Thread)?;
+        Ok(UtpReactor {
+            remote: UtpRemote {
+                handle,
+                socket: id,
+                gauge,
+            },
+            local,
+            thread: Some(thread),
+        })
+    }
+
+    /// The bound UDP address.
+    #[must_use]
+    pub fn local_addr(&self) -> SocketAddr {
+        self.local
+    }
+
+    /// A handle for other threads.
+    #[must_use]
+    pub fn remote(&self) -> UtpRemote {
+        self.remote.clone()
+    }
+
+    /// Stops the reactor thread and returns the context (its sockets, stats and hub).
+    pub fn stop(mut self) -> Result<UtpContext, ReactorUtpError> {
+        self.remote.shutdown();
+        let thread = self.thread.take().ok_or(ReactorUtpError::Stopped)?;
+        match thread.join() {
+            Ok(Ok(Some(context))) => Ok(context),
+            Ok(Ok(None)) => Err(ReactorUtpError::Stopped),
+            Ok(Err(error)) => Err(ReactorUtpError::Reactor(error)),
+            Err(panic) => std::panic::resume_unwind(panic),
+        }
+    }
+}
+
+impl Drop for UtpReactor {
+    fn drop(&mut self) {
+        if let Some(thread) = self.thread.take() {
+            self.remote.shutdown();
+            let _ = thread.join();
+        }
+    }
+}
+
+/// Reaches a reactor-driven [`UtpContext`] from any thread: cloneable, `Send`.
+///
+/// Commands travel over the reactor's bounded queue. [`write`](UtpRemote::write) blocks
+/// while the bytes written from other threads and not yet taken by the core exceed the
+/// send buffer size: bounded memory, no busy waiting.
+#[derive(Debug, Clone)]
+pub struct UtpRemote {
+    handle: ReactorHandle<UtpContext>,
+    socket: SocketId,
+    gauge: Arc<Gauge>,
+}
+
+impl UtpRemote {
+    /// Runs `f` on the context on the reactor thread and returns its result.
+    pub fn with_context<R: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut UtpContext) -> R + Send + 'static,
+    ) -> Result<R, ReactorUtpError> {
+        let (tx, rx) = mpsc::sync_channel(1);
+        self.handle
+            .with_endpoint(self.socket, move |context, now| {
+                context.observe(now);
+                let _ = tx.send(f(context));
+                context.drain(now);
+            })?;
+        rx.recv().map_err(|_| ReactorUtpError::Stopped)
+    }
+
+    /// Opens a connection to `remote`; `on_connect` or `on_error` follows.
+    pub fn connect(&self, remote: SocketAddr) -> Result<UtpSocket, ReactorUtpError> {
+        let opened = self.with_context(move |context| {
+            let now = context.now();
+            context.open(now, remote)
+        })?;
+        Ok(opened?)
+    }
+
+    /// Writes all of `data` on `socket`, blocking while the send budget is used up. The
+    /// bytes are sent in order after anything written before; if the connection fails
+    /// first, `on_error` reports it and the rest is dropped.
+    pub fn write(&self, socket: UtpSocket, data: &[u8]) -> Result<(), ReactorUtpError> {
+        for chunk in data.chunks(self.gauge.chunk()) {
+            if !self.gauge.reserve(chunk.len()) {
+                return Err(ReactorUtpError::Stopped);
+            }
+            let (len, chunk) = (chunk.len(), chunk.to_vec());
+            self.retry(move || {
+                let chunk = chunk.clone();
+                move |context: &mut UtpContext, _now: Instant| context.remote_write(socket, &chunk)
+            })
+            .inspect_err(|_| self.gauge.release(len))?;
+        }
+        Ok(())
+    }
+
+    /// Closes the sending direction of `socket` once everything written is queued.
+    pub fn close(&self, socket: UtpSocket) -> Result<(), ReactorUtpError> {
+        self.retry(move || {
+            move |context: &mut UtpContext, _now: Instant| context.remote_close(socket)
+        })
+    }
+
+    /// Asks the reactor thread to stop.
+    pub fn shutdown(&self) {
+        self.handle.shutdown();
+        self.gauge.close();
+    }
+
+    /// Queues a command, waiting briefly while the bounded queue is full.
+    fn retry<F>(&self, make: impl Fn() -> F) -> Result<(), ReactorUtpError>
+    where
+        F: FnOnce(&mut UtpContext, Instant) + Send + 'static,
+    {
+        loop {
+            match self.handle.with_endpoint(self.socket, make()) {
+                Ok(()) => return Ok(()),
+                Err(CommandError::Full) => thread::sleep(Duration::from_millis(1)),
+                Err(error) => return Err(error.into()),
+            }
+        }
+    }
+}
+
+impl UtpContext {
+    /// A write from another thread: its bytes were reserved in the gauge.
+    fn remote_write(&mut self, socket: UtpSocket, data: &[u8]) {
+        match self.socket_handle(socket) {
+            Some(handle) => self.write_or_queue(handle, data),
+            None => {
+                if let Some(gauge) = &self.gauge {
+                    gauge.release(data.len());
+                }
+            }
+        }
+    }
+
+    fn remote_close(&mut self, socket: UtpSocket) {
+        let _ = self.close_queued(socket);
+    }
+}
