@@ -1,9 +1,14 @@
 //! The `hark` command.
 //!
 //! - `hark decode utp HEX`: print a uTP packet field by field.
+//! - `hark ucat`: netcat over uTP with the flags of libutp's ucat.
+//! - `hark demo`: a loopback transfer through libutp's callback table.
 
 mod decode_utp;
+mod demo;
 mod hex;
+mod progress;
+mod ucat;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -22,6 +27,12 @@ enum Command {
         #[command(subcommand)]
         what: Decode,
     },
+    /// netcat over uTP: `hark ucat [-d] [-n] [-s SRCIP] [-p PORT] [-B SIZE] HOST PORT`,
+    /// or `hark ucat -l -p PORT` to listen (flags of libutp's ucat).
+    Ucat(ucat::UcatArgs),
+    /// Two uTP endpoints on loopback move 100 MB through libutp's callback table; prints
+    /// throughput, the count of each callback and sample events.
+    Demo(demo::DemoArgs),
 }
 
 #[derive(Subcommand)]
@@ -39,6 +50,8 @@ fn main() -> ExitCode {
         Command::Decode { what } => match what {
             Decode::Utp { hex } => decode_utp::run(&hex),
         },
+        Command::Ucat(args) => ucat::run(args).map(|()| String::new()),
+        Command::Demo(args) => demo::run(args).map(|()| String::new()),
     };
     match result {
         Ok(text) => {

@@ -149,6 +149,8 @@ fn reactor_mode_transfers_bytes_exactly_with_libutps_callback_order() {
     let client = UtpReactor::spawn(
         UtpContext::builder()
             .endpoint_config(quick_config())
+            // Smaller than the data: the sender must wait for WRITABLE.
+            .option(ContextOption::SendBuffer(64 * 1024))
             .callbacks(sending_callbacks(data.clone(), &client_log, sent_tx)),
         LOCALHOST,
         [0],
@@ -170,6 +172,10 @@ fn reactor_mode_transfers_bytes_exactly_with_libutps_callback_order() {
         "server callbacks"
     );
     let client_seq = squash(&client_log);
+    assert!(
+        client_seq.iter().any(|s| s == "state:writable"),
+        "the sender waited for WRITABLE: {client_seq:?}"
+    );
     assert_eq!(client_seq.first().map(String::as_str), Some("connect"));
     assert_eq!(
         client_seq.last().map(String::as_str),
@@ -415,6 +421,7 @@ fn application_owned_socket_mode_b_talks_to_a_reactor_context() {
     let origin = Instant::now();
     let mut builder = UtpContext::builder()
         .endpoint_config(quick_config())
+        .option(ContextOption::SendBuffer(32 * 1024))
         .option(ContextOption::Log(LogLevel::Normal, true))
         .option(ContextOption::Log(LogLevel::Mtu, true));
     let socket = {

@@ -350,6 +350,11 @@ impl UtpContext {
 
     /// The context's clock: the application's callbacks if set, else monotonic time.
     pub(crate) fn now(&mut self) -> Instant {
+        if self.gauge.is_some() {
+            // Mode (a): the reactor's clock drives the timers, so it is the only clock.
+            self.clock.last = self.clock.last.max(Instant::now());
+            return self.clock.last;
+        }
         let reading = if let Some(f) = self.callbacks.get_microseconds.as_mut() {
             Some(Duration::from_micros(f()))
         } else {
@@ -436,6 +441,11 @@ impl UtpContext {
 
     /// Sends everything the core has through `sendto` (mode (b)).
     fn send_all(&mut self, now: Instant) {
+        if self.gauge.is_some() {
+            // Mode (a): the reactor takes the datagrams after this command.
+            self.drain(now);
+            return;
+        }
         loop {
             let mut buf = std::mem::take(&mut self.buf);
             while let Some(transmit) = self.next_transmit(now, &mut buf) {
@@ -763,6 +773,13 @@ impl UtpContext {
         self.sockets.handle(socket)
     }
 
+    /// Delivers reads the application no longer holds, without draining.
+    pub(crate) fn read_drained_queued(&mut self, socket: UtpSocket) -> Result<(), UtpError> {
+        let handle = self.sockets.handle(socket).ok_or(UtpError::UnknownSocket)?;
+        self.deliver_reads(handle);
+        Ok(())
+    }
+
     /// Closes `socket` once its outbox is empty, without draining.
     pub(crate) fn close_queued(&mut self, socket: UtpSocket) -> Result<(), UtpError> {
         let handle = self.sockets.handle(socket).ok_or(UtpError::UnknownSocket)?;
@@ -789,9 +806,12 @@ impl UtpContext {
         }
         for command in std::mem::take(&mut self.commands) {
             match command {
-                Command::Write(socket, data) => {
+                Command::Write(socket, data, refused_more) => {
                     if let Some(handle) = self.sockets.handle(socket) {
                         self.write_or_queue(handle, &data);
+                        if refused_more {
+                            self.register_refusal(handle);
+                        }
                     }
                 }
                 Command::Close(socket) => {
@@ -834,6 +854,19 @@ impl UtpContext {
         }
         entry.outbox.extend(data);
         self.flush_outbox(handle);
+    }
+
+    /// A callback was told the send buffer is full: let the core see a refused write, so
+    /// that it reports WRITABLE once there is room (as libutp does after a short write).
+    fn register_refusal(&mut self, handle: ConnectionHandle) {
+        let full = self
+            .endpoint
+            .connection_info(handle)
+            .is_some_and(|info| info.writable == 0);
+        if full {
+            // Accepts nothing (the buffer is full) and marks the connection write-blocked.
+            let _ = self.endpoint.write(handle, &[0]);
+        }
     }
 
     /// Moves outbox bytes into the core's send buffer, then a pending close.

@@ -12,7 +12,9 @@ use super::socket::{Sockets, UtpSocket};
 /// A command queued by a callback.
 #[derive(Debug)]
 pub(crate) enum Command {
-    Write(UtpSocket, Vec<u8>),
+    /// Data the send buffer has room for, and whether the callback offered more (then the
+    /// core must learn that a write was refused, so that it reports WRITABLE later).
+    Write(UtpSocket, Vec<u8>, bool),
     Close(UtpSocket),
     ReadDrained(UtpSocket),
     SocketOption(UtpSocket, SocketOption),
@@ -38,11 +40,10 @@ impl ContextHandle<'_> {
     pub fn write(&mut self, socket: UtpSocket, data: &[u8]) -> usize {
         let room = self.writable(socket);
         let n = room.min(data.len());
-        if n > 0 {
-            self.commands.push(Command::Write(
-                socket,
-                data.get(..n).unwrap_or_default().to_vec(),
-            ));
+        if !data.is_empty() {
+            let accepted = data.get(..n).unwrap_or_default().to_vec();
+            self.commands
+                .push(Command::Write(socket, accepted, n < data.len()));
         }
         n
     }
@@ -57,7 +58,7 @@ impl ContextHandle<'_> {
             .commands
             .iter()
             .map(|c| match c {
-                Command::Write(s, data) if *s == socket => data.len(),
+                Command::Write(s, data, _) if *s == socket => data.len(),
                 _ => 0,
             })
             .sum();

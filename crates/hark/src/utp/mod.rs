@@ -57,6 +57,9 @@ pub use constants::{
 pub use context::{UtpContext, UtpContextBuilder};
 pub use error::{BuildError, OptionError, ReactorUtpError, UtpError};
 pub use handle::ContextHandle;
-pub use hark_proto::utp::{ConnectionInfo, ConnectionStats, EndpointConfig, EndpointStats};
+pub use hark_proto::utp::{
+    ConnectionInfo, ConnectionStats, DEFAULT_UDP_MTU_V4, DEFAULT_UDP_MTU_V6, EndpointConfig,
+    EndpointStats, UDP_OVERHEAD_V4, UDP_OVERHEAD_V6,
+};
 pub use reactor::{UtpReactor, UtpRemote};
 pub use socket::UtpSocket;

@@ -202,6 +202,16 @@ impl UtpRemote {
         })
     }
 
+    /// The application processed read bytes it held (libutp's `utp_read_drained`): asks
+    /// `get_read_buffer_size` again and reopens the receive window.
+    pub fn read_drained(&self, socket: UtpSocket) -> Result<(), ReactorUtpError> {
+        self.retry(move || {
+            move |context: &mut UtpContext, _now: Instant| {
+                let _ = context.read_drained_queued(socket);
+            }
+        })
+    }
+
     /// Asks the reactor thread to stop.
     pub fn shutdown(&self) {
         self.handle.shutdown();
