@@ -259,18 +259,22 @@ fn table(
         .sendto(move |_data, _addr, _flags| sendto())
 }
 
-/// A hub that keeps the first event of each kind, up to `max`.
-fn sampling_hub(samples: &Arc<Mutex<Vec<String>>>, max: usize) -> EventHub {
+/// The first event of each kind seen by either hub, up to a maximum.
+#[derive(Debug, Default)]
+struct Samples {
+    kinds: Vec<&'static str>,
+    lines: Vec<String>,
+}
+
+/// A hub that adds the first event of each kind to `samples`, up to `max` kinds.
+fn sampling_hub(samples: &Arc<Mutex<Samples>>, max: usize) -> EventHub {
     let samples = Arc::clone(samples);
-    let mut seen: Vec<&'static str> = Vec::new();
     EventHub::builder()
         .on_all(move |event: &Event| {
-            if seen.len() < max && !seen.contains(&event.name()) {
-                seen.push(event.name());
-                samples
-                    .lock()
-                    .unwrap_or_else(|e| e.into_inner())
-                    .push(event.to_string());
+            let mut samples = samples.lock().unwrap_or_else(|e| e.into_inner());
+            if samples.kinds.len() < max && !samples.kinds.contains(&event.name()) {
+                samples.kinds.push(event.name());
+                samples.lines.push(event.to_string());
             }
         })
         .build()
@@ -297,7 +301,7 @@ pub fn run(args: DemoArgs) -> Result<(), String> {
         written: 0,
         closed: false,
     }));
-    let samples = Arc::new(Mutex::new(Vec::new()));
+    let samples = Arc::new(Mutex::new(Samples::default()));
     let (done_tx, done_rx) = mpsc::channel();
 
     let receiver = UtpReactor::spawn(
@@ -387,7 +391,7 @@ pub fn run(args: DemoArgs) -> Result<(), String> {
     );
     println!();
     println!("sample events from the hubs:");
-    for line in samples.lock().unwrap_or_else(|e| e.into_inner()).iter() {
+    for line in &samples.lock().unwrap_or_else(|e| e.into_inner()).lines {
         println!("  {line}");
     }
     if verdict == "content verified" {

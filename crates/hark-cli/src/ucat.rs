@@ -1,8 +1,9 @@
 //! `hark ucat`: netcat over uTP, with the flags of libutp's `ucat`.
 //!
 //! stdin goes to the peer, the peer's data to stdout. The sending direction closes at
-//! stdin's EOF, and the connection closes once the peer's EOF has been seen too; then the
-//! process exits 0. Reads are held against the receive window until stdout has taken
+//! stdin's EOF (a FIN), the receiving one at the peer's; once both FINs are acknowledged
+//! the connection is destroyed and the process exits 0 (like netcat, a listener whose
+//! stdin is a terminal waits for Ctrl-D). Reads are held against the receive window until stdout has taken
 //! them (libutp's get_read_buffer_size / utp_read_drained), so a slow stdout slows the
 //! peer instead of filling memory.
 
@@ -199,13 +200,12 @@ fn callbacks(
             let _ = out.send(data.to_vec());
         })
         .get_read_buffer_size(move |_cx, _socket| held.load(Ordering::SeqCst))
-        .on_state_change(move |cx, socket, state| match state {
-            // The peer is done: finish our direction too (after what is queued).
-            UtpState::Eof => cx.close(socket),
-            UtpState::Destroying => {
+        .on_state_change(move |_cx, _socket, state| {
+            // Each direction ends at its own EOF (ours at stdin's); the connection is
+            // destroyed once both FINs are acknowledged.
+            if state == UtpState::Destroying {
                 let _ = signal.send(Signal::Destroyed);
             }
-            _ => {}
         })
         .log(move |socket, level, text| {
             if debug {
