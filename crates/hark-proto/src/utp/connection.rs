@@ -627,16 +627,11 @@ impl Connection {
                 }
             }
         }
-        let sack_loss = match p.sack {
-            Some(_) => self
-                .send
-                .detect_sack_losses(self.fast_resend_seq, DUPLICATE_ACKS_BEFORE_RESEND),
-            None => None,
-        };
-        if let Some(highest) = sack_loss {
-            let lost = usize::from(seq_distance(self.fast_resend_seq, highest)) + 1;
-            self.fast_resend_seq = highest.wrapping_add(1);
-            self.on_loss_detected(lost);
+        if p.sack.is_some() {
+            let lost = self.send.detect_losses(DUPLICATE_ACKS_BEFORE_RESEND as u64);
+            if lost > 0 {
+                self.on_loss_detected(lost);
+            }
         }
         if outcome.fin_acked {
             self.fin_acked = true;

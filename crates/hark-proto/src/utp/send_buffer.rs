@@ -24,6 +24,8 @@ struct Slot {
     kind: SlotKind,
     transmissions: u32,
     sent_at: Option<Instant>,
+    /// Position of the latest transmission in the order of all transmissions.
+    sent_order: u64,
     in_flight: bool,
     sacked: bool,
     lost: bool,
@@ -36,6 +38,7 @@ impl Slot {
             kind: SlotKind::Data,
             transmissions: 0,
             sent_at: None,
+            sent_order: 0,
             in_flight: false,
             sacked: false,
             lost: false,
@@ -54,17 +57,6 @@ pub struct AckOutcome {
     pub rtt_sample: Option<Duration>,
     /// The FIN was acknowledged.
     pub fin_acked: bool,
-}
-
-impl AckOutcome {
-    fn merge(&mut self, other: AckOutcome) {
-        self.bytes += other.bytes;
-        self.packets += other.packets;
-        if other.rtt_sample.is_some() {
-            self.rtt_sample = other.rtt_sample;
-        }
-        self.fin_acked |= other.fin_acked;
-    }
 }
 
 /// A packet chosen for transmission.
@@ -94,6 +86,12 @@ pub struct SendBuffer {
     in_flight_packets: usize,
     lost: VecDeque<u16>,
     fin_queued: bool,
+    /// Transmissions so far (orders every transmission, retransmissions included).
+    transmissions: u64,
+    /// Highest `sent_order` of any packet acknowledged so far.
+    highest_delivered_order: u64,
+    /// Highest SACKed sequence number above the cumulative ACK, if any.
+    highest_sacked: Option<u16>,
 }
 
 impl SendBuffer {
@@ -115,6 +113,9 @@ impl SendBuffer {
             in_flight_packets: 0,
             lost: VecDeque::with_capacity(packets),
             fin_queued: false,
+            transmissions: 0,
+            highest_delivered_order: 0,
+            highest_sacked: None,
         }
     }
 
@@ -280,10 +281,13 @@ impl SendBuffer {
         } else {
             return None;
         };
+        self.transmissions += 1;
+        let order = self.transmissions;
         let slot = self.slot_mut(seq);
         slot.lost = false;
         slot.transmissions += 1;
         slot.sent_at = Some(now);
+        slot.sent_order = order;
         let len = slot.payload.len();
         let kind = slot.kind;
         let was_in_flight = std::mem::replace(&mut slot.in_flight, true);
@@ -314,12 +318,18 @@ impl SendBuffer {
 
     /// Processes a cumulative ACK of everything up to and including `ack_nr`.
     /// Returns `None` if `ack_nr` acknowledges packets never sent.
+    ///
+    /// The RTT sample is the youngest newly acknowledged packet sent only once, and only
+    /// if no retransmitted packet is among them (Karn): a retransmission that filled a
+    /// hole releases packets that arrived long before, whose age is no round trip.
     pub fn ack_cumulative(&mut self, ack_nr: u16, now: Instant) -> Option<AckOutcome> {
         let through = ack_nr.wrapping_add(1);
         if !seq_less_eq(through, self.next_unsent) {
             return None;
         }
         let mut out = AckOutcome::default();
+        let mut ambiguous = false;
+        let mut youngest: Option<Instant> = None;
         while seq_less(self.first_seq, through) {
             let seq = self.first_seq;
             self.leave_flight(seq);
@@ -327,14 +337,24 @@ impl SendBuffer {
             if !slot.sacked {
                 out.packets += 1;
                 out.bytes += slot.payload.len();
+                self.highest_delivered_order = self.highest_delivered_order.max(slot.sent_order);
                 if slot.transmissions == 1 {
-                    out.rtt_sample = slot.sent_at.map(|at| now.saturating_duration_since(at));
+                    youngest = youngest.max(slot.sent_at);
+                } else {
+                    ambiguous = true;
                 }
             }
             out.fin_acked |= slot.kind == SlotKind::Fin;
             self.buffered_bytes -= slot.payload.len();
             slot.lost = false;
+            slot.sacked = false;
             self.first_seq = seq.wrapping_add(1);
+        }
+        if !ambiguous {
+            out.rtt_sample = youngest.map(|at| now.saturating_duration_since(at));
+        }
+        if self.highest_sacked.is_some_and(|h| !seq_less(ack_nr, h)) {
+            self.highest_sacked = None;
         }
         Some(out)
     }
@@ -342,6 +362,7 @@ impl SendBuffer {
     /// Processes a selective ACK whose bit `k` of byte `i` stands for `base + 8 * i + k`.
     pub fn ack_selective(&mut self, base: u16, mask: &[u8], now: Instant) -> AckOutcome {
         let mut out = AckOutcome::default();
+        let mut youngest: Option<Instant> = None;
         for (i, byte) in mask.iter().enumerate() {
             if *byte == 0 {
                 continue;
@@ -358,67 +379,43 @@ impl SendBuffer {
                     continue;
                 }
                 self.leave_flight(seq);
-                let slot = self.slot_mut(seq);
+                let slot = &mut self.slots[usize::from(seq) & self.mask];
                 slot.sacked = true;
                 slot.lost = false;
-                let single = slot.transmissions == 1;
-                let sent_at = slot.sent_at;
-                let len = slot.payload.len();
-                out.merge(AckOutcome {
-                    bytes: len,
-                    packets: 1,
-                    rtt_sample: if single {
-                        sent_at.map(|at| now.saturating_duration_since(at))
-                    } else {
-                        None
-                    },
-                    fin_acked: false,
-                });
+                out.packets += 1;
+                out.bytes += slot.payload.len();
+                if slot.transmissions == 1 {
+                    youngest = youngest.max(slot.sent_at);
+                }
+                self.highest_delivered_order = self.highest_delivered_order.max(slot.sent_order);
+                if self.highest_sacked.is_none_or(|h| seq_less(h, seq)) {
+                    self.highest_sacked = Some(seq);
+                }
             }
         }
+        out.rtt_sample = youngest.map(|at| now.saturating_duration_since(at));
         out
     }
 
-    /// Marks packets lost that have at least `threshold` selectively acknowledged packets
-    /// after them, scanning from `from` (packets before it were fast-resent already).
-    /// Returns the highest sequence number marked lost.
-    pub fn detect_sack_losses(&mut self, from: u16, threshold: usize) -> Option<u16> {
-        let start = if seq_less(from, self.first_seq) {
-            self.first_seq
-        } else {
-            from
+    /// Marks lost every packet below the highest SACKed one of which at least `threshold`
+    /// later transmissions have been acknowledged (a time-ordered duplicate threshold, so
+    /// a lost retransmission is detected as well as a lost first transmission). Returns
+    /// how many packets were marked. The scan is bounded by the SACKed range.
+    pub fn detect_losses(&mut self, threshold: u64) -> usize {
+        let Some(highest) = self.highest_sacked else {
+            return 0;
         };
-        if !seq_less(start, self.next_unsent) {
-            return None;
-        }
-        // Walk down from the newest sent packet to the newest one with enough SACKed
-        // packets above it; everything unacknowledged from `start` up to it is lost.
-        let mut seq = self.next_unsent.wrapping_sub(1);
-        let mut sacked_above = 0;
-        let boundary = loop {
-            if sacked_above >= threshold {
-                break seq;
-            }
-            if self.slot(seq).sacked {
-                sacked_above += 1;
-            }
-            if seq == start {
-                return None;
-            }
-            seq = seq.wrapping_sub(1);
-        };
-        let mut highest = None;
-        let mut seq = start;
-        loop {
-            if self.mark_lost(seq) {
-                highest = Some(seq);
-            }
-            if seq == boundary {
-                break;
+        let mut marked = 0;
+        let mut seq = self.first_seq;
+        while seq_less(seq, highest) {
+            let slot = self.slot(seq);
+            let late = slot.sent_order.saturating_add(threshold) <= self.highest_delivered_order;
+            if late && !slot.sacked && !slot.lost && slot.transmissions > 0 && self.mark_lost(seq) {
+                marked += 1;
             }
             seq = seq.wrapping_add(1);
         }
-        highest
+        marked
     }
 
     /// Marks one sent packet lost so it is retransmitted next.
@@ -441,6 +438,7 @@ impl SendBuffer {
     /// header may have claimed them), so SACKed packets are sent again too.
     pub fn mark_all_lost(&mut self) -> usize {
         self.lost.clear();
+        self.highest_sacked = None;
         for slot in &mut self.slots {
             slot.lost = false;
             slot.sacked = false;
@@ -495,7 +493,8 @@ mod tests {
         // Peer got nothing of 10, acked 9; SACK for 12, 13, 14 (base = ack + 2 = 11).
         let s = b.ack_selective(11, &[0b1110, 0, 0, 0], now);
         assert_eq!(s.packets, 3);
-        assert_eq!(b.detect_sack_losses(10, 3), Some(11));
+        // 10 and 11 each have three later transmissions acknowledged.
+        assert_eq!(b.detect_losses(3), 2);
         let r1 = b.next_outgoing(now).unwrap();
         let r2 = b.next_outgoing(now).unwrap();
         assert_eq!((r1.seq_nr, r1.retransmission), (10, true));
