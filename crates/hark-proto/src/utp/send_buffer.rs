@@ -21,6 +21,8 @@ pub enum SlotKind {
 #[derive(Debug)]
 struct Slot {
     payload: Vec<u8>,
+    /// Most payload this packet may carry (it grows by coalescing until first sent).
+    cap: usize,
     kind: SlotKind,
     transmissions: u32,
     sent_at: Option<Instant>,
@@ -35,6 +37,7 @@ impl Slot {
     fn empty() -> Self {
         Self {
             payload: Vec::new(),
+            cap: 0,
             kind: SlotKind::Data,
             transmissions: 0,
             sent_at: None,
@@ -198,28 +201,44 @@ impl SendBuffer {
         !self.lost.is_empty()
     }
 
-    /// Copies as much of `data` as fits into packets of up to `mss` bytes.
-    pub fn write(&mut self, data: &[u8], mss: usize) -> usize {
+    /// Copies as much of `data` as fits into packets of up to `mss` bytes and returns how
+    /// much it took. With `probe`, the first new packet may carry up to `probe` bytes (a
+    /// path-MTU probe); its sequence number is returned too.
+    pub fn write(
+        &mut self,
+        data: &[u8],
+        mss: usize,
+        mut probe: Option<usize>,
+    ) -> (usize, Option<u16>) {
         let mss = mss.max(1);
         let mut accepted = 0;
+        let mut probe_seq = None;
         let limit = self.free_bytes().min(data.len());
         // Coalesce into the newest packet while it has not been sent.
         if self.next_unsent != self.next_seq {
             let last = self.next_seq.wrapping_sub(1);
             let slot = self.slot_mut(last);
-            if slot.kind == SlotKind::Data && slot.payload.len() < mss {
-                let take = (mss - slot.payload.len()).min(limit);
+            if slot.kind == SlotKind::Data && slot.payload.len() < slot.cap {
+                let take = (slot.cap - slot.payload.len()).min(limit);
                 slot.payload.extend_from_slice(&data[..take]);
                 accepted += take;
             }
         }
         while accepted < limit && self.packets() < self.slots.len() - 1 {
-            let take = mss.min(limit - accepted);
+            let cap = match probe.take() {
+                Some(size) => {
+                    probe_seq = Some(self.next_seq);
+                    size.max(1)
+                }
+                None => mss,
+            };
+            let take = cap.min(limit - accepted);
             let seq = self.next_seq;
             let slot = self.slot_mut(seq);
             slot.payload.clear();
             slot.payload
                 .extend_from_slice(&data[accepted..accepted + take]);
+            slot.cap = cap;
             slot.kind = SlotKind::Data;
             slot.transmissions = 0;
             slot.sent_at = None;
@@ -230,7 +249,17 @@ impl SendBuffer {
             accepted += take;
         }
         self.buffered_bytes += accepted;
-        accepted
+        (accepted, probe_seq)
+    }
+
+    /// Where a held packet stands: `None` once it is cumulatively acknowledged, else
+    /// (times sent, SACKed).
+    pub fn status(&self, seq: u16) -> Option<(u32, bool)> {
+        if !(seq_less_eq(self.first_seq, seq) && seq_less(seq, self.next_seq)) {
+            return None;
+        }
+        let slot = self.slot(seq);
+        Some((slot.transmissions, slot.sacked))
     }
 
     /// Queues the FIN after all data; returns false if there is no slot for it right now.
@@ -244,6 +273,7 @@ impl SendBuffer {
         let seq = self.next_seq;
         let slot = self.slot_mut(seq);
         slot.payload.clear();
+        slot.cap = 0;
         slot.kind = SlotKind::Fin;
         slot.transmissions = 0;
         slot.sent_at = None;
@@ -463,10 +493,10 @@ mod tests {
     fn coalesces_until_sent_and_bounds_bytes() {
         let now = Instant::now();
         let mut b = SendBuffer::new(10, 4, 65534);
-        assert_eq!(b.write(b"ab", 4), 2);
-        assert_eq!(b.write(b"cdefg", 4), 5);
+        assert_eq!(b.write(b"ab", 4, None).0, 2);
+        assert_eq!(b.write(b"cdefg", 4, None).0, 5);
         assert_eq!(b.next_seq(), 0); // 65534: "abcd", 65535: "efg"
-        assert_eq!(b.write(b"hijklmn", 4), 3); // 10 bytes max
+        assert_eq!(b.write(b"hijklmn", 4, None).0, 3); // 10 bytes max
         let first = b.next_outgoing(now).unwrap();
         assert_eq!((first.seq_nr, first.len), (65534, 4));
         assert_eq!(b.payload(65534), b"abcd");
@@ -474,7 +504,7 @@ mod tests {
         assert_eq!(b.payload(second.seq_nr), b"efgh");
         let third = b.next_outgoing(now).unwrap();
         assert_eq!(b.payload(third.seq_nr), b"ij");
-        assert_eq!(b.write(b"z", 4), 0);
+        assert_eq!(b.write(b"z", 4, None).0, 0);
         assert_eq!(b.in_flight_bytes(), 10);
         let acked = b.ack_cumulative(65535, now).unwrap();
         assert_eq!((acked.bytes, acked.packets), (8, 2));
@@ -486,7 +516,7 @@ mod tests {
     fn sack_then_loss_detection_resends_hole() {
         let now = Instant::now();
         let mut b = SendBuffer::new(100, 1, 10);
-        b.write(&[0; 6], 1);
+        b.write(&[0; 6], 1, None);
         for _ in 0..6 {
             b.next_outgoing(now).unwrap();
         }
@@ -506,7 +536,7 @@ mod tests {
     fn timeout_marks_everything_lost_oldest_first() {
         let now = Instant::now();
         let mut b = SendBuffer::new(100, 1, 0);
-        b.write(&[0; 3], 1);
+        b.write(&[0; 3], 1, None);
         for _ in 0..3 {
             b.next_outgoing(now).unwrap();
         }
