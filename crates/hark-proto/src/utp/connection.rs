@@ -114,7 +114,8 @@ impl Connection {
         let cc = Ledbat::new(config.ledbat(), mss);
         let send = SendBuffer::new(config.send_buffer, mss, first_data_seq);
         let recv = RecvBuffer::new(config.recv_buffer, 1024, ack_nr);
-        let mtu_floor = config.udp_mtu(remote);
+        // The smallest datagram we agree to: a header and 64 bytes of payload.
+        let mtu_floor = config.udp_mtu(remote).max((HEADER_LEN + 64) as u16);
         let mtu_ceiling = if config.mtu_probing {
             config.probe_mtu_ceiling(remote).max(mtu_floor)
         } else {
@@ -398,7 +399,7 @@ impl Connection {
         let (accepted, probe_seq) = self.send.write(
             data,
             self.mss,
-            probe.map(|size| usize::from(size) - HEADER_LEN),
+            probe.map(|size| usize::from(size).saturating_sub(HEADER_LEN)),
         );
         if let (Some(seq), Some(size)) = (probe_seq, probe) {
             self.mtu_probe = Some((seq, size));
@@ -436,7 +437,7 @@ impl Connection {
             Some((_, true)) | None => {
                 self.mtu_probe = None;
                 self.mtu_floor = size;
-                self.mss = usize::from(size) - HEADER_LEN;
+                self.mss = usize::from(size).saturating_sub(HEADER_LEN).max(64);
                 self.cc.set_mss(self.mss);
             }
         }
