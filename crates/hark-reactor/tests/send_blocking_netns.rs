@@ -121,17 +121,15 @@ fn is_root() -> bool {
 
 #[test]
 fn blocked_sends_wait_for_writable_and_deliver_everything() {
-    if !is_root() {
-        eprintln!("skipped: needs root to make a network namespace");
-        return;
-    }
-    let ns = match NetNs::create() {
-        Ok(ns) => ns,
-        Err(e) => {
-            eprintln!("skipped: cannot set up a namespace with a qdisc: {e}");
-            return;
-        }
-    };
+    // This test fails loudly rather than skipping: CI runs as root and `cargo xtask ci`
+    // installs iproute2 (for `ip` and `tc`).
+    assert!(
+        is_root(),
+        "this test needs root to make a network namespace (CI runs as root)"
+    );
+    let ns = NetNs::create().unwrap_or_else(|e| {
+        panic!("cannot set up a namespace with a qdisc (is iproute2 installed? `cargo xtask ci` installs it): {e}")
+    });
     let (sender, mut sink) = ns.run(|| {
         let small = UdpConfig {
             send_buffer: 16 << 10,
