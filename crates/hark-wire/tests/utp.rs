@@ -6,10 +6,148 @@ use hark_wire::utp::{
 };
 use proptest::prelude::*;
 
-/// A SYN laid out as libutp's `utp_connect` builds it (libutp `utp_internal.cpp`,
-/// `PacketFormatExtensionsV1`): type 4 / version 1, an 8-byte extension-bits extension of
-/// zeros, ack_nr 0. Connection id 0x6f8e (the initiator's *receive* id), seq_nr 1.
-const LIBUTP_SYN: [u8; 30] = [
+/// Real datagrams sent by libtorrent 2.0.8 (Debian bookworm's python3-libtorrent) on
+/// loopback, recorded with `tools/libtorrent-utp-vectors.py` on 2026-11-21.
+mod libtorrent {
+    /// The SYN libtorrent sends when it connects out over uTP: no extension, wnd_size 0.
+    pub const SYN: &str = "4100e54472672a6e0000000000000000a9c10000";
+    /// Its first DATA after our SYN-ACK (which had seq_nr 0x3000): the 68-byte BitTorrent
+    /// handshake, sent on receive id + 1 and acking 0x2fff, since a SYN-ACK consumes no seq_nr.
+    pub const DATA: &str = "0100e54572672b4772672b2c00100000a9c22fff13426974546f7272656e742070726f746f636f6c0000000000100005e19f4c291d3332bb497881df21abe04fb1e386552d4c54323038302d53644e485f4a686d21595872";
+    /// The FIN it sends when the session closes: its first extension is type 3 (libtorrent's
+    /// close reason, 4 bytes), which libutp would drop.
+    pub const FIN_CLOSE_REASON: &str = "1103e54572672b9372672b2c00100000a9c32fff000400000002";
+    /// The SYN-ACK (ST_STATE) a listening libtorrent answered to our SYN (receive id 0x1234,
+    /// seq_nr 1).
+    pub const SYN_ACK: &str = "21001234720b4fd2720b4f99001000004d480001";
+}
+
+/// Real datagrams sent by the libutp inside transmission-daemon 3.00 (Debian bookworm) on
+/// loopback, recorded with `tools/transmission-utp-vectors.py` on 2026-11-21, after we sent
+/// it a SYN (receive id 0x1234, seq_nr 1) and then a DATA with a BitTorrent handshake.
+mod libutp {
+    /// Its SYN-ACK: an ST_STATE with an 8-byte extension-bits extension (type 2) of zeros.
+    pub const SYN_ACK: &str = "210212347c15ee6a00000000003800007486000100080000000000000000";
+    /// Its ACK of our DATA.
+    pub const STATE: &str = "210012347c1821637c15fded0004000074860002";
+    /// Its handshake, the first DATA it could send (an accepting libutp socket writes only
+    /// after the first DATA arrives); its seq_nr equals the SYN-ACK's, which consumed none.
+    pub const DATA: &str = "010012347c1860897c15fded000400007486000213426974546f7272656e742070726f746f636f6c0000000000100004095f3ee1fe4c4c16b5284e923ab2e1160dc79a4a2d5452333030302d6b7173636932623039676f65";
+}
+
+#[test]
+fn libutp_syn_ack_carries_extension_bits() {
+    let bytes = hex(libutp::SYN_ACK);
+    let repr = assert_reemits(&bytes);
+    assert_eq!(
+        repr,
+        PacketRepr {
+            timestamp_micros: 0x7c15_ee6a,
+            wnd_size: 0x0038_0000,
+            seq_nr: 0x7486,
+            ack_nr: 1,
+            extension_bits: Some([0; 8]),
+            ..PacketRepr::new(PacketType::State, 0x1234)
+        }
+    );
+}
+
+#[test]
+fn libutp_data_reuses_the_syn_ack_seq_nr() {
+    let syn_ack = hex(libutp::SYN_ACK);
+    let syn_ack = PacketRepr::parse_bytes(&syn_ack).unwrap();
+    let state = hex(libutp::STATE);
+    let state = assert_reemits(&state);
+    assert_eq!((state.packet_type, state.ack_nr), (PacketType::State, 2));
+    let data = hex(libutp::DATA);
+    let data = assert_reemits(&data);
+    assert_eq!(data.packet_type, PacketType::Data);
+    assert_eq!(data.seq_nr, syn_ack.seq_nr);
+    assert_eq!(data.payload.len(), 68);
+    assert_eq!(&data.payload[48..56], b"-TR3000-");
+}
+
+fn hex(text: &str) -> Vec<u8> {
+    (0..text.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&text[i..i + 2], 16).unwrap())
+        .collect()
+}
+
+/// Parses `bytes`, re-emits the repr and checks the bytes come back identical.
+fn assert_reemits(bytes: &[u8]) -> PacketRepr<'_> {
+    let repr = PacketRepr::parse_bytes(bytes).unwrap();
+    let mut buf = vec![0u8; repr.buffer_len()];
+    assert_eq!(repr.emit(&mut buf), Ok(bytes.len()));
+    assert_eq!(buf, bytes);
+    repr
+}
+
+#[test]
+fn libtorrent_syn() {
+    let bytes = hex(libtorrent::SYN);
+    let repr = assert_reemits(&bytes);
+    assert_eq!(
+        repr,
+        PacketRepr {
+            timestamp_micros: 0x7267_2a6e,
+            seq_nr: 0xa9c1,
+            ..PacketRepr::new(PacketType::Syn, 0xe544)
+        }
+    );
+}
+
+#[test]
+fn libtorrent_data_carries_the_bittorrent_handshake() {
+    let bytes = hex(libtorrent::DATA);
+    let repr = assert_reemits(&bytes);
+    assert_eq!(repr.packet_type, PacketType::Data);
+    assert_eq!(repr.connection_id, 0xe545, "sends on the SYN's id + 1");
+    assert_eq!(repr.seq_nr, 0xa9c2, "the SYN consumed one sequence number");
+    assert_eq!(
+        repr.ack_nr, 0x2fff,
+        "our SYN-ACK's seq_nr 0x3000 was not consumed"
+    );
+    assert_eq!(repr.wnd_size, 0x0010_0000);
+    assert_eq!(repr.payload.len(), 68);
+    assert_eq!(&repr.payload[..20], b"\x13BitTorrent protocol");
+}
+
+#[test]
+fn libtorrent_fin_exposes_its_close_reason() {
+    let bytes = hex(libtorrent::FIN_CLOSE_REASON);
+    let packet = Packet::new_checked(&bytes[..]).unwrap();
+    assert_eq!(packet.packet_type(), PacketType::Fin);
+    assert_eq!(packet.first_extension_type(), 3);
+    let repr = PacketRepr::parse(&packet).unwrap();
+    let unknown: Vec<_> = repr.unknown_extensions.iter().collect();
+    assert_eq!(
+        unknown,
+        [Extension {
+            extension_type: ExtensionType::Unknown(3),
+            data: &[0, 0, 0, 2]
+        }]
+    );
+    // hark never emits what libutp drops: an unknown extension in first place.
+    let mut buf = [0u8; 64];
+    assert_eq!(repr.emit(&mut buf), Err(Error::UnknownFirstExtension(3)));
+}
+
+#[test]
+fn libtorrent_syn_ack() {
+    let bytes = hex(libtorrent::SYN_ACK);
+    let repr = assert_reemits(&bytes);
+    assert_eq!(repr.packet_type, PacketType::State);
+    assert_eq!(
+        repr.connection_id, 0x1234,
+        "answers on the initiator's receive id"
+    );
+    assert_eq!(repr.ack_nr, 1, "acks our SYN's seq_nr");
+}
+
+/// A hand-built SYN with an 8-byte extension-bits extension (type 2) of zeros, ack_nr 0,
+/// connection id 0x6f8e, seq_nr 1: the shape of a SYN that carries extension bits.
+const SYN_WITH_BITS: [u8; 30] = [
     0x41, 0x02, 0x6f, 0x8e, // ST_SYN v1, first extension 2, connection id
     0x1c, 0x9b, 0x4a, 0x2e, // timestamp µs
     0x00, 0x00, 0x00, 0x00, // timestamp difference
@@ -18,7 +156,7 @@ const LIBUTP_SYN: [u8; 30] = [
     0x00, 0x08, 0, 0, 0, 0, 0, 0, 0, 0, // end of chain, len 8, extension bits
 ];
 
-/// An ST_STATE carrying a 4-byte SACK as libutp sends it while it holds out-of-order data:
+/// A hand-built ST_STATE carrying a 4-byte SACK (the size libutp sends):
 /// ack_nr 0x0010, packets 0x0012 and 0x0015 received (bits 0 and 3 of the first byte).
 const STATE_WITH_SACK: [u8; 26] = [
     0x21,
@@ -50,8 +188,8 @@ const STATE_WITH_SACK: [u8; 26] = [
 ];
 
 #[test]
-fn libutp_syn_vector_parses() {
-    let packet = Packet::new_checked(&LIBUTP_SYN[..]).unwrap();
+fn syn_with_extension_bits_parses() {
+    let packet = Packet::new_checked(&SYN_WITH_BITS[..]).unwrap();
     assert_eq!(packet.packet_type(), PacketType::Syn);
     assert_eq!(packet.version(), 1);
     assert_eq!(packet.connection_id(), 0x6f8e);
@@ -74,7 +212,7 @@ fn libutp_syn_vector_parses() {
     );
     let mut buf = [0u8; 64];
     let len = repr.emit(&mut buf).unwrap();
-    assert_eq!(&buf[..len], &LIBUTP_SYN[..]);
+    assert_eq!(&buf[..len], &SYN_WITH_BITS[..]);
 }
 
 #[test]
@@ -129,7 +267,7 @@ fn sack_setters_mark_bits() {
 
 #[test]
 fn setters_restamp_in_place() {
-    let mut bytes = LIBUTP_SYN;
+    let mut bytes = SYN_WITH_BITS;
     let mut packet = Packet::new_checked(&mut bytes[..]).unwrap();
     packet.set_timestamp_micros(7);
     packet.set_ack_nr(0xffff);
@@ -143,10 +281,10 @@ fn setters_restamp_in_place() {
 #[test]
 fn typed_errors() {
     assert_eq!(
-        Packet::new_checked(&LIBUTP_SYN[..19]),
+        Packet::new_checked(&SYN_WITH_BITS[..19]),
         Err(Error::Truncated { len: 19 })
     );
-    let mut bad = LIBUTP_SYN;
+    let mut bad = SYN_WITH_BITS;
     bad[0] = 0x42;
     assert_eq!(Packet::new_checked(&bad[..]), Err(Error::BadVersion(2)));
     bad[0] = 0x51;
@@ -154,14 +292,14 @@ fn typed_errors() {
 
     // The extension chain runs past the end.
     assert_eq!(
-        Packet::new_checked(&LIBUTP_SYN[..29]),
+        Packet::new_checked(&SYN_WITH_BITS[..29]),
         Err(Error::ExtensionOverrun {
             extension_type: 2,
             offset: HEADER_LEN
         })
     );
     assert_eq!(
-        Packet::new_checked(&LIBUTP_SYN[..21]),
+        Packet::new_checked(&SYN_WITH_BITS[..21]),
         Err(Error::ExtensionOverrun {
             extension_type: 2,
             offset: HEADER_LEN
@@ -169,7 +307,7 @@ fn typed_errors() {
     );
 
     // libutp drops a type-2 extension that is not 8 bytes.
-    let mut short_bits = LIBUTP_SYN.to_vec();
+    let mut short_bits = SYN_WITH_BITS.to_vec();
     short_bits[21] = 4;
     short_bits.truncate(26);
     assert_eq!(

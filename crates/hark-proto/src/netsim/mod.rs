@@ -22,9 +22,17 @@
 //!
 //! The clock jumps straight to the earliest packet arrival or node timer. At equal times,
 //! packets come first in the order they were scheduled, then timers by node index.
-//! Every run is bounded by [`Limits`]: a run that would go on forever ends with
+//! Every `run_*` call is bounded by [`Limits`]: a run that would go on forever ends with
 //! [`Outcome::StepLimit`] or [`Outcome::TimeLimit`]; one with nothing left to do ends with
-//! [`Outcome::Idle`].
+//! [`Outcome::Idle`]. A node that breaks the [`Node`] contract (a datagram longer than its
+//! buffer, endless datagrams for one event) stops the run with a [`SimError`].
+//!
+//! # Cost
+//!
+//! Packet buffers live in reused slots, arrivals that keep their link's order wait in a
+//! per-link FIFO (only overtaking ones go to a heap), and each node remembers its last route,
+//! so a steady-state run allocates nothing per packet. Each step scans the nodes' timers and
+//! the links' heads: meant for a handful of nodes and links, not thousands.
 //!
 //! # Determinism
 //!

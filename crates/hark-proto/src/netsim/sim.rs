@@ -3,7 +3,7 @@
 use core::cmp::Reverse;
 use core::net::SocketAddr;
 use core::time::Duration;
-use std::collections::{BinaryHeap, HashMap};
+use std::collections::{BinaryHeap, HashMap, VecDeque};
 use std::time::Instant;
 
 use thiserror::Error;
@@ -97,12 +97,16 @@ pub enum SimError {
     },
 }
 
-/// A node with its address and cached next wakeup.
+/// A node with its address, cached next wakeup and last route used.
 struct NodeSlot {
     addr: SocketAddr,
     node: Box<dyn AnyNode>,
     timeout: Option<Duration>,
+    last_route: Option<(SocketAddr, usize)>,
 }
+
+/// A scheduled packet arrival: (time, tie-breaking sequence number, packet slot).
+type Arrival = (Duration, u64, usize);
 
 /// A path from one address to another through one or more links.
 struct Route {
@@ -118,7 +122,10 @@ struct Network {
     routes: Vec<Route>,
     route_index: HashMap<(SocketAddr, SocketAddr), usize>,
     packets: PacketStore,
-    schedule: BinaryHeap<Reverse<(Duration, u64, usize)>>,
+    /// Per link, arrivals in time order (the common case: links that keep order).
+    lanes: Vec<VecDeque<Arrival>>,
+    /// Arrivals that would overtake their lane's last entry (reordering).
+    overtaking: BinaryHeap<Reverse<Arrival>>,
     next_seq: u64,
     next_packet_id: u64,
     drops: Drops,
@@ -131,6 +138,7 @@ struct Network {
 pub struct Sim {
     base: Instant,
     now: Duration,
+    now_at: Instant,
     nodes: Vec<NodeSlot>,
     node_index: HashMap<SocketAddr, usize>,
     dirty: Vec<usize>,
@@ -161,6 +169,7 @@ impl Sim {
         Self {
             base,
             now: Duration::ZERO,
+            now_at: base,
             nodes: Vec::new(),
             node_index: HashMap::new(),
             dirty: Vec::new(),
@@ -170,7 +179,8 @@ impl Sim {
                 routes: Vec::new(),
                 route_index: HashMap::new(),
                 packets: PacketStore::default(),
-                schedule: BinaryHeap::new(),
+                lanes: Vec::new(),
+                overtaking: BinaryHeap::new(),
                 next_seq: 0,
                 next_packet_id: 0,
                 drops: Drops::default(),
@@ -194,7 +204,7 @@ impl Sim {
 
     /// The current virtual instant.
     pub fn now(&self) -> Instant {
-        self.instant(self.now)
+        self.now_at
     }
 
     /// Virtual time elapsed since the base.
@@ -241,6 +251,7 @@ impl Sim {
         let mut link = Link::new(config, rng);
         link.reset_stats(self.now);
         self.net.links.push(link);
+        self.net.lanes.push(VecDeque::new());
         Ok(id)
     }
 
@@ -326,6 +337,7 @@ impl Sim {
             addr,
             node: Box::new(node),
             timeout: None,
+            last_route: None,
         });
         self.node_index.insert(addr, index);
         for (&(_, dst), &route) in &self.net.route_index {
@@ -424,10 +436,10 @@ impl Sim {
         let Some((at, due)) = self.next_due() else {
             return Ok(Stepped::Idle);
         };
-        self.now = self.now.max(at);
+        self.advance_to(at);
         self.steps += 1;
         match due {
-            Due::Packet => self.arrive()?,
+            Due::Packet(source) => self.arrive(source)?,
             Due::Timer(index) => self.fire_timer(index)?,
         }
         Ok(Stepped::Event)
@@ -476,7 +488,7 @@ impl Sim {
                     steps += 1;
                 }
                 _ => {
-                    self.now = self.now.max(deadline);
+                    self.advance_to(deadline);
                     return Ok(Outcome::Done);
                 }
             }
@@ -488,6 +500,14 @@ impl Sim {
         self.run_until(|_| false)
     }
 
+    /// Moves the clock forward to `at` (never back).
+    fn advance_to(&mut self, at: Duration) {
+        if at > self.now {
+            self.now = at;
+            self.now_at = self.instant(at);
+        }
+    }
+
     fn instant(&self, offset: Duration) -> Instant {
         self.base.checked_add(offset).unwrap_or(self.base)
     }
@@ -496,9 +516,8 @@ impl Sim {
     fn next_due(&self) -> Option<(Duration, Due)> {
         let packet = self
             .net
-            .schedule
-            .peek()
-            .map(|Reverse((at, _, _))| (*at, Due::Packet));
+            .next_arrival()
+            .map(|(at, source)| (at, Due::Packet(source)));
         let timer = self
             .nodes
             .iter()
@@ -521,7 +540,7 @@ impl Sim {
 
     /// Drains a node's datagrams into the network, then rereads its timer.
     fn flush(&mut self, index: usize) -> Result<(), SimError> {
-        let now = self.instant(self.now);
+        let now = self.now_at;
         let Some(slot) = self.nodes.get_mut(index) else {
             return Ok(());
         };
@@ -535,8 +554,16 @@ impl Sim {
                     capacity,
                 });
             };
-            self.net
-                .send(self.now, slot.addr, transmit.destination, bytes);
+            let dst = transmit.destination;
+            let route = match slot.last_route {
+                Some((cached, route)) if cached == dst => Some(route),
+                _ => {
+                    let route = self.net.route_index.get(&(slot.addr, dst)).copied();
+                    slot.last_route = route.map(|route| (dst, route));
+                    route
+                }
+            };
+            self.net.send(self.now, slot.addr, dst, route, bytes);
             count += 1;
             if count >= self.limits.max_transmits_per_event {
                 return Err(SimError::TransmitFlood {
@@ -554,7 +581,7 @@ impl Sim {
 
     /// Fires the timer of node `index`.
     fn fire_timer(&mut self, index: usize) -> Result<(), SimError> {
-        let now = self.instant(self.now);
+        let now = self.now_at;
         if let Some(slot) = self.nodes.get_mut(index) {
             slot.timeout = None;
             slot.node.handle_timeout(now);
@@ -563,13 +590,13 @@ impl Sim {
     }
 
     /// Moves the earliest packet to the end of its current link.
-    fn arrive(&mut self) -> Result<(), SimError> {
-        let Some(Reverse((_, _, slot))) = self.net.schedule.pop() else {
+    fn arrive(&mut self, source: Source) -> Result<(), SimError> {
+        let Some(slot) = self.net.pop_arrival(source) else {
             return Ok(());
         };
         match self.net.cross(self.now, slot) {
             Some(index) => {
-                let now = self.instant(self.now);
+                let now = self.now_at;
                 if let (Some(node), Some(packet)) =
                     (self.nodes.get_mut(index), self.net.packets.get(slot))
                 {
@@ -586,11 +613,59 @@ impl Sim {
 /// Which kind of event is due.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Due {
-    Packet,
+    Packet(Source),
     Timer(usize),
 }
 
+/// Where the earliest arrival is queued.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Source {
+    Lane(usize),
+    Overtaking,
+}
+
 impl Network {
+    /// The earliest arrival, by time then sequence number, and where it is queued.
+    fn next_arrival(&self) -> Option<(Duration, Source)> {
+        let mut best: Option<((Duration, u64), Source)> = self
+            .overtaking
+            .peek()
+            .map(|Reverse((at, seq, _))| ((*at, *seq), Source::Overtaking));
+        for (index, lane) in self.lanes.iter().enumerate() {
+            if let Some(&(at, seq, _)) = lane.front() {
+                if best.is_none_or(|(key, _)| (at, seq) < key) {
+                    best = Some(((at, seq), Source::Lane(index)));
+                }
+            }
+        }
+        best.map(|((at, _), source)| (at, source))
+    }
+
+    /// Removes the arrival at the head of `source`; returns its packet slot.
+    fn pop_arrival(&mut self, source: Source) -> Option<usize> {
+        match source {
+            Source::Lane(index) => self
+                .lanes
+                .get_mut(index)?
+                .pop_front()
+                .map(|(_, _, slot)| slot),
+            Source::Overtaking => self.overtaking.pop().map(|Reverse((_, _, slot))| slot),
+        }
+    }
+
+    /// Queues an arrival at the end of `link`: in the link's lane if it does not overtake the
+    /// lane's last entry, else in the overtaking heap.
+    fn push_arrival(&mut self, link: LinkId, at: Duration, slot: usize) {
+        let seq = self.next_seq;
+        self.next_seq += 1;
+        match self.lanes.get_mut(link.0) {
+            Some(lane) if lane.back().is_none_or(|&(last, _, _)| last <= at) => {
+                lane.push_back((at, seq, slot));
+            }
+            _ => self.overtaking.push(Reverse((at, seq, slot))),
+        }
+    }
+
     /// Reports an event to the tap, if any.
     fn trace(&mut self, time: Duration, slot: usize, link: Option<LinkId>, kind: TraceKind) {
         let (Some(tap), Some(packet)) = (self.tap.as_mut(), self.packets.get(slot)) else {
@@ -608,11 +683,17 @@ impl Network {
         tap(&event, &packet.data);
     }
 
-    /// Takes a datagram from a node at `src` and puts it on its route.
-    fn send(&mut self, now: Duration, src: SocketAddr, dst: SocketAddr, bytes: &[u8]) {
+    /// Takes a datagram from a node at `src` and puts it on `route` (`None`: unrouted).
+    fn send(
+        &mut self,
+        now: Duration,
+        src: SocketAddr,
+        dst: SocketAddr,
+        route: Option<usize>,
+        bytes: &[u8],
+    ) {
         let id = self.next_packet_id;
         self.next_packet_id += 1;
-        let route = self.route_index.get(&(src, dst)).copied();
         let slot = self
             .packets
             .insert(id, src, dst, route.unwrap_or(usize::MAX), 0, bytes);
@@ -703,9 +784,7 @@ impl Network {
                         queue_delay,
                     },
                 );
-                let seq = self.next_seq;
-                self.next_seq += 1;
-                self.schedule.push(Reverse((arrival, seq, slot)));
+                self.push_arrival(link_id, arrival, slot);
             }
             Err(cause) => self.discard(now, slot, Some(link_id), cause),
         }

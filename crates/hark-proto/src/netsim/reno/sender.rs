@@ -180,6 +180,11 @@ impl RenoSender {
         u64::try_from(micros).unwrap_or(u64::MAX - 1) + 1
     }
 
+    /// When a retransmission timeout started at `now` expires (`now` if that overflows).
+    fn rto_from(&self, now: Instant) -> Instant {
+        now.checked_add(self.rto).unwrap_or(now)
+    }
+
     fn flight(&self) -> u64 {
         self.snd_max - self.snd_una
     }
@@ -212,9 +217,11 @@ impl RenoSender {
         self.snd_nxt = self.snd_nxt.max(ack);
         self.scoreboard.remove_below(ack);
         self.dupacks = 0;
-        if echo > 0 {
-            let sent = self.epoch + Duration::from_micros(echo - 1);
-            self.sample_rtt(now.saturating_duration_since(sent));
+        let sent = echo
+            .checked_sub(1)
+            .and_then(|micros| self.epoch.checked_add(Duration::from_micros(micros)));
+        if let Some(sent) = sent.filter(|sent| *sent <= now) {
+            self.sample_rtt(now - sent);
         }
         let mss = self.mss();
         match &mut self.recovery {
@@ -234,7 +241,7 @@ impl RenoSender {
                 }
             }
         }
-        self.rto_deadline = (self.snd_una < self.snd_max).then(|| now + self.rto);
+        self.rto_deadline = (self.snd_una < self.snd_max).then(|| self.rto_from(now));
     }
 
     /// Three duplicate ACKs: halve, resend the first hole now, then resend holes and send new
@@ -298,7 +305,7 @@ impl RenoSender {
             self.counters.retransmissions += 1;
         }
         if self.rto_deadline.is_none() {
-            self.rto_deadline = Some(now + self.rto);
+            self.rto_deadline = Some(self.rto_from(now));
         }
         Some(Transmit {
             destination: self.peer,
@@ -376,7 +383,7 @@ impl Node for RenoSender {
         self.no_fast_retransmit_below = self.snd_max;
         self.snd_nxt = self.snd_una;
         self.rto = (self.rto * 2).min(self.config.max_rto);
-        self.rto_deadline = Some(now + self.rto);
+        self.rto_deadline = Some(self.rto_from(now));
     }
 
     fn poll_transmit(&mut self, now: Instant, buf: &mut [u8]) -> Option<Transmit> {
@@ -394,5 +401,107 @@ impl Node for RenoSender {
 
     fn poll_timeout(&mut self) -> Option<Instant> {
         self.rto_deadline
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn peer() -> SocketAddr {
+        "10.0.0.2:2".parse().unwrap()
+    }
+
+    fn ack(ack: u64, echo: u64, blocks: &[(u64, u64)]) -> Vec<u8> {
+        let mut sack = SackBlocks::default();
+        for &(start, end) in blocks {
+            sack.push(start, end);
+        }
+        let mut buf = vec![0u8; 128];
+        let len = SegmentRepr::Ack { ack, echo, sack }.emit(&mut buf).unwrap();
+        buf.truncate(len);
+        buf
+    }
+
+    /// Drains the sender; returns the sequence numbers it sent.
+    fn drain(sender: &mut RenoSender, now: Instant) -> Vec<u64> {
+        let mut buf = [0u8; 2048];
+        let mut seqs = Vec::new();
+        while let Some(t) = sender.poll_transmit(now, &mut buf) {
+            assert_eq!(t.destination, peer());
+            match SegmentRepr::parse(&buf[..t.len]).unwrap() {
+                SegmentRepr::Data { seq, .. } => seqs.push(seq),
+                other => panic!("sent {other:?}"),
+            }
+        }
+        seqs
+    }
+
+    fn config() -> RenoConfig {
+        RenoConfig {
+            mss: 1000,
+            initial_window: 4,
+            ..RenoConfig::default()
+        }
+    }
+
+    #[test]
+    fn sends_the_initial_window_then_grows_in_slow_start() {
+        let t0 = Instant::now();
+        let mut s = RenoSender::new(peer(), config(), t0);
+        assert_eq!(drain(&mut s, t0), vec![0, 1000, 2000, 3000]);
+        assert_eq!(s.poll_timeout(), Some(t0 + Duration::from_secs(1)));
+        let t1 = t0 + Duration::from_millis(100);
+        s.handle_datagram(t1, peer(), &ack(1000, 1, &[]));
+        assert_eq!(s.cwnd(), 5000);
+        assert_eq!(drain(&mut s, t1), vec![4000, 5000]);
+        assert_eq!(s.srtt(), Some(Duration::from_millis(100)));
+    }
+
+    #[test]
+    fn three_duplicate_acks_halve_and_resend_the_hole() {
+        let t0 = Instant::now();
+        let mut s = RenoSender::new(peer(), config(), t0);
+        drain(&mut s, t0);
+        let t1 = t0 + Duration::from_millis(100);
+        for end in [2000, 3000, 4000] {
+            s.handle_datagram(t1, peer(), &ack(0, 1, &[(1000, end)]));
+        }
+        assert!(s.in_recovery());
+        assert_eq!(s.counters().fast_retransmits, 1);
+        assert_eq!(s.cwnd(), 2000);
+        // The hole goes out at once; the pipe (nothing above the SACKed data) allows new data.
+        assert_eq!(drain(&mut s, t1), vec![0, 4000]);
+        s.handle_datagram(t1, peer(), &ack(5000, 1, &[]));
+        assert!(!s.in_recovery());
+        assert_eq!(s.cwnd(), 2000);
+    }
+
+    #[test]
+    fn timeout_backs_off_and_goes_back_to_one_segment() {
+        let t0 = Instant::now();
+        let mut s = RenoSender::new(peer(), config(), t0);
+        drain(&mut s, t0);
+        let fire = t0 + Duration::from_secs(1);
+        s.handle_timeout(fire - Duration::from_millis(1));
+        assert_eq!(s.counters().timeouts, 0);
+        s.handle_timeout(fire);
+        assert_eq!(s.counters().timeouts, 1);
+        assert_eq!(s.cwnd(), 1000);
+        assert_eq!(s.rto(), Duration::from_secs(2));
+        assert_eq!(drain(&mut s, fire), vec![0]);
+        assert_eq!(s.poll_timeout(), Some(fire + Duration::from_secs(2)));
+    }
+
+    #[test]
+    fn hostile_acks_are_harmless() {
+        let t0 = Instant::now();
+        let mut s = RenoSender::new(peer(), config(), t0);
+        drain(&mut s, t0);
+        s.handle_datagram(t0, peer(), &ack(4000, u64::MAX, &[(0, u64::MAX)]));
+        s.handle_datagram(t0, peer(), &ack(u64::MAX, 1, &[]));
+        s.handle_datagram(t0, peer(), &[0xff; 40]);
+        assert_eq!(s.bytes_acked(), 4000);
+        assert_eq!(s.counters().ignored, 2);
     }
 }

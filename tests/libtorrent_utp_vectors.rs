@@ -1,0 +1,64 @@
+//! Live capture from a real libtorrent (Debian's python3-libtorrent): every datagram it sends
+//! parses with hark-wire, and the interop facts hold (ids, the unconsumed SYN-ACK seq_nr).
+
+use hark_wire::utp::{PacketRepr, PacketType};
+use std::process::Command;
+
+fn capture() -> Vec<(String, Vec<u8>)> {
+    let script = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tools/libtorrent-utp-vectors.py"
+    );
+    let output = Command::new("/usr/bin/python3")
+        .arg(script)
+        .output()
+        .expect("/usr/bin/python3 must exist (install python3-libtorrent: `cargo xtask ci`)");
+    assert!(
+        output.status.success(),
+        "the libtorrent capture failed (is python3-libtorrent installed? `cargo xtask ci` installs it): {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .filter_map(|line| line.split_once(' '))
+        .map(|(label, hex)| {
+            let bytes = (0..hex.len())
+                .step_by(2)
+                .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap())
+                .collect();
+            (label.to_string(), bytes)
+        })
+        .collect()
+}
+
+#[test]
+fn libtorrent_datagrams_parse_and_keep_the_interop_facts() {
+    let datagrams = capture();
+    let find = |label: &str| {
+        datagrams
+            .iter()
+            .find(|(l, _)| l == label)
+            .unwrap_or_else(|| panic!("no {label} in {datagrams:?}"))
+    };
+    let syn = PacketRepr::parse_bytes(&find("syn").1).unwrap();
+    assert_eq!(syn.packet_type, PacketType::Syn);
+    let data = PacketRepr::parse_bytes(&find("data").1).unwrap();
+    assert_eq!(data.packet_type, PacketType::Data);
+    assert_eq!(data.connection_id, syn.connection_id.wrapping_add(1));
+    assert_eq!(data.seq_nr, syn.seq_nr.wrapping_add(1));
+    // The capture's SYN-ACK had seq_nr 0x3000; it consumes no sequence number.
+    assert_eq!(data.ack_nr, 0x2fff);
+    assert_eq!(&data.payload[..20], b"\x13BitTorrent protocol");
+    let accepted: Vec<_> = datagrams
+        .iter()
+        .filter(|(label, _)| label.starts_with("accept_"))
+        .collect();
+    assert!(!accepted.is_empty());
+    for (label, bytes) in accepted {
+        let repr = PacketRepr::parse_bytes(bytes).unwrap_or_else(|err| panic!("{label}: {err}"));
+        assert!(
+            matches!(repr.packet_type, PacketType::State | PacketType::Fin),
+            "{label}: {repr:?}"
+        );
+    }
+}
