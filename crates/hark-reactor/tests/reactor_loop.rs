@@ -408,3 +408,28 @@ fn reactor_is_send_and_handle_is_send_sync() {
     send::<hark_reactor::ReactorHandle<Echo>>();
     sync::<hark_reactor::ReactorHandle<Echo>>();
 }
+
+#[test]
+fn ids_of_removed_sockets_are_not_reused() {
+    let (mut reactor, old, _) = echo_reactor(ReactorConfig::default());
+    let handle = reactor.handle();
+    reactor.remove_socket(old).unwrap();
+    let socket = BatchSocket::bind("127.0.0.1:0".parse().unwrap(), &UdpConfig::DEFAULT).unwrap();
+    let new = reactor.add_socket(socket, Echo::default()).unwrap();
+    assert_eq!(new.index(), old.index(), "the slot is reused");
+    assert_ne!(new, old);
+    assert!(reactor.endpoint(old).is_none());
+    assert!(reactor.remove_socket(old).is_none());
+    handle
+        .with_endpoint(old, |echo: &mut Echo, _| echo.counter += 1)
+        .unwrap();
+    handle
+        .with_endpoint(new, |echo: &mut Echo, _| echo.counter += 10)
+        .unwrap();
+    reactor.turn(Some(Duration::from_secs(1))).unwrap();
+    assert_eq!(
+        reactor.endpoint(new).unwrap().counter,
+        10,
+        "only the new id's command ran"
+    );
+}

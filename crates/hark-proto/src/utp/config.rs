@@ -33,6 +33,14 @@ pub struct ConnectionConfig {
     pub udp_mtu_v4: u16,
     /// UDP payload MTU for IPv6 peers.
     pub udp_mtu_v6: u16,
+    /// Search for a larger path MTU than `udp_mtu_*` with don't-fragment probes, up to
+    /// `probe_mtu_ceiling_*`. A lost probe is resent without don't-fragment (IP fragments
+    /// it) and lowers the ceiling. Off by default: libutp sends fixed 1402-byte datagrams.
+    pub mtu_probing: bool,
+    /// Largest UDP payload probed for over IPv4 (Ethernet: 1500 - 28).
+    pub probe_mtu_ceiling_v4: u16,
+    /// Largest UDP payload probed for over IPv6 (Ethernet: 1500 - 48).
+    pub probe_mtu_ceiling_v6: u16,
     /// Retransmission timeout before any RTT sample (also the SYN retry interval).
     pub initial_rto: Duration,
     /// Lower bound of the retransmission timeout (libutp uses 1 s).
@@ -74,6 +82,9 @@ impl Default for ConnectionConfig {
             max_window_increase_per_rtt: 3000,
             udp_mtu_v4: DEFAULT_UDP_MTU_V4,
             udp_mtu_v6: DEFAULT_UDP_MTU_V6,
+            mtu_probing: false,
+            probe_mtu_ceiling_v4: 1472,
+            probe_mtu_ceiling_v6: 1452,
             initial_rto: Duration::from_secs(1),
             min_rto: Duration::from_millis(200),
             max_rto: Duration::from_secs(60),
@@ -99,6 +110,15 @@ impl ConnectionConfig {
             self.udp_mtu_v4
         } else {
             self.udp_mtu_v6
+        }
+    }
+
+    /// Largest UDP payload the path-MTU search tries towards `remote`.
+    pub fn probe_mtu_ceiling(&self, remote: SocketAddr) -> u16 {
+        if remote.is_ipv4() {
+            self.probe_mtu_ceiling_v4
+        } else {
+            self.probe_mtu_ceiling_v6
         }
     }
 

@@ -83,6 +83,11 @@ pub(crate) struct Connection {
     keepalive_pending: bool,
     last_advertised_wnd: usize,
     largest_payload_seen: usize,
+    /// Path-MTU search: largest UDP payload known to pass, smallest known (or assumed)
+    /// not to, and the probe in flight as (sequence number, UDP payload size).
+    mtu_floor: u16,
+    mtu_ceiling: u16,
+    mtu_probe: Option<(u16, u16)>,
     error: Option<ConnectionError>,
     stats: ConnectionStats,
     pub(crate) half_open: bool,
@@ -109,6 +114,13 @@ impl Connection {
         let cc = Ledbat::new(config.ledbat(), mss);
         let send = SendBuffer::new(config.send_buffer, mss, first_data_seq);
         let recv = RecvBuffer::new(config.recv_buffer, 1024, ack_nr);
+        // The smallest datagram we agree to: a header and 64 bytes of payload.
+        let mtu_floor = config.udp_mtu(remote).max((HEADER_LEN + 64) as u16);
+        let mtu_ceiling = if config.mtu_probing {
+            config.probe_mtu_ceiling(remote).max(mtu_floor)
+        } else {
+            mtu_floor
+        };
         Self {
             handle,
             remote,
@@ -149,6 +161,9 @@ impl Connection {
             keepalive_pending: false,
             last_advertised_wnd: 0,
             largest_payload_seen: 0,
+            mtu_floor,
+            mtu_ceiling,
+            mtu_probe: None,
             error: None,
             stats: ConnectionStats::default(),
             half_open: false,
@@ -296,6 +311,9 @@ impl Connection {
     }
 
     pub(crate) fn set_mtu(&mut self, udp_mtu: u16) {
+        self.mtu_floor = udp_mtu;
+        self.mtu_ceiling = udp_mtu;
+        self.mtu_probe = None;
         self.mss = usize::from(udp_mtu).saturating_sub(HEADER_LEN).max(64);
         self.cc.set_mss(self.mss);
     }
@@ -377,7 +395,15 @@ impl Connection {
         if self.close_requested || self.state == ConnectionState::Destroying {
             return Err(super::WriteError::Closed);
         }
-        let accepted = self.send.write(data, self.mss);
+        let probe = self.next_probe_size();
+        let (accepted, probe_seq) = self.send.write(
+            data,
+            self.mss,
+            probe.map(|size| usize::from(size).saturating_sub(HEADER_LEN)),
+        );
+        if let (Some(seq), Some(size)) = (probe_seq, probe) {
+            self.mtu_probe = Some((seq, size));
+        }
         if accepted < data.len() {
             self.write_blocked = true;
             if self.state == ConnectionState::Connected {
@@ -385,6 +411,36 @@ impl Connection {
             }
         }
         Ok(accepted)
+    }
+
+    /// The UDP payload size of the next path-MTU probe, if one should go out.
+    fn next_probe_size(&self) -> Option<u16> {
+        if self.mtu_probe.is_some() || self.mtu_ceiling.saturating_sub(self.mtu_floor) < 8 {
+            return None;
+        }
+        Some(self.mtu_floor + (self.mtu_ceiling - self.mtu_floor).div_ceil(2))
+    }
+
+    /// Learns from the probe in flight: delivered on its don't-fragment transmission
+    /// raises the floor (and the packet size); sent again means it was lost, which
+    /// lowers the ceiling.
+    fn update_mtu_search(&mut self) {
+        let Some((seq, size)) = self.mtu_probe else {
+            return;
+        };
+        match self.send.status(seq) {
+            Some((transmissions, _)) if transmissions > 1 => {
+                self.mtu_ceiling = size - 1;
+                self.mtu_probe = None;
+            }
+            Some((_, false)) => {}
+            Some((_, true)) | None => {
+                self.mtu_probe = None;
+                self.mtu_floor = size;
+                self.mss = usize::from(size).saturating_sub(HEADER_LEN).max(64);
+                self.cc.set_mss(self.mss);
+            }
+        }
     }
 
     /// Copies readable data into `buf`.
@@ -564,6 +620,7 @@ impl Connection {
         self.overhead(false, overhead as u32 + self.udp_overhead, kind, events);
 
         self.process_ack(now, p, events);
+        self.update_mtu_search();
 
         match h.packet_type {
             PacketType::Data | PacketType::Fin => self.process_data(now, p, events),
@@ -627,16 +684,11 @@ impl Connection {
                 }
             }
         }
-        let sack_loss = match p.sack {
-            Some(_) => self
-                .send
-                .detect_sack_losses(self.fast_resend_seq, DUPLICATE_ACKS_BEFORE_RESEND),
-            None => None,
-        };
-        if let Some(highest) = sack_loss {
-            let lost = usize::from(seq_distance(self.fast_resend_seq, highest)) + 1;
-            self.fast_resend_seq = highest.wrapping_add(1);
-            self.on_loss_detected(lost);
+        if p.sack.is_some() {
+            let lost = self.send.detect_losses(DUPLICATE_ACKS_BEFORE_RESEND as u64);
+            if lost > 0 {
+                self.on_loss_detected(lost);
+            }
         }
         if outcome.fin_acked {
             self.fin_acked = true;
@@ -854,7 +906,7 @@ impl Connection {
         now: Instant,
         buf: &mut [u8],
         events: &mut EventQueue,
-    ) -> Option<usize> {
+    ) -> Option<(usize, bool)> {
         if self.state == ConnectionState::Destroying {
             return None;
         }
@@ -872,7 +924,7 @@ impl Connection {
                 OverheadKind::Connect,
                 events,
             );
-            return Some(len);
+            return Some((len, false));
         }
         if self.syn_ack_pending {
             let header = self.header(
@@ -890,11 +942,11 @@ impl Connection {
                 OverheadKind::Connect,
                 events,
             );
-            return Some(len);
+            return Some((len, false));
         }
         if self.is_established() {
-            if let Some(len) = self.try_send_data(now, buf, events) {
-                return Some(len);
+            if let Some(sent) = self.try_send_data(now, buf, events) {
+                return Some(sent);
             }
         }
         let keepalive = self.keepalive_pending && self.is_established();
@@ -923,7 +975,7 @@ impl Connection {
                 OverheadKind::Ack,
                 events,
             );
-            return Some(len);
+            return Some((len, false));
         }
         None
     }
@@ -933,7 +985,7 @@ impl Connection {
         now: Instant,
         buf: &mut [u8],
         events: &mut EventQueue,
-    ) -> Option<usize> {
+    ) -> Option<(usize, bool)> {
         let len = self.send.peek_len()?;
         let retransmission = self.send.next_is_retransmission();
         let in_flight = self.send.in_flight_bytes();
@@ -954,6 +1006,11 @@ impl Connection {
             return None;
         }
         let out = self.send.next_outgoing(now)?;
+        let is_probe = self.mtu_probe.is_some_and(|(seq, _)| seq == out.seq_nr);
+        if is_probe && out.retransmission {
+            // The probe was lost: resend it fragmentable and lower the ceiling.
+            self.update_mtu_search();
+        }
         if out.retransmission {
             self.retransmit_credit = self.retransmit_credit.saturating_sub(1);
         }
@@ -988,6 +1045,6 @@ impl Connection {
             };
             self.overhead(true, bytes, kind, events);
         }
-        Some(written)
+        Some((written, is_probe && !out.retransmission))
     }
 }

@@ -508,14 +508,15 @@ impl Endpoint {
                 continue;
             };
             slot.conn.ready_queued = false;
-            if let Some(len) = slot.conn.poll_transmit(now, buf, &mut self.events) {
+            if let Some((len, dont_fragment)) = slot.conn.poll_transmit(now, buf, &mut self.events)
+            {
                 let destination = slot.conn.remote();
                 slot.conn.ready_queued = true;
                 self.ready.push_back(index);
                 return Some(Transmit {
                     destination,
                     len,
-                    dont_fragment: false,
+                    dont_fragment,
                 });
             }
         }

@@ -18,6 +18,14 @@
 //! `id + 1`; the SYN-ACK is an ST_STATE whose sequence number is not consumed; FIN
 //! consumes one. An accepting libutp socket cannot write before it has received DATA, so
 //! the initiator should send first. SACKs are multiples of 4 bytes.
+//!
+//! Loss recovery: selective ACKs (sent while out-of-order data is held) and a
+//! time-ordered duplicate threshold resend a packet once three later transmissions are
+//! acknowledged, lost retransmissions included; the RTO has a 200 ms floor (libutp: 1 s),
+//! backs off exponentially, voids SACK information and collapses the window to one packet.
+//! The window halves at most once per round trip. Reading can be zero-copy
+//! ([`Endpoint::readable_slices`] + [`Endpoint::consume`]); nothing allocates per packet
+//! once the buffers have been touched.
 
 mod config;
 mod connection;

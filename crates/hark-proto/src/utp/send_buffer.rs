@@ -21,9 +21,13 @@ pub enum SlotKind {
 #[derive(Debug)]
 struct Slot {
     payload: Vec<u8>,
+    /// Most payload this packet may carry (it grows by coalescing until first sent).
+    cap: usize,
     kind: SlotKind,
     transmissions: u32,
     sent_at: Option<Instant>,
+    /// Position of the latest transmission in the order of all transmissions.
+    sent_order: u64,
     in_flight: bool,
     sacked: bool,
     lost: bool,
@@ -33,9 +37,11 @@ impl Slot {
     fn empty() -> Self {
         Self {
             payload: Vec::new(),
+            cap: 0,
             kind: SlotKind::Data,
             transmissions: 0,
             sent_at: None,
+            sent_order: 0,
             in_flight: false,
             sacked: false,
             lost: false,
@@ -54,17 +60,6 @@ pub struct AckOutcome {
     pub rtt_sample: Option<Duration>,
     /// The FIN was acknowledged.
     pub fin_acked: bool,
-}
-
-impl AckOutcome {
-    fn merge(&mut self, other: AckOutcome) {
-        self.bytes += other.bytes;
-        self.packets += other.packets;
-        if other.rtt_sample.is_some() {
-            self.rtt_sample = other.rtt_sample;
-        }
-        self.fin_acked |= other.fin_acked;
-    }
 }
 
 /// A packet chosen for transmission.
@@ -94,6 +89,12 @@ pub struct SendBuffer {
     in_flight_packets: usize,
     lost: VecDeque<u16>,
     fin_queued: bool,
+    /// Transmissions so far (orders every transmission, retransmissions included).
+    transmissions: u64,
+    /// Highest `sent_order` of any packet acknowledged so far.
+    highest_delivered_order: u64,
+    /// Highest SACKed sequence number above the cumulative ACK, if any.
+    highest_sacked: Option<u16>,
 }
 
 impl SendBuffer {
@@ -115,6 +116,9 @@ impl SendBuffer {
             in_flight_packets: 0,
             lost: VecDeque::with_capacity(packets),
             fin_queued: false,
+            transmissions: 0,
+            highest_delivered_order: 0,
+            highest_sacked: None,
         }
     }
 
@@ -197,28 +201,44 @@ impl SendBuffer {
         !self.lost.is_empty()
     }
 
-    /// Copies as much of `data` as fits into packets of up to `mss` bytes.
-    pub fn write(&mut self, data: &[u8], mss: usize) -> usize {
+    /// Copies as much of `data` as fits into packets of up to `mss` bytes and returns how
+    /// much it took. With `probe`, the first new packet may carry up to `probe` bytes (a
+    /// path-MTU probe); its sequence number is returned too.
+    pub fn write(
+        &mut self,
+        data: &[u8],
+        mss: usize,
+        mut probe: Option<usize>,
+    ) -> (usize, Option<u16>) {
         let mss = mss.max(1);
         let mut accepted = 0;
+        let mut probe_seq = None;
         let limit = self.free_bytes().min(data.len());
         // Coalesce into the newest packet while it has not been sent.
         if self.next_unsent != self.next_seq {
             let last = self.next_seq.wrapping_sub(1);
             let slot = self.slot_mut(last);
-            if slot.kind == SlotKind::Data && slot.payload.len() < mss {
-                let take = (mss - slot.payload.len()).min(limit);
+            if slot.kind == SlotKind::Data && slot.payload.len() < slot.cap {
+                let take = (slot.cap - slot.payload.len()).min(limit);
                 slot.payload.extend_from_slice(&data[..take]);
                 accepted += take;
             }
         }
         while accepted < limit && self.packets() < self.slots.len() - 1 {
-            let take = mss.min(limit - accepted);
+            let cap = match probe.take() {
+                Some(size) => {
+                    probe_seq = Some(self.next_seq);
+                    size.max(1)
+                }
+                None => mss,
+            };
+            let take = cap.min(limit - accepted);
             let seq = self.next_seq;
             let slot = self.slot_mut(seq);
             slot.payload.clear();
             slot.payload
                 .extend_from_slice(&data[accepted..accepted + take]);
+            slot.cap = cap;
             slot.kind = SlotKind::Data;
             slot.transmissions = 0;
             slot.sent_at = None;
@@ -229,7 +249,17 @@ impl SendBuffer {
             accepted += take;
         }
         self.buffered_bytes += accepted;
-        accepted
+        (accepted, probe_seq)
+    }
+
+    /// Where a held packet stands: `None` once it is cumulatively acknowledged, else
+    /// (times sent, SACKed).
+    pub fn status(&self, seq: u16) -> Option<(u32, bool)> {
+        if !(seq_less_eq(self.first_seq, seq) && seq_less(seq, self.next_seq)) {
+            return None;
+        }
+        let slot = self.slot(seq);
+        Some((slot.transmissions, slot.sacked))
     }
 
     /// Queues the FIN after all data; returns false if there is no slot for it right now.
@@ -243,6 +273,7 @@ impl SendBuffer {
         let seq = self.next_seq;
         let slot = self.slot_mut(seq);
         slot.payload.clear();
+        slot.cap = 0;
         slot.kind = SlotKind::Fin;
         slot.transmissions = 0;
         slot.sent_at = None;
@@ -280,10 +311,13 @@ impl SendBuffer {
         } else {
             return None;
         };
+        self.transmissions += 1;
+        let order = self.transmissions;
         let slot = self.slot_mut(seq);
         slot.lost = false;
         slot.transmissions += 1;
         slot.sent_at = Some(now);
+        slot.sent_order = order;
         let len = slot.payload.len();
         let kind = slot.kind;
         let was_in_flight = std::mem::replace(&mut slot.in_flight, true);
@@ -314,12 +348,18 @@ impl SendBuffer {
 
     /// Processes a cumulative ACK of everything up to and including `ack_nr`.
     /// Returns `None` if `ack_nr` acknowledges packets never sent.
+    ///
+    /// The RTT sample is the youngest newly acknowledged packet sent only once, and only
+    /// if no retransmitted packet is among them (Karn): a retransmission that filled a
+    /// hole releases packets that arrived long before, whose age is no round trip.
     pub fn ack_cumulative(&mut self, ack_nr: u16, now: Instant) -> Option<AckOutcome> {
         let through = ack_nr.wrapping_add(1);
         if !seq_less_eq(through, self.next_unsent) {
             return None;
         }
         let mut out = AckOutcome::default();
+        let mut ambiguous = false;
+        let mut youngest: Option<Instant> = None;
         while seq_less(self.first_seq, through) {
             let seq = self.first_seq;
             self.leave_flight(seq);
@@ -327,14 +367,24 @@ impl SendBuffer {
             if !slot.sacked {
                 out.packets += 1;
                 out.bytes += slot.payload.len();
+                self.highest_delivered_order = self.highest_delivered_order.max(slot.sent_order);
                 if slot.transmissions == 1 {
-                    out.rtt_sample = slot.sent_at.map(|at| now.saturating_duration_since(at));
+                    youngest = youngest.max(slot.sent_at);
+                } else {
+                    ambiguous = true;
                 }
             }
             out.fin_acked |= slot.kind == SlotKind::Fin;
             self.buffered_bytes -= slot.payload.len();
             slot.lost = false;
+            slot.sacked = false;
             self.first_seq = seq.wrapping_add(1);
+        }
+        if !ambiguous {
+            out.rtt_sample = youngest.map(|at| now.saturating_duration_since(at));
+        }
+        if self.highest_sacked.is_some_and(|h| !seq_less(ack_nr, h)) {
+            self.highest_sacked = None;
         }
         Some(out)
     }
@@ -342,6 +392,7 @@ impl SendBuffer {
     /// Processes a selective ACK whose bit `k` of byte `i` stands for `base + 8 * i + k`.
     pub fn ack_selective(&mut self, base: u16, mask: &[u8], now: Instant) -> AckOutcome {
         let mut out = AckOutcome::default();
+        let mut youngest: Option<Instant> = None;
         for (i, byte) in mask.iter().enumerate() {
             if *byte == 0 {
                 continue;
@@ -358,67 +409,43 @@ impl SendBuffer {
                     continue;
                 }
                 self.leave_flight(seq);
-                let slot = self.slot_mut(seq);
+                let slot = &mut self.slots[usize::from(seq) & self.mask];
                 slot.sacked = true;
                 slot.lost = false;
-                let single = slot.transmissions == 1;
-                let sent_at = slot.sent_at;
-                let len = slot.payload.len();
-                out.merge(AckOutcome {
-                    bytes: len,
-                    packets: 1,
-                    rtt_sample: if single {
-                        sent_at.map(|at| now.saturating_duration_since(at))
-                    } else {
-                        None
-                    },
-                    fin_acked: false,
-                });
+                out.packets += 1;
+                out.bytes += slot.payload.len();
+                if slot.transmissions == 1 {
+                    youngest = youngest.max(slot.sent_at);
+                }
+                self.highest_delivered_order = self.highest_delivered_order.max(slot.sent_order);
+                if self.highest_sacked.is_none_or(|h| seq_less(h, seq)) {
+                    self.highest_sacked = Some(seq);
+                }
             }
         }
+        out.rtt_sample = youngest.map(|at| now.saturating_duration_since(at));
         out
     }
 
-    /// Marks packets lost that have at least `threshold` selectively acknowledged packets
-    /// after them, scanning from `from` (packets before it were fast-resent already).
-    /// Returns the highest sequence number marked lost.
-    pub fn detect_sack_losses(&mut self, from: u16, threshold: usize) -> Option<u16> {
-        let start = if seq_less(from, self.first_seq) {
-            self.first_seq
-        } else {
-            from
+    /// Marks lost every packet below the highest SACKed one of which at least `threshold`
+    /// later transmissions have been acknowledged (a time-ordered duplicate threshold, so
+    /// a lost retransmission is detected as well as a lost first transmission). Returns
+    /// how many packets were marked. The scan is bounded by the SACKed range.
+    pub fn detect_losses(&mut self, threshold: u64) -> usize {
+        let Some(highest) = self.highest_sacked else {
+            return 0;
         };
-        if !seq_less(start, self.next_unsent) {
-            return None;
-        }
-        // Walk down from the newest sent packet to the newest one with enough SACKed
-        // packets above it; everything unacknowledged from `start` up to it is lost.
-        let mut seq = self.next_unsent.wrapping_sub(1);
-        let mut sacked_above = 0;
-        let boundary = loop {
-            if sacked_above >= threshold {
-                break seq;
-            }
-            if self.slot(seq).sacked {
-                sacked_above += 1;
-            }
-            if seq == start {
-                return None;
-            }
-            seq = seq.wrapping_sub(1);
-        };
-        let mut highest = None;
-        let mut seq = start;
-        loop {
-            if self.mark_lost(seq) {
-                highest = Some(seq);
-            }
-            if seq == boundary {
-                break;
+        let mut marked = 0;
+        let mut seq = self.first_seq;
+        while seq_less(seq, highest) {
+            let slot = self.slot(seq);
+            let late = slot.sent_order.saturating_add(threshold) <= self.highest_delivered_order;
+            if late && !slot.sacked && !slot.lost && slot.transmissions > 0 && self.mark_lost(seq) {
+                marked += 1;
             }
             seq = seq.wrapping_add(1);
         }
-        highest
+        marked
     }
 
     /// Marks one sent packet lost so it is retransmitted next.
@@ -441,6 +468,7 @@ impl SendBuffer {
     /// header may have claimed them), so SACKed packets are sent again too.
     pub fn mark_all_lost(&mut self) -> usize {
         self.lost.clear();
+        self.highest_sacked = None;
         for slot in &mut self.slots {
             slot.lost = false;
             slot.sacked = false;
@@ -465,10 +493,10 @@ mod tests {
     fn coalesces_until_sent_and_bounds_bytes() {
         let now = Instant::now();
         let mut b = SendBuffer::new(10, 4, 65534);
-        assert_eq!(b.write(b"ab", 4), 2);
-        assert_eq!(b.write(b"cdefg", 4), 5);
+        assert_eq!(b.write(b"ab", 4, None).0, 2);
+        assert_eq!(b.write(b"cdefg", 4, None).0, 5);
         assert_eq!(b.next_seq(), 0); // 65534: "abcd", 65535: "efg"
-        assert_eq!(b.write(b"hijklmn", 4), 3); // 10 bytes max
+        assert_eq!(b.write(b"hijklmn", 4, None).0, 3); // 10 bytes max
         let first = b.next_outgoing(now).unwrap();
         assert_eq!((first.seq_nr, first.len), (65534, 4));
         assert_eq!(b.payload(65534), b"abcd");
@@ -476,7 +504,7 @@ mod tests {
         assert_eq!(b.payload(second.seq_nr), b"efgh");
         let third = b.next_outgoing(now).unwrap();
         assert_eq!(b.payload(third.seq_nr), b"ij");
-        assert_eq!(b.write(b"z", 4), 0);
+        assert_eq!(b.write(b"z", 4, None).0, 0);
         assert_eq!(b.in_flight_bytes(), 10);
         let acked = b.ack_cumulative(65535, now).unwrap();
         assert_eq!((acked.bytes, acked.packets), (8, 2));
@@ -488,14 +516,15 @@ mod tests {
     fn sack_then_loss_detection_resends_hole() {
         let now = Instant::now();
         let mut b = SendBuffer::new(100, 1, 10);
-        b.write(&[0; 6], 1);
+        b.write(&[0; 6], 1, None);
         for _ in 0..6 {
             b.next_outgoing(now).unwrap();
         }
         // Peer got nothing of 10, acked 9; SACK for 12, 13, 14 (base = ack + 2 = 11).
         let s = b.ack_selective(11, &[0b1110, 0, 0, 0], now);
         assert_eq!(s.packets, 3);
-        assert_eq!(b.detect_sack_losses(10, 3), Some(11));
+        // 10 and 11 each have three later transmissions acknowledged.
+        assert_eq!(b.detect_losses(3), 2);
         let r1 = b.next_outgoing(now).unwrap();
         let r2 = b.next_outgoing(now).unwrap();
         assert_eq!((r1.seq_nr, r1.retransmission), (10, true));
@@ -507,7 +536,7 @@ mod tests {
     fn timeout_marks_everything_lost_oldest_first() {
         let now = Instant::now();
         let mut b = SendBuffer::new(100, 1, 0);
-        b.write(&[0; 3], 1);
+        b.write(&[0; 3], 1, None);
         for _ in 0..3 {
             b.next_outgoing(now).unwrap();
         }

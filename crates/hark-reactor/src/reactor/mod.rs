@@ -21,14 +21,18 @@ pub use stats::SlotStats;
 /// The mio token of the cross-thread waker.
 const WAKER: Token = Token(usize::MAX);
 
-/// Names a socket (and its endpoint) inside one reactor.
+/// Names a socket (and its endpoint) inside one reactor. Ids are not reused: a command
+/// for a removed socket never reaches a later socket in the same slot.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct SocketId(usize);
+pub struct SocketId {
+    index: usize,
+    generation: u64,
+}
 
 impl SocketId {
     /// The slot index, also the socket's mio token.
     pub fn index(self) -> usize {
-        self.0
+        self.index
     }
 }
 
@@ -88,6 +92,8 @@ pub struct Reactor<E> {
     poll: Poll,
     events: Events,
     slots: Vec<Option<Slot<E>>>,
+    /// Per slot index, the generation of its current (or next) socket.
+    generations: Vec<u64>,
     rx: Receiver<Command<E>>,
     tx: Sender<Command<E>>,
     shared: Arc<Shared>,
@@ -106,6 +112,7 @@ impl<E: DatagramEndpoint + 'static> Reactor<E> {
             events: Events::with_capacity(config.events_capacity.max(1)),
             poll,
             slots: Vec::new(),
+            generations: Vec::new(),
             rx,
             tx,
             shared: Arc::new(Shared {
@@ -142,15 +149,21 @@ impl<E: DatagramEndpoint + 'static> Reactor<E> {
         );
         if index == self.slots.len() {
             self.slots.push(Some(slot));
+            self.generations.push(0);
         } else {
             self.slots[index] = Some(slot);
         }
-        Ok(SocketId(index))
+        Ok(SocketId {
+            index,
+            generation: self.generations[index],
+        })
     }
 
     /// Stops driving a socket and gives it back with its endpoint; queued output is lost.
     pub fn remove_socket(&mut self, id: SocketId) -> Option<(BatchSocket, E)> {
-        let mut slot = self.slots.get_mut(id.0)?.take()?;
+        self.slot(id)?;
+        let mut slot = self.slots.get_mut(id.index)?.take()?;
+        self.generations[id.index] += 1;
         let _ = self.poll.registry().deregister(&mut slot.socket);
         Some((slot.socket, slot.endpoint))
     }
@@ -162,7 +175,7 @@ impl<E: DatagramEndpoint + 'static> Reactor<E> {
 
     /// The endpoint of a socket, mutably (its output is drained at the next turn).
     pub fn endpoint_mut(&mut self, id: SocketId) -> Option<&mut E> {
-        let slot = self.slots.get_mut(id.0)?.as_mut()?;
+        let slot = self.slot_mut(id)?;
         slot.output_pending = true;
         Some(&mut slot.endpoint)
     }
@@ -240,10 +253,11 @@ impl<E: DatagramEndpoint + 'static> Reactor<E> {
             let Some(slot) = self.slots.get_mut(index).and_then(Option::as_mut) else {
                 continue;
             };
-            let fail = |source| ReactorError::Socket {
-                socket: SocketId(index),
-                source,
+            let socket = SocketId {
+                index,
+                generation: self.generations[index],
             };
+            let fail = |source| ReactorError::Socket { socket, source };
             if slot.read_pending {
                 slot.read(batches, rounds).map_err(fail)?;
             }
@@ -278,7 +292,7 @@ impl<E: DatagramEndpoint + 'static> Reactor<E> {
         for _ in 0..self.config.command_capacity.max(1) {
             match self.rx.try_recv() {
                 Ok(Command::Endpoint { socket, action }) => {
-                    if let Some(Some(slot)) = self.slots.get_mut(socket.0) {
+                    if let Some(slot) = self.slot_mut(socket) {
                         action(&mut slot.endpoint, Instant::now());
                         slot.output_pending = true;
                     }
@@ -294,7 +308,17 @@ impl<E: DatagramEndpoint + 'static> Reactor<E> {
     }
 
     fn slot(&self, id: SocketId) -> Option<&Slot<E>> {
-        self.slots.get(id.0).and_then(Option::as_ref)
+        if self.generations.get(id.index) != Some(&id.generation) {
+            return None;
+        }
+        self.slots.get(id.index).and_then(Option::as_ref)
+    }
+
+    fn slot_mut(&mut self, id: SocketId) -> Option<&mut Slot<E>> {
+        if self.generations.get(id.index) != Some(&id.generation) {
+            return None;
+        }
+        self.slots.get_mut(id.index).and_then(Option::as_mut)
     }
 }
 

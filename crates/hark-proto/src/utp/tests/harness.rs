@@ -148,6 +148,15 @@ impl Harness {
         out
     }
 
+    /// Drains everything the endpoint wants to send, with each datagram's don't-fragment flag.
+    pub fn sent_with_df(&mut self) -> Vec<(Pkt, bool)> {
+        let mut out = Vec::new();
+        while let Some(t) = self.ep.poll_transmit(self.now, &mut self.buf) {
+            out.push((Pkt::decode(&self.buf[..t.len]), t.dont_fragment));
+        }
+        out
+    }
+
     /// Drains events, leaving out the chatty statistics ones.
     pub fn events(&mut self) -> Vec<(ConnectionHandle, Event)> {
         std::iter::from_fn(|| self.ep.poll_event())

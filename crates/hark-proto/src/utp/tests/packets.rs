@@ -952,3 +952,67 @@ fn cumulative_ack_going_back_is_a_protocol_error() {
     });
     assert_eq!(h.events()[0], (c, Event::Error(ConnectionError::Protocol)));
 }
+
+fn probing() -> EndpointConfig {
+    EndpointConfig {
+        connection: crate::utp::ConnectionConfig {
+            mtu_probing: true,
+            ..Default::default()
+        },
+        ..EndpointConfig::default()
+    }
+}
+
+/// (payload length, don't-fragment) of each datagram.
+fn sizes(sent: &[(Pkt, bool)]) -> Vec<(usize, bool)> {
+    sent.iter().map(|(p, df)| (p.payload.len(), *df)).collect()
+}
+
+#[test]
+fn path_mtu_probe_delivered_raises_the_packet_size() {
+    let (mut h, c) = initiator_with(probing(), SYN_SEQ, PEER_SEQ, WND);
+    h.sent();
+    h.ep.write(c, &[9; 4000]).unwrap();
+    // Binary search between 1402 and 1472: the first packet is a 1437-byte probe.
+    assert_eq!(
+        sizes(&h.sent_with_df()),
+        vec![(1417, true), (1382, false), (1201, false)]
+    );
+    h.recv(&Pkt {
+        ty: PacketType::State,
+        conn_id: RECV_ID,
+        seq: PEER_SEQ,
+        ack: SYN_SEQ + 3,
+        ..TEMPLATE
+    });
+    assert_eq!(h.ep.connection_info(c).unwrap().max_payload, 1417);
+    h.ep.write(c, &[9; 6000]).unwrap();
+    // The next probe is 1455 bytes; ordinary packets now carry 1417.
+    let sent = h.sent_with_df();
+    assert_eq!(
+        sizes(&sent)[..3],
+        [(1435, true), (1417, false), (1417, false)]
+    );
+}
+
+#[test]
+fn path_mtu_probe_lost_is_resent_fragmentable_and_lowers_the_ceiling() {
+    let (mut h, c) = initiator_with(probing(), SYN_SEQ, PEER_SEQ, WND);
+    h.sent();
+    h.ep.write(c, &[9; 1417]).unwrap();
+    assert_eq!(sizes(&h.sent_with_df()), vec![(1417, true)]);
+    // Lost: the RTO resends the same bytes without don't-fragment.
+    h.step_timer();
+    assert_eq!(sizes(&h.sent_with_df()), vec![(1417, false)]);
+    h.recv(&Pkt {
+        ty: PacketType::State,
+        conn_id: RECV_ID,
+        seq: PEER_SEQ,
+        ack: SYN_SEQ + 1,
+        ..TEMPLATE
+    });
+    assert_eq!(h.ep.connection_info(c).unwrap().max_payload, 1382);
+    // Ceiling now 1436: the next probe is 1419 bytes.
+    h.ep.write(c, &[9; 1399]).unwrap();
+    assert_eq!(sizes(&h.sent_with_df()), vec![(1399, true)]);
+}

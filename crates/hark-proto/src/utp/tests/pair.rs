@@ -299,7 +299,11 @@ fn pattern(len: usize, salt: u8) -> Vec<u8> {
 /// Runs one transfer and checks that it either completed byte-exact or failed with a
 /// typed error.
 fn run(size_a: usize, size_b: usize, link: Link, seed: u64) -> Pair {
-    let mut pair = Pair::new(EndpointConfig::default(), link, seed);
+    run_with(EndpointConfig::default(), size_a, size_b, link, seed)
+}
+
+fn run_with(config: EndpointConfig, size_a: usize, size_b: usize, link: Link, seed: u64) -> Pair {
+    let mut pair = Pair::new(config, link, seed);
     let a_data = pattern(size_a, 0x5a);
     let b_data = pattern(size_b, 0xa5);
     pair.transfer(a_data.clone(), b_data.clone());
@@ -389,5 +393,24 @@ fn lossy_reordered_duplicated_1mb() {
                 );
             }
         }
+    }
+}
+
+#[test]
+fn path_mtu_probing_transfers_byte_exact() {
+    let config = EndpointConfig {
+        connection: crate::utp::ConnectionConfig {
+            mtu_probing: true,
+            ..Default::default()
+        },
+        ..EndpointConfig::default()
+    };
+    for (seed, link) in [(1, Link::CLEAN), (2, lossy(0.05))] {
+        let pair = run_with(config.clone(), 1 << 20, 1 << 20, link, seed);
+        assert_eq!(
+            (pair.app_a.error, pair.app_b.error),
+            (None, None),
+            "seed {seed}"
+        );
     }
 }
