@@ -2,10 +2,11 @@
 //! payload through libutp's callback table; prints throughput, how often each callback
 //! ran, and a few events from the hub.
 
+use std::io::ErrorKind;
 use std::io::IsTerminal;
-use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::net::{IpAddr, Ipv4Addr, SocketAddr, UdpSocket};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::mpsc::{self, Sender};
+use std::sync::mpsc::{self, Receiver, Sender};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -27,6 +28,10 @@ pub struct DemoArgs {
     /// How many hub events to show (the first of each kind).
     #[arg(long, default_value_t = 10)]
     events: usize,
+    /// Drive the sender from this thread with its own std UDP socket (mode (b): sendto,
+    /// process_udp, issue_deferred_acks, check_timeouts and the clock callbacks in use).
+    #[arg(long)]
+    app_socket: bool,
 }
 
 /// The callbacks of libutp's table, in the seed's order.
@@ -66,6 +71,9 @@ impl Counts {
         self.0.get(i).map_or(0, |c| c.load(Ordering::Relaxed))
     }
 }
+
+/// How long the demo may take.
+const DEADLINE: Duration = Duration::from_secs(600);
 
 /// The payload: a 64 KiB block repeated, so both sides can produce and check it cheaply.
 const BLOCK_LEN: usize = 65_536;
@@ -147,6 +155,7 @@ fn table(
     pump: Option<Arc<Mutex<Pump>>>,
     check: Option<Arc<Mutex<Check>>>,
     done: Sender<Done>,
+    socket: Option<UdpSocket>,
 ) -> Callbacks {
     let c = |name: &'static str| {
         let counts = Arc::clone(counts);
@@ -256,7 +265,13 @@ fn table(
             seed
         })
         .log(move |_socket, _level, _text| log())
-        .sendto(move |_data, _addr, _flags| sendto())
+        .sendto(move |data, addr, _flags| {
+            sendto();
+            if let Some(socket) = &socket {
+                // A datagram the kernel cannot take is lost; uTP retransmits it.
+                let _ = socket.send_to(data, addr);
+            }
+        })
 }
 
 /// The first event of each kind seen by either hub, up to a maximum.
@@ -314,44 +329,64 @@ pub fn run(args: DemoArgs) -> Result<(), String> {
                 None,
                 Some(Arc::clone(&check)),
                 done_tx.clone(),
+                None,
             )),
         localhost,
         [0],
     )
     .map_err(|e| e.to_string())?;
-    let sender = UtpReactor::spawn(
-        UtpContext::builder()
-            .hub(sampling_hub(&samples, args.events))
-            .option(ContextOption::Log(LogLevel::Normal, true))
-            .callbacks(table("sender", &sender_counts, Some(pump), None, done_tx)),
-        localhost,
-        [0],
-    )
-    .map_err(|e| e.to_string())?;
-
     let progress = Progress::bar(args.bytes, std::io::stderr().is_terminal());
-    let start = Instant::now();
-    sender
-        .remote()
-        .connect(receiver.local_addr())
+    let to = receiver.local_addr();
+    let sender_options = UtpContext::builder().option(ContextOption::Log(LogLevel::Normal, true));
+    let (start, from, sender_stats) = if args.app_socket {
+        let mut hub = sampling_hub(&samples, args.events);
+        let socket = hark::listen::bind_udp(&mut hub, localhost, [0]).map_err(|e| e.to_string())?;
+        let sending = socket.try_clone().map_err(|e| e.to_string())?;
+        let table = table(
+            "sender",
+            &sender_counts,
+            Some(pump),
+            None,
+            done_tx,
+            Some(sending),
+        );
+        let mut context = sender_options
+            .hub(hub)
+            .callbacks(table)
+            .build()
+            .map_err(|e| e.to_string())?;
+        let from = socket.local_addr().map_err(|e| e.to_string())?;
+        let start = Instant::now();
+        context.connect(to).map_err(|e| e.to_string())?;
+        drive_app_socket(&mut context, &socket, &done_rx, &progress, &received)?;
+        (start, from, context.context_stats())
+    } else {
+        let sender = UtpReactor::spawn(
+            sender_options
+                .hub(sampling_hub(&samples, args.events))
+                .callbacks(table(
+                    "sender",
+                    &sender_counts,
+                    Some(pump),
+                    None,
+                    done_tx,
+                    None,
+                )),
+            localhost,
+            [0],
+        )
         .map_err(|e| e.to_string())?;
-    let mut destroyed = 0;
-    let deadline = Duration::from_secs(600);
-    while destroyed < 2 {
-        match done_rx.recv_timeout(Duration::from_millis(100)) {
-            Ok(Done::Destroyed) => destroyed += 1,
-            Ok(Done::Failed(side, error)) => return Err(format!("{side}: {error}")),
-            Err(mpsc::RecvTimeoutError::Timeout) => {}
-            Err(mpsc::RecvTimeoutError::Disconnected) => return Err("a reactor stopped".into()),
-        }
-        progress.set(received.load(Ordering::Relaxed));
-        if start.elapsed() > deadline {
-            return Err("the transfer did not finish within 10 minutes".into());
-        }
-    }
+        let start = Instant::now();
+        sender.remote().connect(to).map_err(|e| e.to_string())?;
+        wait_for_both(&done_rx, &progress, &received)?;
+        let from = sender.local_addr();
+        (
+            start,
+            from,
+            sender.stop().map_err(|e| e.to_string())?.context_stats(),
+        )
+    };
     progress.finish();
-    let (from, to) = (sender.local_addr(), receiver.local_addr());
-    let sender_context = sender.stop().map_err(|e| e.to_string())?;
     let receiver_context = receiver.stop().map_err(|e| e.to_string())?;
 
     let check = check.lock().unwrap_or_else(|e| e.into_inner());
@@ -376,14 +411,17 @@ pub fn run(args: DemoArgs) -> Result<(), String> {
             receiver_counts.get(i)
         );
     }
-    println!(
-        "(both contexts run on hark's reactor, which sends and keeps time itself: sendto and \
-         the clock callbacks serve contexts driven by the application)"
-    );
-    let (s, r) = (
-        sender_context.context_stats(),
-        receiver_context.context_stats(),
-    );
+    if args.app_socket {
+        println!(
+            "(the sender ran on this thread with its own UDP socket; the receiver on hark's reactor)"
+        );
+    } else {
+        println!(
+            "(both contexts run on hark's reactor, which sends and keeps time itself: sendto and \
+             the clock callbacks serve contexts driven by the application, see --app-socket)"
+        );
+    }
+    let (s, r) = (sender_stats, receiver_context.context_stats());
     println!();
     println!(
         "datagrams received: sender {}, receiver {}",
@@ -402,4 +440,81 @@ pub fn run(args: DemoArgs) -> Result<(), String> {
             check.offset, args.bytes, check.mismatches
         ))
     }
+}
+
+/// Waits until both sockets are destroyed, updating the progress bar.
+fn wait_for_both(
+    done: &Receiver<Done>,
+    progress: &Progress,
+    received: &AtomicU64,
+) -> Result<(), String> {
+    let started = Instant::now();
+    let mut destroyed = 0;
+    while destroyed < 2 {
+        match done.recv_timeout(Duration::from_millis(100)) {
+            Ok(Done::Destroyed) => destroyed += 1,
+            Ok(Done::Failed(side, error)) => return Err(format!("{side}: {error}")),
+            Err(mpsc::RecvTimeoutError::Timeout) => {}
+            Err(mpsc::RecvTimeoutError::Disconnected) => return Err("a reactor stopped".into()),
+        }
+        progress.set(received.load(Ordering::Relaxed));
+        if started.elapsed() > DEADLINE {
+            return Err("the transfer did not finish within 10 minutes".into());
+        }
+    }
+    Ok(())
+}
+
+/// The application's own loop (mode (b)): wait for a datagram or the next timer, hand the
+/// batch to `process_udp`, then `issue_deferred_acks` and `check_timeouts`.
+fn drive_app_socket(
+    context: &mut UtpContext,
+    socket: &UdpSocket,
+    done: &Receiver<Done>,
+    progress: &Progress,
+    received: &AtomicU64,
+) -> Result<(), String> {
+    let started = Instant::now();
+    let mut buf = vec![0u8; 65_536];
+    let mut destroyed = 0;
+    let mut last_progress = Instant::now();
+    while destroyed < 2 {
+        let wait = context
+            .next_timeout()
+            .unwrap_or(Duration::from_millis(100))
+            .clamp(Duration::from_micros(100), Duration::from_millis(100));
+        socket
+            .set_read_timeout(Some(wait))
+            .map_err(|e| e.to_string())?;
+        loop {
+            match socket.recv_from(&mut buf) {
+                Ok((n, from)) => {
+                    let _ = context.process_udp(buf.get(..n).unwrap_or_default(), from);
+                }
+                Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => break,
+                Err(e) if e.kind() == ErrorKind::Interrupted => {}
+                Err(e) => return Err(format!("recv: {e}")),
+            }
+            // The rest of the batch: take what is already queued, without sleeping.
+            socket
+                .set_read_timeout(Some(Duration::from_micros(1)))
+                .map_err(|e| e.to_string())?;
+        }
+        context.issue_deferred_acks();
+        context.check_timeouts();
+        while let Ok(signal) = done.try_recv() {
+            match signal {
+                Done::Destroyed => destroyed += 1,
+                Done::Failed(side, error) => return Err(format!("{side}: {error}")),
+            }
+        }
+        if last_progress.elapsed() > Duration::from_millis(100) {
+            last_progress = Instant::now();
+            progress.set(received.load(Ordering::Relaxed));
+        }
+        if started.elapsed() > DEADLINE {
+            return Err("the transfer did not finish within 10 minutes".into());
+        }
+    }
+    Ok(())
 }

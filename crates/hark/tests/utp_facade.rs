@@ -565,3 +565,52 @@ fn remote_writes_from_another_thread_are_bounded_and_ordered() {
         .unwrap();
     assert!(stats.datagrams > 0);
 }
+
+#[test]
+fn mode_b_runs_on_the_applications_clock() {
+    // A virtual clock: no real time passes, yet the SYN retries run out and the context
+    // reports UTP_ETIMEDOUT, because get_microseconds is the context's clock.
+    let silent = UdpSocket::bind("127.0.0.1:0").unwrap();
+    let clock = Arc::new(Mutex::new(0u64));
+    let sent = Arc::new(Mutex::new(0u32));
+    let (error_tx, error_rx) = mpsc::channel();
+    let (clock_read, sent_count) = (Arc::clone(&clock), Arc::clone(&sent));
+    let mut seed = 1u32;
+    let mut context = UtpContext::builder()
+        .endpoint_config(quick_config())
+        .callbacks(
+            Callbacks::new()
+                .get_microseconds(move || *clock_read.lock().unwrap())
+                .get_random(move || {
+                    seed = seed.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+                    seed
+                })
+                .sendto(move |_data, _addr, _flags| *sent_count.lock().unwrap() += 1)
+                .on_error(move |_cx, _socket, code| {
+                    let _ = error_tx.send(code);
+                }),
+        )
+        .build()
+        .unwrap();
+    let started = Instant::now();
+    context.connect(silent.local_addr().unwrap()).unwrap();
+    assert_eq!(*sent.lock().unwrap(), 1, "the SYN left through sendto");
+    let mut failed = None;
+    for _ in 0..1000 {
+        if let Ok(code) = error_rx.try_recv() {
+            failed = Some(code);
+            break;
+        }
+        let step = context.next_timeout().unwrap_or(Duration::from_millis(10));
+        *clock.lock().unwrap() += step.as_micros() as u64 + 1;
+        context.check_timeouts();
+    }
+    assert_eq!(failed, Some(UtpErrorCode::TimedOut));
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "no real waiting"
+    );
+    assert!(*sent.lock().unwrap() >= 3, "SYN retries were sent");
+    assert_eq!(context.socket_count(), 0, "the failed socket was destroyed");
+    assert!(*clock.lock().unwrap() >= 300_000, "virtual time passed");
+}
