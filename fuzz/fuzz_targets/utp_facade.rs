@@ -1,0 +1,135 @@
+//! Hostile peers against libutp's callback table (`hark::utp`, mode (b)): a connection is
+//! accepted through on_firewall/on_accept, then the input is a script of raw datagrams,
+//! well-addressed packets with fuzzed fields, virtual clock jumps, and callback-side
+//! commands (writes, closes, held reads and read_drained). Nothing may panic; every
+//! datagram given to sendto must be well-formed uTP, on_read never gets an empty slice,
+//! and a destroyed socket stays unknown.
+#![no_main]
+
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+
+use hark::utp::{Callbacks, UtpContext, UtpSocket, UtpState};
+use hark_wire::utp::{Packet, PacketRepr, PacketType, SelectiveAck};
+use libfuzzer_sys::fuzz_target;
+
+const SYN_ID: u16 = 500;
+const SYN_SEQ: u16 = 1000;
+
+fn emit(repr: &PacketRepr<'_>) -> Vec<u8> {
+    let mut buf = vec![0; repr.buffer_len()];
+    repr.emit(&mut buf).expect("sized buffer");
+    buf
+}
+
+/// What the callbacks share with the script.
+#[derive(Default)]
+struct Shared {
+    socket: Option<UtpSocket>,
+    hold: usize,
+    write_on_writable: usize,
+    close_on_eof: bool,
+    destroyed: bool,
+}
+
+fuzz_target!(|data: &[u8]| {
+    let peer: SocketAddr = "10.1.1.1:4000".parse().unwrap();
+    let clock = Arc::new(Mutex::new(0u64));
+    let shared = Arc::new(Mutex::new(Shared::default()));
+    let (c, s1, s2, s3) = (
+        Arc::clone(&clock),
+        Arc::clone(&shared),
+        Arc::clone(&shared),
+        Arc::clone(&shared),
+    );
+    let mut seed = 7u32;
+    let callbacks = Callbacks::new()
+        .get_microseconds(move || *c.lock().unwrap())
+        .get_random(move || {
+            seed = seed.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+            seed
+        })
+        .sendto(move |datagram, to, _flags| {
+            assert_eq!(to, peer);
+            Packet::new_checked(datagram).expect("the context sent a malformed packet");
+        })
+        .on_firewall(|_, _| false)
+        .on_accept(move |_, socket, _| s1.lock().unwrap().socket = Some(socket))
+        .on_read(|_, _, data| assert!(!data.is_empty()))
+        .get_read_buffer_size(move |_, _| s2.lock().unwrap().hold)
+        .on_state_change(move |cx, socket, state| {
+            let mut shared = s3.lock().unwrap();
+            match state {
+                UtpState::Writable => {
+                    let n = shared.write_on_writable;
+                    let _ = cx.write(socket, &vec![0xcd; n]);
+                }
+                UtpState::Eof if shared.close_on_eof => cx.close(socket),
+                UtpState::Destroying => shared.destroyed = true,
+                _ => {}
+            }
+        });
+    let mut context = UtpContext::builder().callbacks(callbacks).build().expect("sendto is set");
+    let syn = emit(&PacketRepr { seq_nr: SYN_SEQ, wnd_size: 1 << 20, ..PacketRepr::new(PacketType::Syn, SYN_ID) });
+    assert!(context.process_udp(&syn, peer));
+    let socket = shared.lock().unwrap().socket.expect("on_accept ran");
+
+    let mut input = data;
+    while let [op, rest @ ..] = input {
+        input = rest;
+        match op % 7 {
+            0 => {
+                let Some((&len, rest)) = input.split_first() else { break };
+                let len = usize::from(len).min(rest.len());
+                let _ = context.process_udp(&rest[..len], peer);
+                input = &rest[len..];
+            }
+            1 => {
+                let [ty, seq, ack, wnd, sack, len, rest @ ..] = input else { break };
+                let packet_type = [PacketType::Data, PacketType::Fin, PacketType::State, PacketType::Reset, PacketType::Syn]
+                    [usize::from(*ty % 5)];
+                let mask = [*sack, sack.rotate_left(3), 0, *sack];
+                let len = usize::from(*len).min(rest.len());
+                let repr = PacketRepr {
+                    seq_nr: SYN_SEQ.wrapping_add(u16::from(*seq)).wrapping_sub(8),
+                    ack_nr: 0u16.wrapping_add(u16::from(*ack)).wrapping_sub(128),
+                    wnd_size: u32::from(*wnd) << 10,
+                    timestamp_micros: *clock.lock().unwrap() as u32,
+                    selective_ack: (*sack != 0).then(|| SelectiveAck::new_checked(&mask[..]).expect("4 bytes")),
+                    payload: &rest[..len],
+                    ..PacketRepr::new(packet_type, if packet_type == PacketType::Syn { SYN_ID } else { SYN_ID + 1 })
+                };
+                let _ = context.process_udp(&emit(&repr), peer);
+                input = &rest[len..];
+            }
+            2 => {
+                let Some((&ms, rest)) = input.split_first() else { break };
+                *clock.lock().unwrap() += u64::from(ms) * 7_000;
+                context.check_timeouts();
+                input = rest;
+            }
+            3 => {
+                let Some((&len, rest)) = input.split_first() else { break };
+                let _ = context.write(socket, &vec![0xab; usize::from(len) * 64]);
+                shared.lock().unwrap().write_on_writable = usize::from(len) * 32;
+                input = rest;
+            }
+            4 => {
+                let Some((&hold, rest)) = input.split_first() else { break };
+                shared.lock().unwrap().hold = usize::from(hold) * 100;
+                let _ = context.read_drained(socket);
+                input = rest;
+            }
+            5 => {
+                shared.lock().unwrap().close_on_eof = true;
+                if input.first() == Some(&0) {
+                    let _ = context.close(socket);
+                }
+            }
+            _ => context.issue_deferred_acks(),
+        }
+        if shared.lock().unwrap().destroyed {
+            assert!(context.stats(socket).is_none(), "a destroyed socket stays unknown");
+        }
+    }
+});
