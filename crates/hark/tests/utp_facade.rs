@@ -614,3 +614,76 @@ fn mode_b_runs_on_the_applications_clock() {
     assert_eq!(context.socket_count(), 0, "the failed socket was destroyed");
     assert!(*clock.lock().unwrap() >= 300_000, "virtual time passed");
 }
+
+#[test]
+fn the_hubs_ip_filter_refuses_incoming_and_blocks_outgoing() {
+    let filter = Arc::new(
+        hark::ipfilter::IpFilter::from_emule(
+            b"127.000.000.002 - 127.000.000.002 , 000 , test peer\n",
+        )
+        .unwrap(),
+    );
+    let blocked_ip = std::net::IpAddr::V4(Ipv4Addr::new(127, 0, 0, 2));
+    let server_hub_log = Log::default();
+    let names = Arc::clone(&server_hub_log);
+    let server_hub = EventHub::builder()
+        .ip_filter(Arc::clone(&filter))
+        .on_all(move |event: &Event| names.lock().unwrap().push(event.name().to_string()))
+        .build();
+    let (accepted_tx, accepted_rx) = mpsc::channel::<()>();
+    let server = UtpReactor::spawn(
+        UtpContext::builder()
+            .endpoint_config(quick_config())
+            .hub(server_hub)
+            .callbacks(Callbacks::new().on_accept(move |_, _, _| {
+                let _ = accepted_tx.send(());
+            })),
+        LOCALHOST,
+        [0],
+    )
+    .unwrap();
+    // A client on 127.0.0.2, which the server's filter blocks: refused with a RESET.
+    let (error_tx, error_rx) = mpsc::channel();
+    let client = UtpReactor::spawn(
+        UtpContext::builder()
+            .endpoint_config(quick_config())
+            .callbacks(Callbacks::new().on_error(move |_, _, code| {
+                let _ = error_tx.send(code);
+            })),
+        blocked_ip,
+        [0],
+    )
+    .unwrap();
+    client.remote().connect(server.local_addr()).unwrap();
+    assert_eq!(
+        error_rx.recv_timeout(WAIT).unwrap(),
+        UtpErrorCode::ConnRefused
+    );
+    assert!(accepted_rx.try_recv().is_err());
+    drop(server);
+    assert!(
+        server_hub_log
+            .lock()
+            .unwrap()
+            .iter()
+            .any(|k| k == "ip_filter")
+    );
+
+    // Outgoing: a context whose hub blocks 127.0.0.2 does not connect there.
+    let outgoing = UtpReactor::spawn(
+        UtpContext::builder().hub(EventHub::builder().ip_filter(filter).build()),
+        LOCALHOST,
+        [0],
+    )
+    .unwrap();
+    let refused = outgoing.remote().connect(client.local_addr());
+    assert!(
+        matches!(
+            refused,
+            Err(hark::utp::ReactorUtpError::Utp(
+                hark::utp::UtpError::Blocked
+            ))
+        ),
+        "{refused:?}"
+    );
+}
