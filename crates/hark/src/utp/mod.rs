@@ -35,9 +35,27 @@
 //! `utp_accept`, `utp_connect`, `utp_error`, `utp_writable`, `utp_eof`, `utp_destroying`,
 //! `utp_delay_sample`, `utp_overhead`, `utp_log`, `utp_firewall`, plus `peer_data_in` for
 //! reads and `peer_packet_out` for datagrams sent (each built only when the hub wants
-//! it). Incoming and outgoing connections pass the hub's IP filter ([`EventHub::admit`]
-//! (crate::events::EventHub::admit)), and bound sockets report `listen_success`. The hub
-//! is dispatched after each step, on the same thread as the callbacks.
+//! it). Incoming and outgoing connections pass the hub's IP filter
+//! ([`EventHub::admit`](crate::events::EventHub::admit)), and bound sockets report
+//! `listen_success`. The hub is dispatched after each step, on the same thread as the
+//! callbacks.
+//!
+//! # libutp's API here
+//!
+//! | libutp | hark |
+//! | --- | --- |
+//! | `utp_init`, `utp_set_callback` | [`UtpContext::builder`], [`Callbacks`] |
+//! | `utp_context_set_option` | [`UtpContextBuilder::option`], [`UtpContext::set_option`] |
+//! | `utp_create_socket` + `utp_connect` | [`UtpContext::connect`], [`UtpRemote::connect`] |
+//! | `utp_write`, `utp_close`, `utp_read_drained` | [`ContextHandle`], [`UtpContext`], [`UtpRemote`] methods of the same names |
+//! | `utp_process_udp`, `utp_issue_deferred_acks`, `utp_check_timeouts` | [`UtpContext::process_udp`], [`UtpContext::issue_deferred_acks`], [`UtpContext::check_timeouts`] |
+//! | `utp_setsockopt(UTP_TARGET_DELAY)` | [`UtpContext::set_socket_option`] |
+//! | `utp_getpeername`, `utp_get_stats`, `utp_get_delays` | `peer_addr`, `stats`, `info` |
+//! | `utp_get_context_stats` | [`UtpContext::context_stats`] |
+//!
+//! Differences: `sendto` gets no socket (the core does not say which connection a
+//! datagram belongs to); `log` also gets the level; `UTP_SNDBUF`/`UTP_RCVBUF` are chosen
+//! per context at build time (the core has no per-socket setter).
 
 mod callbacks;
 mod constants;
