@@ -687,3 +687,25 @@ fn the_hubs_ip_filter_refuses_incoming_and_blocks_outgoing() {
         "{refused:?}"
     );
 }
+
+#[test]
+fn a_wild_application_clock_does_not_panic() {
+    // Popped from the end: a first reading, a step, a jump of ages, back to 0, the maximum.
+    let readings = Arc::new(Mutex::new(vec![u64::MAX, 0, u64::MAX / 2, 5, 1]));
+    let clock = Arc::clone(&readings);
+    let mut context = UtpContext::builder()
+        .callbacks(
+            Callbacks::new()
+                .sendto(|_, _, _| {})
+                .get_microseconds(move || clock.lock().unwrap().pop().unwrap_or(7)),
+        )
+        .build()
+        .unwrap();
+    let silent = UdpSocket::bind("127.0.0.1:0").unwrap();
+    context.connect(silent.local_addr().unwrap()).unwrap();
+    for _ in 0..6 {
+        context.check_timeouts();
+        assert!(!context.process_udp(b"junk", silent.local_addr().unwrap()));
+    }
+    assert!(readings.lock().unwrap().is_empty());
+}

@@ -367,7 +367,11 @@ impl UtpContext {
             Some(reading) => {
                 let micros = reading.as_micros() as u64;
                 let first = *self.clock.first.get_or_insert(micros);
-                self.clock.start + Duration::from_micros(micros.saturating_sub(first))
+                // A clock reading too far ahead for `Instant` keeps the last time.
+                self.clock
+                    .start
+                    .checked_add(Duration::from_micros(micros.saturating_sub(first)))
+                    .unwrap_or(self.clock.last)
             }
             None => Instant::now(),
         };
