@@ -67,6 +67,10 @@ fn receiving_callbacks(log: &Log, done: Sender<Vec<u8>>) -> Callbacks {
             match state {
                 UtpState::Eof => cx.close(socket),
                 UtpState::Destroying => {
+                    assert!(
+                        cx.peer_addr(socket).is_some(),
+                        "the peer is known while destroying"
+                    );
                     let _ = done.send(std::mem::take(&mut *received.lock().unwrap()));
                 }
                 _ => {}

@@ -692,13 +692,10 @@ impl UtpContext {
                 }
             }
             CoreEvent::Destroying => {
-                let entry = self.sockets.remove(handle);
-                let (bytes_sent, bytes_received) = entry
-                    .as_ref()
+                let (bytes_sent, bytes_received) = self
+                    .sockets
+                    .by_handle(handle)
                     .map_or((0, 0), |e| (e.bytes_written, e.bytes_read));
-                if let (Some(entry), Some(gauge)) = (&entry, &self.gauge) {
-                    gauge.release(entry.outbox.len());
-                }
                 let event = UtpDestroying {
                     peer,
                     bytes_sent,
@@ -710,7 +707,14 @@ impl UtpContext {
                     LogLevel::Normal,
                     format_args!("destroying connection with {peer}"),
                 );
+                // The socket still names its peer during the callback; it is forgotten
+                // right after, so commands queued for it do nothing.
                 self.state_change(socket, UtpState::Destroying);
+                if let Some(entry) = self.sockets.remove(handle) {
+                    if let Some(gauge) = &self.gauge {
+                        gauge.release(entry.outbox.len());
+                    }
+                }
             }
             _ => {}
         }
