@@ -713,3 +713,55 @@ fn a_wild_application_clock_does_not_panic() {
     }
     assert!(readings.lock().unwrap().is_empty());
 }
+
+#[test]
+fn a_restarted_peer_resets_the_connection_with_connreset() {
+    let accept = || Callbacks::new().on_accept(|_, _, _| {});
+    let server = UtpReactor::spawn(
+        UtpContext::builder()
+            .endpoint_config(quick_config())
+            .callbacks(accept()),
+        LOCALHOST,
+        [0],
+    )
+    .unwrap();
+    let port = server.local_addr().port();
+    let (connected_tx, connected_rx) = mpsc::channel();
+    let (error_tx, error_rx) = mpsc::channel();
+    let client = UtpReactor::spawn(
+        UtpContext::builder()
+            .endpoint_config(quick_config())
+            .callbacks(
+                Callbacks::new()
+                    .on_connect(move |cx, socket| {
+                        // The first packet completes the accepting side's handshake.
+                        cx.write(socket, b"hello");
+                        let _ = connected_tx.send(socket);
+                    })
+                    .on_error(move |_, _, code| {
+                        let _ = error_tx.send(code);
+                    }),
+            ),
+        LOCALHOST,
+        [0],
+    )
+    .unwrap();
+    let remote = client.remote();
+    remote.connect(server.local_addr()).unwrap();
+    let socket = connected_rx.recv_timeout(WAIT).unwrap();
+    // The peer's process restarts on the same port and knows nothing of the connection.
+    drop(server);
+    let _restarted = UtpReactor::spawn(
+        UtpContext::builder()
+            .endpoint_config(quick_config())
+            .callbacks(accept()),
+        LOCALHOST,
+        [port],
+    )
+    .unwrap();
+    remote.write(socket, b"are you there?").unwrap();
+    assert_eq!(
+        error_rx.recv_timeout(WAIT).unwrap(),
+        UtpErrorCode::ConnReset
+    );
+}
