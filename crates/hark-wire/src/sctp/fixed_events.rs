@@ -1,0 +1,466 @@
+//! Notifications with a fixed size: peer address change, shutdown, adaptation indication,
+//! partial delivery, authentication, sender dry, notifications stopped, association reset
+//! and stream change.
+
+use super::body::{Body, field::FLAGS};
+use super::error::{EmitError, ParseError};
+use super::layout::{Abi, Layout};
+use super::rw::{Reader, Writer};
+use super::sockaddr::{SOCKADDR_STORAGE_LEN, SockAddr};
+use super::values::{AuthIndication, PdapiIndication, PeerAddrState};
+
+mod field {
+    pub(super) mod spc {
+        pub(in super::super) const AADDR: usize = 8;
+        pub(in super::super) const STATE: usize = 136;
+        pub(in super::super) const ERROR: usize = 140;
+        pub(in super::super) const ASSOC_ID: usize = 144;
+        /// `__attribute__((packed, aligned(4)))` on Linux.
+        pub(in super::super) const LINUX_LEN: usize = 148;
+        /// FreeBSD appends `spc_padding[4]`.
+        pub(in super::super) const FREEBSD_LEN: usize = 152;
+    }
+    pub(super) mod sse {
+        pub(in super::super) const ASSOC_ID: usize = 8;
+        pub(in super::super) const LEN: usize = 12;
+    }
+    pub(super) mod sai {
+        pub(in super::super) const ADAPTATION_IND: usize = 8;
+        pub(in super::super) const ASSOC_ID: usize = 12;
+        pub(in super::super) const LEN: usize = 16;
+    }
+    pub(super) mod pdapi {
+        pub(in super::super) const INDICATION: usize = 8;
+        pub(in super::super) const LINUX_ASSOC_ID: usize = 12;
+        pub(in super::super) const LINUX_STREAM: usize = 16;
+        pub(in super::super) const LINUX_SEQ: usize = 20;
+        pub(in super::super) const FREEBSD_STREAM: usize = 12;
+        pub(in super::super) const FREEBSD_SEQ: usize = 16;
+        pub(in super::super) const FREEBSD_ASSOC_ID: usize = 20;
+        pub(in super::super) const LEN: usize = 24;
+    }
+    pub(super) mod auth {
+        pub(in super::super) const KEYNUMBER: usize = 8;
+        /// Linux only; padding on FreeBSD.
+        pub(in super::super) const ALTKEYNUMBER: usize = 10;
+        pub(in super::super) const INDICATION: usize = 12;
+        pub(in super::super) const ASSOC_ID: usize = 16;
+        pub(in super::super) const LEN: usize = 20;
+    }
+    pub(super) mod dry {
+        pub(in super::super) const ASSOC_ID: usize = 8;
+        pub(in super::super) const LEN: usize = 12;
+    }
+    pub(super) mod stopped {
+        pub(in super::super) const LEN: usize = 8;
+    }
+    pub(super) mod assocreset {
+        pub(in super::super) const ASSOC_ID: usize = 8;
+        pub(in super::super) const LOCAL_TSN: usize = 12;
+        pub(in super::super) const REMOTE_TSN: usize = 16;
+        pub(in super::super) const LEN: usize = 20;
+    }
+    pub(super) mod strchange {
+        pub(in super::super) const ASSOC_ID: usize = 8;
+        pub(in super::super) const INSTRMS: usize = 12;
+        pub(in super::super) const OUTSTRMS: usize = 14;
+        pub(in super::super) const LEN: usize = 16;
+    }
+}
+
+fn not_in_layout(what: &'static str, layout: Layout) -> EmitError {
+    EmitError::NotInLayout {
+        what,
+        layout: layout.name(),
+    }
+}
+
+/// `SCTP_PEER_ADDR_CHANGE` (RFC 6458 section 6.1.2): a peer address changed state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct PeerAddrChange {
+    /// `spc_flags`.
+    pub spc_flags: u16,
+    /// `spc_aaddr`: the peer address concerned.
+    pub spc_aaddr: SockAddr,
+    /// `spc_state`.
+    pub spc_state: PeerAddrState,
+    /// `spc_error`: an `SCTP_FAILED_THRESHOLD`-style detail code (raw).
+    pub spc_error: u32,
+    /// `spc_assoc_id`.
+    pub spc_assoc_id: u32,
+}
+
+impl<'a> Body<'a> for PeerAddrChange {
+    const WHAT: &'static str = "sctp_paddr_change";
+
+    fn min_len(layout: Layout) -> usize {
+        match layout {
+            Layout::Linux => field::spc::LINUX_LEN,
+            Layout::FreeBsd => field::spc::FREEBSD_LEN,
+        }
+    }
+
+    fn parse_body(r: &Reader<'a>, layout: Layout) -> Result<Self, ParseError> {
+        use field::spc::*;
+        let storage = r.bytes(AADDR, SOCKADDR_STORAGE_LEN)?;
+        Ok(PeerAddrChange {
+            spc_flags: r.u16(FLAGS)?,
+            spc_aaddr: SockAddr::parse(storage, Abi::with_endian(layout, r.endian()))?,
+            spc_state: PeerAddrState::from_raw(r.u32(STATE)?, layout),
+            spc_error: r.u32(ERROR)?,
+            spc_assoc_id: r.u32(ASSOC_ID)?,
+        })
+    }
+
+    fn flags(&self, _layout: Layout) -> Result<u16, EmitError> {
+        Ok(self.spc_flags)
+    }
+
+    fn emit_body(&self, w: &mut Writer<'_>, layout: Layout) -> Result<(), EmitError> {
+        use field::spc::*;
+        let state = self
+            .spc_state
+            .to_raw(layout)
+            .ok_or(not_in_layout("this spc_state", layout))?;
+        let endian = w.endian();
+        self.spc_aaddr.emit(
+            w.sub(AADDR, SOCKADDR_STORAGE_LEN)?,
+            Abi::with_endian(layout, endian),
+        )?;
+        w.u32(STATE, state)?;
+        w.u32(ERROR, self.spc_error)?;
+        w.u32(ASSOC_ID, self.spc_assoc_id)
+    }
+}
+
+/// `SCTP_SHUTDOWN_EVENT` (RFC 6458 section 6.1.5): the peer sent a SHUTDOWN.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct ShutdownEvent {
+    /// `sse_flags`.
+    pub sse_flags: u16,
+    /// `sse_assoc_id`.
+    pub sse_assoc_id: u32,
+}
+
+impl<'a> Body<'a> for ShutdownEvent {
+    const WHAT: &'static str = "sctp_shutdown_event";
+
+    fn min_len(_layout: Layout) -> usize {
+        field::sse::LEN
+    }
+
+    fn parse_body(r: &Reader<'a>, _layout: Layout) -> Result<Self, ParseError> {
+        Ok(ShutdownEvent {
+            sse_flags: r.u16(FLAGS)?,
+            sse_assoc_id: r.u32(field::sse::ASSOC_ID)?,
+        })
+    }
+
+    fn flags(&self, _layout: Layout) -> Result<u16, EmitError> {
+        Ok(self.sse_flags)
+    }
+
+    fn emit_body(&self, w: &mut Writer<'_>, _layout: Layout) -> Result<(), EmitError> {
+        w.u32(field::sse::ASSOC_ID, self.sse_assoc_id)
+    }
+}
+
+/// `SCTP_ADAPTATION_INDICATION` (RFC 6458 section 6.1.6): the peer's adaptation layer indication.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct AdaptationIndication {
+    /// `sai_flags`.
+    pub sai_flags: u16,
+    /// `sai_adaptation_ind`.
+    pub sai_adaptation_ind: u32,
+    /// `sai_assoc_id` (the seed's dictionary calls it `sre_assoc_id`).
+    pub sai_assoc_id: u32,
+}
+
+impl<'a> Body<'a> for AdaptationIndication {
+    const WHAT: &'static str = "sctp_adaptation_event";
+
+    fn min_len(_layout: Layout) -> usize {
+        field::sai::LEN
+    }
+
+    fn parse_body(r: &Reader<'a>, _layout: Layout) -> Result<Self, ParseError> {
+        Ok(AdaptationIndication {
+            sai_flags: r.u16(FLAGS)?,
+            sai_adaptation_ind: r.u32(field::sai::ADAPTATION_IND)?,
+            sai_assoc_id: r.u32(field::sai::ASSOC_ID)?,
+        })
+    }
+
+    fn flags(&self, _layout: Layout) -> Result<u16, EmitError> {
+        Ok(self.sai_flags)
+    }
+
+    fn emit_body(&self, w: &mut Writer<'_>, _layout: Layout) -> Result<(), EmitError> {
+        w.u32(field::sai::ADAPTATION_IND, self.sai_adaptation_ind)?;
+        w.u32(field::sai::ASSOC_ID, self.sai_assoc_id)
+    }
+}
+
+/// `SCTP_PARTIAL_DELIVERY_EVENT` (RFC 6458 section 6.1.7).
+///
+/// Linux puts `pdapi_assoc_id` before `pdapi_stream`/`pdapi_seq`; FreeBSD puts it last.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct PartialDeliveryEvent {
+    /// `pdapi_flags`.
+    pub pdapi_flags: u16,
+    /// `pdapi_indication`.
+    pub pdapi_indication: PdapiIndication,
+    /// `pdapi_stream`.
+    pub pdapi_stream: u32,
+    /// `pdapi_seq`.
+    pub pdapi_seq: u32,
+    /// `pdapi_assoc_id`.
+    pub pdapi_assoc_id: u32,
+}
+
+fn pdapi_offsets(layout: Layout) -> (usize, usize, usize) {
+    use field::pdapi::*;
+    match layout {
+        Layout::Linux => (LINUX_STREAM, LINUX_SEQ, LINUX_ASSOC_ID),
+        Layout::FreeBsd => (FREEBSD_STREAM, FREEBSD_SEQ, FREEBSD_ASSOC_ID),
+    }
+}
+
+impl<'a> Body<'a> for PartialDeliveryEvent {
+    const WHAT: &'static str = "sctp_pdapi_event";
+
+    fn min_len(_layout: Layout) -> usize {
+        field::pdapi::LEN
+    }
+
+    fn parse_body(r: &Reader<'a>, layout: Layout) -> Result<Self, ParseError> {
+        let (stream, seq, assoc) = pdapi_offsets(layout);
+        Ok(PartialDeliveryEvent {
+            pdapi_flags: r.u16(FLAGS)?,
+            pdapi_indication: PdapiIndication::from_raw(r.u32(field::pdapi::INDICATION)?, layout),
+            pdapi_stream: r.u32(stream)?,
+            pdapi_seq: r.u32(seq)?,
+            pdapi_assoc_id: r.u32(assoc)?,
+        })
+    }
+
+    fn flags(&self, _layout: Layout) -> Result<u16, EmitError> {
+        Ok(self.pdapi_flags)
+    }
+
+    fn emit_body(&self, w: &mut Writer<'_>, layout: Layout) -> Result<(), EmitError> {
+        let (stream, seq, assoc) = pdapi_offsets(layout);
+        let indication = self
+            .pdapi_indication
+            .to_raw(layout)
+            .ok_or(not_in_layout("this pdapi_indication", layout))?;
+        w.u32(field::pdapi::INDICATION, indication)?;
+        w.u32(stream, self.pdapi_stream)?;
+        w.u32(seq, self.pdapi_seq)?;
+        w.u32(assoc, self.pdapi_assoc_id)
+    }
+}
+
+/// `SCTP_AUTHENTICATION_EVENT` (RFC 6458 section 6.1.8).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct AuthenticationEvent {
+    /// `auth_flags`.
+    pub auth_flags: u16,
+    /// `auth_keynumber`.
+    pub auth_keynumber: u16,
+    /// `auth_altkeynumber` (Linux only: padding in FreeBSD, read as 0, must be 0 to emit).
+    pub auth_altkeynumber: u16,
+    /// `auth_indication`.
+    pub auth_indication: AuthIndication,
+    /// `auth_assoc_id`.
+    pub auth_assoc_id: u32,
+}
+
+impl<'a> Body<'a> for AuthenticationEvent {
+    const WHAT: &'static str = "sctp_authkey_event";
+
+    fn min_len(_layout: Layout) -> usize {
+        field::auth::LEN
+    }
+
+    fn parse_body(r: &Reader<'a>, layout: Layout) -> Result<Self, ParseError> {
+        use field::auth::*;
+        Ok(AuthenticationEvent {
+            auth_flags: r.u16(FLAGS)?,
+            auth_keynumber: r.u16(KEYNUMBER)?,
+            auth_altkeynumber: match layout {
+                Layout::Linux => r.u16(ALTKEYNUMBER)?,
+                Layout::FreeBsd => 0,
+            },
+            auth_indication: AuthIndication::from_raw(r.u32(INDICATION)?, layout),
+            auth_assoc_id: r.u32(ASSOC_ID)?,
+        })
+    }
+
+    fn flags(&self, _layout: Layout) -> Result<u16, EmitError> {
+        Ok(self.auth_flags)
+    }
+
+    fn emit_body(&self, w: &mut Writer<'_>, layout: Layout) -> Result<(), EmitError> {
+        use field::auth::*;
+        let indication = self
+            .auth_indication
+            .to_raw(layout)
+            .ok_or(not_in_layout("this auth_indication", layout))?;
+        w.u16(KEYNUMBER, self.auth_keynumber)?;
+        match layout {
+            Layout::Linux => w.u16(ALTKEYNUMBER, self.auth_altkeynumber)?,
+            Layout::FreeBsd if self.auth_altkeynumber != 0 => {
+                return Err(not_in_layout("auth_altkeynumber", layout));
+            }
+            Layout::FreeBsd => {}
+        }
+        w.u32(INDICATION, indication)?;
+        w.u32(ASSOC_ID, self.auth_assoc_id)
+    }
+}
+
+/// `SCTP_SENDER_DRY_EVENT` (RFC 6458 section 6.1.9): nothing left to send.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct SenderDryEvent {
+    /// `sender_dry_flags`.
+    pub sender_dry_flags: u16,
+    /// `sender_dry_assoc_id`.
+    pub sender_dry_assoc_id: u32,
+}
+
+impl<'a> Body<'a> for SenderDryEvent {
+    const WHAT: &'static str = "sctp_sender_dry_event";
+
+    fn min_len(_layout: Layout) -> usize {
+        field::dry::LEN
+    }
+
+    fn parse_body(r: &Reader<'a>, _layout: Layout) -> Result<Self, ParseError> {
+        Ok(SenderDryEvent {
+            sender_dry_flags: r.u16(FLAGS)?,
+            sender_dry_assoc_id: r.u32(field::dry::ASSOC_ID)?,
+        })
+    }
+
+    fn flags(&self, _layout: Layout) -> Result<u16, EmitError> {
+        Ok(self.sender_dry_flags)
+    }
+
+    fn emit_body(&self, w: &mut Writer<'_>, _layout: Layout) -> Result<(), EmitError> {
+        w.u32(field::dry::ASSOC_ID, self.sender_dry_assoc_id)
+    }
+}
+
+/// `SCTP_NOTIFICATIONS_STOPPED_EVENT` (RFC 6458 section 6.1.10, FreeBSD only): a bare header.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct NotificationsStoppedEvent {
+    /// `sn_flags`.
+    pub sn_flags: u16,
+}
+
+impl<'a> Body<'a> for NotificationsStoppedEvent {
+    const WHAT: &'static str = "sctp_tlv";
+
+    fn min_len(_layout: Layout) -> usize {
+        field::stopped::LEN
+    }
+
+    fn parse_body(r: &Reader<'a>, _layout: Layout) -> Result<Self, ParseError> {
+        Ok(NotificationsStoppedEvent {
+            sn_flags: r.u16(FLAGS)?,
+        })
+    }
+
+    fn flags(&self, _layout: Layout) -> Result<u16, EmitError> {
+        Ok(self.sn_flags)
+    }
+
+    fn emit_body(&self, _w: &mut Writer<'_>, _layout: Layout) -> Result<(), EmitError> {
+        Ok(())
+    }
+}
+
+/// `SCTP_ASSOC_RESET_EVENT` (RFC 6525 section 6.1.2): the association's TSNs were reset.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct AssocResetEvent {
+    /// `assocreset_flags` (`SCTP_ASSOC_RESET_DENIED` 4, `SCTP_ASSOC_RESET_FAILED` 8).
+    pub assocreset_flags: u16,
+    /// `assocreset_assoc_id`.
+    pub assocreset_assoc_id: u32,
+    /// `assocreset_local_tsn`.
+    pub assocreset_local_tsn: u32,
+    /// `assocreset_remote_tsn`.
+    pub assocreset_remote_tsn: u32,
+}
+
+impl<'a> Body<'a> for AssocResetEvent {
+    const WHAT: &'static str = "sctp_assoc_reset_event";
+
+    fn min_len(_layout: Layout) -> usize {
+        field::assocreset::LEN
+    }
+
+    fn parse_body(r: &Reader<'a>, _layout: Layout) -> Result<Self, ParseError> {
+        use field::assocreset::*;
+        Ok(AssocResetEvent {
+            assocreset_flags: r.u16(FLAGS)?,
+            assocreset_assoc_id: r.u32(ASSOC_ID)?,
+            assocreset_local_tsn: r.u32(LOCAL_TSN)?,
+            assocreset_remote_tsn: r.u32(REMOTE_TSN)?,
+        })
+    }
+
+    fn flags(&self, _layout: Layout) -> Result<u16, EmitError> {
+        Ok(self.assocreset_flags)
+    }
+
+    fn emit_body(&self, w: &mut Writer<'_>, _layout: Layout) -> Result<(), EmitError> {
+        use field::assocreset::*;
+        w.u32(ASSOC_ID, self.assocreset_assoc_id)?;
+        w.u32(LOCAL_TSN, self.assocreset_local_tsn)?;
+        w.u32(REMOTE_TSN, self.assocreset_remote_tsn)
+    }
+}
+
+/// `SCTP_STREAM_CHANGE_EVENT` (RFC 6525 section 6.1.3): stream counts changed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct StreamChangeEvent {
+    /// `strchange_flags` (`SCTP_STREAM_CHANGE_DENIED` 4, `SCTP_STREAM_CHANGE_FAILED` 8).
+    pub strchange_flags: u16,
+    /// `strchange_assoc_id`.
+    pub strchange_assoc_id: u32,
+    /// `strchange_instrms`.
+    pub strchange_instrms: u16,
+    /// `strchange_outstrms`.
+    pub strchange_outstrms: u16,
+}
+
+impl<'a> Body<'a> for StreamChangeEvent {
+    const WHAT: &'static str = "sctp_stream_change_event";
+
+    fn min_len(_layout: Layout) -> usize {
+        field::strchange::LEN
+    }
+
+    fn parse_body(r: &Reader<'a>, _layout: Layout) -> Result<Self, ParseError> {
+        use field::strchange::*;
+        Ok(StreamChangeEvent {
+            strchange_flags: r.u16(FLAGS)?,
+            strchange_assoc_id: r.u32(ASSOC_ID)?,
+            strchange_instrms: r.u16(INSTRMS)?,
+            strchange_outstrms: r.u16(OUTSTRMS)?,
+        })
+    }
+
+    fn flags(&self, _layout: Layout) -> Result<u16, EmitError> {
+        Ok(self.strchange_flags)
+    }
+
+    fn emit_body(&self, w: &mut Writer<'_>, _layout: Layout) -> Result<(), EmitError> {
+        use field::strchange::*;
+        w.u32(ASSOC_ID, self.strchange_assoc_id)?;
+        w.u16(INSTRMS, self.strchange_instrms)?;
+        w.u16(OUTSTRMS, self.strchange_outstrms)
+    }
+}
