@@ -333,7 +333,7 @@ fn check_structs(dump: &Dump, layout: Layout) {
         layout,
         "sctp_event",
         SctpEvent::new(3, NotificationType::SenderDryEvent, true, layout).unwrap(),
-        |b, a| SctpEvent::parse(b, a),
+        SctpEvent::parse,
         |v, b, a| v.emit(b, a),
     );
     let mut sub = EventSubscribe {
@@ -353,7 +353,7 @@ fn check_structs(dump: &Dump, layout: Layout) {
         layout,
         "sctp_event_subscribe",
         sub,
-        |b, a| EventSubscribe::parse(b, a),
+        EventSubscribe::parse,
         |v, b, a| v.emit(b, a),
     );
     check_struct(
@@ -367,7 +367,7 @@ fn check_structs(dump: &Dump, layout: Layout) {
             snd_context: 0xdeadbeef,
             snd_assoc_id: 4,
         },
-        |b, a| SndInfo::parse(b, a),
+        SndInfo::parse,
         |v, b, a| v.emit(b, a),
     );
     check_struct(
@@ -384,7 +384,7 @@ fn check_structs(dump: &Dump, layout: Layout) {
             rcv_context: 7,
             rcv_assoc_id: 5,
         },
-        |b, a| RcvInfo::parse(b, a),
+        RcvInfo::parse,
         |v, b, a| v.emit(b, a),
     );
     check_struct(
@@ -398,7 +398,7 @@ fn check_structs(dump: &Dump, layout: Layout) {
             nxt_length: 1400,
             nxt_assoc_id: 6,
         },
-        |b, a| NxtInfo::parse(b, a),
+        NxtInfo::parse,
         |v, b, a| v.emit(b, a),
     );
     check_struct(
@@ -418,7 +418,7 @@ fn check_structs(dump: &Dump, layout: Layout) {
             sinfo_keynumber: if fbsd { 3 } else { 0 },
             sinfo_keynumber_valid: u16::from(fbsd),
         },
-        |b, a| SndRcvInfo::parse(b, a),
+        SndRcvInfo::parse,
         |v, b, a| v.emit(b, a),
     );
     check_struct(
@@ -431,7 +431,7 @@ fn check_structs(dump: &Dump, layout: Layout) {
             sinit_max_attempts: 4,
             sinit_max_init_timeo: 60000,
         },
-        |b, a| InitMsg::parse(b, a),
+        InitMsg::parse,
         |v, b, a| v.emit(b, a),
     );
 }
