@@ -311,7 +311,7 @@ fn assembler_joins_pieces_until_eor() {
     assert!(Notification::parse(&done, FREEBSD).is_ok());
     // The next notification starts fresh, and a whole one passes straight through.
     let dry = freebsd("sender_dry_event");
-    assert_eq!(asm.push(&dry, true), Ok(Some(&dry[..])));
+    assert_eq!(asm.push(dry, true), Ok(Some(dry)));
     assert_eq!(asm.pending_len(), 0);
 }
 
