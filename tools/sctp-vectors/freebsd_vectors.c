@@ -9,6 +9,12 @@
  * older sctp_send_failed. The BSD socket address shape (sin_len, one-byte sin_family,
  * AF_INET6 = 28) is transcribed from FreeBSD's netinet/in.h, netinet6/in6.h and
  * sys/socket.h, because a Linux host's <netinet/in.h> has no sin_len.
+ *
+ * usrsctp.h's public declarations of sctp_pdapi_event (uint32_t stream and seq, 24 bytes)
+ * and sctp_authkey_event (no auth_altkeynumber) disagree with what the usrsctp library
+ * writes: usrsctp_live.c records a real SCTP_PARTIAL_DELIVERY_EVENT of 20 bytes with
+ * uint16_t stream/seq before the association id, i.e. FreeBSD's sctp_uio.h layout. Both
+ * structs are therefore transcribed from FreeBSD's sctp_uio.h (commit 039ea811636f) too.
  */
 #include <stdint.h>
 #include <arpa/inet.h>
@@ -40,6 +46,26 @@ struct fbsd_sctp_send_failed {
 	struct fbsd_sctp_sndrcvinfo ssf_info;
 	sctp_assoc_t ssf_assoc_id;
 	uint8_t ssf_data[];
+};
+
+struct fbsd_sctp_pdapi_event {
+	uint16_t pdapi_type;
+	uint16_t pdapi_flags;
+	uint32_t pdapi_length;
+	uint32_t pdapi_indication;
+	uint16_t pdapi_stream;
+	uint16_t pdapi_seq;
+	sctp_assoc_t pdapi_assoc_id;
+};
+
+struct fbsd_sctp_authkey_event {
+	uint16_t auth_type;
+	uint16_t auth_flags;
+	uint32_t auth_length;
+	uint16_t auth_keynumber;
+	uint16_t auth_altkeynumber;
+	uint32_t auth_indication;
+	sctp_assoc_t auth_assoc_id;
 };
 
 struct fbsd_sockaddr_in {
@@ -91,7 +117,8 @@ static void layout(void)
 {
 	SIZE(F, sctp_assoc_change); SIZE(F, sctp_paddr_change); SIZE(F, sctp_remote_error);
 	SIZE(F, fbsd_sctp_send_failed); SIZE(F, sctp_send_failed_event); SIZE(F, sctp_shutdown_event);
-	SIZE(F, sctp_adaptation_event); SIZE(F, sctp_pdapi_event); SIZE(F, sctp_authkey_event);
+	SIZE(F, sctp_adaptation_event); SIZE(F, fbsd_sctp_pdapi_event); SIZE(F, fbsd_sctp_authkey_event);
+	SIZE(F, sctp_pdapi_event); /* usrsctp.h's declaration, not what the library writes */
 	SIZE(F, sctp_sender_dry_event); SIZE(F, sctp_stream_reset_event);
 	SIZE(F, sctp_assoc_reset_event); SIZE(F, sctp_stream_change_event);
 	SIZE(F, sctp_event); SIZE(F, sctp_event_subscribe); SIZE(F, sctp_sndinfo); SIZE(F, sctp_rcvinfo);
@@ -108,10 +135,10 @@ static void layout(void)
 	OFF(F, sctp_send_failed_event, ssfe_error); OFF(F, sctp_send_failed_event, ssfe_info);
 	OFF(F, sctp_send_failed_event, ssfe_assoc_id); OFF(F, sctp_send_failed_event, ssfe_data);
 	OFF(F, sctp_adaptation_event, sai_adaptation_ind); OFF(F, sctp_adaptation_event, sai_assoc_id);
-	OFF(F, sctp_pdapi_event, pdapi_indication); OFF(F, sctp_pdapi_event, pdapi_stream);
-	OFF(F, sctp_pdapi_event, pdapi_seq); OFF(F, sctp_pdapi_event, pdapi_assoc_id);
-	OFF(F, sctp_authkey_event, auth_keynumber); OFF(F, sctp_authkey_event, auth_indication);
-	OFF(F, sctp_authkey_event, auth_assoc_id);
+	OFF(F, fbsd_sctp_pdapi_event, pdapi_indication); OFF(F, fbsd_sctp_pdapi_event, pdapi_stream);
+	OFF(F, fbsd_sctp_pdapi_event, pdapi_seq); OFF(F, fbsd_sctp_pdapi_event, pdapi_assoc_id);
+	OFF(F, fbsd_sctp_authkey_event, auth_keynumber); OFF(F, fbsd_sctp_authkey_event, auth_altkeynumber);
+	OFF(F, fbsd_sctp_authkey_event, auth_indication); OFF(F, fbsd_sctp_authkey_event, auth_assoc_id);
 	OFF(F, sctp_stream_reset_event, strreset_stream_list);
 	OFF(F, sctp_assoc_reset_event, assocreset_local_tsn); OFF(F, sctp_assoc_reset_event, assocreset_remote_tsn);
 	OFF(F, sctp_stream_change_event, strchange_instrms); OFF(F, sctp_stream_change_event, strchange_outstrms);
@@ -209,17 +236,18 @@ static void notifications(void)
 	sai->sai_adaptation_ind = 0x01020304; sai->sai_assoc_id = 10;
 	dump(F, "adaptation_indication", buf, sizeof *sai);
 
-	struct sctp_pdapi_event *pd = (void *)buf;
+	struct fbsd_sctp_pdapi_event *pd = (void *)buf;
 	memset(buf, 0, sizeof buf);
 	pd->pdapi_type = SCTP_PARTIAL_DELIVERY_EVENT; pd->pdapi_length = sizeof *pd;
 	pd->pdapi_indication = SCTP_PARTIAL_DELIVERY_ABORTED; pd->pdapi_assoc_id = 11;
 	pd->pdapi_stream = 4; pd->pdapi_seq = 77;
 	dump(F, "partial_delivery_event", buf, sizeof *pd);
 
-	struct sctp_authkey_event *auth = (void *)buf;
+	struct fbsd_sctp_authkey_event *auth = (void *)buf;
 	memset(buf, 0, sizeof buf);
 	auth->auth_type = SCTP_AUTHENTICATION_EVENT; auth->auth_length = sizeof *auth;
-	auth->auth_keynumber = 2; auth->auth_indication = SCTP_AUTH_FREE_KEY; auth->auth_assoc_id = 12;
+	auth->auth_keynumber = 2; auth->auth_altkeynumber = 1; auth->auth_indication = SCTP_AUTH_FREE_KEY;
+	auth->auth_assoc_id = 12;
 	dump(F, "authentication_event", buf, sizeof *auth);
 
 	struct sctp_sender_dry_event *dry = (void *)buf;

@@ -120,8 +120,16 @@ fn build(s: &Seed, layout: Layout, endian: Endian) -> Option<Notification<'_>> {
             Notification::PartialDeliveryEvent(PartialDeliveryEvent {
                 pdapi_flags: s.a,
                 pdapi_indication: PdapiIndication::from_raw(s.e, layout),
-                pdapi_stream: s.d,
-                pdapi_seq: s.c ^ 0x5555,
+                pdapi_stream: if layout == Layout::FreeBsd {
+                    s.d & 0xffff
+                } else {
+                    s.d
+                },
+                pdapi_seq: if layout == Layout::FreeBsd {
+                    u32::from(s.f)
+                } else {
+                    s.c ^ 0x5555
+                },
                 pdapi_assoc_id: s.c,
             })
         }
@@ -129,7 +137,7 @@ fn build(s: &Seed, layout: Layout, endian: Endian) -> Option<Notification<'_>> {
             Notification::AuthenticationEvent(AuthenticationEvent {
                 auth_flags: s.a,
                 auth_keynumber: s.b,
-                auth_altkeynumber: if layout == Layout::Linux { s.f } else { 0 },
+                auth_altkeynumber: s.f,
                 auth_indication: AuthIndication::from_raw(s.e, layout),
                 auth_assoc_id: s.c,
             })

@@ -7,6 +7,10 @@
 //! `sctp_sndrcvinfo`/`sctp_send_failed`/BSD `sockaddr_in{,6}` transcribed from freebsd-src) —
 //! that zero each struct, fill it with the values repeated below, and print its bytes, its
 //! `sizeof` and the header constants. The bytes are little-endian host order.
+//!
+//! For FreeBSD's `sctp_pdapi_event` and `sctp_authkey_event` the C program uses FreeBSD's
+//! `sctp_uio.h` rather than usrsctp.h, whose declarations disagree with the bytes the
+//! usrsctp library really sends (see `sctp_usrsctp_live.rs`).
 
 use hark_wire::sctp::*;
 use std::collections::HashMap;
@@ -183,7 +187,7 @@ fn expected_notifications(layout: Layout) -> Vec<(&'static str, Notification<'st
             Notification::AuthenticationEvent(AuthenticationEvent {
                 auth_flags: 0,
                 auth_keynumber: 2,
-                auth_altkeynumber: if fbsd { 0 } else { 1 },
+                auth_altkeynumber: 1,
                 auth_indication: AuthIndication::FreeKey,
                 auth_assoc_id: 12,
             }),
@@ -455,8 +459,10 @@ fn check_sizes(dump: &Dump, layout: Layout) {
         (NotificationType::SendFailed, Layout::FreeBsd) => "fbsd_sctp_send_failed",
         (NotificationType::ShutdownEvent, _) => "sctp_shutdown_event",
         (NotificationType::AdaptationIndication, _) => "sctp_adaptation_event",
-        (NotificationType::PartialDeliveryEvent, _) => "sctp_pdapi_event",
-        (NotificationType::AuthenticationEvent, _) => "sctp_authkey_event",
+        (NotificationType::PartialDeliveryEvent, Layout::Linux) => "sctp_pdapi_event",
+        (NotificationType::PartialDeliveryEvent, Layout::FreeBsd) => "fbsd_sctp_pdapi_event",
+        (NotificationType::AuthenticationEvent, Layout::Linux) => "sctp_authkey_event",
+        (NotificationType::AuthenticationEvent, Layout::FreeBsd) => "fbsd_sctp_authkey_event",
         (NotificationType::SenderDryEvent, _) => "sctp_sender_dry_event",
         (NotificationType::NotificationsStoppedEvent, _) => "sctp_tlv",
         (NotificationType::SendFailedEvent, _) => "sctp_send_failed_event",

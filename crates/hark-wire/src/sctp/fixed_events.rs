@@ -31,17 +31,19 @@ mod field {
     }
     pub(super) mod pdapi {
         pub(in super::super) const INDICATION: usize = 8;
+        /// Linux: `uint32_t` stream and seq after the association id, 24 bytes.
         pub(in super::super) const LINUX_ASSOC_ID: usize = 12;
         pub(in super::super) const LINUX_STREAM: usize = 16;
         pub(in super::super) const LINUX_SEQ: usize = 20;
+        pub(in super::super) const LINUX_LEN: usize = 24;
+        /// FreeBSD: `uint16_t` stream and seq before the association id, 20 bytes.
         pub(in super::super) const FREEBSD_STREAM: usize = 12;
-        pub(in super::super) const FREEBSD_SEQ: usize = 16;
-        pub(in super::super) const FREEBSD_ASSOC_ID: usize = 20;
-        pub(in super::super) const LEN: usize = 24;
+        pub(in super::super) const FREEBSD_SEQ: usize = 14;
+        pub(in super::super) const FREEBSD_ASSOC_ID: usize = 16;
+        pub(in super::super) const FREEBSD_LEN: usize = 20;
     }
     pub(super) mod auth {
         pub(in super::super) const KEYNUMBER: usize = 8;
-        /// Linux only; padding on FreeBSD.
         pub(in super::super) const ALTKEYNUMBER: usize = 10;
         pub(in super::super) const INDICATION: usize = 12;
         pub(in super::super) const ASSOC_ID: usize = 16;
@@ -203,44 +205,54 @@ impl<'a> Body<'a> for AdaptationIndication {
 
 /// `SCTP_PARTIAL_DELIVERY_EVENT` (RFC 6458 section 6.1.7).
 ///
-/// Linux puts `pdapi_assoc_id` before `pdapi_stream`/`pdapi_seq`; FreeBSD puts it last.
+/// Linux: `uint32_t` indication, association id, `uint32_t` stream and seq (24 bytes).
+/// FreeBSD and the usrsctp library: `uint32_t` indication, `uint16_t` stream and seq, then
+/// the association id (20 bytes) — recorded from a live usrsctp notification; usrsctp.h's
+/// public declaration (24 bytes with `uint32_t` stream/seq) does not match what it sends.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct PartialDeliveryEvent {
     /// `pdapi_flags`.
     pub pdapi_flags: u16,
     /// `pdapi_indication`.
     pub pdapi_indication: PdapiIndication,
-    /// `pdapi_stream`.
+    /// `pdapi_stream` (at most 65535 to emit in the FreeBSD layout).
     pub pdapi_stream: u32,
-    /// `pdapi_seq`.
+    /// `pdapi_seq` (at most 65535 to emit in the FreeBSD layout).
     pub pdapi_seq: u32,
     /// `pdapi_assoc_id`.
     pub pdapi_assoc_id: u32,
 }
 
-fn pdapi_offsets(layout: Layout) -> (usize, usize, usize) {
-    use field::pdapi::*;
-    match layout {
-        Layout::Linux => (LINUX_STREAM, LINUX_SEQ, LINUX_ASSOC_ID),
-        Layout::FreeBsd => (FREEBSD_STREAM, FREEBSD_SEQ, FREEBSD_ASSOC_ID),
-    }
-}
-
 impl<'a> Body<'a> for PartialDeliveryEvent {
     const WHAT: &'static str = "sctp_pdapi_event";
 
-    fn min_len(_layout: Layout) -> usize {
-        field::pdapi::LEN
+    fn min_len(layout: Layout) -> usize {
+        match layout {
+            Layout::Linux => field::pdapi::LINUX_LEN,
+            Layout::FreeBsd => field::pdapi::FREEBSD_LEN,
+        }
     }
 
     fn parse_body(r: &Reader<'a>, layout: Layout) -> Result<Self, ParseError> {
-        let (stream, seq, assoc) = pdapi_offsets(layout);
+        use field::pdapi::*;
+        let (stream, seq, assoc) = match layout {
+            Layout::Linux => (
+                r.u32(LINUX_STREAM)?,
+                r.u32(LINUX_SEQ)?,
+                r.u32(LINUX_ASSOC_ID)?,
+            ),
+            Layout::FreeBsd => (
+                u32::from(r.u16(FREEBSD_STREAM)?),
+                u32::from(r.u16(FREEBSD_SEQ)?),
+                r.u32(FREEBSD_ASSOC_ID)?,
+            ),
+        };
         Ok(PartialDeliveryEvent {
             pdapi_flags: r.u16(FLAGS)?,
-            pdapi_indication: PdapiIndication::from_raw(r.u32(field::pdapi::INDICATION)?, layout),
-            pdapi_stream: r.u32(stream)?,
-            pdapi_seq: r.u32(seq)?,
-            pdapi_assoc_id: r.u32(assoc)?,
+            pdapi_indication: PdapiIndication::from_raw(r.u32(INDICATION)?, layout),
+            pdapi_stream: stream,
+            pdapi_seq: seq,
+            pdapi_assoc_id: assoc,
         })
     }
 
@@ -249,15 +261,32 @@ impl<'a> Body<'a> for PartialDeliveryEvent {
     }
 
     fn emit_body(&self, w: &mut Writer<'_>, layout: Layout) -> Result<(), EmitError> {
-        let (stream, seq, assoc) = pdapi_offsets(layout);
+        use field::pdapi::*;
         let indication = self
             .pdapi_indication
             .to_raw(layout)
             .ok_or(not_in_layout("this pdapi_indication", layout))?;
-        w.u32(field::pdapi::INDICATION, indication)?;
-        w.u32(stream, self.pdapi_stream)?;
-        w.u32(seq, self.pdapi_seq)?;
-        w.u32(assoc, self.pdapi_assoc_id)
+        w.u32(INDICATION, indication)?;
+        match layout {
+            Layout::Linux => {
+                w.u32(LINUX_ASSOC_ID, self.pdapi_assoc_id)?;
+                w.u32(LINUX_STREAM, self.pdapi_stream)?;
+                w.u32(LINUX_SEQ, self.pdapi_seq)
+            }
+            Layout::FreeBsd => {
+                let narrow =
+                    |v: u32, what| u16::try_from(v).map_err(|_| not_in_layout(what, layout));
+                w.u16(
+                    FREEBSD_STREAM,
+                    narrow(self.pdapi_stream, "pdapi_stream above 65535")?,
+                )?;
+                w.u16(
+                    FREEBSD_SEQ,
+                    narrow(self.pdapi_seq, "pdapi_seq above 65535")?,
+                )?;
+                w.u32(FREEBSD_ASSOC_ID, self.pdapi_assoc_id)
+            }
+        }
     }
 }
 
@@ -268,7 +297,8 @@ pub struct AuthenticationEvent {
     pub auth_flags: u16,
     /// `auth_keynumber`.
     pub auth_keynumber: u16,
-    /// `auth_altkeynumber` (Linux only: padding in FreeBSD, read as 0, must be 0 to emit).
+    /// `auth_altkeynumber` (in Linux's and FreeBSD's headers; usrsctp.h leaves it unnamed
+    /// but the library writes FreeBSD's struct).
     pub auth_altkeynumber: u16,
     /// `auth_indication`.
     pub auth_indication: AuthIndication,
@@ -288,10 +318,7 @@ impl<'a> Body<'a> for AuthenticationEvent {
         Ok(AuthenticationEvent {
             auth_flags: r.u16(FLAGS)?,
             auth_keynumber: r.u16(KEYNUMBER)?,
-            auth_altkeynumber: match layout {
-                Layout::Linux => r.u16(ALTKEYNUMBER)?,
-                Layout::FreeBsd => 0,
-            },
+            auth_altkeynumber: r.u16(ALTKEYNUMBER)?,
             auth_indication: AuthIndication::from_raw(r.u32(INDICATION)?, layout),
             auth_assoc_id: r.u32(ASSOC_ID)?,
         })
@@ -308,13 +335,7 @@ impl<'a> Body<'a> for AuthenticationEvent {
             .to_raw(layout)
             .ok_or(not_in_layout("this auth_indication", layout))?;
         w.u16(KEYNUMBER, self.auth_keynumber)?;
-        match layout {
-            Layout::Linux => w.u16(ALTKEYNUMBER, self.auth_altkeynumber)?,
-            Layout::FreeBsd if self.auth_altkeynumber != 0 => {
-                return Err(not_in_layout("auth_altkeynumber", layout));
-            }
-            Layout::FreeBsd => {}
-        }
+        w.u16(ALTKEYNUMBER, self.auth_altkeynumber)?;
         w.u32(INDICATION, indication)?;
         w.u32(ASSOC_ID, self.auth_assoc_id)
     }

@@ -70,13 +70,6 @@ impl Endian {
             Endian::Little
         }
     }
-
-    pub(crate) const fn to_nom(self) -> nom::number::Endianness {
-        match self {
-            Endian::Little => nom::number::Endianness::Little,
-            Endian::Big => nom::number::Endianness::Big,
-        }
-    }
 }
 
 impl Default for Endian {

@@ -70,10 +70,14 @@ impl<'a> Reader<'a> {
 
     pub(crate) fn u16(&self, offset: usize) -> Result<u16, ParseError> {
         let input = self.tail(offset, 2)?;
-        nom::number::complete::u16::<_, NomError<'a>>(self.endian.to_nom())
-            .parse(input)
-            .map(|(_, v)| v)
-            .map_err(|_| self.truncated(offset, 2))
+        // The fixed-endian parsers are generic and inline; nom's `u16(Endianness)` returns a
+        // function pointer, which costs an indirect call per field.
+        match self.endian {
+            Endian::Little => nom::number::complete::le_u16::<_, NomError<'a>>.parse(input),
+            Endian::Big => nom::number::complete::be_u16::<_, NomError<'a>>.parse(input),
+        }
+        .map(|(_, v)| v)
+        .map_err(|_| self.truncated(offset, 2))
     }
 
     /// A `uint16_t` the headers keep in network byte order.
@@ -87,10 +91,12 @@ impl<'a> Reader<'a> {
 
     pub(crate) fn u32(&self, offset: usize) -> Result<u32, ParseError> {
         let input = self.tail(offset, 4)?;
-        nom::number::complete::u32::<_, NomError<'a>>(self.endian.to_nom())
-            .parse(input)
-            .map(|(_, v)| v)
-            .map_err(|_| self.truncated(offset, 4))
+        match self.endian {
+            Endian::Little => nom::number::complete::le_u32::<_, NomError<'a>>.parse(input),
+            Endian::Big => nom::number::complete::be_u32::<_, NomError<'a>>.parse(input),
+        }
+        .map(|(_, v)| v)
+        .map_err(|_| self.truncated(offset, 4))
     }
 
     /// A `uint32_t` the headers keep in network byte order.
