@@ -118,14 +118,71 @@ impl NotificationType {
 
     /// The kind whose `sn_type` in `layout` is `raw`.
     pub fn from_raw(raw: u16, layout: Layout) -> Option<Self> {
-        NotificationType::ALL
-            .into_iter()
-            .find(|kind| kind.to_raw(layout) == Some(raw))
+        use NotificationType::*;
+        match layout {
+            Layout::Linux => match raw {
+                0x8001 => Some(AssocChange),
+                0x8002 => Some(PeerAddrChange),
+                0x8003 => Some(SendFailed),
+                0x8004 => Some(RemoteError),
+                0x8005 => Some(ShutdownEvent),
+                0x8006 => Some(PartialDeliveryEvent),
+                0x8007 => Some(AdaptationIndication),
+                0x8008 => Some(AuthenticationEvent),
+                0x8009 => Some(SenderDryEvent),
+                0x800a => Some(StreamResetEvent),
+                0x800b => Some(AssocResetEvent),
+                0x800c => Some(StreamChangeEvent),
+                0x800d => Some(SendFailedEvent),
+                _ => None,
+            },
+            Layout::FreeBsd => match raw {
+                0x0001 => Some(AssocChange),
+                0x0002 => Some(PeerAddrChange),
+                0x0003 => Some(RemoteError),
+                0x0004 => Some(SendFailed),
+                0x0005 => Some(ShutdownEvent),
+                0x0006 => Some(AdaptationIndication),
+                0x0007 => Some(PartialDeliveryEvent),
+                0x0008 => Some(AuthenticationEvent),
+                0x0009 => Some(StreamResetEvent),
+                0x000a => Some(SenderDryEvent),
+                0x000b => Some(NotificationsStoppedEvent),
+                0x000c => Some(AssocResetEvent),
+                0x000d => Some(StreamChangeEvent),
+                0x000e => Some(SendFailedEvent),
+                _ => None,
+            },
+        }
     }
 }
 
 impl core::fmt::Display for NotificationType {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.write_str(self.name())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn from_raw_inverts_to_raw() {
+        for layout in [Layout::Linux, Layout::FreeBsd] {
+            for kind in NotificationType::ALL {
+                if let Some(raw) = kind.to_raw(layout) {
+                    assert_eq!(NotificationType::from_raw(raw, layout), Some(kind));
+                }
+            }
+            let known = (0..=u16::MAX)
+                .filter(|&raw| NotificationType::from_raw(raw, layout).is_some())
+                .count();
+            let expected = NotificationType::ALL
+                .iter()
+                .filter(|k| k.to_raw(layout).is_some())
+                .count();
+            assert_eq!(known, expected);
+        }
     }
 }

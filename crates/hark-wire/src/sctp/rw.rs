@@ -16,6 +16,7 @@ pub(crate) struct Reader<'a> {
 
 impl<'a> Reader<'a> {
     /// A reader over `bytes`, failing with `Truncated` unless at least `needed` bytes exist.
+    #[inline]
     pub(crate) fn new(
         bytes: &'a [u8],
         endian: Endian,
@@ -37,21 +38,20 @@ impl<'a> Reader<'a> {
     }
 
     /// The byte order fields are read in.
+    #[inline]
     pub(crate) fn endian(&self) -> Endian {
         self.endian
     }
 
+    #[inline]
     fn tail(&self, offset: usize, width: usize) -> Result<&'a [u8], ParseError> {
         self.bytes
             .get(offset..)
             .filter(|rest| rest.len() >= width)
-            .ok_or(ParseError::Truncated {
-                what: self.what,
-                needed: offset.saturating_add(width),
-                got: self.bytes.len(),
-            })
+            .ok_or_else(|| self.truncated(offset, width))
     }
 
+    #[cold]
     fn truncated(&self, offset: usize, width: usize) -> ParseError {
         ParseError::Truncated {
             what: self.what,
@@ -60,6 +60,7 @@ impl<'a> Reader<'a> {
         }
     }
 
+    #[inline]
     pub(crate) fn u8(&self, offset: usize) -> Result<u8, ParseError> {
         let input = self.tail(offset, 1)?;
         nom::number::complete::u8::<_, NomError<'a>>
@@ -68,6 +69,7 @@ impl<'a> Reader<'a> {
             .map_err(|_| self.truncated(offset, 1))
     }
 
+    #[inline]
     pub(crate) fn u16(&self, offset: usize) -> Result<u16, ParseError> {
         let input = self.tail(offset, 2)?;
         // The fixed-endian parsers are generic and inline; nom's `u16(Endianness)` returns a
@@ -81,6 +83,7 @@ impl<'a> Reader<'a> {
     }
 
     /// A `uint16_t` the headers keep in network byte order.
+    #[inline]
     pub(crate) fn be_u16(&self, offset: usize) -> Result<u16, ParseError> {
         let input = self.tail(offset, 2)?;
         nom::number::complete::be_u16::<_, NomError<'a>>
@@ -89,6 +92,7 @@ impl<'a> Reader<'a> {
             .map_err(|_| self.truncated(offset, 2))
     }
 
+    #[inline]
     pub(crate) fn u32(&self, offset: usize) -> Result<u32, ParseError> {
         let input = self.tail(offset, 4)?;
         match self.endian {
@@ -100,6 +104,7 @@ impl<'a> Reader<'a> {
     }
 
     /// A `uint32_t` the headers keep in network byte order.
+    #[inline]
     pub(crate) fn be_u32(&self, offset: usize) -> Result<u32, ParseError> {
         let input = self.tail(offset, 4)?;
         nom::number::complete::be_u32::<_, NomError<'a>>
@@ -108,6 +113,7 @@ impl<'a> Reader<'a> {
             .map_err(|_| self.truncated(offset, 4))
     }
 
+    #[inline]
     pub(crate) fn array<const N: usize>(&self, offset: usize) -> Result<[u8; N], ParseError> {
         let input = self.tail(offset, N)?;
         let (_, taken) = nom::bytes::complete::take::<_, _, NomError<'a>>(N)
@@ -117,13 +123,15 @@ impl<'a> Reader<'a> {
     }
 
     /// Everything from `offset` to the end (empty when `offset` is the end).
+    #[inline]
     pub(crate) fn rest(&self, offset: usize) -> Result<&'a [u8], ParseError> {
         self.tail(offset, 0)
     }
 
+    #[inline]
     pub(crate) fn bytes(&self, offset: usize, len: usize) -> Result<&'a [u8], ParseError> {
         let input = self.tail(offset, len)?;
-        input.get(..len).ok_or(self.truncated(offset, len))
+        input.get(..len).ok_or_else(|| self.truncated(offset, len))
     }
 }
 
@@ -135,6 +143,7 @@ pub(crate) struct Writer<'b> {
 
 impl<'b> Writer<'b> {
     /// Checks that `buf` holds `len` bytes, zeroes them, and returns a writer over them.
+    #[inline]
     pub(crate) fn new(buf: &'b mut [u8], len: usize, endian: Endian) -> Result<Self, EmitError> {
         let buf = buf
             .get_mut(..len)
@@ -144,10 +153,12 @@ impl<'b> Writer<'b> {
     }
 
     /// The byte order fields are written in.
+    #[inline]
     pub(crate) fn endian(&self) -> Endian {
         self.endian
     }
 
+    #[inline]
     pub(crate) fn put(&mut self, offset: usize, bytes: &[u8]) -> Result<(), EmitError> {
         let required = offset.saturating_add(bytes.len());
         self.buf
@@ -157,10 +168,12 @@ impl<'b> Writer<'b> {
         Ok(())
     }
 
+    #[inline]
     pub(crate) fn u8(&mut self, offset: usize, v: u8) -> Result<(), EmitError> {
         self.put(offset, &[v])
     }
 
+    #[inline]
     pub(crate) fn u16(&mut self, offset: usize, v: u16) -> Result<(), EmitError> {
         match self.endian {
             Endian::Little => self.put(offset, &v.to_le_bytes()),
@@ -168,10 +181,12 @@ impl<'b> Writer<'b> {
         }
     }
 
+    #[inline]
     pub(crate) fn be_u16(&mut self, offset: usize, v: u16) -> Result<(), EmitError> {
         self.put(offset, &v.to_be_bytes())
     }
 
+    #[inline]
     pub(crate) fn u32(&mut self, offset: usize, v: u32) -> Result<(), EmitError> {
         match self.endian {
             Endian::Little => self.put(offset, &v.to_le_bytes()),
@@ -179,11 +194,13 @@ impl<'b> Writer<'b> {
         }
     }
 
+    #[inline]
     pub(crate) fn be_u32(&mut self, offset: usize, v: u32) -> Result<(), EmitError> {
         self.put(offset, &v.to_be_bytes())
     }
 
     /// A sub-writer over `offset..offset + len` (already zeroed).
+    #[inline]
     pub(crate) fn sub(&mut self, offset: usize, len: usize) -> Result<&mut [u8], EmitError> {
         let required = offset.saturating_add(len);
         self.buf
