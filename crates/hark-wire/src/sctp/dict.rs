@@ -158,6 +158,9 @@ fn raw<T: Into<i64>>(
 impl<'a> Notification<'a> {
     /// The pysctp `parse_notification` dictionary for this notification in `layout`.
     ///
+    /// The keys are the seed's exactly, including its quirks (see the module docs):
+    /// `SCTP_ADAPTATION_INDICATION`'s association id is under `sre_assoc_id`.
+    ///
     /// Fails only if the notification holds a value `layout` cannot express (for example a
     /// FreeBSD-only kind viewed as Linux).
     pub fn to_dict(&self, layout: Layout) -> Result<NotificationDict<'a>, EmitError> {

@@ -18,9 +18,16 @@
 //!   [`SndRcvInfo`] and [`InitMsg`] encode the option and ancillary-data structs.
 //! - [`Constant`] lists every constant pysctp exports, with its number per layout.
 //!
-//! The facts come from Debian's `/usr/include/linux/sctp.h`, libusrsctp-dev's `usrsctp.h` and
-//! FreeBSD's `sys/netinet/sctp_uio.h`; `tools/sctp-vectors/` dumps the C structs and the tests
-//! compare against its output.
+//! The facts come from Debian's `/usr/include/linux/sctp.h`, libusrsctp-dev's `usrsctp.h`,
+//! FreeBSD's `sys/netinet/sctp_uio.h`, and notifications recorded from a live usrsctp stack:
+//! `tools/sctp-vectors/` dumps the C structs and the live bytes, and the tests compare against
+//! its output. Where usrsctp.h and the bytes its library sends disagree
+//! (`sctp_pdapi_event`), the FreeBSD layout follows the bytes.
+//!
+//! Byte order: the structs are read in the [`Abi`]'s byte order (the host's by default), so
+//! bytes captured on one machine decode on another by naming its [`Endian`]. Payload
+//! protocol identifiers, ports, `sin6_flowinfo` and Linux's `sre_error` are network order in
+//! the structs and are converted to plain numbers.
 //!
 //! ```
 //! use hark_wire::sctp::{Layout, Notification, NotificationType, SctpEvent, DictValue};
