@@ -2,7 +2,8 @@
  * Real notifications from a real stack: runs two usrsctp associations between sockets of
  * one process over loopback UDP encapsulation (RFC 6951, UDP port 9899 on 127.0.0.1),
  * drives events (association up, stream reset, stream add, association reset, partial
- * delivery aborted by a peer ABORT, send failure, graceful shutdown) and prints every
+ * delivery aborted by a peer ABORT, send failure, sender dry, authentication key freed,
+ * graceful shutdown, and a peer ERROR chunk injected as a UDP packet) and prints every
  * notification read with MSG_NOTIFICATION as
  *     live freebsd <socket> <seq> <eor 0|1> <hex>
  * Notifications are read with a 1024-byte buffer, so a large one arrives in several reads
@@ -18,6 +19,11 @@
 #include <unistd.h>
 #include <arpa/inet.h>
 #include <usrsctp.h>
+#include <sys/socket.h>
+#include <netinet/in.h>
+
+/* From FreeBSD's and usrsctp's netinet/sctp.h; usrsctp.h declares the struct only. */
+#define SCTP_GET_NONCE_VALUES 0x00001105
 
 #define ENCAPS_PORT 9899
 #define SERVER_PORT 5001
@@ -81,6 +87,53 @@ static struct socket *new_socket(void)
 		die("usrsctp_socket");
 	common_setup(s);
 	return s;
+}
+
+/* Plays the server's side for one packet: sends an ERROR chunk to `client` through the
+ * UDP encapsulation port, with the association's verification tag and CRC32c, so the
+ * client's stack reports SCTP_REMOTE_ERROR. The cause is "Unrecognized Chunk Type" (6)
+ * quoting a chunk header of type 0xc1. */
+static void inject_error_chunk(struct socket *client)
+{
+	struct sctp_get_nonce_values nv;
+	socklen_t len = sizeof nv;
+	memset(&nv, 0, sizeof nv);
+	nv.gn_assoc_id = SCTP_FUTURE_ASSOC;
+	if (usrsctp_getsockopt(client, IPPROTO_SCTP, SCTP_GET_NONCE_VALUES, &nv, &len) < 0) {
+		fprintf(stderr, "SCTP_GET_NONCE_VALUES: %s\n", strerror(errno));
+		return;
+	}
+	struct sockaddr *addrs = NULL;
+	if (usrsctp_getladdrs(client, 0, &addrs) <= 0) {
+		fprintf(stderr, "usrsctp_getladdrs failed\n");
+		return;
+	}
+	uint16_t client_port = ((struct sockaddr_in *)addrs)->sin_port;
+	usrsctp_freeladdrs(addrs);
+
+	unsigned char pkt[12 + 4 + 4 + 4];
+	memset(pkt, 0, sizeof pkt);
+	uint16_t sport = htons(SERVER_PORT);
+	uint32_t vtag = htonl(nv.gn_local_tag);
+	memcpy(pkt, &sport, 2);
+	memcpy(pkt + 2, &client_port, 2);
+	memcpy(pkt + 4, &vtag, 4);
+	/* ERROR chunk: type 9, flags 0, length 12; cause 6, length 8, chunk header c1 00 00 04. */
+	static const unsigned char chunk[] = {0x09, 0x00, 0x00, 0x0c, 0x00, 0x06, 0x00, 0x08,
+					      0xc1, 0x00, 0x00, 0x04};
+	memcpy(pkt + 12, chunk, sizeof chunk);
+	uint32_t crc = usrsctp_crc32c(pkt, sizeof pkt);
+	memcpy(pkt + 8, &crc, 4);
+
+	int fd = socket(AF_INET, SOCK_DGRAM, 0);
+	struct sockaddr_in to;
+	memset(&to, 0, sizeof to);
+	to.sin_family = AF_INET;
+	to.sin_port = htons(ENCAPS_PORT);
+	to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (sendto(fd, pkt, sizeof pkt, 0, (struct sockaddr *)&to, sizeof to) < 0)
+		fprintf(stderr, "sendto: %s\n", strerror(errno));
+	close(fd);
 }
 
 static struct sockaddr_in server_addr(void)
@@ -255,6 +308,23 @@ int main(void)
 	drain(client2, "client2", 300, (size_t)-1);
 	usrsctp_close(client2);
 	usrsctp_close(server2);
+
+	/* Association 3: an ERROR chunk from "the peer". The injected packet comes from another
+	 * UDP port, which the stack adopts for the path, so this association is not reused. */
+	struct socket *client3 = new_socket();
+	if (usrsctp_connect(client3, (struct sockaddr *)&sin, sizeof sin) < 0)
+		die("connect 3");
+	struct socket *server3 = usrsctp_accept(listener, NULL, NULL);
+	if (!server3)
+		die("accept 3");
+	usrsctp_set_non_blocking(client3, 1);
+	usrsctp_set_non_blocking(server3, 1);
+	drain(client3, "client3", 200, (size_t)-1);
+	drain(server3, "server3", 200, (size_t)-1);
+	inject_error_chunk(client3);
+	drain(client3, "client3", 300, (size_t)-1);
+	usrsctp_close(client3);
+	usrsctp_close(server3);
 	usrsctp_close(listener);
 	while (usrsctp_finish() != 0)
 		usleep(100000);

@@ -3,7 +3,8 @@
 //! Provenance: `vectors/sctp_usrsctp_live.txt` is the output of
 //! `tools/sctp-vectors/usrsctp_live.c` (`make -C tools/sctp-vectors live`), which runs two
 //! associations of Debian's libusrsctp 0.9.5.0 between sockets of one process over
-//! loopback UDP encapsulation on x86_64 and prints each notification read with
+//! loopback UDP encapsulation on x86_64 (plus a third that receives a hand-made ERROR
+//! chunk) and prints each notification read with
 //! `MSG_NOTIFICATION`, one `usrsctp_recvv` per line, with its `MSG_EOR` bit. usrsctp writes
 //! FreeBSD's structs; its socket addresses have the host's (Linux) shape.
 
@@ -105,7 +106,7 @@ fn association_up_carries_the_feature_list() {
             _ => None,
         })
         .collect();
-    assert_eq!(ups.len(), 4, "two associations, seen from both ends");
+    assert_eq!(ups.len(), 6, "three associations, seen from both ends");
     for up in ups {
         assert_eq!((up.sac_outbound_streams, up.sac_inbound_streams), (10, 10));
         assert_eq!(

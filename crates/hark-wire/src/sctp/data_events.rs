@@ -164,7 +164,8 @@ impl<'a> Body<'a> for AssocChange<'a> {
 /// `SCTP_REMOTE_ERROR` (RFC 6458 section 6.1.3): the peer sent an ERROR chunk.
 ///
 /// `sre_error` is the cause code as a number: Linux stores it in network byte order
-/// (`__be16`), FreeBSD in host order; hark converts both, like pysctp does.
+/// (`__be16`), FreeBSD in host order (confirmed by a live usrsctp notification); hark
+/// converts both, like pysctp does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct RemoteError<'a> {
     /// `sre_flags`.
@@ -173,7 +174,9 @@ pub struct RemoteError<'a> {
     pub sre_error: u16,
     /// `sre_assoc_id`.
     pub sre_assoc_id: u32,
-    /// `sre_data[]`: the rest of the ERROR chunk as delivered.
+    /// `sre_data[]` as the stack delivers it: FreeBSD/usrsctp copy the whole ERROR chunk,
+    /// chunk header included (recorded live); Linux copies the cause's value, after the
+    /// 4-byte cause header (`sctp_ulpevent_make_remote_error`).
     pub sre_data: &'a [u8],
 }
 
