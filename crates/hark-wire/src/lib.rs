@@ -6,4 +6,5 @@
 //! implementation detail: every public error is one of this crate's own enums. No parse path
 //! panics on any input, and nothing here performs I/O or reads a clock.
 #![forbid(unsafe_code)]
+
 pub mod sctp;
