@@ -1,4 +1,5 @@
-//! Field readers and writers at fixed offsets. nom does the reading; nothing here panics.
+//! Field readers and writers at fixed offsets. Nothing here panics: every access is a
+//! checked `get`, and a missing byte is a `Truncated` error.
 
 use super::error::{EmitError, ParseError};
 use super::layout::Endian;
@@ -23,13 +24,14 @@ impl<'a> Reader<'a> {
         what: &'static str,
         needed: usize,
     ) -> Result<Self, ParseError> {
-        if bytes.len() < needed {
-            return Err(ParseError::Truncated {
+        // nom checks that the fixed part is there; the fields are then read from `bytes`.
+        nom::bytes::complete::take::<_, _, NomError<'a>>(needed)
+            .parse(bytes)
+            .map_err(|_| ParseError::Truncated {
                 what,
                 needed,
                 got: bytes.len(),
-            });
-        }
+            })?;
         Ok(Reader {
             bytes,
             endian,
@@ -60,57 +62,50 @@ impl<'a> Reader<'a> {
         }
     }
 
+    /// `N` bytes at `offset` (fixed-width fields are read from these with `from_*_bytes`,
+    /// which compiles to one load; nom's per-byte number parsers cost several times more).
+    #[inline]
+    fn chunk<const N: usize>(&self, offset: usize) -> Result<[u8; N], ParseError> {
+        self.tail(offset, N)?
+            .first_chunk::<N>()
+            .copied()
+            .ok_or_else(|| self.truncated(offset, N))
+    }
+
     #[inline]
     pub(crate) fn u8(&self, offset: usize) -> Result<u8, ParseError> {
-        let input = self.tail(offset, 1)?;
-        nom::number::complete::u8::<_, NomError<'a>>
-            .parse(input)
-            .map(|(_, v)| v)
-            .map_err(|_| self.truncated(offset, 1))
+        let [b] = self.chunk::<1>(offset)?;
+        Ok(b)
     }
 
     #[inline]
     pub(crate) fn u16(&self, offset: usize) -> Result<u16, ParseError> {
-        let input = self.tail(offset, 2)?;
-        // The fixed-endian parsers are generic and inline; nom's `u16(Endianness)` returns a
-        // function pointer, which costs an indirect call per field.
-        match self.endian {
-            Endian::Little => nom::number::complete::le_u16::<_, NomError<'a>>.parse(input),
-            Endian::Big => nom::number::complete::be_u16::<_, NomError<'a>>.parse(input),
-        }
-        .map(|(_, v)| v)
-        .map_err(|_| self.truncated(offset, 2))
+        let raw = self.chunk::<2>(offset)?;
+        Ok(match self.endian {
+            Endian::Little => u16::from_le_bytes(raw),
+            Endian::Big => u16::from_be_bytes(raw),
+        })
     }
 
     /// A `uint16_t` the headers keep in network byte order.
     #[inline]
     pub(crate) fn be_u16(&self, offset: usize) -> Result<u16, ParseError> {
-        let input = self.tail(offset, 2)?;
-        nom::number::complete::be_u16::<_, NomError<'a>>
-            .parse(input)
-            .map(|(_, v)| v)
-            .map_err(|_| self.truncated(offset, 2))
+        Ok(u16::from_be_bytes(self.chunk::<2>(offset)?))
     }
 
     #[inline]
     pub(crate) fn u32(&self, offset: usize) -> Result<u32, ParseError> {
-        let input = self.tail(offset, 4)?;
-        match self.endian {
-            Endian::Little => nom::number::complete::le_u32::<_, NomError<'a>>.parse(input),
-            Endian::Big => nom::number::complete::be_u32::<_, NomError<'a>>.parse(input),
-        }
-        .map(|(_, v)| v)
-        .map_err(|_| self.truncated(offset, 4))
+        let raw = self.chunk::<4>(offset)?;
+        Ok(match self.endian {
+            Endian::Little => u32::from_le_bytes(raw),
+            Endian::Big => u32::from_be_bytes(raw),
+        })
     }
 
     /// A `uint32_t` the headers keep in network byte order.
     #[inline]
     pub(crate) fn be_u32(&self, offset: usize) -> Result<u32, ParseError> {
-        let input = self.tail(offset, 4)?;
-        nom::number::complete::be_u32::<_, NomError<'a>>
-            .parse(input)
-            .map(|(_, v)| v)
-            .map_err(|_| self.truncated(offset, 4))
+        Ok(u32::from_be_bytes(self.chunk::<4>(offset)?))
     }
 
     #[inline]
