@@ -451,3 +451,62 @@ impl<'a> Body<'a> for StreamResetEvent<'a> {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod c_layout_tests {
+    //! The offsets above against `offsetof` in the real headers (tools/sctp-vectors).
+    use super::{field, ssf_offsets};
+    use crate::sctp::c_layout::offset;
+    use crate::sctp::layout::Layout::{self, FreeBsd, Linux};
+
+    #[test]
+    fn offsets_match_the_headers() {
+        for l in [Linux, FreeBsd] {
+            assert_eq!(
+                field::sac::ASSOC_ID,
+                offset(l, "sctp_assoc_change.sac_assoc_id")
+            );
+            assert_eq!(field::sac::INFO, offset(l, "sctp_assoc_change.sac_info"));
+            assert_eq!(field::sre::ERROR, offset(l, "sctp_remote_error.sre_error"));
+            assert_eq!(
+                field::sre::ASSOC_ID,
+                offset(l, "sctp_remote_error.sre_assoc_id")
+            );
+            assert_eq!(field::sre::DATA, offset(l, "sctp_remote_error.sre_data"));
+            assert_eq!(
+                field::strreset::LIST,
+                offset(l, "sctp_stream_reset_event.strreset_stream_list")
+            );
+        }
+        let ssf = |l: Layout| {
+            if l == Linux {
+                "sctp_send_failed"
+            } else {
+                "fbsd_sctp_send_failed"
+            }
+        };
+        for l in [Linux, FreeBsd] {
+            let s = ssf(l);
+            assert_eq!(field::ssf::ERROR, offset(l, &format!("{s}.ssf_error")));
+            assert_eq!(field::ssf::INFO, offset(l, &format!("{s}.ssf_info")));
+            assert_eq!(
+                ssf_offsets(l),
+                (
+                    offset(l, &format!("{s}.ssf_assoc_id")),
+                    offset(l, &format!("{s}.ssf_data"))
+                )
+            );
+        }
+        // Linux names the RFC 6458 send-failed event's members ssf_*, usrsctp ssfe_*.
+        for (l, p) in [(Linux, "ssf"), (FreeBsd, "ssfe")] {
+            let s = "sctp_send_failed_event";
+            assert_eq!(field::ssfe::ERROR, offset(l, &format!("{s}.{p}_error")));
+            assert_eq!(field::ssfe::INFO, offset(l, &format!("{s}.ssfe_info")));
+            assert_eq!(
+                field::ssfe::ASSOC_ID,
+                offset(l, &format!("{s}.{p}_assoc_id"))
+            );
+            assert_eq!(field::ssfe::DATA, offset(l, &format!("{s}.{p}_data")));
+        }
+    }
+}

@@ -485,3 +485,109 @@ impl<'a> Body<'a> for StreamChangeEvent {
         w.u16(OUTSTRMS, self.strchange_outstrms)
     }
 }
+
+#[cfg(test)]
+mod c_layout_tests {
+    //! The offsets above against `offsetof` in the real headers (tools/sctp-vectors).
+    use super::field;
+    use crate::sctp::c_layout::{offset, size};
+    use crate::sctp::layout::Layout::{FreeBsd, Linux};
+
+    #[test]
+    fn offsets_match_the_headers() {
+        for l in [Linux, FreeBsd] {
+            assert_eq!(field::spc::AADDR, offset(l, "sctp_paddr_change.spc_aaddr"));
+            assert_eq!(field::spc::STATE, offset(l, "sctp_paddr_change.spc_state"));
+            assert_eq!(field::spc::ERROR, offset(l, "sctp_paddr_change.spc_error"));
+            assert_eq!(
+                field::spc::ASSOC_ID,
+                offset(l, "sctp_paddr_change.spc_assoc_id")
+            );
+            assert_eq!(
+                field::sai::ADAPTATION_IND,
+                offset(l, "sctp_adaptation_event.sai_adaptation_ind")
+            );
+            assert_eq!(
+                field::sai::ASSOC_ID,
+                offset(l, "sctp_adaptation_event.sai_assoc_id")
+            );
+            assert_eq!(
+                field::assocreset::LOCAL_TSN,
+                offset(l, "sctp_assoc_reset_event.assocreset_local_tsn")
+            );
+            assert_eq!(
+                field::assocreset::REMOTE_TSN,
+                offset(l, "sctp_assoc_reset_event.assocreset_remote_tsn")
+            );
+            assert_eq!(
+                field::strchange::INSTRMS,
+                offset(l, "sctp_stream_change_event.strchange_instrms")
+            );
+            assert_eq!(
+                field::strchange::OUTSTRMS,
+                offset(l, "sctp_stream_change_event.strchange_outstrms")
+            );
+            assert_eq!(field::sse::LEN, size(l, "sctp_shutdown_event"));
+            assert_eq!(field::dry::LEN, size(l, "sctp_sender_dry_event"));
+        }
+        assert_eq!(field::spc::LINUX_LEN, size(Linux, "sctp_paddr_change"));
+        assert_eq!(field::spc::FREEBSD_LEN, size(FreeBsd, "sctp_paddr_change"));
+        assert_eq!(
+            field::pdapi::INDICATION,
+            offset(Linux, "sctp_pdapi_event.pdapi_indication")
+        );
+        assert_eq!(
+            field::pdapi::LINUX_ASSOC_ID,
+            offset(Linux, "sctp_pdapi_event.pdapi_assoc_id")
+        );
+        assert_eq!(
+            field::pdapi::LINUX_STREAM,
+            offset(Linux, "sctp_pdapi_event.pdapi_stream")
+        );
+        assert_eq!(
+            field::pdapi::LINUX_SEQ,
+            offset(Linux, "sctp_pdapi_event.pdapi_seq")
+        );
+        assert_eq!(field::pdapi::LINUX_LEN, size(Linux, "sctp_pdapi_event"));
+        let pd = "fbsd_sctp_pdapi_event";
+        assert_eq!(
+            field::pdapi::INDICATION,
+            offset(FreeBsd, &format!("{pd}.pdapi_indication"))
+        );
+        assert_eq!(
+            field::pdapi::FREEBSD_STREAM,
+            offset(FreeBsd, &format!("{pd}.pdapi_stream"))
+        );
+        assert_eq!(
+            field::pdapi::FREEBSD_SEQ,
+            offset(FreeBsd, &format!("{pd}.pdapi_seq"))
+        );
+        assert_eq!(
+            field::pdapi::FREEBSD_ASSOC_ID,
+            offset(FreeBsd, &format!("{pd}.pdapi_assoc_id"))
+        );
+        assert_eq!(field::pdapi::FREEBSD_LEN, size(FreeBsd, pd));
+        for (l, s) in [
+            (Linux, "sctp_authkey_event"),
+            (FreeBsd, "fbsd_sctp_authkey_event"),
+        ] {
+            assert_eq!(
+                field::auth::KEYNUMBER,
+                offset(l, &format!("{s}.auth_keynumber"))
+            );
+            assert_eq!(
+                field::auth::ALTKEYNUMBER,
+                offset(l, &format!("{s}.auth_altkeynumber"))
+            );
+            assert_eq!(
+                field::auth::INDICATION,
+                offset(l, &format!("{s}.auth_indication"))
+            );
+            assert_eq!(
+                field::auth::ASSOC_ID,
+                offset(l, &format!("{s}.auth_assoc_id"))
+            );
+            assert_eq!(field::auth::LEN, size(l, s));
+        }
+    }
+}

@@ -363,3 +363,51 @@ impl InitMsg {
         Ok(LEN)
     }
 }
+
+#[cfg(test)]
+mod c_layout_tests {
+    //! The offsets above against `offsetof` in the real headers (tools/sctp-vectors).
+    use super::field;
+    use crate::sctp::c_layout::offset;
+    use crate::sctp::layout::Layout::{FreeBsd, Linux};
+
+    #[test]
+    fn offsets_match_the_headers() {
+        for l in [Linux, FreeBsd] {
+            assert_eq!(field::rcvinfo::PPID, offset(l, "sctp_rcvinfo.rcv_ppid"));
+            assert_eq!(
+                field::rcvinfo::CONTEXT,
+                offset(l, "sctp_rcvinfo.rcv_context")
+            );
+            assert_eq!(
+                field::rcvinfo::ASSOC_ID,
+                offset(l, "sctp_rcvinfo.rcv_assoc_id")
+            );
+        }
+        assert_eq!(
+            field::sndrcvinfo::PPID,
+            offset(Linux, "sctp_sndrcvinfo.sinfo_ppid")
+        );
+        assert_eq!(
+            field::sndrcvinfo::ASSOC_ID,
+            offset(Linux, "sctp_sndrcvinfo.sinfo_assoc_id")
+        );
+        let f = "fbsd_sctp_sndrcvinfo";
+        assert_eq!(
+            field::sndrcvinfo::PPID,
+            offset(FreeBsd, &format!("{f}.sinfo_ppid"))
+        );
+        assert_eq!(
+            field::sndrcvinfo::ASSOC_ID,
+            offset(FreeBsd, &format!("{f}.sinfo_assoc_id"))
+        );
+        assert_eq!(
+            field::sndrcvinfo::KEYNUMBER,
+            offset(FreeBsd, &format!("{f}.sinfo_keynumber"))
+        );
+        assert_eq!(
+            field::sndrcvinfo::KEYNUMBER_VALID + 2,
+            offset(FreeBsd, &format!("{f}.__reserve_pad"))
+        );
+    }
+}

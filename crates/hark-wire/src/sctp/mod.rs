@@ -55,6 +55,8 @@
 
 mod assembler;
 mod body;
+#[cfg(test)]
+mod c_layout;
 mod constants;
 mod data_events;
 mod dict;

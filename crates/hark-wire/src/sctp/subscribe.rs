@@ -196,3 +196,28 @@ impl EventSubscribe {
         Ok(len)
     }
 }
+
+#[cfg(test)]
+mod c_layout_tests {
+    //! The offsets above against `offsetof` in the real headers (tools/sctp-vectors).
+    use super::field;
+    use crate::sctp::c_layout::{offset, size};
+    use crate::sctp::layout::Layout::{FreeBsd, Linux};
+
+    #[test]
+    fn offsets_match_the_headers() {
+        for l in [Linux, FreeBsd] {
+            assert_eq!(field::SE_TYPE, offset(l, "sctp_event.se_type"));
+            assert_eq!(field::SE_ON, offset(l, "sctp_event.se_on"));
+            assert_eq!(field::SCTP_EVENT_LEN, size(l, "sctp_event"));
+        }
+        assert_eq!(
+            field::SUBSCRIBE_LINUX_LEN,
+            size(Linux, "sctp_event_subscribe")
+        );
+        assert_eq!(
+            field::SUBSCRIBE_FREEBSD_LEN,
+            size(FreeBsd, "sctp_event_subscribe")
+        );
+    }
+}
