@@ -7,3 +7,4 @@
 
 pub mod ipfilter;
 pub mod netsim;
+pub mod utp;
