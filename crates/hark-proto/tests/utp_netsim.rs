@@ -12,164 +12,9 @@ use core::net::SocketAddr;
 use core::time::Duration;
 use std::time::Instant;
 
-use hark_proto::netsim::{self, JitterOrder, Limits, LinkConfig, Node, Outcome, Sim};
-use hark_proto::utp::{
-    ConnectionError, ConnectionHandle, DatagramOutcome, Endpoint, EndpointConfig, Event,
-};
-
-const PERIOD: usize = 65_521;
-
-/// The byte at `offset` of a stream: a prime-period pattern that changes every period, so
-/// a misplaced or stale packet cannot go unnoticed.
-fn stream_byte(salt: u8, offset: usize) -> u8 {
-    let i = offset % PERIOD;
-    ((i as u32).wrapping_mul(2_654_435_761) >> 13) as u8 ^ (offset / PERIOD) as u8 ^ salt
-}
-
-/// A uTP endpoint plus a small application: it writes `to_send` bytes of its stream,
-/// checks every byte it reads against the peer's stream, and closes when done.
-struct UtpNode {
-    ep: Endpoint,
-    initiator: bool,
-    conn: Option<ConnectionHandle>,
-    salt: u8,
-    peer_salt: u8,
-    to_send: usize,
-    sent: usize,
-    received: usize,
-    first_wrong_byte: Option<usize>,
-    eof: bool,
-    closed: bool,
-    destroyed: bool,
-    error: Option<ConnectionError>,
-    chunk: Vec<u8>,
-    chunk_pos: usize,
-    chunk_len: usize,
-    read_buf: Vec<u8>,
-}
-
-impl UtpNode {
-    fn new(ep: Endpoint, initiator: bool, to_send: usize, salt: u8, peer_salt: u8) -> Self {
-        Self {
-            ep,
-            initiator,
-            conn: None,
-            salt,
-            peer_salt,
-            to_send,
-            sent: 0,
-            received: 0,
-            first_wrong_byte: None,
-            eof: false,
-            closed: false,
-            destroyed: false,
-            error: None,
-            chunk: vec![0; 256 * 1024],
-            chunk_pos: 0,
-            chunk_len: 0,
-            read_buf: vec![0; 256 * 1024],
-        }
-    }
-
-    fn run_app(&mut self) {
-        while let Some((handle, event)) = self.ep.poll_event() {
-            assert_eq!(
-                Some(handle),
-                self.conn,
-                "event for a connection the app does not know"
-            );
-            match event {
-                Event::Eof => self.eof = true,
-                Event::Error(e) => self.error = Some(e),
-                Event::Destroying => self.destroyed = true,
-                _ => {}
-            }
-        }
-        let Some(conn) = self.conn else { return };
-        if self.destroyed {
-            return;
-        }
-        loop {
-            let n = self
-                .ep
-                .read(conn, &mut self.read_buf)
-                .expect("live connection");
-            if n == 0 {
-                break;
-            }
-            for (i, &byte) in self.read_buf[..n].iter().enumerate() {
-                let offset = self.received + i;
-                if byte != stream_byte(self.peer_salt, offset) && self.first_wrong_byte.is_none() {
-                    self.first_wrong_byte = Some(offset);
-                }
-            }
-            self.received += n;
-        }
-        // `chunk[chunk_pos..chunk_len]` holds the next bytes of the stream, generated once.
-        while self.sent < self.to_send {
-            if self.chunk_pos == self.chunk_len {
-                let len = (self.to_send - self.sent).min(self.chunk.len());
-                for (i, byte) in self.chunk[..len].iter_mut().enumerate() {
-                    *byte = stream_byte(self.salt, self.sent + i);
-                }
-                self.chunk_pos = 0;
-                self.chunk_len = len;
-            }
-            match self
-                .ep
-                .write(conn, &self.chunk[self.chunk_pos..self.chunk_len])
-            {
-                Ok(0) => break,
-                Ok(n) => {
-                    self.sent += n;
-                    self.chunk_pos += n;
-                }
-                Err(e) => panic!("write failed: {e}"),
-            }
-        }
-        // The initiator closes once everything is queued; the acceptor once it also saw EOF.
-        if self.sent == self.to_send && (self.initiator || self.eof) && !self.closed {
-            self.closed = true;
-            self.ep.close(conn).expect("live connection");
-        }
-    }
-
-    fn finished(&self) -> bool {
-        self.destroyed || self.error.is_some()
-    }
-}
-
-impl Node for UtpNode {
-    fn handle_datagram(&mut self, now: Instant, from: SocketAddr, data: &[u8]) {
-        if let DatagramOutcome::Incoming(incoming) = self.ep.handle_datagram(now, from, data) {
-            if self.initiator || self.conn.is_some() {
-                self.ep.refuse(incoming);
-            } else {
-                self.conn = Some(self.ep.accept(now, incoming).expect("accept"));
-            }
-        }
-        // The simulator hands over one datagram at a time: each is a batch of one.
-        self.ep.issue_deferred_acks(now);
-        self.run_app();
-    }
-
-    fn handle_timeout(&mut self, now: Instant) {
-        self.ep.handle_timeout(now);
-        self.run_app();
-    }
-
-    fn poll_transmit(&mut self, now: Instant, buf: &mut [u8]) -> Option<netsim::Transmit> {
-        let t = self.ep.poll_transmit(now, buf)?;
-        Some(netsim::Transmit {
-            destination: t.destination,
-            len: t.len,
-        })
-    }
-
-    fn poll_timeout(&mut self) -> Option<Instant> {
-        self.ep.poll_timeout()
-    }
-}
+use hark_proto::netsim::{self, JitterOrder, Limits, LinkConfig, Outcome, Sim};
+use hark_proto::utp::bulk::BulkNode;
+use hark_proto::utp::{ConnectionError, Endpoint, EndpointConfig};
 
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum Impairment {
@@ -233,11 +78,11 @@ fn run(seed: u64, a_to_b: usize, b_to_a: usize, impairment: Impairment) -> Repor
     let mut ep_a = Endpoint::new(EndpointConfig::default(), base, Box::new(sim.rng_stream(1)));
     let ep_b = Endpoint::new(EndpointConfig::default(), base, Box::new(sim.rng_stream(2)));
     let conn = ep_a.connect(base, b).expect("connect");
-    let mut node_a = UtpNode::new(ep_a, true, a_to_b, 0x11, 0x22);
-    node_a.conn = Some(conn);
-    let id_a = sim.add_node(a, node_a).expect("node a");
+    let id_a = sim
+        .add_node(a, BulkNode::initiator(ep_a, conn, a_to_b, 0x11, 0x22))
+        .expect("node a");
     let id_b = sim
-        .add_node(b, UtpNode::new(ep_b, false, b_to_a, 0x22, 0x11))
+        .add_node(b, BulkNode::acceptor(ep_b, b_to_a, 0x22, 0x11))
         .expect("node b");
     let outcome = sim
         .run_until(|sim| {
@@ -250,26 +95,29 @@ fn run(seed: u64, a_to_b: usize, b_to_a: usize, impairment: Impairment) -> Repor
     let (na, nb) = (sim.node(id_a).expect("a"), sim.node(id_b).expect("b"));
     if std::env::var_os("HARK_NETSIM_DEBUG").is_some() {
         for n in [na, nb] {
-            let c = n.conn.expect("conn");
+            let c = n.connection().expect("conn");
             eprintln!(
                 "{:?} {:?} {:?} sent {} recv {} eof {} closed {}",
-                n.ep.connection_info(c),
-                n.ep.connection_stats(c),
-                n.ep.poll_timeout(),
-                n.sent,
-                n.received,
-                n.eof,
-                n.closed
+                n.endpoint().connection_info(c),
+                n.endpoint().connection_stats(c),
+                n.endpoint().poll_timeout(),
+                n.sent(),
+                n.received(),
+                n.eof(),
+                n.closed()
             );
         }
     }
     Report {
         outcome,
         virtual_time: sim.elapsed(),
-        errors: (na.error, nb.error),
+        errors: (na.error(), nb.error()),
         finished: na.finished() && nb.finished(),
-        complete: na.received == b_to_a && nb.received == a_to_b && na.destroyed && nb.destroyed,
-        wrong_byte: na.first_wrong_byte.or(nb.first_wrong_byte),
+        complete: na.received() == b_to_a
+            && nb.received() == a_to_b
+            && na.destroyed()
+            && nb.destroyed(),
+        wrong_byte: na.first_wrong_byte().or(nb.first_wrong_byte()),
     }
 }
 
@@ -395,10 +243,9 @@ fn add_utp_flow(sim: &mut Sim, forward: netsim::LinkId) -> (SocketAddr, SocketAd
     let mut ep_a = Endpoint::new(EndpointConfig::default(), base, Box::new(sim.rng_stream(1)));
     let ep_b = Endpoint::new(EndpointConfig::default(), base, Box::new(sim.rng_stream(2)));
     let conn = ep_a.connect(base, b).expect("connect");
-    let mut node_a = UtpNode::new(ep_a, true, 1 << 30, 0x11, 0x22);
-    node_a.conn = Some(conn);
-    sim.add_node(a, node_a).expect("node");
-    sim.add_node(b, UtpNode::new(ep_b, false, 0, 0x22, 0x11))
+    sim.add_node(a, BulkNode::initiator(ep_a, conn, 1 << 30, 0x11, 0x22))
+        .expect("node");
+    sim.add_node(b, BulkNode::acceptor(ep_b, 0, 0x22, 0x11))
         .expect("node");
     (a, b)
 }

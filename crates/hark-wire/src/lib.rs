@@ -22,4 +22,5 @@
 //! ```
 #![forbid(unsafe_code)]
 
+pub mod sctp;
 pub mod utp;

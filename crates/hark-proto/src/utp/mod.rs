@@ -27,6 +27,7 @@
 //! ([`Endpoint::readable_slices`] + [`Endpoint::consume`]); nothing allocates per packet
 //! once the buffers have been touched.
 
+pub mod bulk;
 mod config;
 mod connection;
 mod endpoint;
