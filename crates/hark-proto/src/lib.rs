@@ -4,3 +4,5 @@
 //! `handle_*` calls that carry the current `Instant`, output comes out of `poll_*` calls.
 //! No core reads a clock, draws randomness of its own, touches a socket or spawns a thread.
 #![forbid(unsafe_code)]
+
+pub mod tcp;
