@@ -3,3 +3,4 @@
 //! It owns sockets, drains each to `WouldBlock`, feeds datagrams and timeouts to the
 //! sans-IO cores of `hark-proto`, and takes commands from other threads over a bounded
 //! channel woken by one `mio::Waker`.
+pub mod tcp;

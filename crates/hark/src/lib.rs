@@ -1,3 +1,4 @@
 //! hark's callback facade: thin adapters that turn the events of hark's sans-IO cores into
 //! the callback APIs of libutp, pysctp, Net::BitTorrent, PyVortex and Pony's
 //! `TCPConnectionNotify`, all flowing through one event hub.
+pub mod tcp;
