@@ -1,11 +1,11 @@
 //! `cargo xtask ci`: the whole test suite, as CI runs it.
 
-use crate::{fuzz, util};
+use crate::{fuzz, sctp_vm, util};
 
 /// Debian packages the test suite needs (interop peers, checkers).
 const DEBIAN_PACKAGES: &[&str] = &["tshark", "python3-libtorrent"];
 
-/// Runs fmt, clippy, every test, and a bounded fuzz smoke run.
+/// Runs fmt, clippy, every test, the kernel-SCTP tests in a VM, and a bounded fuzz smoke run.
 pub fn run(fuzz_seconds: u64) -> Result<(), String> {
     util::ensure_debian_packages(DEBIAN_PACKAGES)?;
 
@@ -31,6 +31,9 @@ pub fn run(fuzz_seconds: u64) -> Result<(), String> {
     let mut doc = util::cargo();
     doc.args(["test", "--workspace", "--doc"]);
     util::run(doc)?;
+
+    // Kernel SCTP exists only inside the VM: Debian's kernel under qemu (TCG).
+    sctp_vm::run(900, &[])?;
 
     if fuzz_seconds > 0 {
         fuzz::run(fuzz_seconds, &[])?;

@@ -4,9 +4,12 @@
 //!   checks formatting and lints, runs every test, and smoke-runs every fuzz target.
 //! - `cargo xtask fuzz [--seconds N] [TARGET...]`: runs fuzz targets for a bounded time.
 //! - `cargo xtask bench`: runs the criterion benches.
+//! - `cargo xtask sctp-vm`: runs the kernel-SCTP tests inside Debian's kernel under qemu.
 
 mod ci;
+mod cpio;
 mod fuzz;
+mod sctp_vm;
 mod util;
 
 use clap::{Parser, Subcommand};
@@ -21,7 +24,8 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Task {
-    /// Install missing test dependencies, then fmt, clippy, every test and a fuzz smoke run.
+    /// Install missing test dependencies, then fmt, clippy, every test, the kernel-SCTP VM
+    /// tests and a fuzz smoke run.
     Ci {
         /// Seconds each fuzz target runs during the smoke run (0 skips building fuzzers).
         #[arg(long, default_value_t = 10)]
@@ -35,6 +39,14 @@ enum Task {
         /// Targets to run; all of them when empty.
         targets: Vec<String>,
     },
+    /// Boot Debian's kernel under qemu (TCG) and run the kernel-SCTP tests inside it.
+    SctpVm {
+        /// Give up after this many seconds.
+        #[arg(long, default_value_t = 900)]
+        timeout: u64,
+        /// Arguments for the test binary (a test-name filter, `--nocapture`, ...).
+        args: Vec<String>,
+    },
     /// Run the criterion benches (`cargo bench`), passing any extra arguments along.
     Bench {
         /// Arguments passed to `cargo bench` after `--`.
@@ -47,6 +59,7 @@ fn main() -> ExitCode {
     let result = match cli.task {
         Task::Ci { fuzz_seconds } => ci::run(fuzz_seconds),
         Task::Fuzz { seconds, targets } => fuzz::run(seconds, &targets),
+        Task::SctpVm { timeout, args } => sctp_vm::run(timeout, &args),
         Task::Bench { args } => {
             let mut cmd = util::cargo();
             cmd.args(["bench", "--workspace", "--"]).args(&args);

@@ -5,4 +5,6 @@
 //! No core reads a clock, draws randomness of its own, touches a socket or spawns a thread.
 #![forbid(unsafe_code)]
 
+pub mod ipfilter;
+pub mod netsim;
 pub mod tcp;

@@ -1,0 +1,101 @@
+//! The event value that listeners and the pull API receive.
+
+use super::category::Category;
+use super::kinds::{EventKind, KindId};
+use super::severity::Severity;
+use std::fmt;
+
+/// Identifies one connection for the life of the process.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ConnectionId(pub u64);
+
+impl fmt::Display for ConnectionId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "#{}", self.0)
+    }
+}
+
+/// One event: its kind with typed attributes, a severity and an English message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Event {
+    /// What happened, with the kind's attributes.
+    pub kind: EventKind,
+    /// How much it matters (the kind's default unless the producer chose otherwise).
+    pub severity: Severity,
+    /// A sentence fit to show a user.
+    pub message: String,
+    /// The connection the event is about, if any.
+    pub connection: Option<ConnectionId>,
+    /// Position in the hub's stream: increases by one per event accepted by the filters,
+    /// so a gap shows where events were dropped. Set by the hub when the event is emitted.
+    pub sequence: u64,
+}
+
+impl Event {
+    /// An event with the kind's default severity and its sentence.
+    #[must_use]
+    pub fn new(kind: impl Into<EventKind>, connection: Option<ConnectionId>) -> Event {
+        let kind = kind.into();
+        Event {
+            severity: kind.default_severity(),
+            message: kind.describe(),
+            kind,
+            connection,
+            sequence: 0,
+        }
+    }
+
+    /// An event with the kind's default severity and the given message.
+    pub(crate) fn new_with_message(
+        kind: EventKind,
+        connection: Option<ConnectionId>,
+        message: String,
+    ) -> Event {
+        Event {
+            severity: kind.default_severity(),
+            message,
+            kind,
+            connection,
+            sequence: 0,
+        }
+    }
+
+    /// The same event with another severity.
+    #[must_use]
+    pub fn with_severity(mut self, severity: Severity) -> Event {
+        self.severity = severity;
+        self
+    }
+
+    /// The same event with another message.
+    #[must_use]
+    pub fn with_message(mut self, message: impl Into<String>) -> Event {
+        self.message = message.into();
+        self
+    }
+
+    /// The kind's stable name, such as `"listen_success"` (the seed's `event` key).
+    #[must_use]
+    pub fn name(&self) -> &'static str {
+        self.kind.name()
+    }
+
+    /// The kind's identifier.
+    #[must_use]
+    pub fn id(&self) -> KindId {
+        self.kind.id()
+    }
+
+    /// The kind's category.
+    #[must_use]
+    pub fn category(&self) -> Category {
+        self.kind.category()
+    }
+}
+
+impl fmt::Display for Event {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "[{}] {}: {}", self.severity, self.name(), self.message)
+    }
+}

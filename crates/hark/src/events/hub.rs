@@ -1,0 +1,354 @@
+//! The event hub: filters, the bounded queue, listeners and the pull API.
+
+use super::category::{Category, CategoryMask};
+use super::event::{ConnectionId, Event};
+use super::kind::Kind;
+use super::kinds::{EventKind, KindId};
+use super::listeners::{ListenerId, Listeners, category_callback, kind_callback};
+use super::queue::{Emitted, EventQueue, Queued, ReservedLaneFull};
+use super::registrar::Registrar;
+use super::severity::Severity;
+use super::tracing_bridge::tracing_listener;
+use hark_proto::ipfilter::IpFilter;
+use std::sync::Arc;
+
+/// Default capacity of the main lane.
+pub const DEFAULT_CAPACITY: usize = 4096;
+/// Default capacity of the reserved lane for guaranteed kinds.
+pub const DEFAULT_RESERVED_CAPACITY: usize = 1024;
+
+/// Builds an [`EventHub`]: filters, queue sizes and listeners chosen at construction.
+///
+/// Besides the methods below, every kind has an `on_<name>` method (see the catalogue).
+#[derive(Debug)]
+#[must_use]
+pub struct HubBuilder {
+    capacity: usize,
+    reserved_capacity: usize,
+    min_severity: Severity,
+    categories: CategoryMask,
+    ip_filter: Option<Arc<IpFilter>>,
+    listeners: Listeners,
+}
+
+impl Default for HubBuilder {
+    fn default() -> Self {
+        HubBuilder {
+            capacity: DEFAULT_CAPACITY,
+            reserved_capacity: DEFAULT_RESERVED_CAPACITY,
+            min_severity: Severity::Debug,
+            categories: CategoryMask::ALL,
+            ip_filter: None,
+            listeners: Listeners::default(),
+        }
+    }
+}
+
+impl HubBuilder {
+    /// Capacity of the main lane: droppable events beyond it are dropped and counted.
+    pub fn capacity(mut self, capacity: usize) -> Self {
+        self.capacity = capacity;
+        self
+    }
+
+    /// Capacity of the reserved lane that guaranteed kinds use when the main lane is full.
+    pub fn reserved_capacity(mut self, reserved_capacity: usize) -> Self {
+        self.reserved_capacity = reserved_capacity;
+        self
+    }
+
+    /// Events below this severity are discarded when emitted (default: none).
+    pub fn min_severity(mut self, severity: Severity) -> Self {
+        self.min_severity = severity;
+        self
+    }
+
+    /// Only events of these categories are kept (default: all).
+    pub fn categories(mut self, categories: impl Into<CategoryMask>) -> Self {
+        self.categories = categories.into();
+        self
+    }
+
+    /// The IP filter that [`EventHub::admit`] consults.
+    pub fn ip_filter(mut self, filter: Arc<IpFilter>) -> Self {
+        self.ip_filter = Some(filter);
+        self
+    }
+
+    /// Registers `f` for every event of kind `K`.
+    pub fn on<K, R, F>(mut self, f: F) -> Self
+    where
+        K: Kind,
+        R: Into<K::Reply>,
+        F: FnMut(&Event, &K) -> R + Send + 'static,
+    {
+        self.listeners.add(kind_callback::<K, R, F>(f));
+        self
+    }
+
+    /// Registers `f` for every event whose category is in `categories`.
+    pub fn on_category<F>(mut self, categories: impl Into<CategoryMask>, f: F) -> Self
+    where
+        F: FnMut(&Event) + Send + 'static,
+    {
+        self.listeners.add(category_callback(categories.into(), f));
+        self
+    }
+
+    /// Registers `f` for every event.
+    pub fn on_all<F>(self, f: F) -> Self
+    where
+        F: FnMut(&Event) + Send + 'static,
+    {
+        self.on_category(CategoryMask::ALL, f)
+    }
+
+    /// Forwards every event to `tracing` (see [`tracing_listener`]).
+    pub fn forward_to_tracing(self) -> Self {
+        self.on_all(tracing_listener())
+    }
+
+    /// The hub.
+    pub fn build(self) -> EventHub {
+        EventHub {
+            min_severity: self.min_severity,
+            categories: self.categories,
+            queue: EventQueue::new(self.capacity, self.reserved_capacity),
+            listeners: self.listeners,
+            ip_filter: self.ip_filter,
+            next_sequence: 0,
+        }
+    }
+}
+
+/// One stream of events for everything hark runs, filtered, queued, and delivered to
+/// listeners and to the pull API alike.
+///
+/// Producers call [`emit`](EventHub::emit). The application either calls
+/// [`dispatch`](EventHub::dispatch) (listeners only) or pulls with
+/// [`poll_event`](EventHub::poll_event) / [`poll_events`](EventHub::poll_events); both
+/// take events from the same queue and run the matching listeners on each event exactly
+/// once, in stream order.
+///
+/// Listeners cannot re-enter the hub: every method that delivers takes `&mut self`, and a
+/// listener is a `'static` closure that receives only `&Event` (and its kind's attributes),
+/// so it can hold no borrow of the hub. To register or remove listeners from inside one,
+/// capture a [`Registrar`]: its changes are queued and applied between two events.
+#[derive(Debug)]
+pub struct EventHub {
+    min_severity: Severity,
+    categories: CategoryMask,
+    queue: EventQueue,
+    listeners: Listeners,
+    ip_filter: Option<Arc<IpFilter>>,
+    next_sequence: u64,
+}
+
+impl Default for EventHub {
+    fn default() -> Self {
+        HubBuilder::default().build()
+    }
+}
+
+impl EventHub {
+    /// A hub with default settings and no listeners.
+    #[must_use]
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// A builder, to choose settings and listeners at construction.
+    pub fn builder() -> HubBuilder {
+        HubBuilder::default()
+    }
+
+    /// The current minimum severity.
+    #[must_use]
+    pub fn min_severity(&self) -> Severity {
+        self.min_severity
+    }
+
+    /// Changes the minimum severity for events emitted from now on.
+    pub fn set_min_severity(&mut self, severity: Severity) {
+        self.min_severity = severity;
+    }
+
+    /// The current category mask.
+    #[must_use]
+    pub fn categories(&self) -> CategoryMask {
+        self.categories
+    }
+
+    /// Changes the category mask for events emitted from now on.
+    pub fn set_categories(&mut self, categories: impl Into<CategoryMask>) {
+        self.categories = categories.into();
+    }
+
+    /// Whether an event of `category` and `severity` would pass the filters.
+    #[must_use]
+    pub fn accepts(&self, category: Category, severity: Severity) -> bool {
+        severity >= self.min_severity && self.categories.contains(category)
+    }
+
+    /// Whether an event of `kind` at its default severity would pass the filters; producers
+    /// use it to skip building costly attributes.
+    #[must_use]
+    pub fn wants(&self, kind: KindId) -> bool {
+        let info = kind.info();
+        self.accepts(info.category, info.severity)
+    }
+
+    /// Emits an event of `kind` at its default severity. Its message is written when it
+    /// leaves the queue, so filtered and dropped events cost no formatting.
+    ///
+    /// Fails only for a guaranteed kind when both lanes are full; the event is handed back.
+    pub fn emit(
+        &mut self,
+        kind: impl Into<EventKind>,
+        connection: Option<ConnectionId>,
+    ) -> Result<Emitted, ReservedLaneFull> {
+        let kind = kind.into();
+        let severity = kind.default_severity();
+        if !self.accepts(kind.category(), severity) {
+            return Ok(Emitted::Filtered);
+        }
+        self.enqueue(Queued {
+            kind,
+            severity,
+            connection,
+            sequence: 0,
+            message: None,
+        })
+    }
+
+    /// Emits a prepared event (for a non-default severity or message).
+    pub fn emit_event(&mut self, event: Event) -> Result<Emitted, ReservedLaneFull> {
+        if !self.accepts(event.category(), event.severity) {
+            return Ok(Emitted::Filtered);
+        }
+        self.enqueue(Queued::from(event))
+    }
+
+    fn enqueue(&mut self, mut event: Queued) -> Result<Emitted, ReservedLaneFull> {
+        event.sequence = self.next_sequence;
+        let result = self.queue.push(event);
+        if result.is_ok() {
+            self.next_sequence += 1;
+        }
+        result
+    }
+
+    /// Runs the matching listeners on an event now, for decisions; returns their verdict.
+    pub(crate) fn decide(&mut self, event: &Event) -> super::Verdict {
+        self.listeners.decide(event)
+    }
+
+    /// Delivers every queued event to the listeners, in order; returns how many.
+    pub fn dispatch(&mut self) -> usize {
+        let mut delivered = 0;
+        while let Some(event) = self.queue.pop() {
+            self.listeners.deliver(&event);
+            delivered += 1;
+        }
+        delivered
+    }
+
+    /// Takes the next event, after running the matching listeners on it.
+    pub fn poll_event(&mut self) -> Option<Event> {
+        let event = self.queue.pop()?;
+        self.listeners.deliver(&event);
+        Some(event)
+    }
+
+    /// Moves up to `max` events into `out` (after running listeners on each); returns how
+    /// many. Reusing `out` across calls drains in batches without allocating.
+    pub fn poll_events(&mut self, out: &mut Vec<Event>, max: usize) -> usize {
+        let mut taken = 0;
+        while taken < max {
+            let Some(event) = self.poll_event() else {
+                break;
+            };
+            out.push(event);
+            taken += 1;
+        }
+        taken
+    }
+
+    /// Events waiting (a pending `events_dropped` counts as one).
+    #[must_use]
+    pub fn pending(&self) -> usize {
+        self.queue.len()
+    }
+
+    /// Capacity of the main lane.
+    #[must_use]
+    pub fn capacity(&self) -> usize {
+        self.queue.capacity()
+    }
+
+    /// Capacity of the reserved lane.
+    #[must_use]
+    pub fn reserved_capacity(&self) -> usize {
+        self.queue.reserved_capacity()
+    }
+
+    /// Registers `f` for every event of kind `K`.
+    pub fn on<K, R, F>(&mut self, f: F) -> ListenerId
+    where
+        K: Kind,
+        R: Into<K::Reply>,
+        F: FnMut(&Event, &K) -> R + Send + 'static,
+    {
+        self.listeners.add(kind_callback::<K, R, F>(f))
+    }
+
+    /// Registers `f` for every event whose category is in `categories`.
+    pub fn on_category<F>(&mut self, categories: impl Into<CategoryMask>, f: F) -> ListenerId
+    where
+        F: FnMut(&Event) + Send + 'static,
+    {
+        self.listeners.add(category_callback(categories.into(), f))
+    }
+
+    /// Registers `f` for every event.
+    pub fn on_all<F>(&mut self, f: F) -> ListenerId
+    where
+        F: FnMut(&Event) + Send + 'static,
+    {
+        self.on_category(CategoryMask::ALL, f)
+    }
+
+    /// Forwards every event to `tracing` (see [`tracing_listener`]).
+    pub fn forward_to_tracing(&mut self) -> ListenerId {
+        self.on_all(tracing_listener())
+    }
+
+    /// A handle that queues registrations and removals, for use inside listeners or from
+    /// other threads; see [`Registrar`].
+    pub fn registrar(&self) -> Registrar {
+        Registrar::new(std::sync::Arc::clone(self.listeners.shared()))
+    }
+
+    /// Removes a listener; `false` if it was not registered (yet: registrations queued by
+    /// a [`Registrar`] are applied when the next event is delivered).
+    pub fn remove_listener(&mut self, id: ListenerId) -> bool {
+        self.listeners.remove(id)
+    }
+
+    /// Number of registered listeners.
+    #[must_use]
+    pub fn listener_count(&self) -> usize {
+        self.listeners.len()
+    }
+
+    /// The IP filter [`admit`](EventHub::admit) consults, if any.
+    #[must_use]
+    pub fn ip_filter(&self) -> Option<&Arc<IpFilter>> {
+        self.ip_filter.as_ref()
+    }
+
+    /// Replaces (or removes) the IP filter.
+    pub fn set_ip_filter(&mut self, filter: Option<Arc<IpFilter>>) {
+        self.ip_filter = filter;
+    }
+}

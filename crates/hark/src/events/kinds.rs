@@ -1,0 +1,292 @@
+//! The catalogue of event kinds: one `define_kinds!` entry each, then each kind's sentence.
+
+use super::attributes::{Direction, DisconnectReason, Protocol};
+use super::kind::{Describe, Verdict};
+use bytes::Bytes;
+use hark_proto::ipfilter::Rule;
+use std::fmt::Write as _;
+use std::io;
+use std::net::{IpAddr, SocketAddr};
+
+define_kinds! {
+    /// An incoming connection was declined, or an outgoing attempt aborted, because the
+    /// remote address is blocked by the IP filter. Listeners may veto the block by
+    /// returning `Verdict::Allow`; they are called when the decision is made.
+    "ip_filter" => IpFiltered, on_ip_filter {
+        category: IpBlock,
+        severity: Debug,
+        delivery: Droppable,
+        reply: Verdict,
+        attributes: {
+            /// Remote address and port.
+            address: SocketAddr,
+            /// Transport and family of the connection.
+            protocol: Protocol,
+            /// Whether the connection was incoming or outgoing.
+            direction: Direction,
+            /// The filter rule that blocks the address.
+            rule: Rule,
+            /// Whether a listener vetoed the block and let the connection through.
+            vetoed: bool,
+        }
+    }
+
+    /// A socket is listening (or bound, for UDP) on one of the ports asked for.
+    "listen_success" => ListenSuccess, on_listen_success {
+        category: Connection,
+        severity: Debug,
+        delivery: Guaranteed,
+        reply: (),
+        attributes: {
+            /// Transport and family of the socket.
+            protocol: Protocol,
+            /// The bound local address and port.
+            local: SocketAddr,
+            /// Every port tried, in order; the last one is the bound one.
+            tried: Vec<u16>,
+        }
+    }
+
+    /// None of the ports asked for could be opened for listening.
+    "listen_failure" => ListenFailure, on_listen_failure {
+        category: Connection,
+        severity: Fatal,
+        delivery: Guaranteed,
+        reply: (),
+        attributes: {
+            /// Transport and family of the socket.
+            protocol: Protocol,
+            /// The local address the ports were tried on.
+            ip: IpAddr,
+            /// Every port tried, in order.
+            tried: Vec<u16>,
+            /// Why the last port failed.
+            error: io::ErrorKind,
+        }
+    }
+
+    /// The remote peer sent its 20-byte BitTorrent peer id.
+    "peer_id" => PeerIdReceived, on_peer_id {
+        category: Peer,
+        severity: Debug,
+        delivery: Droppable,
+        reply: (),
+        attributes: {
+            /// Remote address and port.
+            peer: SocketAddr,
+            /// The peer id.
+            peer_id: [u8; 20],
+        }
+    }
+
+    /// A valid handshake was both sent to and received from the peer.
+    "peer_handshake_complete" => PeerHandshakeComplete, on_peer_handshake_complete {
+        category: Peer,
+        severity: Info,
+        delivery: Droppable,
+        reply: (),
+        attributes: {
+            /// Remote address and port.
+            peer: SocketAddr,
+        }
+    }
+
+    /// An established connection was lost or closed.
+    "peer_disconnect" => PeerDisconnect, on_peer_disconnect {
+        category: Peer,
+        severity: Info,
+        delivery: Guaranteed,
+        reply: (),
+        attributes: {
+            /// Remote address and port.
+            peer: SocketAddr,
+            /// Why the connection ended.
+            reason: DisconnectReason,
+        }
+    }
+
+    /// Bytes were received from a peer.
+    "peer_data_in" => PeerDataIn, on_peer_data_in {
+        category: TransportStats,
+        severity: Debug,
+        delivery: Droppable,
+        reply: (),
+        attributes: {
+            /// Remote address and port.
+            peer: SocketAddr,
+            /// Number of bytes read.
+            length: usize,
+        }
+    }
+
+    /// Bytes were sent to a peer.
+    "peer_data_out" => PeerDataOut, on_peer_data_out {
+        category: TransportStats,
+        severity: Debug,
+        delivery: Droppable,
+        reply: (),
+        attributes: {
+            /// Remote address and port.
+            peer: SocketAddr,
+            /// Number of bytes written.
+            length: usize,
+        }
+    }
+
+    /// A complete packet was parsed from a peer's data.
+    "peer_packet_in" => PeerPacketIn, on_peer_packet_in {
+        category: Log,
+        severity: Debug,
+        delivery: Droppable,
+        reply: (),
+        attributes: {
+            /// Remote address and port.
+            peer: SocketAddr,
+            /// The packet, as received.
+            packet: Bytes,
+        }
+    }
+
+    /// A packet was queued for sending to a peer.
+    "peer_packet_out" => PeerPacketOut, on_peer_packet_out {
+        category: Log,
+        severity: Debug,
+        delivery: Droppable,
+        reply: (),
+        attributes: {
+            /// Remote address and port.
+            peer: SocketAddr,
+            /// The packet, as queued.
+            packet: Bytes,
+        }
+    }
+
+    /// Events were dropped because the queue was full. Delivered where the gap is, once
+    /// per gap, and exempt from the severity and category filters.
+    "events_dropped" => EventsDropped, on_events_dropped {
+        category: Performance,
+        severity: Warning,
+        delivery: Guaranteed,
+        reply: (),
+        attributes: {
+            /// How many events were dropped.
+            count: u64,
+            /// How many of each kind, in catalogue order, kinds with none left out.
+            kinds: Vec<(KindId, u64)>,
+        }
+    }
+}
+
+impl Describe for IpFiltered {
+    fn describe(&self) -> String {
+        let what = match self.direction {
+            Direction::Incoming => "Declined the incoming",
+            Direction::Outgoing => "Aborted the outgoing",
+        };
+        let mut text = format!(
+            "{what} {} connection with {}: blocked by IP filter rule \"{}\" (level {}",
+            self.protocol, self.address, self.rule.description, self.rule.level
+        );
+        if self.rule.line > 0 {
+            let _ = write!(text, ", line {}", self.rule.line);
+        }
+        text.push_str(").");
+        if self.vetoed {
+            text.push_str(" A listener vetoed the block and let it through.");
+        }
+        text
+    }
+}
+
+impl Describe for ListenSuccess {
+    fn describe(&self) -> String {
+        format!("Listening for {} on {}.", self.protocol, self.local)
+    }
+}
+
+impl Describe for ListenFailure {
+    fn describe(&self) -> String {
+        let ports: Vec<String> = self.tried.iter().map(u16::to_string).collect();
+        format!(
+            "Could not listen for {} on {} on any of the ports tried ({}): {}.",
+            self.protocol,
+            self.ip,
+            ports.join(", "),
+            self.error
+        )
+    }
+}
+
+impl Describe for PeerIdReceived {
+    fn describe(&self) -> String {
+        let printable: String = self
+            .peer_id
+            .iter()
+            .flat_map(|&byte| std::ascii::escape_default(byte))
+            .map(char::from)
+            .collect();
+        format!("Peer {} sent its peer id \"{printable}\".", self.peer)
+    }
+}
+
+impl Describe for PeerHandshakeComplete {
+    fn describe(&self) -> String {
+        format!("Completed the handshake with peer {}.", self.peer)
+    }
+}
+
+impl Describe for PeerDisconnect {
+    fn describe(&self) -> String {
+        format!(
+            "The connection with peer {} ended: {}.",
+            self.peer, self.reason
+        )
+    }
+}
+
+impl Describe for PeerDataIn {
+    fn describe(&self) -> String {
+        format!("Received {} bytes from peer {}.", self.length, self.peer)
+    }
+}
+
+impl Describe for PeerDataOut {
+    fn describe(&self) -> String {
+        format!("Sent {} bytes to peer {}.", self.length, self.peer)
+    }
+}
+
+impl Describe for PeerPacketIn {
+    fn describe(&self) -> String {
+        format!(
+            "Parsed a {}-byte packet from peer {}.",
+            self.packet.len(),
+            self.peer
+        )
+    }
+}
+
+impl Describe for PeerPacketOut {
+    fn describe(&self) -> String {
+        format!(
+            "Queued a {}-byte packet for peer {}.",
+            self.packet.len(),
+            self.peer
+        )
+    }
+}
+
+impl Describe for EventsDropped {
+    fn describe(&self) -> String {
+        let kinds: Vec<String> = self
+            .kinds
+            .iter()
+            .map(|(kind, count)| format!("{count} {}", kind.name()))
+            .collect();
+        format!(
+            "Dropped {} events because the event queue was full ({}).",
+            self.count,
+            kinds.join(", ")
+        )
+    }
+}

@@ -1,0 +1,180 @@
+//! Registered listeners: per kind, per category set, or for every event.
+
+use super::category::CategoryMask;
+use super::event::Event;
+use super::kind::{Kind, Response, Verdict};
+use super::kinds::KindId;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+
+/// Identifies a registered listener, to remove it later.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct ListenerId(u64);
+
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Selector {
+    Kind(KindId),
+    Categories(CategoryMask),
+}
+
+pub(crate) type Callback = Box<dyn FnMut(&Event) -> Response + Send>;
+
+struct Listener {
+    id: ListenerId,
+    selector: Selector,
+    call: Callback,
+}
+
+/// A registration or removal made through a [`Registrar`](super::Registrar), applied by
+/// the hub between two events.
+pub(crate) enum Change {
+    Add(ListenerId, Selector, Callback),
+    Remove(ListenerId),
+}
+
+/// What the hub's listeners share with its registrars.
+#[derive(Default)]
+pub(crate) struct Shared {
+    next_id: AtomicU64,
+    /// Set when `pending` may hold changes, so the hub checks one atomic per event.
+    dirty: AtomicBool,
+    pending: Mutex<Vec<Change>>,
+}
+
+impl Shared {
+    pub(crate) fn allocate_id(&self) -> ListenerId {
+        ListenerId(self.next_id.fetch_add(1, Ordering::Relaxed))
+    }
+
+    pub(crate) fn queue(&self, change: Change) {
+        self.pending
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push(change);
+        self.dirty.store(true, Ordering::Release);
+    }
+}
+
+/// Wraps a per-kind closure into a type-erased callback.
+pub(crate) fn kind_callback<K, R, F>(mut f: F) -> (Selector, Callback)
+where
+    K: Kind,
+    R: Into<K::Reply>,
+    F: FnMut(&Event, &K) -> R + Send + 'static,
+{
+    let call = move |event: &Event| match K::from_kind(&event.kind) {
+        Some(attributes) => f(event, attributes).into().into(),
+        None => Response::Ignored,
+    };
+    (Selector::Kind(K::ID), Box::new(call))
+}
+
+/// Wraps a closure for a set of categories into a type-erased callback.
+pub(crate) fn category_callback<F>(mask: CategoryMask, mut f: F) -> (Selector, Callback)
+where
+    F: FnMut(&Event) + Send + 'static,
+{
+    let call = move |event: &Event| {
+        f(event);
+        Response::Ignored
+    };
+    (Selector::Categories(mask), Box::new(call))
+}
+
+/// Listeners in registration order; each event reaches them in that order.
+#[derive(Default)]
+pub(crate) struct Listeners {
+    list: Vec<Listener>,
+    shared: Arc<Shared>,
+}
+
+impl std::fmt::Debug for Listeners {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Listeners")
+            .field("count", &self.list.len())
+            .finish()
+    }
+}
+
+impl Listeners {
+    pub(crate) fn shared(&self) -> &Arc<Shared> {
+        &self.shared
+    }
+
+    pub(crate) fn add(&mut self, (selector, call): (Selector, Callback)) -> ListenerId {
+        let id = self.shared.allocate_id();
+        self.list.push(Listener { id, selector, call });
+        id
+    }
+
+    pub(crate) fn remove(&mut self, id: ListenerId) -> bool {
+        let before = self.list.len();
+        self.list.retain(|listener| listener.id != id);
+        self.list.len() != before
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.list.len()
+    }
+
+    /// Applies registrations and removals queued by registrars, in the order made.
+    pub(crate) fn apply_pending(&mut self) {
+        // A plain load first: the read-modify-write only happens when something is queued.
+        if !self.shared.dirty.load(Ordering::Acquire)
+            || !self.shared.dirty.swap(false, Ordering::Acquire)
+        {
+            return;
+        }
+        let changes = std::mem::take(
+            &mut *self
+                .shared
+                .pending
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner),
+        );
+        for change in changes {
+            match change {
+                Change::Add(id, selector, call) => {
+                    self.list.push(Listener { id, selector, call });
+                }
+                Change::Remove(id) => {
+                    self.remove(id);
+                }
+            }
+        }
+    }
+
+    /// Stream delivery: every matching listener, except per-kind listeners of deciding
+    /// kinds, which were already called by [`Listeners::decide`].
+    pub(crate) fn deliver(&mut self, event: &Event) {
+        self.apply_pending();
+        let id = event.id();
+        let info = id.info();
+        for listener in &mut self.list {
+            let matches = match listener.selector {
+                Selector::Kind(kind) => kind == id && !info.decides,
+                Selector::Categories(mask) => mask.contains(info.category),
+            };
+            if matches {
+                // Stream listeners' return values carry no decision.
+                let _ = (listener.call)(event);
+            }
+        }
+    }
+
+    /// Decision-time call of the per-kind listeners of `event`'s kind. Every one of them is
+    /// called; one `Verdict::Allow` vetoes the block.
+    pub(crate) fn decide(&mut self, event: &Event) -> Verdict {
+        self.apply_pending();
+        let id = event.id();
+        let mut verdict = Verdict::Block;
+        for listener in &mut self.list {
+            if matches!(listener.selector, Selector::Kind(kind) if kind == id)
+                && (listener.call)(event) == Response::Verdict(Verdict::Allow)
+            {
+                verdict = Verdict::Allow;
+            }
+        }
+        verdict
+    }
+}

@@ -1,0 +1,89 @@
+//! `docs/events.md` is generated from the kind definitions and must match them.
+//! Regenerate with `HARK_BLESS=1 cargo test -p hark --test events_catalogue`.
+
+use hark::events::{Category, CategoryMask, Delivery, KindId, Severity, catalogue_markdown};
+use std::path::PathBuf;
+
+fn document_path() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../docs/events.md")
+}
+
+#[test]
+fn docs_events_md_matches_the_code() {
+    let generated = catalogue_markdown();
+    let path = document_path();
+    if std::env::var_os("HARK_BLESS").is_some() {
+        std::fs::write(&path, &generated).expect("write docs/events.md");
+    }
+    let on_disk = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(
+        on_disk == generated,
+        "docs/events.md is stale; regenerate it with \
+         `HARK_BLESS=1 cargo test -p hark --test events_catalogue`"
+    );
+}
+
+#[test]
+fn catalogue_lists_the_seed_kinds_with_their_severities() {
+    let rows: Vec<(&str, Severity, Category, Delivery)> = KindId::ALL
+        .iter()
+        .map(|kind| {
+            let info = kind.info();
+            (info.name, info.severity, info.category, info.delivery)
+        })
+        .collect();
+    use Category as C;
+    use Delivery::{Droppable as D, Guaranteed as G};
+    use Severity as S;
+    assert_eq!(
+        rows,
+        [
+            ("ip_filter", S::Debug, C::IpBlock, D),
+            ("listen_success", S::Debug, C::Connection, G),
+            ("listen_failure", S::Fatal, C::Connection, G),
+            ("peer_id", S::Debug, C::Peer, D),
+            ("peer_handshake_complete", S::Info, C::Peer, D),
+            ("peer_disconnect", S::Info, C::Peer, G),
+            ("peer_data_in", S::Debug, C::TransportStats, D),
+            ("peer_data_out", S::Debug, C::TransportStats, D),
+            ("peer_packet_in", S::Debug, C::Log, D),
+            ("peer_packet_out", S::Debug, C::Log, D),
+            ("events_dropped", S::Warning, C::Performance, G),
+        ]
+    );
+}
+
+#[test]
+fn every_kind_is_documented_and_only_ip_filter_decides() {
+    for kind in KindId::ALL {
+        let info = kind.info();
+        assert!(
+            !info.summary.trim().is_empty(),
+            "{} has no summary",
+            info.name
+        );
+        assert_eq!(info.register_with, format!("on_{}", info.name));
+        assert_eq!(info.decides, info.name == "ip_filter");
+        for attribute in info.attributes {
+            assert!(
+                !attribute.doc.trim().is_empty(),
+                "{}.{}",
+                info.name,
+                attribute.name
+            );
+        }
+    }
+}
+
+#[test]
+fn the_mask_keeps_the_reserved_storage_and_tracker_categories() {
+    let used: Vec<Category> = KindId::ALL
+        .iter()
+        .map(|kind| kind.info().category)
+        .collect();
+    assert!(!used.contains(&Category::Storage));
+    assert!(!used.contains(&Category::Tracker));
+    assert!(CategoryMask::ALL.contains(Category::Storage));
+    assert!(CategoryMask::ALL.contains(Category::Tracker));
+    assert_eq!(CategoryMask::ALL.bits().count_ones(), 8);
+}
