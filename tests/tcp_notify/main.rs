@@ -2,6 +2,7 @@
 
 mod backpressure;
 mod connect;
+mod events;
 mod framing;
 mod util;
 mod yielding;

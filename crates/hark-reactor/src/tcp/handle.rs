@@ -323,6 +323,17 @@ impl ReactorThread {
         &self.handle
     }
 
+    /// Waits until the reactor stops (after a [`TcpReactorHandle::shutdown`] from
+    /// elsewhere).
+    pub fn join(mut self) -> io::Result<()> {
+        match self.join.take() {
+            Some(join) => join
+                .join()
+                .map_err(|_| io::Error::other("the reactor thread panicked"))?,
+            None => Ok(()),
+        }
+    }
+
     /// Stops the reactor and waits for its thread.
     pub fn shutdown(mut self) -> io::Result<()> {
         self.stop()

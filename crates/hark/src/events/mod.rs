@@ -97,7 +97,9 @@ pub use kind::{AttributeInfo, Delivery, Describe, Kind, KindInfo, Reply, Respons
 pub use kinds::{
     EventKind, EventsDropped, IpFiltered, KindId, ListenFailure, ListenSuccess, PeerDataIn,
     PeerDataOut, PeerDisconnect, PeerHandshakeComplete, PeerIdReceived, PeerPacketIn,
-    PeerPacketOut,
+    PeerPacketOut, TcpAccepted, TcpAuthFailed, TcpClosed, TcpConnectFailed, TcpConnected,
+    TcpConnecting, TcpExpect, TcpListenerClosed, TcpListening, TcpNotListening, TcpProxyVia,
+    TcpReceived, TcpSent, TcpThrottled, TcpUnthrottled,
 };
 pub use listeners::ListenerId;
 pub use queue::{Emitted, ReservedLaneFull};

@@ -10,6 +10,10 @@
 //! backpressure logic is the sans-IO core in `hark_proto::tcp`; the loop is
 //! `hark_reactor::tcp`.
 //!
+//! Wrap a notifier in [`HubNotify`] (a listen notifier in [`HubListenNotify`], which wraps
+//! its connections too) to emit every notifier call into an event hub as a `tcp_*` event
+//! with that kind's severity (see `docs/events.md`).
+//!
 //! ```no_run
 //! use hark::tcp::{TcpConfig, TcpListener, TcpNotify, TcpReactor};
 //!
@@ -26,6 +30,7 @@
 //! ```
 
 mod connection;
+mod hub;
 mod listener;
 
 pub use connection::TcpConnection;
@@ -34,4 +39,5 @@ pub use hark_reactor::tcp::{
     ReactorThread, Resolve, StdResolver, TcpConfig, TcpConn, TcpListenNotify, TcpNotify,
     TcpReactor, TcpReactorHandle, WriteError,
 };
+pub use hub::{HubListenNotify, HubNotify, SharedHub};
 pub use listener::TcpListener;
