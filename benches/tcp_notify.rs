@@ -67,7 +67,7 @@ mod mio_echo {
     }
 
     pub fn spawn() -> Server {
-        let mut poll = Poll::new().unwrap();
+        let poll = Poll::new().unwrap();
         let mut listener = TcpListener::bind("127.0.0.1:0".parse().unwrap()).unwrap();
         let addr = listener.local_addr().unwrap();
         poll.registry()
