@@ -4,5 +4,6 @@ mod backpressure;
 mod connect;
 mod events;
 mod framing;
+mod tls;
 mod util;
 mod yielding;

@@ -18,6 +18,7 @@ pub struct ListenerId(pub u64);
 #[derive(Debug, Clone)]
 pub(crate) enum Op {
     Write(usize),
+    WriteFinal(usize),
     Writev(Range<usize>),
     Close,
     HardClose,
@@ -164,6 +165,15 @@ impl TcpConn<'_> {
         self.check_write(data.len())?;
         let chunk = self.cmds.push_chunk(data);
         self.cmds.ops.push(Op::Write(chunk));
+        Ok(())
+    }
+
+    /// Queues `data` as it is, bypassing the notifier's `sent`: for a wrapping protocol
+    /// (TLS) writing its own records.
+    pub fn write_final(&mut self, data: &[u8]) -> Result<(), WriteError> {
+        self.check_write(data.len())?;
+        let chunk = self.cmds.push_chunk(data);
+        self.cmds.ops.push(Op::WriteFinal(chunk));
         Ok(())
     }
 

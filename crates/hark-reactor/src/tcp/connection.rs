@@ -286,6 +286,7 @@ impl Connection {
                 let out = self.notify.sent(&mut conn!(self), data);
                 self.enqueue(out);
             }
+            Op::WriteFinal(chunk) => self.enqueue(Cow::Borrowed(batch.chunk(chunk))),
             Op::Writev(chunks) => {
                 let data = chunks
                     .map(|chunk| Cow::Borrowed(batch.chunk(chunk)))

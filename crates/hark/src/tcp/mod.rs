@@ -32,6 +32,7 @@
 mod connection;
 mod hub;
 mod listener;
+pub mod tls;
 
 pub use connection::TcpConnection;
 pub use hark_reactor::tcp::{
