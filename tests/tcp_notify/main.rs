@@ -4,6 +4,7 @@ mod backpressure;
 mod connect;
 mod events;
 mod framing;
+mod semantics;
 mod tls;
 mod util;
 mod yielding;
