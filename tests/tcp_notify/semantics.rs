@@ -236,7 +236,10 @@ fn sent_and_sentv_rewrite_and_swallow_outgoing_data() {
 }
 
 /// Tries two writes that together pass the limit.
-struct OverLimit(Sender<(Result<(), WriteError>, Result<(), WriteError>, usize)>);
+/// Both write results and the pending count seen after them.
+type LimitProbe = (Result<(), WriteError>, Result<(), WriteError>, usize);
+
+struct OverLimit(Sender<LimitProbe>);
 
 impl TcpNotify for OverLimit {
     fn connected(&mut self, conn: &mut TcpConn<'_>) {
