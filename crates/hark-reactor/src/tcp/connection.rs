@@ -44,7 +44,6 @@ pub(crate) struct Connection {
     spare: Commands,
     muted: bool,
     nodelay: bool,
-    writable_registered: bool,
     local: Option<std::net::SocketAddr>,
     peer: Option<std::net::SocketAddr>,
     /// The connection wants another read turn after the other ready sockets.
@@ -74,7 +73,6 @@ impl Connection {
             spare: Commands::default(),
             muted: false,
             nodelay: config.nodelay,
-            writable_registered: false,
             local: None,
             peer: None,
             resume_wanted: false,
@@ -110,9 +108,9 @@ impl Connection {
     }
 
     /// Reports the attempts in flight.
-    pub(crate) fn connecting(&mut self, registry: &Registry, token: Token, count: usize) {
+    pub(crate) fn connecting(&mut self, registry: &Registry, count: usize) {
         self.notify.connecting(&mut conn!(self), count);
-        self.settle(registry, token);
+        self.settle(registry);
     }
 
     /// Reports that the connection will never be established, and releases it.
@@ -129,7 +127,10 @@ impl Connection {
         mut stream: TcpStream,
         accepted: bool,
     ) {
-        let registered = registry.register(&mut stream, token, Interest::READABLE);
+        // Readable and writable once, edge-triggered: a writable edge with nothing pending is
+        // a no-op flush, far cheaper than re-registering at every throttle transition.
+        let interest = Interest::READABLE | Interest::WRITABLE;
+        let registered = registry.register(&mut stream, token, interest);
         if self.nodelay {
             let _ = stream.set_nodelay(true);
         }
@@ -146,11 +147,11 @@ impl Connection {
             self.notify.connected(&mut conn!(self));
         }
         self.flush();
-        self.settle(registry, token);
+        self.settle(registry);
     }
 
     /// Applies a command from another thread.
-    pub(crate) fn remote_op(&mut self, registry: &Registry, token: Token, op: ConnOp) {
+    pub(crate) fn remote_op(&mut self, registry: &Registry, op: ConnOp) {
         match op {
             ConnOp::Write(data) => {
                 self.ctx
@@ -166,24 +167,24 @@ impl Connection {
             ConnOp::Mute => self.cmds.ops.push(Op::Mute),
             ConnOp::Unmute => self.cmds.ops.push(Op::Unmute),
         }
-        self.settle(registry, token);
+        self.settle(registry);
     }
 
     /// Hard-closes for a reactor shutdown.
-    pub(crate) fn shutdown(&mut self, registry: &Registry, token: Token) {
+    pub(crate) fn shutdown(&mut self, registry: &Registry) {
         self.cmds.ops.push(Op::HardClose);
-        self.settle(registry, token);
+        self.settle(registry);
     }
 
     /// The socket is writable: flush what is pending.
-    pub(crate) fn on_writable(&mut self, registry: &Registry, token: Token) {
+    pub(crate) fn on_writable(&mut self, registry: &Registry) {
         self.flush();
-        self.settle(registry, token);
+        self.settle(registry);
     }
 
     /// One read turn: deliver buffered frames and read until would-block, the end of the
     /// stream, a yield, or the read budget.
-    pub(crate) fn read_turn(&mut self, registry: &Registry, token: Token) {
+    pub(crate) fn read_turn(&mut self, registry: &Registry) {
         self.budget.start_turn();
         loop {
             while !self.muted && !self.released {
@@ -201,7 +202,7 @@ impl Connection {
                 if !keep_going {
                     self.budget.handle_yield_request();
                 }
-                self.settle(registry, token);
+                self.settle(registry);
                 if self.budget.should_yield() && !self.released {
                     self.resume_wanted = true;
                     return;
@@ -220,7 +221,7 @@ impl Connection {
             match (&*stream).read(spare) {
                 Ok(0) => {
                     self.close.handle_peer_eof();
-                    self.settle(registry, token);
+                    self.settle(registry);
                     return;
                 }
                 Ok(n) => self.recv.handle_read(n),
@@ -228,7 +229,7 @@ impl Connection {
                 Err(err) if err.kind() == io::ErrorKind::Interrupted => {}
                 Err(_) => {
                     self.fail();
-                    self.settle(registry, token);
+                    self.settle(registry);
                     return;
                 }
             }
@@ -236,8 +237,8 @@ impl Connection {
     }
 
     /// Applies queued commands and reports backpressure until nothing changes, then
-    /// releases the connection if it closed, and updates its interest.
-    fn settle(&mut self, registry: &Registry, token: Token) {
+    /// releases the connection if it closed.
+    fn settle(&mut self, registry: &Registry) {
         if self.released {
             return;
         }
@@ -255,7 +256,6 @@ impl Connection {
                 None => {}
             }
         }
-        self.update_interest(registry, token);
         self.ctx
             .shared
             .pending
@@ -429,25 +429,5 @@ impl Connection {
     fn mark_released(&mut self) {
         self.released = true;
         self.ctx.shared.closed.store(true, Ordering::Release);
-    }
-
-    fn update_interest(&mut self, registry: &Registry, token: Token) {
-        let want_writable = !self.queue.is_empty();
-        if want_writable == self.writable_registered {
-            return;
-        }
-        let Some(stream) = self.stream.as_mut() else {
-            return;
-        };
-        let interest = if want_writable {
-            Interest::READABLE | Interest::WRITABLE
-        } else {
-            Interest::READABLE
-        };
-        if registry.reregister(stream, token, interest).is_ok() {
-            self.writable_registered = want_writable;
-        } else {
-            self.fail();
-        }
     }
 }

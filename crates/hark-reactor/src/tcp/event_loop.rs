@@ -139,10 +139,10 @@ impl TcpReactor {
                 match self.entries.get_mut(key) {
                     Some(Entry::Conn(conn)) if conn.is_open() => {
                         if event.is_writable() {
-                            conn.on_writable(registry, Token(key));
+                            conn.on_writable(registry);
                         }
                         if event.is_readable() || event.is_read_closed() || event.is_error() {
-                            conn.read_turn(registry, Token(key));
+                            conn.read_turn(registry);
                         }
                         self.after_conn(key);
                     }
@@ -196,7 +196,7 @@ impl TcpReactor {
                 };
                 let registry = self.poll.registry();
                 if let Some(Entry::Conn(conn)) = self.entries.get_mut(key) {
-                    conn.remote_op(registry, Token(key), op);
+                    conn.remote_op(registry, op);
                 }
                 self.after_conn(key);
             }
@@ -336,7 +336,7 @@ impl TcpReactor {
             };
             match event {
                 ConnectEvent::Connecting(count) => {
-                    conn.connecting(registry, Token(key), count);
+                    conn.connecting(registry, count);
                     if conn.released {
                         let keys = std::mem::take(&mut conn.attempt_keys);
                         for (_, attempt_key) in keys {
@@ -521,7 +521,7 @@ impl TcpReactor {
                 Some(Entry::Conn(conn)) => {
                     conn.resume_scheduled = false;
                     if conn.is_open() {
-                        conn.read_turn(registry, Token(key));
+                        conn.read_turn(registry);
                     }
                     self.after_conn(key);
                 }
@@ -540,7 +540,7 @@ impl TcpReactor {
             let registry = self.poll.registry();
             match self.entries.get_mut(key) {
                 Some(Entry::Conn(conn)) => {
-                    conn.shutdown(registry, Token(key));
+                    conn.shutdown(registry);
                     self.after_conn(key);
                 }
                 Some(Entry::Listener(_)) => self.close_listener(key),
