@@ -277,3 +277,59 @@ fn a_write_past_the_pending_limit_is_refused() {
     );
     assert_eq!(pending, 600);
 }
+
+#[test]
+fn writes_made_before_the_connection_completes_are_delivered() {
+    let peer_listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let client = TcpReactor::spawn(TcpConfig::default()).unwrap();
+    let conn = TcpConnection::connect_addrs(
+        client.handle(),
+        vec![peer_listener.local_addr().unwrap()],
+        |_: &mut TcpConn<'_>, _: &[u8], _| true,
+    )
+    .unwrap();
+    conn.write(&b"early "[..]).unwrap();
+    conn.write(&b"bytes"[..]).unwrap();
+    conn.close().unwrap();
+    let (mut peer, _) = peer_listener.accept().unwrap();
+    let mut got = Vec::new();
+    peer.read_to_end(&mut got).unwrap();
+    assert_eq!(got, b"early bytes");
+}
+
+/// Hard-closes while its attempts are in flight; records what follows.
+struct CloseWhileConnecting(Sender<&'static str>);
+
+impl TcpNotify for CloseWhileConnecting {
+    fn connecting(&mut self, conn: &mut TcpConn<'_>, _count: usize) {
+        conn.hard_close();
+    }
+    fn connected(&mut self, _conn: &mut TcpConn<'_>) {
+        let _ = self.0.send("connected");
+    }
+    fn connect_failed(&mut self, _conn: &mut TcpConn<'_>) {
+        let _ = self.0.send("connect_failed");
+    }
+    fn closed(&mut self, _conn: &mut TcpConn<'_>) {
+        let _ = self.0.send("closed");
+    }
+}
+
+#[test]
+fn hard_close_while_connecting_abandons_the_attempts_and_reports_closed() {
+    let peer_listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let client = TcpReactor::spawn(TcpConfig::default()).unwrap();
+    let (tx, rx) = mpsc::channel();
+    let conn = TcpConnection::connect_addrs(
+        client.handle(),
+        vec![peer_listener.local_addr().unwrap()],
+        CloseWhileConnecting(tx),
+    )
+    .unwrap();
+    assert_eq!(expect_msg(&rx, "closed"), "closed");
+    assert!(
+        rx.recv_timeout(Duration::from_millis(100)).is_err(),
+        "nothing after closed"
+    );
+    assert!(conn.is_closed());
+}

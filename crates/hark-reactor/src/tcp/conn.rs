@@ -192,12 +192,13 @@ impl TcpConn<'_> {
     }
 
     /// Flushes pending writes, then shuts the connection down; `closed` follows once the
-    /// peer has ended its stream too (or at once when muted).
+    /// peer has ended its stream too (or at once when muted). While still connecting, the
+    /// connection first completes (or fails with `connect_failed`), then flushes.
     pub fn close(&mut self) {
         self.cmds.ops.push(Op::Close);
     }
 
-    /// Closes at once, dropping pending writes.
+    /// Closes at once, dropping pending writes; while connecting, abandons the attempts.
     pub fn hard_close(&mut self) {
         self.cmds.ops.push(Op::HardClose);
     }

@@ -297,7 +297,6 @@ impl Connection {
                 }
                 self.flush();
             }
-            Op::Close if self.stream.is_none() => self.close.hard_close(),
             Op::Close => self.close.close(),
             Op::HardClose => {
                 self.queue.clear();
@@ -398,7 +397,9 @@ impl Connection {
     }
 
     fn drive_close(&mut self) {
-        if self.close.is_closing() && self.close.wants_write() && self.queue.is_empty() {
+        // While still connecting, a graceful close waits for the connection and its flush.
+        let flushed = self.stream.is_some() && self.queue.is_empty();
+        if self.close.is_closing() && self.close.wants_write() && flushed {
             self.close.handle_flushed(!self.muted);
         }
         while let Some(action) = self.close.poll_action() {
