@@ -127,3 +127,52 @@ fn a_wrong_certificate_gives_auth_failed_then_closed() {
     let log = run_client(addr, client_config(other_cert));
     assert_eq!(log, ["auth_failed", "closed"]);
 }
+
+/// Sends `total` pseudo-random bytes over TLS and checks the echo.
+struct BulkClient {
+    sent: crate::util::StreamHash,
+    received: crate::util::StreamHash,
+    total: usize,
+    done: Sender<bool>,
+}
+
+impl TcpNotify for BulkClient {
+    fn connected(&mut self, conn: &mut TcpConn<'_>) {
+        let mut seed = 99;
+        let mut chunk = vec![0; 64 * 1024];
+        for _ in 0..self.total / chunk.len() {
+            crate::util::fill_pseudo_random(&mut seed, &mut chunk);
+            self.sent.update(&chunk);
+            conn.write(&chunk).unwrap();
+        }
+    }
+    fn received(&mut self, conn: &mut TcpConn<'_>, data: &[u8], _times: usize) -> bool {
+        self.received.update(data);
+        if self.received.finish().1 == self.total as u64 {
+            let _ = self.done.send(self.received.finish() == self.sent.finish());
+            conn.close();
+        }
+        true
+    }
+}
+
+#[test]
+fn a_megabyte_echoes_through_tls_unchanged() {
+    let (cert, key) = self_signed();
+    let (_server, addr) = tls_echo_server(server_config(cert.clone(), key));
+    let client = TcpReactor::spawn(TcpConfig::default()).unwrap();
+    let (done, result) = mpsc::channel();
+    let inner = BulkClient {
+        sent: Default::default(),
+        received: Default::default(),
+        total: 1024 * 1024,
+        done,
+    };
+    let name = ServerName::try_from("localhost").unwrap();
+    let tls = TlsNotify::client(client_config(cert), name, inner).unwrap();
+    TcpConnection::connect_addrs(client.handle(), vec![addr], tls).unwrap();
+    assert!(
+        expect_msg(&result, "the echoed megabyte"),
+        "checksums differ"
+    );
+}
