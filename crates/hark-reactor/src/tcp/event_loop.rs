@@ -7,20 +7,19 @@ use super::handle::{Cmd, ConnShared, ReactorThread, Remote, Target, TcpReactorHa
 use super::listener::Listener;
 use super::resolve::{Resolve, StdResolver};
 use crossbeam_channel::Receiver;
-use hark_proto::tcp::{AttemptId, ConnectAttempts, ConnectEvent};
+use hark_proto::tcp::AttemptId;
 use mio::net::TcpStream;
 use mio::{Events, Interest, Poll, Token, Waker};
 use slab::Slab;
 use std::collections::HashMap;
 use std::io;
-use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::AtomicU64;
 use std::time::Duration;
 
 const WAKER: Token = Token(usize::MAX);
 
-enum Entry {
+pub(super) enum Entry {
     Conn(Box<Connection>),
     Listener(Listener),
     Attempt {
@@ -30,21 +29,13 @@ enum Entry {
     },
 }
 
-/// What a readiness event said about a connection attempt.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum AttemptStatus {
-    Pending,
-    Failed,
-    Connected,
-}
-
 /// A mio event loop for notifier TCP connections.
 ///
 /// Build it, take a [`TcpReactorHandle`] from [`TcpReactor::handle`], then [`TcpReactor::run`]
 /// it on a thread of your own, or let [`TcpReactor::spawn`] do both.
 pub struct TcpReactor {
-    poll: Poll,
-    entries: Slab<Entry>,
+    pub(super) poll: Poll,
+    pub(super) entries: Slab<Entry>,
     rx: Receiver<Cmd>,
     remote: Remote,
     config: TcpConfig,
@@ -243,148 +234,6 @@ impl TcpReactor {
         }
     }
 
-    fn start_attempts(&mut self, key: usize, addrs: Vec<SocketAddr>) {
-        let mut attempts = ConnectAttempts::new(addrs);
-        let mut keys = Vec::new();
-        let registry = self.poll.registry();
-        while let Some((id, addr)) = attempts.poll_start() {
-            let Ok(mut stream) = TcpStream::connect(addr) else {
-                attempts.handle_failed(id);
-                continue;
-            };
-            let entry = self.entries.vacant_entry();
-            let attempt_key = entry.key();
-            let interest = Interest::READABLE | Interest::WRITABLE;
-            if registry
-                .register(&mut stream, Token(attempt_key), interest)
-                .is_err()
-            {
-                attempts.handle_failed(id);
-                continue;
-            }
-            entry.insert(Entry::Attempt {
-                conn: key,
-                id,
-                stream,
-            });
-            keys.push((id, attempt_key));
-        }
-        if let Some(Entry::Conn(conn)) = self.entries.get_mut(key) {
-            conn.attempts = Some(attempts);
-            conn.attempt_keys = keys;
-        } else {
-            for (_, attempt_key) in keys {
-                self.drop_attempt(attempt_key);
-            }
-        }
-        self.connect_events(key);
-    }
-
-    /// Reads the outcome of each attempt that had an event; failures are reported before
-    /// successes so the counts read in order.
-    fn attempts_ready(&mut self, keys: &mut Vec<usize>) {
-        let mut outcomes = Vec::new();
-        for key in keys.drain(..) {
-            let Some(Entry::Attempt { conn, id, stream }) = self.entries.get(key) else {
-                continue;
-            };
-            let status = match stream.take_error() {
-                Ok(Some(_)) | Err(_) => AttemptStatus::Failed,
-                Ok(None) => match stream.peer_addr() {
-                    Ok(_) => AttemptStatus::Connected,
-                    Err(err) if err.kind() == io::ErrorKind::NotConnected => AttemptStatus::Pending,
-                    Err(_) => AttemptStatus::Failed,
-                },
-            };
-            if status != AttemptStatus::Pending {
-                outcomes.push((status, key, *conn, *id));
-            }
-        }
-        outcomes.sort_by_key(|&(status, ..)| status == AttemptStatus::Connected);
-        let mut conns = Vec::new();
-        for (status, key, conn_key, id) in outcomes {
-            let Some(Entry::Conn(conn)) = self.entries.get_mut(conn_key) else {
-                continue;
-            };
-            let Some(attempts) = conn.attempts.as_mut() else {
-                continue;
-            };
-            if status == AttemptStatus::Failed {
-                attempts.handle_failed(id);
-                conn.attempt_keys.retain(|&(attempt, _)| attempt != id);
-                self.drop_attempt(key);
-            } else {
-                attempts.handle_connected(id);
-            }
-            if !conns.contains(&conn_key) {
-                conns.push(conn_key);
-            }
-        }
-        for conn_key in conns {
-            self.connect_events(conn_key);
-        }
-    }
-
-    fn connect_events(&mut self, key: usize) {
-        loop {
-            let registry = self.poll.registry();
-            let Some(Entry::Conn(conn)) = self.entries.get_mut(key) else {
-                return;
-            };
-            let Some(event) = conn.attempts.as_mut().and_then(|a| a.poll_event()) else {
-                break;
-            };
-            match event {
-                ConnectEvent::Connecting(count) => {
-                    conn.connecting(registry, count);
-                    if conn.released {
-                        let keys = std::mem::take(&mut conn.attempt_keys);
-                        for (_, attempt_key) in keys {
-                            self.drop_attempt(attempt_key);
-                        }
-                        break;
-                    }
-                }
-                ConnectEvent::Connected { winner, abandoned } => {
-                    let keys = std::mem::take(&mut conn.attempt_keys);
-                    let mut stream = None;
-                    for (id, attempt_key) in keys {
-                        if id == winner {
-                            stream = self.take_attempt(attempt_key);
-                        } else if abandoned.contains(&id) {
-                            self.drop_attempt(attempt_key);
-                        }
-                    }
-                    let registry = self.poll.registry();
-                    if let (Some(Entry::Conn(conn)), Some(stream)) =
-                        (self.entries.get_mut(key), stream)
-                    {
-                        conn.attach(registry, Token(key), stream, false);
-                    }
-                }
-                ConnectEvent::Failed => conn.connect_failed(),
-            }
-        }
-        self.after_conn(key);
-    }
-
-    fn take_attempt(&mut self, key: usize) -> Option<TcpStream> {
-        if !matches!(self.entries.get(key), Some(Entry::Attempt { .. })) {
-            return None;
-        }
-        match self.entries.try_remove(key) {
-            Some(Entry::Attempt { mut stream, .. }) => {
-                let _ = self.poll.registry().deregister(&mut stream);
-                Some(stream)
-            }
-            _ => None,
-        }
-    }
-
-    fn drop_attempt(&mut self, key: usize) {
-        let _ = self.take_attempt(key);
-    }
-
     fn listen(
         &mut self,
         id: ListenerId,
@@ -469,7 +318,7 @@ impl TcpReactor {
 
     /// After any call into a connection: remove it once released, or schedule its
     /// next read turn.
-    fn after_conn(&mut self, key: usize) {
+    pub(super) fn after_conn(&mut self, key: usize) {
         let Some(Entry::Conn(conn)) = self.entries.get_mut(key) else {
             return;
         };

@@ -42,6 +42,7 @@
 //! `throttled` fires when the kernel stops taking bytes (would-block or a short write),
 //! `unthrottled` once the queue drained.
 
+mod attempts;
 mod config;
 mod conn;
 mod connection;
