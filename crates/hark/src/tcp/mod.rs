@@ -10,6 +10,11 @@
 //! backpressure logic is the sans-IO core in `hark_proto::tcp`; the loop is
 //! `hark_reactor::tcp`.
 //!
+//! Connecting calls `proxy_via`, resolves the name on a helper thread (a [`Resolve`] of
+//! your own can be given to [`TcpReactor::with_resolver`]), then tries every address
+//! **at once** rather than staggered as RFC 8305 suggests: `connecting(count)` reports the
+//! attempts in flight, the first success wins. TLS is a wrapping notifier: see [`tls`].
+//!
 //! Wrap a notifier in [`HubNotify`] (a listen notifier in [`HubListenNotify`], which wraps
 //! its connections too) to emit every notifier call into an event hub as a `tcp_*` event
 //! with that kind's severity (see `docs/events.md`).
