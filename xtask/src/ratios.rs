@@ -15,8 +15,8 @@ pub fn print() {
     let root = util::workspace_root().join("target").join("criterion");
     for &(group, subject, baseline, goal) in PAIRS {
         let (Some(subject_ns), Some(baseline_ns)) = (
-            mean_ns(&root.join(group).join(subject)),
-            mean_ns(&root.join(group).join(baseline)),
+            median_ns(&root.join(group).join(subject)),
+            median_ns(&root.join(group).join(baseline)),
         ) else {
             continue;
         };
@@ -30,11 +30,12 @@ pub fn print() {
     }
 }
 
-/// The mean time per iteration from criterion's estimates, in nanoseconds.
-fn mean_ns(function_dir: &Path) -> Option<f64> {
+/// The median time per iteration from criterion's estimates, in nanoseconds (the median
+/// resists the outliers that other work on a shared machine causes).
+fn median_ns(function_dir: &Path) -> Option<f64> {
     let text = std::fs::read_to_string(function_dir.join("new").join("estimates.json")).ok()?;
-    let mean = text.get(text.find("\"mean\"")?..)?;
-    let estimate = mean.get(mean.find("\"point_estimate\"")? + "\"point_estimate\"".len()..)?;
+    let median = text.get(text.find("\"median\"")?..)?;
+    let estimate = median.get(median.find("\"point_estimate\"")? + "\"point_estimate\"".len()..)?;
     let number: String = estimate
         .trim_start_matches([':', ' '])
         .chars()

@@ -4,6 +4,9 @@ use super::error::WriteError;
 use std::collections::VecDeque;
 use std::io::IoSlice;
 
+/// Largest chunk kept for reuse.
+const RECYCLE_MAX: usize = 256 * 1024;
+
 /// A change of backpressure state, reported once per transition.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backpressure {
@@ -29,6 +32,9 @@ pub struct SendQueue {
     limit: usize,
     throttled: bool,
     event: Option<Backpressure>,
+    /// A written-out chunk kept for the next remainder, so steady short writes do not
+    /// allocate.
+    recycled: Option<Vec<u8>>,
 }
 
 impl SendQueue {
@@ -42,6 +48,7 @@ impl SendQueue {
             limit,
             throttled: false,
             event: None,
+            recycled: None,
         }
     }
 
@@ -123,7 +130,10 @@ impl SendQueue {
             return;
         }
         self.queued += data.len();
-        self.chunks.push_back(data.to_vec());
+        let mut chunk = self.recycled.take().unwrap_or_default();
+        chunk.clear();
+        chunk.extend_from_slice(data);
+        self.chunks.push_back(chunk);
     }
 
     /// Fills `out` with the pending chunks in order; returns how many it filled.
@@ -153,7 +163,10 @@ impl SendQueue {
             let remaining = head.len() - self.head_offset;
             if left >= remaining {
                 left -= remaining;
-                self.chunks.pop_front();
+                let done = self.chunks.pop_front();
+                if let Some(done) = done.filter(|chunk| chunk.capacity() <= RECYCLE_MAX) {
+                    self.recycled = Some(done);
+                }
                 self.head_offset = 0;
             } else {
                 self.head_offset += left;
@@ -303,6 +316,16 @@ mod tests {
         queue.push_remainder(&[0; 5]);
         queue.handle_written(5, 5);
         assert_eq!(queue.poll_backpressure(), None);
+    }
+
+    #[test]
+    fn a_recycled_chunk_carries_only_the_new_bytes() {
+        let mut queue = SendQueue::new(100);
+        queue.push_remainder(b"first chunk");
+        queue.handle_written(11, 11);
+        queue.push_remainder(b"next");
+        assert_eq!(slices(&queue), [b"next".to_vec()]);
+        assert_eq!(queue.queued(), 4);
     }
 
     #[test]
