@@ -333,3 +333,57 @@ fn hard_close_while_connecting_abandons_the_attempts_and_reports_closed() {
     );
     assert!(conn.is_closed());
 }
+
+/// Echoes each frame back in two writes of its halves (writes of the received bytes are
+/// taken from the read buffer without a copy).
+struct HalvesEcho;
+
+impl TcpNotify for HalvesEcho {
+    fn received(&mut self, conn: &mut TcpConn<'_>, data: &[u8], _times: usize) -> bool {
+        let (first, second) = data.split_at(data.len() / 2);
+        conn.write(first).is_ok() && conn.write(second).is_ok()
+    }
+    fn throttled(&mut self, conn: &mut TcpConn<'_>) {
+        conn.mute();
+    }
+    fn unthrottled(&mut self, conn: &mut TcpConn<'_>) {
+        conn.unmute();
+    }
+}
+
+#[test]
+fn echoing_received_bytes_returns_them_intact() {
+    use crate::util::{StreamHash, fill_pseudo_random};
+    const TOTAL: usize = 16 * 1024 * 1024;
+    let server = TcpReactor::spawn(TcpConfig::default()).unwrap();
+    let listener = TcpListener::bind(server.handle(), "127.0.0.1:0".parse().unwrap(), |_peer| {
+        Some(Box::new(HalvesEcho) as Box<dyn TcpNotify>)
+    })
+    .unwrap();
+    let mut peer = TcpStream::connect(listener.local_addr()).unwrap();
+    let mut writer = peer.try_clone().unwrap();
+    let producer = std::thread::spawn(move || {
+        let mut seed = 3;
+        let mut sent = StreamHash::default();
+        let mut chunk = vec![0; 50_000];
+        let mut left = TOTAL;
+        while left > 0 {
+            let n = left.min(chunk.len());
+            fill_pseudo_random(&mut seed, &mut chunk[..n]);
+            writer.write_all(&chunk[..n]).unwrap();
+            sent.update(&chunk[..n]);
+            left -= n;
+        }
+        sent.finish()
+    });
+    let mut received = StreamHash::default();
+    let mut buf = vec![0; 64 * 1024];
+    let mut left = TOTAL;
+    while left > 0 {
+        let n = peer.read(&mut buf).unwrap();
+        assert!(n > 0, "the echo ended early");
+        received.update(&buf[..n]);
+        left -= n;
+    }
+    assert_eq!(received.finish(), producer.join().unwrap());
+}

@@ -19,6 +19,8 @@ pub struct ListenerId(pub u64);
 pub(crate) enum Op {
     Write(usize),
     WriteFinal(usize),
+    /// Bytes of the frame being delivered, by position in the read buffer.
+    WriteRecv(Range<usize>),
     Writev(Range<usize>),
     Close,
     HardClose,
@@ -61,6 +63,15 @@ impl Commands {
     }
 }
 
+/// Where the frame being delivered to `received` lies: its address in memory and its
+/// position in the read buffer.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct FrameRef {
+    pub(crate) addr: usize,
+    pub(crate) len: usize,
+    pub(crate) start: usize,
+}
+
 /// A snapshot of the connection's state, taken before a callback runs.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct View {
@@ -73,6 +84,7 @@ pub(crate) struct View {
     pub(crate) throttled: bool,
     pub(crate) muted: bool,
     pub(crate) expect: usize,
+    pub(crate) frame: Option<FrameRef>,
 }
 
 /// What a [`TcpConn`] needs to build cross-thread handles.
@@ -163,6 +175,13 @@ impl TcpConn<'_> {
     /// Queues `data` for sending, through the notifier's `sent`.
     pub fn write(&mut self, data: &[u8]) -> Result<(), WriteError> {
         self.check_write(data.len())?;
+        if let Some(range) = self.within_frame(data) {
+            // Writing back (part of) the received frame: it stays in the read buffer
+            // until the commands apply, so it is not copied.
+            self.cmds.accepted += data.len();
+            self.cmds.ops.push(Op::WriteRecv(range));
+            return Ok(());
+        }
         let chunk = self.cmds.push_chunk(data);
         self.cmds.ops.push(Op::Write(chunk));
         Ok(())
@@ -230,6 +249,14 @@ impl TcpConn<'_> {
     /// Sets `TCP_NODELAY`.
     pub fn set_nodelay(&mut self, nodelay: bool) {
         self.cmds.ops.push(Op::NoDelay(nodelay));
+    }
+
+    /// The read-buffer range of `data` when it lies inside the frame being delivered.
+    fn within_frame(&self, data: &[u8]) -> Option<Range<usize>> {
+        let frame = self.view.frame?;
+        let offset = data.as_ptr().addr().checked_sub(frame.addr)?;
+        let end = offset.checked_add(data.len())?;
+        (end <= frame.len && !data.is_empty()).then(|| frame.start + offset..frame.start + end)
     }
 
     fn check_write(&self, len: usize) -> Result<(), WriteError> {

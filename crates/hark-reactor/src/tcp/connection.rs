@@ -1,7 +1,7 @@
 //! One connection: its socket, its sans-IO core, and its notifier.
 
 use super::config::TcpConfig;
-use super::conn::{Commands, ConnCtx, ListenerId, Op, TcpConn, View};
+use super::conn::{Commands, ConnCtx, FrameRef, ListenerId, Op, TcpConn, View};
 use super::handle::ConnOp;
 use super::notify::TcpNotify;
 use hark_proto::tcp::{
@@ -56,6 +56,8 @@ pub(crate) struct Connection {
     pub(crate) attempt_keys: Vec<(AttemptId, usize)>,
     /// Released: the reactor removes it.
     pub(crate) released: bool,
+    /// The frame `received` is looking at.
+    current_frame: Option<FrameRef>,
 }
 
 impl Connection {
@@ -80,6 +82,7 @@ impl Connection {
             listener: None,
             attempt_keys: Vec::new(),
             released: false,
+            current_frame: None,
         }
     }
 
@@ -94,6 +97,7 @@ impl Connection {
             throttled: self.queue.is_throttled(),
             muted: self.muted,
             expect: self.recv.expect(),
+            frame: self.current_frame,
         }
     }
 
@@ -193,16 +197,25 @@ impl Connection {
                 };
                 let len = range.len();
                 let times = self.budget.handle_delivered(len);
+                let frame = self.recv.frame(range.clone());
+                self.current_frame = Some(FrameRef {
+                    addr: frame.as_ptr().addr(),
+                    len,
+                    start: range.start,
+                });
                 let keep_going = {
                     let mut conn = conn!(self);
                     self.notify
                         .received(&mut conn, self.recv.frame(range), times)
                 };
-                self.recv.consume(len);
                 if !keep_going {
                     self.budget.handle_yield_request();
                 }
+                // Commands apply while the frame is still in the buffer, so writing it
+                // back needs no copy.
                 self.settle(registry);
+                self.current_frame = None;
+                self.recv.consume(len);
                 if self.budget.should_yield() && !self.released {
                     self.resume_wanted = true;
                     return;
@@ -287,6 +300,18 @@ impl Connection {
                 self.enqueue(out);
             }
             Op::WriteFinal(chunk) => self.enqueue(Cow::Borrowed(batch.chunk(chunk))),
+            Op::WriteRecv(range) => {
+                // Bytes of the frame being delivered, still in the read buffer.
+                let view = self.view();
+                let mut conn = TcpConn {
+                    view,
+                    cmds: &mut self.cmds,
+                    ctx: &self.ctx,
+                };
+                let data = Cow::Borrowed(self.recv.frame(range));
+                let out = self.notify.sent(&mut conn, data);
+                write_or_queue(&mut self.queue, &mut self.close, self.stream.as_ref(), out);
+            }
             Op::Writev(chunks) => {
                 let data = chunks
                     .map(|chunk| Cow::Borrowed(batch.chunk(chunk)))
@@ -328,39 +353,7 @@ impl Connection {
 
     /// Writes `data` at once when nothing is pending, queuing what the socket refuses.
     fn enqueue(&mut self, data: Cow<'_, [u8]>) {
-        if data.is_empty() {
-            return;
-        }
-        let direct = self.queue.is_empty() && self.close.wants_write();
-        let Some(stream) = self.stream.as_ref().filter(|_| direct) else {
-            self.queue.push_reserved(0, data.into_owned());
-            return;
-        };
-        let mut written = 0;
-        while written < data.len() {
-            match (&*stream).write(data.get(written..).unwrap_or_default()) {
-                Ok(0) => break,
-                Ok(n) => written += n,
-                Err(err) if err.kind() == io::ErrorKind::Interrupted => {}
-                Err(err) if err.kind() == io::ErrorKind::WouldBlock => {
-                    self.queue
-                        .push_remainder(data.get(written..).unwrap_or_default());
-                    self.queue.handle_blocked();
-                    return;
-                }
-                Err(_) => {
-                    self.fail();
-                    return;
-                }
-            }
-            if written < data.len() {
-                // A short write: the kernel buffer is full.
-                let rest = data.get(written..).unwrap_or_default();
-                self.queue.push_remainder(rest);
-                self.queue.handle_direct_write(rest.len());
-                return;
-            }
-        }
+        write_or_queue(&mut self.queue, &mut self.close, self.stream.as_ref(), data);
     }
 
     /// Writes pending chunks until the queue drains or the socket stops taking bytes.
@@ -430,5 +423,49 @@ impl Connection {
     fn mark_released(&mut self) {
         self.released = true;
         self.ctx.shared.closed.store(true, Ordering::Release);
+    }
+}
+
+/// Writes `data` directly when nothing is pending, queuing what the socket does not take
+/// (a short write or would-block throttles). A socket error hard-closes.
+fn write_or_queue(
+    queue: &mut SendQueue,
+    close: &mut CloseState,
+    stream: Option<&TcpStream>,
+    data: Cow<'_, [u8]>,
+) {
+    if data.is_empty() {
+        return;
+    }
+    let direct = queue.is_empty() && close.wants_write();
+    let Some(mut stream) = stream.filter(|_| direct) else {
+        queue.push_reserved(0, data.into_owned());
+        return;
+    };
+    let mut written = 0;
+    loop {
+        let rest = data.get(written..).unwrap_or_default();
+        match stream.write(rest) {
+            Ok(n) if n >= rest.len() => return,
+            // A short write: the kernel buffer is full.
+            Ok(n) => {
+                written += n;
+                let rest = data.get(written..).unwrap_or_default();
+                queue.push_remainder(rest);
+                queue.handle_direct_write(rest.len());
+                return;
+            }
+            Err(err) if err.kind() == io::ErrorKind::Interrupted => {}
+            Err(err) if err.kind() == io::ErrorKind::WouldBlock => {
+                queue.push_remainder(rest);
+                queue.handle_blocked();
+                return;
+            }
+            Err(_) => {
+                queue.clear();
+                close.hard_close();
+                return;
+            }
+        }
     }
 }
