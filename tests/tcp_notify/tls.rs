@@ -176,3 +176,40 @@ fn a_megabyte_echoes_through_tls_unchanged() {
         "checksums differ"
     );
 }
+
+/// Echoes one message, then closes gracefully.
+struct EchoOnceThenClose;
+
+impl TcpNotify for EchoOnceThenClose {
+    fn received(&mut self, conn: &mut TcpConn<'_>, data: &[u8], _times: usize) -> bool {
+        conn.write(data).unwrap();
+        conn.close();
+        true
+    }
+}
+
+#[test]
+fn a_graceful_close_sends_close_notify_to_a_plain_rustls_peer() {
+    use std::io::{Read, Write};
+    let (cert, key) = self_signed();
+    let config = server_config(cert.clone(), key);
+    let server = TcpReactor::spawn(TcpConfig::default()).unwrap();
+    let listener = TcpListener::bind(
+        server.handle(),
+        "127.0.0.1:0".parse().unwrap(),
+        move |_peer| {
+            let tls = TlsNotify::server(config.clone(), EchoOnceThenClose).unwrap();
+            Some(Box::new(tls) as Box<dyn TcpNotify>)
+        },
+    )
+    .unwrap();
+    let name = ServerName::try_from("localhost").unwrap();
+    let tls = rustls::ClientConnection::new(client_config(cert), name).unwrap();
+    let socket = std::net::TcpStream::connect(listener.local_addr()).unwrap();
+    let mut stream = rustls::StreamOwned::new(tls, socket);
+    stream.write_all(b"bye").unwrap();
+    let mut got = Vec::new();
+    // rustls reports a TCP end without close_notify as an UnexpectedEof error.
+    stream.read_to_end(&mut got).expect("a clean TLS close");
+    assert_eq!(got, b"bye");
+}

@@ -19,6 +19,7 @@ pub struct ListenerId(pub u64);
 pub(crate) enum Op {
     Write(usize),
     WriteFinal(usize),
+    FlushSent,
     /// Bytes of the frame being delivered, by position in the read buffer.
     WriteRecv(Range<usize>),
     Writev(Range<usize>),
@@ -163,6 +164,11 @@ impl TcpConn<'_> {
         })
     }
 
+    /// Whether this callback asked for a graceful [`TcpConn::close`].
+    pub fn close_requested(&self) -> bool {
+        self.cmds.ops.iter().any(|op| matches!(op, Op::Close))
+    }
+
     /// A handle other threads can use to drive this connection.
     pub fn handle(&self) -> ConnectionHandle {
         ConnectionHandle::new(
@@ -172,9 +178,13 @@ impl TcpConn<'_> {
         )
     }
 
-    /// Queues `data` for sending, through the notifier's `sent`.
+    /// Queues `data` for sending, through the notifier's `sent`. Writing nothing does
+    /// nothing.
     pub fn write(&mut self, data: &[u8]) -> Result<(), WriteError> {
         self.check_write(data.len())?;
+        if data.is_empty() {
+            return Ok(());
+        }
         if let Some(range) = self.within_frame(data) {
             // Writing back (part of) the received frame: it stays in the read buffer
             // until the commands apply, so it is not copied.
@@ -193,6 +203,14 @@ impl TcpConn<'_> {
         self.check_write(data.len())?;
         let chunk = self.cmds.push_chunk(data);
         self.cmds.ops.push(Op::WriteFinal(chunk));
+        Ok(())
+    }
+
+    /// Queues a call of the notifier's `sent` with no data, in order with the writes: a
+    /// wrapping protocol (TLS) returns its own pending records from it.
+    pub fn flush_sent(&mut self) -> Result<(), WriteError> {
+        self.check_write(0)?;
+        self.cmds.ops.push(Op::FlushSent);
         Ok(())
     }
 

@@ -300,6 +300,10 @@ impl Connection {
                 self.enqueue(out);
             }
             Op::WriteFinal(chunk) => self.enqueue(Cow::Borrowed(batch.chunk(chunk))),
+            Op::FlushSent => {
+                let out = self.notify.sent(&mut conn!(self), Cow::Borrowed(&[]));
+                self.enqueue(out);
+            }
             Op::WriteRecv(range) => {
                 // Bytes of the frame being delivered, still in the read buffer.
                 let view = self.view();

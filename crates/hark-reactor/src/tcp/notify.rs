@@ -45,7 +45,7 @@ pub trait TcpNotify: Send {
     }
 
     /// Outgoing data, before it is written: return it unchanged, rewritten, or empty to
-    /// swallow it.
+    /// swallow it. Called with empty data for [`TcpConn::flush_sent`].
     fn sent<'d>(&mut self, conn: &mut TcpConn<'_>, data: Cow<'d, [u8]>) -> Cow<'d, [u8]> {
         let _ = conn;
         data

@@ -7,9 +7,14 @@
 //! inner notifier's `expect`, and reports `auth_failed` then closes when the handshake
 //! fails (certificate verification included).
 //!
-//! Every TLS byte leaves through `sent`: to flush handshake records, the wrapper queues an
-//! empty write, and its `sent` drains everything rustls has pending. So records reach the
-//! socket in exactly the order rustls produced them.
+//! Every TLS byte leaves through `sent`: to flush handshake records, the wrapper queues a
+//! `flush_sent` (a call of `sent` with no data, in order with the writes), and its `sent`
+//! drains everything rustls has pending. So records reach the socket in exactly the order
+//! rustls produced them.
+//!
+//! A graceful `close` asked for by the inner notifier sends TLS's `close_notify` before
+//! the TCP shutdown. A close from another thread (`ConnectionHandle::close`) does not
+//! pass through the notifier and shuts TCP down without it.
 
 mod error;
 mod notify;

@@ -21,6 +21,12 @@ pub struct TlsNotify<N> {
     is_client: bool,
     handshake_done: bool,
     failed: bool,
+    close_notified: bool,
+    /// Flush markers (`flush_sent`) queued and seen in `sent`, and the one at which
+    /// `close_notify` goes out.
+    markers_queued: u64,
+    markers_sent: u64,
+    close_marker: Option<u64>,
     inner_expect: usize,
     plain: Vec<u8>,
     plain_start: usize,
@@ -62,6 +68,10 @@ impl<N: TcpNotify> TlsNotify<N> {
             is_client,
             handshake_done: false,
             failed: false,
+            close_notified: false,
+            markers_queued: 0,
+            markers_sent: 0,
+            close_marker: None,
             inner_expect: 0,
             plain: Vec::new(),
             plain_start: 0,
@@ -80,11 +90,31 @@ impl<N: TcpNotify> TlsNotify<N> {
         self.handshake_done
     }
 
-    /// Queues an empty write: its `sent` carries every TLS record rustls has pending.
+    /// After an inner callback: when it asked for a graceful close, queue a marker after
+    /// its writes; `close_notify` is produced when that marker reaches `sent`, so it
+    /// follows the data and precedes the TCP shutdown.
+    fn after_inner(&mut self, conn: &mut TcpConn<'_>) {
+        if conn.close_requested() && !self.close_notified && !self.failed {
+            self.close_notified = true;
+            if self.queue_marker(conn) {
+                self.close_marker = Some(self.markers_queued);
+            }
+        }
+    }
+
+    /// Queues a `flush_sent` when rustls has records to send: that `sent` carries them.
     fn flush(&mut self, conn: &mut TcpConn<'_>) {
         if self.tls.wants_write() {
-            let _ = conn.write(&[]);
+            self.queue_marker(conn);
         }
+    }
+
+    fn queue_marker(&mut self, conn: &mut TcpConn<'_>) -> bool {
+        let queued = conn.flush_sent().is_ok();
+        if queued {
+            self.markers_queued += 1;
+        }
+        queued
     }
 
     /// Everything rustls has to send.
@@ -151,6 +181,7 @@ impl<N: TcpNotify> TlsNotify<N> {
             let frame = self.plain.get(start..start + len).unwrap_or_default();
             self.times += 1;
             keep_going &= self.inner.received(conn, frame, self.times);
+            self.after_inner(conn);
             self.plain_start += len;
             if let Some(qty) = conn.pending_expect() {
                 self.inner_expect = qty;
@@ -197,7 +228,12 @@ impl<N: TcpNotify> TcpNotify for TlsNotify<N> {
     }
 
     fn sent<'d>(&mut self, conn: &mut TcpConn<'_>, data: Cow<'d, [u8]>) -> Cow<'d, [u8]> {
-        if !data.is_empty() {
+        if data.is_empty() {
+            self.markers_sent += 1;
+            if self.close_marker == Some(self.markers_sent) {
+                self.tls.send_close_notify();
+            }
+        } else {
             let data = self.inner.sent(conn, data);
             self.encrypt(conn, &data);
         }
@@ -241,6 +277,7 @@ impl<N: TcpNotify> TcpNotify for TlsNotify<N> {
             } else {
                 self.inner.accepted(conn);
             }
+            self.after_inner(conn);
             if let Some(qty) = conn.pending_expect() {
                 self.inner_expect = qty;
             }
@@ -265,9 +302,11 @@ impl<N: TcpNotify> TcpNotify for TlsNotify<N> {
 
     fn throttled(&mut self, conn: &mut TcpConn<'_>) {
         self.inner.throttled(conn);
+        self.after_inner(conn);
     }
 
     fn unthrottled(&mut self, conn: &mut TcpConn<'_>) {
         self.inner.unthrottled(conn);
+        self.after_inner(conn);
     }
 }
