@@ -1,4 +1,5 @@
 //! Shared helpers for hark's cross-crate integration tests and benches.
 
 pub mod pcap;
+pub mod transfer;
 pub mod tshark;

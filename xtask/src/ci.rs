@@ -3,7 +3,12 @@
 use crate::{fuzz, sctp_vm, util};
 
 /// Debian packages the test suite needs (interop peers, checkers).
-const DEBIAN_PACKAGES: &[&str] = &["tshark", "python3-libtorrent"];
+const DEBIAN_PACKAGES: &[&str] = &[
+    "tshark",
+    "python3-libtorrent",
+    "transmission-daemon",
+    "transmission-cli",
+];
 
 /// Runs fmt, clippy, every test, the kernel-SCTP tests in a VM, and a bounded fuzz smoke run.
 pub fn run(fuzz_seconds: u64) -> Result<(), String> {

@@ -5,6 +5,7 @@
 //! - `cargo xtask fuzz [--seconds N] [TARGET...]`: runs fuzz targets for a bounded time.
 //! - `cargo xtask bench`: runs the criterion benches.
 //! - `cargo xtask sctp-vm`: runs the kernel-SCTP tests inside Debian's kernel under qemu.
+//! - `cargo xtask lab [SEED]`: uTP's LEDBAT on a simulated bottleneck, beside its goals.
 
 mod ci;
 mod cpio;
@@ -48,6 +49,13 @@ enum Task {
         /// Arguments for the test binary (a test-name filter, `--nocapture`, ...).
         args: Vec<String>,
     },
+    /// uTP's LEDBAT on a simulated 10 Mbit/s bottleneck: utilisation, queueing delay and
+    /// shares beside their goals (virtual time: exact for the seed, machine-independent).
+    Lab {
+        /// The simulator's seed.
+        #[arg(default_value_t = 1)]
+        seed: u64,
+    },
     /// Run the criterion benches (`cargo bench`), passing any extra arguments along.
     Bench {
         /// Arguments passed to `cargo bench` after `--`.
@@ -61,6 +69,20 @@ fn main() -> ExitCode {
         Task::Ci { fuzz_seconds } => ci::run(fuzz_seconds),
         Task::Fuzz { seconds, targets } => fuzz::run(seconds, &targets),
         Task::SctpVm { timeout, args } => sctp_vm::run(timeout, &args),
+        Task::Lab { seed } => {
+            let mut cmd = util::cargo();
+            cmd.args([
+                "run",
+                "--quiet",
+                "--release",
+                "-p",
+                "hark-proto",
+                "--example",
+            ])
+            .args(["utp_lab", "--"])
+            .arg(seed.to_string());
+            util::run(cmd)
+        }
         Task::Bench { args } => {
             let mut cmd = util::cargo();
             cmd.args(["bench", "--workspace", "--"]).args(&args);

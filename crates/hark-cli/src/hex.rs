@@ -11,14 +11,17 @@ pub fn decode(text: &str) -> Result<Vec<u8>, String> {
         .bytes()
         .filter(|b| !b.is_ascii_whitespace() && *b != b':')
         .collect();
+    if digits.is_empty() {
+        return Err("no hex digits given".to_string());
+    }
     if digits.len() % 2 != 0 {
         return Err(format!("odd number of hex digits ({})", digits.len()));
     }
     digits
         .chunks_exact(2)
         .map(|pair| {
-            let text = std::str::from_utf8(pair).map_err(|_| "input is not hex".to_string())?;
-            u8::from_str_radix(text, 16).map_err(|_| format!("{text:?} is not a hex byte"))
+            let text = std::str::from_utf8(pair).map_err(|_| "invalid hex digit".to_string())?;
+            u8::from_str_radix(text, 16).map_err(|_| format!("invalid hex digits {text:?}"))
         })
         .collect()
 }

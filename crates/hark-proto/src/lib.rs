@@ -8,3 +8,4 @@
 pub mod ipfilter;
 pub mod netsim;
 pub mod tcp;
+pub mod utp;

@@ -22,6 +22,51 @@ mod libtorrent {
     pub const SYN_ACK: &str = "21001234720b4fd2720b4f99001000004d480001";
 }
 
+/// Real datagrams sent by the libutp inside transmission-daemon 3.00 (Debian bookworm) on
+/// loopback, recorded with `tools/transmission-utp-vectors.py` on 2026-11-21, after we sent
+/// it a SYN (receive id 0x1234, seq_nr 1) and then a DATA with a BitTorrent handshake.
+mod libutp {
+    /// Its SYN-ACK: an ST_STATE with an 8-byte extension-bits extension (type 2) of zeros.
+    pub const SYN_ACK: &str = "210212347c15ee6a00000000003800007486000100080000000000000000";
+    /// Its ACK of our DATA.
+    pub const STATE: &str = "210012347c1821637c15fded0004000074860002";
+    /// Its handshake, the first DATA it could send (an accepting libutp socket writes only
+    /// after the first DATA arrives); its seq_nr equals the SYN-ACK's, which consumed none.
+    pub const DATA: &str = "010012347c1860897c15fded000400007486000213426974546f7272656e742070726f746f636f6c0000000000100004095f3ee1fe4c4c16b5284e923ab2e1160dc79a4a2d5452333030302d6b7173636932623039676f65";
+}
+
+#[test]
+fn libutp_syn_ack_carries_extension_bits() {
+    let bytes = hex(libutp::SYN_ACK);
+    let repr = assert_reemits(&bytes);
+    assert_eq!(
+        repr,
+        PacketRepr {
+            timestamp_micros: 0x7c15_ee6a,
+            wnd_size: 0x0038_0000,
+            seq_nr: 0x7486,
+            ack_nr: 1,
+            extension_bits: Some([0; 8]),
+            ..PacketRepr::new(PacketType::State, 0x1234)
+        }
+    );
+}
+
+#[test]
+fn libutp_data_reuses_the_syn_ack_seq_nr() {
+    let syn_ack = hex(libutp::SYN_ACK);
+    let syn_ack = PacketRepr::parse_bytes(&syn_ack).unwrap();
+    let state = hex(libutp::STATE);
+    let state = assert_reemits(&state);
+    assert_eq!((state.packet_type, state.ack_nr), (PacketType::State, 2));
+    let data = hex(libutp::DATA);
+    let data = assert_reemits(&data);
+    assert_eq!(data.packet_type, PacketType::Data);
+    assert_eq!(data.seq_nr, syn_ack.seq_nr);
+    assert_eq!(data.payload.len(), 68);
+    assert_eq!(&data.payload[48..56], b"-TR3000-");
+}
+
 fn hex(text: &str) -> Vec<u8> {
     (0..text.len())
         .step_by(2)

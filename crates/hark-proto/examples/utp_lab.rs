@@ -1,0 +1,208 @@
+//! `cargo xtask lab`: uTP's LEDBAT on a simulated 10 Mbit/s bottleneck with a 200 ms
+//! drop-tail buffer (20 ms one-way delay), in virtual time, so every figure is exact for its
+//! seed and independent of the machine.
+//!
+//! Prints one flow's utilisation and median queueing delay, two flows' shares, and uTP's share
+//! against a Reno-like flow, each beside its goal, and exits non-zero if a goal is missed.
+
+use std::net::SocketAddr;
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+use hark_proto::netsim::reno::{RenoConfig, RenoReceiver, RenoSender};
+use hark_proto::netsim::{LinkConfig, LinkId, Outcome, Sim};
+use hark_proto::utp::bulk::BulkNode;
+use hark_proto::utp::{Endpoint, EndpointConfig};
+
+const RATE_BPS: u64 = 10_000_000;
+const TARGET_DELAY: Duration = Duration::from_millis(100);
+const WARM_UP: Duration = Duration::from_secs(20);
+const MEASURE: Duration = Duration::from_secs(60);
+
+fn bottleneck() -> LinkConfig {
+    LinkConfig::new()
+        .delay(Duration::from_millis(20))
+        .rate_bps(RATE_BPS)
+        .queue_time(Duration::from_millis(200))
+}
+
+fn return_path() -> LinkConfig {
+    LinkConfig::new().delay(Duration::from_millis(20))
+}
+
+/// Adds flow `index`: a uTP sender at 10.0.<index>.1 sending without end to 10.0.<index>.2,
+/// its data through `link`. Returns (sender, receiver).
+fn add_utp_flow(
+    sim: &mut Sim,
+    link: LinkId,
+    index: u8,
+    start: Instant,
+) -> (SocketAddr, SocketAddr) {
+    let a = SocketAddr::from(([10, 0, index, 1], 5000));
+    let b = SocketAddr::from(([10, 0, index, 2], 6000));
+    let back = sim.add_link(return_path()).expect("link");
+    sim.route(a, b, &[link]).expect("route");
+    sim.route(b, a, &[back]).expect("route");
+    let base = sim.base();
+    let stream = u64::from(index) * 2;
+    let mut sender = Endpoint::new(
+        EndpointConfig::default(),
+        base,
+        Box::new(sim.rng_stream(stream)),
+    );
+    let receiver = Endpoint::new(
+        EndpointConfig::default(),
+        base,
+        Box::new(sim.rng_stream(stream + 1)),
+    );
+    let conn = sender.connect(start, b).expect("connect");
+    sim.add_node(
+        a,
+        BulkNode::initiator(sender, conn, usize::MAX / 2, index, !index),
+    )
+    .expect("node");
+    sim.add_node(b, BulkNode::acceptor(receiver, 0, !index, index))
+        .expect("node");
+    (a, b)
+}
+
+fn add_reno_flow(sim: &mut Sim, link: LinkId) -> (SocketAddr, SocketAddr) {
+    let from = SocketAddr::from(([10, 0, 200, 1], 1000));
+    let to = SocketAddr::from(([10, 0, 200, 2], 2000));
+    let back = sim.add_link(return_path()).expect("link");
+    sim.route(from, to, &[link]).expect("route");
+    sim.route(to, from, &[back]).expect("route");
+    let base = sim.base();
+    sim.add_node(from, RenoSender::new(to, RenoConfig::default(), base))
+        .expect("reno");
+    sim.add_node(to, RenoReceiver::new()).expect("reno");
+    (from, to)
+}
+
+/// Warms up, resets the counters, and measures.
+fn run(sim: &mut Sim) {
+    for span in [WARM_UP, MEASURE] {
+        let outcome = sim.run_for(span).expect("simulation");
+        assert_eq!(outcome, Outcome::Done, "the simulation stopped early");
+        if span == WARM_UP {
+            sim.reset_stats();
+        }
+    }
+}
+
+fn bytes(sim: &Sim, flow: (SocketAddr, SocketAddr)) -> f64 {
+    sim.flow_stats(flow.0, flow.1)
+        .map_or(0.0, |s| s.bytes_delivered as f64)
+}
+
+/// One line of the report; returns whether the goal holds.
+fn report(what: &str, value: String, goal: &str, ok: bool) -> bool {
+    println!(
+        "{what:<44} {value:>18}   goal {goal:<22} {}",
+        if ok { "ok" } else { "MISSED" }
+    );
+    ok
+}
+
+fn main() -> ExitCode {
+    let seed = std::env::args()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(1);
+    println!(
+        "uTP lab (seed {seed}): {} Mbit/s bottleneck, 200 ms drop-tail buffer, 20 ms one-way delay, \
+         {} s warm-up, {} s measured, LEDBAT target {} ms",
+        RATE_BPS / 1_000_000,
+        WARM_UP.as_secs(),
+        MEASURE.as_secs(),
+        TARGET_DELAY.as_millis()
+    );
+    let mut all_ok = true;
+
+    // One flow alone.
+    let mut sim = Sim::new(seed, Instant::now());
+    let link = sim.add_link(bottleneck()).expect("link");
+    let start = sim.base();
+    add_utp_flow(&mut sim, link, 1, start);
+    run(&mut sim);
+    let utilisation = sim.link_utilisation(link).unwrap_or(0.0);
+    let stats = sim.link_stats(link).expect("stats");
+    let median = stats.queue_delay.median().unwrap_or_default();
+    let low = TARGET_DELAY.mul_f64(0.85);
+    let high = TARGET_DELAY.mul_f64(1.15);
+    all_ok &= report(
+        "one uTP flow: utilisation",
+        format!("{:.1} %", utilisation * 100.0),
+        ">= 95 %",
+        utilisation >= 0.95,
+    );
+    all_ok &= report(
+        "one uTP flow: median queueing delay",
+        format!("{:.1} ms", median.as_secs_f64() * 1e3),
+        "85..115 ms",
+        (low..=high).contains(&median),
+    );
+    println!(
+        "{:<44} {:>18}",
+        "one uTP flow: queueing delay p95 / max",
+        format!(
+            "{:.1} / {:.1} ms",
+            stats
+                .queue_delay
+                .percentile(0.95)
+                .unwrap_or_default()
+                .as_secs_f64()
+                * 1e3,
+            stats.queue_delay.max().unwrap_or_default().as_secs_f64() * 1e3
+        )
+    );
+
+    // Two flows started together.
+    let mut sim = Sim::new(seed, Instant::now());
+    let link = sim.add_link(bottleneck()).expect("link");
+    let start = sim.base();
+    let first = add_utp_flow(&mut sim, link, 1, start);
+    let second = add_utp_flow(&mut sim, link, 2, start);
+    run(&mut sim);
+    let (a, b) = (bytes(&sim, first), bytes(&sim, second));
+    let total = (a + b).max(1.0);
+    let gap = (a - b).abs() / a.max(b).max(1.0);
+    all_ok &= report(
+        "two uTP flows: shares",
+        format!("{:.1} % / {:.1} %", a / total * 100.0, b / total * 100.0),
+        "within 20 % of each other",
+        gap <= 0.20,
+    );
+    println!(
+        "{:<44} {:>18}",
+        "two uTP flows: utilisation",
+        format!("{:.1} %", sim.link_utilisation(link).unwrap_or(0.0) * 100.0)
+    );
+
+    // uTP against a Reno-like flow.
+    let mut sim = Sim::new(seed, Instant::now());
+    let link = sim.add_link(bottleneck()).expect("link");
+    let start = sim.base();
+    let utp = add_utp_flow(&mut sim, link, 1, start);
+    let reno = add_reno_flow(&mut sim, link);
+    run(&mut sim);
+    let (u, r) = (bytes(&sim, utp), bytes(&sim, reno));
+    let share = u / (u + r).max(1.0);
+    all_ok &= report(
+        "uTP against Reno: uTP's share",
+        format!("{:.1} %", share * 100.0),
+        "<= 20 %",
+        share <= 0.20,
+    );
+    println!(
+        "{:<44} {:>18}",
+        "uTP against Reno: utilisation",
+        format!("{:.1} %", sim.link_utilisation(link).unwrap_or(0.0) * 100.0)
+    );
+
+    if all_ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
+}

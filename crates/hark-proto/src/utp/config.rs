@@ -1,0 +1,166 @@
+//! Endpoint and connection options.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use super::ledbat::LedbatConfig;
+
+/// UDP MTU libutp assumes for IPv4 (Ethernet minus IP, UDP and tunnel headroom).
+pub const DEFAULT_UDP_MTU_V4: u16 = 1402;
+/// UDP MTU libutp assumes for IPv6.
+pub const DEFAULT_UDP_MTU_V6: u16 = 1382;
+/// IP plus UDP header bytes over IPv4.
+pub const UDP_OVERHEAD_V4: u16 = 28;
+/// IP plus UDP header bytes over IPv6.
+pub const UDP_OVERHEAD_V6: u16 = 48;
+
+/// Options of one connection; the endpoint's copy is the default for new connections.
+#[derive(Debug, Clone)]
+pub struct ConnectionConfig {
+    /// Bytes the application may queue for sending (bounds `write`).
+    pub send_buffer: usize,
+    /// Receive buffer, bytes: the advertised window is this minus what is held unread.
+    pub recv_buffer: usize,
+    /// LEDBAT target queuing delay (100 ms by default).
+    pub target_delay: Duration,
+    /// Largest congestion window, bytes.
+    pub max_window: usize,
+    /// Initial congestion window, packets.
+    pub initial_window_packets: usize,
+    /// Largest window growth per round trip once out of slow start, bytes.
+    pub max_window_increase_per_rtt: usize,
+    /// UDP payload MTU for IPv4 peers (libutp's get_udp_mtu).
+    pub udp_mtu_v4: u16,
+    /// UDP payload MTU for IPv6 peers.
+    pub udp_mtu_v6: u16,
+    /// Search for a larger path MTU than `udp_mtu_*` with don't-fragment probes, up to
+    /// `probe_mtu_ceiling_*`. A lost probe is resent without don't-fragment (IP fragments
+    /// it) and lowers the ceiling. Off by default: libutp sends fixed 1402-byte datagrams.
+    pub mtu_probing: bool,
+    /// Largest UDP payload probed for over IPv4 (Ethernet: 1500 - 28).
+    pub probe_mtu_ceiling_v4: u16,
+    /// Largest UDP payload probed for over IPv6 (Ethernet: 1500 - 48).
+    pub probe_mtu_ceiling_v6: u16,
+    /// Retransmission timeout before any RTT sample (also the SYN retry interval).
+    pub initial_rto: Duration,
+    /// Lower bound of the retransmission timeout (libutp uses 1 s).
+    pub min_rto: Duration,
+    /// Upper bound of the retransmission timeout.
+    pub max_rto: Duration,
+    /// SYN retransmissions before connecting fails with `TimedOut`.
+    pub syn_retries: u32,
+    /// Consecutive retransmission timeouts before the connection fails with `TimedOut`.
+    pub max_consecutive_timeouts: u32,
+    /// Send a keepalive after this long without sending anything.
+    pub keepalive_interval: Option<Duration>,
+    /// Fail with `TimedOut` after this long without receiving anything.
+    pub idle_timeout: Option<Duration>,
+    /// Fallback delay of a deferred ACK the driver did not flush.
+    pub delayed_ack_timeout: Duration,
+    /// Acknowledge at once after this many unacknowledged data packets.
+    pub ack_every_packets: u16,
+    /// Interval of zero-window probes.
+    pub zero_window_probe_interval: Duration,
+    /// How long a closed connection keeps answering the peer before it is destroyed.
+    pub linger: Duration,
+    /// Longest selective ACK bitmask sent, bytes (a multiple of 4; libutp sends 4).
+    pub max_sack_bytes: usize,
+    /// Report every delay sample as an event.
+    pub report_delay_samples: bool,
+    /// Report overhead statistics as events (off by default: two events per packet).
+    pub report_overhead: bool,
+}
+
+impl Default for ConnectionConfig {
+    fn default() -> Self {
+        Self {
+            send_buffer: 1 << 20,
+            recv_buffer: 1 << 20,
+            target_delay: Duration::from_millis(100),
+            max_window: 1 << 20,
+            initial_window_packets: 4,
+            max_window_increase_per_rtt: 3000,
+            udp_mtu_v4: DEFAULT_UDP_MTU_V4,
+            udp_mtu_v6: DEFAULT_UDP_MTU_V6,
+            mtu_probing: false,
+            probe_mtu_ceiling_v4: 1472,
+            probe_mtu_ceiling_v6: 1452,
+            initial_rto: Duration::from_secs(1),
+            min_rto: Duration::from_millis(200),
+            max_rto: Duration::from_secs(60),
+            syn_retries: 3,
+            max_consecutive_timeouts: 6,
+            keepalive_interval: Some(Duration::from_secs(29)),
+            idle_timeout: Some(Duration::from_secs(120)),
+            delayed_ack_timeout: Duration::from_millis(10),
+            ack_every_packets: 8,
+            zero_window_probe_interval: Duration::from_secs(1),
+            linger: Duration::from_secs(2),
+            max_sack_bytes: 32,
+            report_delay_samples: true,
+            report_overhead: false,
+        }
+    }
+}
+
+impl ConnectionConfig {
+    /// UDP payload MTU towards `remote`.
+    pub fn udp_mtu(&self, remote: SocketAddr) -> u16 {
+        if remote.is_ipv4() {
+            self.udp_mtu_v4
+        } else {
+            self.udp_mtu_v6
+        }
+    }
+
+    /// Largest UDP payload the path-MTU search tries towards `remote`.
+    pub fn probe_mtu_ceiling(&self, remote: SocketAddr) -> u16 {
+        if remote.is_ipv4() {
+            self.probe_mtu_ceiling_v4
+        } else {
+            self.probe_mtu_ceiling_v6
+        }
+    }
+
+    /// IP + UDP header bytes towards `remote` (libutp's get_udp_overhead).
+    pub fn udp_overhead(remote: SocketAddr) -> u16 {
+        if remote.is_ipv4() {
+            UDP_OVERHEAD_V4
+        } else {
+            UDP_OVERHEAD_V6
+        }
+    }
+
+    pub(crate) fn ledbat(&self) -> LedbatConfig {
+        LedbatConfig {
+            target_delay: self.target_delay,
+            max_increase_per_rtt: self.max_window_increase_per_rtt,
+            max_window: self.max_window,
+            initial_window_packets: self.initial_window_packets,
+        }
+    }
+}
+
+/// Options of an endpoint.
+#[derive(Debug, Clone)]
+pub struct EndpointConfig {
+    /// Defaults for every connection the endpoint creates.
+    pub connection: ConnectionConfig,
+    /// Most connections that may wait in SYN-received at once (SYN flood bound).
+    pub max_half_open: usize,
+    /// Most connections in total.
+    pub max_connections: usize,
+    /// Most RESET replies queued for unknown connections; more are dropped.
+    pub max_pending_resets: usize,
+}
+
+impl Default for EndpointConfig {
+    fn default() -> Self {
+        Self {
+            connection: ConnectionConfig::default(),
+            max_half_open: 64,
+            max_connections: 4096,
+            max_pending_resets: 64,
+        }
+    }
+}

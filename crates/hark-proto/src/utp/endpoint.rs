@@ -1,0 +1,682 @@
+//! The endpoint: libutp's context. It demultiplexes datagrams by (remote address,
+//! connection id), owns the connections in a slab, answers strangers with ST_RESET and
+//! bounds the number of half-open connections.
+
+use std::collections::{HashMap, VecDeque};
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+
+use rand_core::Rng;
+
+use super::config::EndpointConfig;
+use super::connection::{Connection, EventQueue};
+use super::error::{AcceptError, ConnectError, HandleError, WriteError};
+use super::event::{ConnectionError, ConnectionState, ConnectionStats, Event};
+use super::packet::{self, Header, MalformedPacket, PacketType};
+
+/// Index of a connection in the endpoint's slab. Valid until its `Destroying` event has
+/// been polled; the index may be reused afterwards.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ConnectionHandle(pub usize);
+
+/// An incoming SYN awaiting the application's decision (libutp's on_firewall and
+/// on_accept). Pass it to [`Endpoint::accept`] or [`Endpoint::refuse`]; dropping it
+/// ignores the SYN, and the peer's SYN retry will produce a new `Incoming`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Incoming {
+    pub(crate) remote: SocketAddr,
+    pub(crate) connection_id: u16,
+    pub(crate) seq_nr: u16,
+    pub(crate) wnd_size: u32,
+    pub(crate) timestamp_micros: u32,
+    pub(crate) received_at: Instant,
+    pub(crate) datagram_len: usize,
+}
+
+impl Incoming {
+    /// Address of the peer asking to connect.
+    pub fn remote(&self) -> SocketAddr {
+        self.remote
+    }
+
+    /// Connection id carried by the SYN (the peer's receive id).
+    pub fn connection_id(&self) -> u16 {
+        self.connection_id
+    }
+}
+
+/// What [`Endpoint::handle_datagram`] did with a datagram.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[must_use]
+pub enum DatagramOutcome {
+    /// It was uTP and went to this connection.
+    Connection(ConnectionHandle),
+    /// A SYN for a new connection: accept or refuse it.
+    Incoming(Incoming),
+    /// uTP for no known connection; a RESET is queued unless it was a RESET itself.
+    UnknownConnection,
+    /// A SYN refused because `max_half_open` connections are half-open; a RESET is queued.
+    SynRefused,
+    /// Not a well-formed uTP packet; counted and otherwise ignored.
+    Malformed(MalformedPacket),
+}
+
+impl DatagramOutcome {
+    /// True if the datagram was a well-formed uTP packet.
+    pub fn is_utp(&self) -> bool {
+        !matches!(self, Self::Malformed(_))
+    }
+}
+
+/// A datagram written by [`Endpoint::poll_transmit`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Transmit {
+    /// Where to send it.
+    pub destination: SocketAddr,
+    /// Its length at the start of the caller's buffer.
+    pub len: usize,
+    /// Send with the don't-fragment flag (libutp's UTP_UDP_DONTFRAG).
+    pub dont_fragment: bool,
+}
+
+/// Counters of the endpoint itself.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct EndpointStats {
+    /// Datagrams passed to `handle_datagram`.
+    pub datagrams: u64,
+    /// Datagrams that were not uTP.
+    pub malformed: u64,
+    /// uTP packets for no known connection.
+    pub unknown_connection: u64,
+    /// SYNs refused because of the half-open bound.
+    pub syns_refused: u64,
+    /// RESETs sent.
+    pub resets_sent: u64,
+    /// RESETs not sent because too many were queued.
+    pub resets_dropped: u64,
+}
+
+/// A snapshot of a connection's estimates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ConnectionInfo {
+    /// The peer.
+    pub remote: SocketAddr,
+    /// Current state.
+    pub state: ConnectionState,
+    /// Smoothed round-trip time, if measured.
+    pub rtt: Option<Duration>,
+    /// Current retransmission timeout (with backoff).
+    pub rto: Duration,
+    /// Congestion window, bytes.
+    pub congestion_window: usize,
+    /// Estimated queuing delay.
+    pub queuing_delay: Duration,
+    /// The peer's advertised receive window, bytes.
+    pub peer_window: usize,
+    /// Payload bytes in flight.
+    pub bytes_in_flight: usize,
+    /// Largest payload per packet.
+    pub max_payload: usize,
+    /// Bytes waiting to be read.
+    pub readable: usize,
+    /// Bytes `write` would accept now.
+    pub writable: usize,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct PendingReset {
+    to: SocketAddr,
+    connection_id: u16,
+    ack_nr: u16,
+}
+
+#[derive(Debug)]
+struct Slot {
+    conn: Connection,
+    counted_half_open: bool,
+}
+
+/// A uTP endpoint over one UDP socket.
+///
+/// Drive it like this: after any `handle_*` call (and after `connect`, `accept`, `write`,
+/// `read`, `close`), drain [`Endpoint::poll_transmit`] until it returns `None`, then
+/// drain [`Endpoint::poll_event`], then read [`Endpoint::poll_timeout`] and call
+/// [`Endpoint::handle_timeout`] when it is reached. After a batch of datagrams, call
+/// [`Endpoint::issue_deferred_acks`] (libutp's utp_issue_deferred_acks) and drain again.
+pub struct Endpoint {
+    config: EndpointConfig,
+    epoch: Instant,
+    rng: Box<dyn Rng + Send>,
+    slab: Vec<Option<Slot>>,
+    free: Vec<usize>,
+    live: usize,
+    by_key: HashMap<(SocketAddr, u16), usize>,
+    events: EventQueue,
+    ready: VecDeque<usize>,
+    deferred: Vec<usize>,
+    resets: VecDeque<PendingReset>,
+    half_open: usize,
+    stats: EndpointStats,
+    /// The last (address, id) looked up and its slot: saves hashing on back-to-back packets.
+    last_lookup: Option<((SocketAddr, u16), usize)>,
+}
+
+impl std::fmt::Debug for Endpoint {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Endpoint")
+            .field("connections", &self.live)
+            .field("half_open", &self.half_open)
+            .field("stats", &self.stats)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Endpoint {
+    /// An endpoint whose wire timestamps count microseconds from `epoch`, drawing
+    /// connection ids and initial sequence numbers from `rng`.
+    pub fn new(config: EndpointConfig, epoch: Instant, rng: Box<dyn Rng + Send>) -> Self {
+        let resets = VecDeque::with_capacity(config.max_pending_resets);
+        Self {
+            config,
+            epoch,
+            rng,
+            slab: Vec::new(),
+            free: Vec::new(),
+            live: 0,
+            by_key: HashMap::new(),
+            events: VecDeque::new(),
+            ready: VecDeque::new(),
+            deferred: Vec::new(),
+            resets,
+            half_open: 0,
+            stats: EndpointStats::default(),
+            last_lookup: None,
+        }
+    }
+
+    /// The endpoint's configuration.
+    pub fn config(&self) -> &EndpointConfig {
+        &self.config
+    }
+
+    /// Endpoint counters.
+    pub fn stats(&self) -> EndpointStats {
+        self.stats
+    }
+
+    /// Number of connections held (including ones whose `Destroying` is not yet polled).
+    pub fn connection_count(&self) -> usize {
+        self.live
+    }
+
+    /// Number of accepted connections still waiting for the initiator's first packet.
+    pub fn half_open_count(&self) -> usize {
+        self.half_open
+    }
+
+    fn conn(&self, handle: ConnectionHandle) -> Option<&Connection> {
+        self.slab.get(handle.0)?.as_ref().map(|s| &s.conn)
+    }
+
+    fn conn_mut(&mut self, handle: ConnectionHandle) -> Option<&mut Connection> {
+        self.slab.get_mut(handle.0)?.as_mut().map(|s| &mut s.conn)
+    }
+
+    fn insert(
+        &mut self,
+        make: impl FnOnce(ConnectionHandle, &mut EventQueue) -> Connection,
+    ) -> ConnectionHandle {
+        let index = self.free.pop().unwrap_or_else(|| {
+            self.slab.push(None);
+            self.slab.len() - 1
+        });
+        let handle = ConnectionHandle(index);
+        let conn = make(handle, &mut self.events);
+        self.by_key.insert((conn.remote(), conn.recv_id()), index);
+        let counted_half_open = conn.half_open;
+        if counted_half_open {
+            self.half_open += 1;
+        }
+        self.slab[index] = Some(Slot {
+            conn,
+            counted_half_open,
+        });
+        self.live += 1;
+        self.touched(index);
+        handle
+    }
+
+    /// Bookkeeping after anything happened to a connection: schedule its output, its
+    /// deferred ACK, and forget its key once it is destroyed.
+    fn touched(&mut self, index: usize) {
+        let Some(slot) = self.slab.get_mut(index).and_then(Option::as_mut) else {
+            return;
+        };
+        let conn = &mut slot.conn;
+        if slot.counted_half_open && (!conn.half_open || conn.is_destroyed()) {
+            slot.counted_half_open = false;
+            self.half_open -= 1;
+        }
+        if conn.is_destroyed() {
+            let key = (conn.remote(), conn.recv_id());
+            if self.by_key.get(&key) == Some(&index) {
+                self.by_key.remove(&key);
+            }
+            return;
+        }
+        if !conn.ready_queued {
+            conn.ready_queued = true;
+            self.ready.push_back(index);
+        }
+        if conn.wants_deferred_ack() && !conn.deferred_queued {
+            conn.deferred_queued = true;
+            self.deferred.push(index);
+        }
+    }
+
+    /// Finds the connection receiving on `key`, trying the last hit before the map.
+    fn lookup(&mut self, key: (SocketAddr, u16)) -> Option<usize> {
+        if let Some((last, index)) = self.last_lookup {
+            let live = self
+                .slab
+                .get(index)
+                .and_then(Option::as_ref)
+                .is_some_and(|slot| {
+                    !slot.conn.is_destroyed() && (slot.conn.remote(), slot.conn.recv_id()) == key
+                });
+            if last == key && live {
+                return Some(index);
+            }
+        }
+        let index = *self.by_key.get(&key)?;
+        self.last_lookup = Some((key, index));
+        Some(index)
+    }
+
+    fn queue_reset(&mut self, to: SocketAddr, connection_id: u16, ack_nr: u16) {
+        if self.resets.len() < self.config.max_pending_resets {
+            self.resets.push_back(PendingReset {
+                to,
+                connection_id,
+                ack_nr,
+            });
+        } else {
+            self.stats.resets_dropped += 1;
+        }
+    }
+
+    /// Opens a connection to `remote`; its SYN comes out of the next `poll_transmit`.
+    pub fn connect(
+        &mut self,
+        now: Instant,
+        remote: SocketAddr,
+    ) -> Result<ConnectionHandle, ConnectError> {
+        if self.live >= self.config.max_connections {
+            return Err(ConnectError::TooManyConnections);
+        }
+        let mut recv_id = None;
+        for _ in 0..32 {
+            let id = self.rng.next_u32() as u16;
+            if !self.by_key.contains_key(&(remote, id)) {
+                recv_id = Some(id);
+                break;
+            }
+        }
+        let recv_id = recv_id.ok_or(ConnectError::NoConnectionId)?;
+        let syn_seq = self.rng.next_u32() as u16;
+        let config = self.config.connection.clone();
+        let epoch = self.epoch;
+        Ok(self.insert(|handle, events| {
+            Connection::connect(handle, remote, recv_id, syn_seq, config, epoch, now, events)
+        }))
+    }
+
+    /// Accepts an incoming connection; its SYN-ACK comes out of the next `poll_transmit`.
+    /// On `TooManyHalfOpen` and `TooManyConnections` the peer is sent a RESET.
+    pub fn accept(
+        &mut self,
+        now: Instant,
+        incoming: Incoming,
+    ) -> Result<ConnectionHandle, AcceptError> {
+        let key = (incoming.remote, incoming.connection_id.wrapping_add(1));
+        if self.by_key.contains_key(&key) {
+            return Err(AcceptError::Duplicate);
+        }
+        if self.half_open >= self.config.max_half_open {
+            self.refuse(incoming);
+            return Err(AcceptError::TooManyHalfOpen);
+        }
+        if self.live >= self.config.max_connections {
+            self.refuse(incoming);
+            return Err(AcceptError::TooManyConnections);
+        }
+        let our_seq = self.rng.next_u32() as u16;
+        let config = self.config.connection.clone();
+        let epoch = self.epoch;
+        Ok(self.insert(|handle, events| {
+            Connection::accept(handle, &incoming, our_seq, config, epoch, now, events)
+        }))
+    }
+
+    /// Refuses an incoming connection with a RESET.
+    pub fn refuse(&mut self, incoming: Incoming) {
+        self.queue_reset(incoming.remote, incoming.connection_id, incoming.seq_nr);
+    }
+
+    /// Processes one received datagram. Never panics, whatever the bytes.
+    pub fn handle_datagram(
+        &mut self,
+        now: Instant,
+        from: SocketAddr,
+        datagram: &[u8],
+    ) -> DatagramOutcome {
+        self.stats.datagrams += 1;
+        let parsed = match packet::parse(datagram) {
+            Ok(parsed) => parsed,
+            Err(error) => {
+                self.stats.malformed += 1;
+                return DatagramOutcome::Malformed(error);
+            }
+        };
+        let h = parsed.header;
+        let id = h.connection_id;
+        let index = match h.packet_type {
+            PacketType::Reset => {
+                // The id is our receive id, or our send id (ours +1 or -1).
+                let found = self.by_key.get(&(from, id)).copied().or_else(|| {
+                    [id.wrapping_add(1), id.wrapping_sub(1)]
+                        .into_iter()
+                        .find_map(|candidate| {
+                            let index = *self.by_key.get(&(from, candidate))?;
+                            let slot = self.slab.get(index)?.as_ref()?;
+                            (slot.conn.send_id() == id).then_some(index)
+                        })
+                });
+                let Some(index) = found else {
+                    self.stats.unknown_connection += 1;
+                    return DatagramOutcome::UnknownConnection;
+                };
+                if let Some(slot) = self.slab[index].as_mut() {
+                    slot.conn.handle_reset(&mut self.events);
+                }
+                index
+            }
+            PacketType::Syn => {
+                let existing = self
+                    .by_key
+                    .get(&(from, id.wrapping_add(1)))
+                    .copied()
+                    .filter(|&index| {
+                        self.slab
+                            .get(index)
+                            .and_then(Option::as_ref)
+                            .is_some_and(|s| s.conn.send_id() == id)
+                    });
+                let Some(index) = existing else {
+                    if self.half_open >= self.config.max_half_open {
+                        self.stats.syns_refused += 1;
+                        self.queue_reset(from, id, h.seq_nr);
+                        return DatagramOutcome::SynRefused;
+                    }
+                    return DatagramOutcome::Incoming(Incoming {
+                        remote: from,
+                        connection_id: id,
+                        seq_nr: h.seq_nr,
+                        wnd_size: h.wnd_size,
+                        timestamp_micros: h.timestamp_micros,
+                        received_at: now,
+                        datagram_len: datagram.len(),
+                    });
+                };
+                if let Some(slot) = self.slab[index].as_mut() {
+                    slot.conn
+                        .handle_packet(now, datagram.len(), &parsed, &mut self.events);
+                }
+                index
+            }
+            _ => {
+                let Some(index) = self.lookup((from, id)) else {
+                    self.stats.unknown_connection += 1;
+                    self.queue_reset(from, id, h.seq_nr);
+                    return DatagramOutcome::UnknownConnection;
+                };
+                if let Some(slot) = self.slab[index].as_mut() {
+                    slot.conn
+                        .handle_packet(now, datagram.len(), &parsed, &mut self.events);
+                }
+                index
+            }
+        };
+        self.touched(index);
+        DatagramOutcome::Connection(ConnectionHandle(index))
+    }
+
+    /// Sends the deferred ACKs of every connection that received data since the last
+    /// call (libutp's utp_issue_deferred_acks). Call it after a batch of datagrams.
+    pub fn issue_deferred_acks(&mut self, _now: Instant) {
+        let mut list = std::mem::take(&mut self.deferred);
+        for &index in &list {
+            if let Some(slot) = self.slab.get_mut(index).and_then(Option::as_mut) {
+                slot.conn.flush_deferred_ack();
+            }
+            self.touched(index);
+        }
+        list.clear();
+        if self.deferred.is_empty() {
+            self.deferred = list;
+        }
+    }
+
+    /// Runs the timers that are due. Spurious calls do nothing.
+    pub fn handle_timeout(&mut self, now: Instant) {
+        for index in 0..self.slab.len() {
+            let Some(slot) = self.slab[index].as_mut() else {
+                continue;
+            };
+            if slot.conn.next_timeout().is_some_and(|at| at <= now) {
+                slot.conn.handle_timeout(now, &mut self.events);
+                self.touched(index);
+            }
+        }
+    }
+
+    /// Writes the next datagram to send into `buf` (which should hold at least the
+    /// configured MTU) and says where it goes.
+    #[must_use]
+    pub fn poll_transmit(&mut self, now: Instant, buf: &mut [u8]) -> Option<Transmit> {
+        if let Some(reset) = self.resets.pop_front() {
+            let header = Header {
+                packet_type: PacketType::Reset,
+                connection_id: reset.connection_id,
+                timestamp_micros: now.saturating_duration_since(self.epoch).as_micros() as u32,
+                timestamp_difference_micros: 0,
+                wnd_size: 0,
+                seq_nr: self.rng.next_u32() as u16,
+                ack_nr: reset.ack_nr,
+            };
+            if let Some(len) = packet::emit(&header, None, &[], buf) {
+                self.stats.resets_sent += 1;
+                return Some(Transmit {
+                    destination: reset.to,
+                    len,
+                    dont_fragment: false,
+                });
+            }
+        }
+        while let Some(index) = self.ready.pop_front() {
+            let Some(slot) = self.slab.get_mut(index).and_then(Option::as_mut) else {
+                continue;
+            };
+            slot.conn.ready_queued = false;
+            if let Some((len, dont_fragment)) = slot.conn.poll_transmit(now, buf, &mut self.events)
+            {
+                let destination = slot.conn.remote();
+                slot.conn.ready_queued = true;
+                self.ready.push_back(index);
+                return Some(Transmit {
+                    destination,
+                    len,
+                    dont_fragment,
+                });
+            }
+        }
+        None
+    }
+
+    /// The next connection event. A connection's slot is freed when its `Destroying`
+    /// event is returned here.
+    #[must_use]
+    pub fn poll_event(&mut self) -> Option<(ConnectionHandle, Event)> {
+        let (handle, event) = self.events.pop_front()?;
+        let destroyed = match event {
+            Event::Destroying => self.slab.get_mut(handle.0).and_then(Option::take),
+            _ => None,
+        };
+        if let Some(slot) = destroyed {
+            let key = (slot.conn.remote(), slot.conn.recv_id());
+            if self.by_key.get(&key) == Some(&handle.0) {
+                self.by_key.remove(&key);
+            }
+            if slot.counted_half_open {
+                self.half_open -= 1;
+            }
+            self.live -= 1;
+            self.free.push(handle.0);
+        }
+        Some((handle, event))
+    }
+
+    /// The earliest instant at which `handle_timeout` has work to do.
+    #[must_use]
+    pub fn poll_timeout(&self) -> Option<Instant> {
+        self.slab
+            .iter()
+            .flatten()
+            .filter_map(|slot| slot.conn.next_timeout())
+            .min()
+    }
+
+    /// Queues data on a connection and returns how much was accepted (never more than
+    /// the free send buffer: backpressure, not unbounded buffering).
+    pub fn write(&mut self, handle: ConnectionHandle, data: &[u8]) -> Result<usize, WriteError> {
+        let slot = self
+            .slab
+            .get_mut(handle.0)
+            .and_then(Option::as_mut)
+            .ok_or(WriteError::UnknownConnection)?;
+        let n = slot.conn.write(data, &mut self.events)?;
+        self.touched(handle.0);
+        Ok(n)
+    }
+
+    /// Reads received data; 0 means nothing is readable right now.
+    pub fn read(&mut self, handle: ConnectionHandle, buf: &mut [u8]) -> Result<usize, HandleError> {
+        let slot = self
+            .slab
+            .get_mut(handle.0)
+            .and_then(Option::as_mut)
+            .ok_or(HandleError::UnknownConnection)?;
+        let n = slot.conn.read(buf);
+        self.touched(handle.0);
+        Ok(n)
+    }
+
+    /// The received data in place, without copying: up to two slices (the buffer is a
+    /// ring). Call [`Endpoint::consume`] with how much of it was used.
+    pub fn readable_slices(&self, handle: ConnectionHandle) -> Result<(&[u8], &[u8]), HandleError> {
+        self.conn(handle)
+            .map(Connection::readable_slices)
+            .ok_or(HandleError::UnknownConnection)
+    }
+
+    /// Drops the first `n` readable bytes after the application used them in place;
+    /// returns how many were dropped.
+    pub fn consume(&mut self, handle: ConnectionHandle, n: usize) -> Result<usize, HandleError> {
+        let slot = self
+            .slab
+            .get_mut(handle.0)
+            .and_then(Option::as_mut)
+            .ok_or(HandleError::UnknownConnection)?;
+        let n = slot.conn.consume(n);
+        self.touched(handle.0);
+        Ok(n)
+    }
+
+    /// Closes the sending direction: a FIN follows the queued data. The connection is
+    /// destroyed once both FINs are acknowledged (or the peer stays silent).
+    pub fn close(&mut self, handle: ConnectionHandle) -> Result<(), HandleError> {
+        let slot = self
+            .slab
+            .get_mut(handle.0)
+            .and_then(Option::as_mut)
+            .ok_or(HandleError::UnknownConnection)?;
+        slot.conn.close(&mut self.events);
+        self.touched(handle.0);
+        Ok(())
+    }
+
+    /// Drops a connection at once, without telling the peer.
+    pub fn abort(&mut self, handle: ConnectionHandle) -> Result<(), HandleError> {
+        let slot = self
+            .slab
+            .get_mut(handle.0)
+            .and_then(Option::as_mut)
+            .ok_or(HandleError::UnknownConnection)?;
+        slot.conn.abort(&mut self.events);
+        self.touched(handle.0);
+        Ok(())
+    }
+
+    /// The state of a connection.
+    pub fn state(&self, handle: ConnectionHandle) -> Option<ConnectionState> {
+        self.conn(handle).map(Connection::state)
+    }
+
+    /// Why a connection failed, if it did.
+    pub fn connection_error(&self, handle: ConnectionHandle) -> Option<ConnectionError> {
+        self.conn(handle).and_then(Connection::error)
+    }
+
+    /// Counters of a connection.
+    pub fn connection_stats(&self, handle: ConnectionHandle) -> Option<ConnectionStats> {
+        self.conn(handle).map(Connection::stats)
+    }
+
+    /// Estimates and buffer levels of a connection.
+    pub fn connection_info(&self, handle: ConnectionHandle) -> Option<ConnectionInfo> {
+        let c = self.conn(handle)?;
+        Some(ConnectionInfo {
+            remote: c.remote(),
+            state: c.state(),
+            rtt: c.rtt().smoothed(),
+            rto: c.rtt().rto(),
+            congestion_window: c.congestion().window(),
+            queuing_delay: c.congestion().queuing_delay(),
+            peer_window: c.peer_window(),
+            bytes_in_flight: c.bytes_in_flight(),
+            max_payload: c.mss(),
+            readable: c.readable(),
+            writable: c.send_buffer_free(),
+        })
+    }
+
+    /// Changes a connection's LEDBAT target delay.
+    pub fn set_target_delay(
+        &mut self,
+        handle: ConnectionHandle,
+        target: Duration,
+    ) -> Result<(), HandleError> {
+        self.conn_mut(handle)
+            .ok_or(HandleError::UnknownConnection)?
+            .set_target_delay(target);
+        Ok(())
+    }
+
+    /// Changes a connection's UDP MTU (libutp's get_udp_mtu answer); new packets use it.
+    pub fn set_mtu(&mut self, handle: ConnectionHandle, udp_mtu: u16) -> Result<(), HandleError> {
+        self.conn_mut(handle)
+            .ok_or(HandleError::UnknownConnection)?
+            .set_mtu(udp_mtu);
+        Ok(())
+    }
+}

@@ -1,0 +1,110 @@
+//! What a connection reports to the application.
+
+/// A connection's state, as libutp names them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ConnectionState {
+    /// Created, nothing sent.
+    Idle,
+    /// SYN sent, waiting for the SYN-ACK.
+    SynSent,
+    /// SYN received and accepted, waiting for the initiator's first packet.
+    SynReceived,
+    /// Established.
+    Connected,
+    /// Established, and the send buffer is full.
+    ConnectedFull,
+    /// A FIN was sent or received (libutp's EOF / FIN states).
+    Closing,
+    /// Reset by the peer or by us.
+    Reset,
+    /// About to be removed; its handle becomes invalid after the `Destroying` event.
+    Destroying,
+}
+
+/// Why a connection failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, thiserror::Error)]
+#[non_exhaustive]
+pub enum ConnectionError {
+    /// The peer answered our SYN with a RESET.
+    #[error("connection refused")]
+    Refused,
+    /// The peer reset an established connection.
+    #[error("connection reset by peer")]
+    Reset,
+    /// Retransmissions, SYN retries or the idle timeout ran out.
+    #[error("connection timed out")]
+    TimedOut,
+    /// The peer contradicted itself: its cumulative ACK went back below data it had
+    /// acknowledged (which was then freed), so the stream cannot be completed.
+    #[error("peer's acknowledgements went backwards")]
+    Protocol,
+}
+
+/// What kind of protocol overhead an [`Event::Overhead`] counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum OverheadKind {
+    /// SYN and SYN-ACK packets.
+    Connect,
+    /// FIN and RESET packets.
+    Close,
+    /// Pure acknowledgements (ST_STATE).
+    Ack,
+    /// uTP and UDP/IP headers of data packets.
+    Header,
+    /// Retransmitted packets.
+    Retransmit,
+}
+
+/// An event of one connection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Event {
+    /// The connection is established (libutp's on_connect).
+    Connected,
+    /// `write` would accept data again after having refused some.
+    Writable,
+    /// Data arrived in an empty read buffer; `read` until it returns 0.
+    Readable,
+    /// The peer finished sending and all its data is in the read buffer.
+    Eof,
+    /// The connection failed; a `Destroying` event follows.
+    Error(ConnectionError),
+    /// The state changed (libutp's on_state_change).
+    StateChanged(ConnectionState),
+    /// The queuing delay estimate after a new delay sample, milliseconds.
+    DelaySample(u32),
+    /// Protocol overhead sent or received (libutp's on_overhead_statistics).
+    Overhead {
+        /// True for sent bytes, false for received ones.
+        sent: bool,
+        /// Overhead bytes.
+        bytes: u32,
+        /// What the bytes were spent on.
+        kind: OverheadKind,
+    },
+    /// The connection is gone; its handle is invalid once this event is polled.
+    Destroying,
+}
+
+/// Counters of one connection.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ConnectionStats {
+    /// Payload bytes sent, first transmissions only.
+    pub bytes_sent: u64,
+    /// Payload bytes delivered in order to the read buffer.
+    pub bytes_received: u64,
+    /// Packets sent, all kinds.
+    pub packets_sent: u64,
+    /// Packets received, all kinds.
+    pub packets_received: u64,
+    /// Packets retransmitted.
+    pub retransmits: u64,
+    /// Fast retransmissions (triggered by SACK or duplicate ACKs).
+    pub fast_retransmits: u64,
+    /// Retransmission timeouts.
+    pub timeouts: u64,
+    /// Duplicate data packets received.
+    pub duplicates: u64,
+    /// Packets dropped (outside the windows, or no room).
+    pub dropped: u64,
+}

@@ -1,0 +1,5 @@
+//! Tests of the whole core: packet-level stories and in-memory transfers.
+
+mod harness;
+mod packets;
+mod pair;

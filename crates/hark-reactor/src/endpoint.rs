@@ -1,0 +1,60 @@
+//! The contract between the reactor and a sans-IO datagram core.
+
+use std::net::SocketAddr;
+use std::time::Instant;
+
+/// One datagram an endpoint wrote into the buffer given to
+/// [`DatagramEndpoint::poll_transmit`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Transmit {
+    /// Where to send it.
+    pub destination: SocketAddr,
+    /// How many bytes at the start of the buffer make up the datagram.
+    pub len: usize,
+    /// Send with the IP "don't fragment" behaviour (libutp's `UTP_UDP_DONTFRAG`), as used
+    /// by path-MTU probes.
+    pub dont_fragment: bool,
+}
+
+/// A sans-IO core that lives on one UDP socket, driven by a [`Reactor`](crate::Reactor).
+///
+/// The reactor calls it only from its own thread and passes the time it read; the
+/// endpoint never reads a clock or touches a socket. Call order per turn:
+/// 1. `handle_datagram` for each datagram of a received batch, then `flush_deferred`
+///    once the batch is done (the place to emit one ACK for many packets);
+/// 2. `handle_timeout` once `poll_timeout` has passed (spurious calls must be no-ops);
+/// 3. `poll_transmit` until it returns `None` or the bounded send queue is full;
+/// 4. `handle_send_blocked` when the socket's send buffer fills or drains;
+/// 5. `poll_timeout` to choose how long to sleep.
+///
+/// Commands from other threads run as closures between these steps
+/// (see [`ReactorHandle::with_endpoint`](crate::ReactorHandle::with_endpoint)).
+pub trait DatagramEndpoint {
+    /// One datagram arrived from `from`.
+    fn handle_datagram(&mut self, now: Instant, from: SocketAddr, data: &[u8]);
+
+    /// A received batch has been fully handed over; flush work deferred across it
+    /// (acknowledgements, read callbacks). The default does nothing.
+    fn flush_deferred(&mut self, now: Instant) {
+        let _ = now;
+    }
+
+    /// The time from [`poll_timeout`](Self::poll_timeout) has come (or a spurious call).
+    fn handle_timeout(&mut self, now: Instant);
+
+    /// Writes the next outgoing datagram into `buf` (at least the reactor's
+    /// `max_datagram_size` bytes long) and describes it, or returns `None` when idle.
+    /// A `Transmit` longer than `buf` is dropped and counted as a send error.
+    fn poll_transmit(&mut self, now: Instant, buf: &mut [u8]) -> Option<Transmit>;
+
+    /// When `handle_timeout` should next be called; `None` for no timer.
+    fn poll_timeout(&self) -> Option<Instant>;
+
+    /// The socket's send buffer is full (`blocked`) or has room again. While blocked, the
+    /// reactor stops polling transmits once its bounded queue is full, so the endpoint's
+    /// own buffers fill: the place to raise a `Throttled`/`Unthrottled` event. The default
+    /// does nothing.
+    fn handle_send_blocked(&mut self, now: Instant, blocked: bool) {
+        let _ = (now, blocked);
+    }
+}

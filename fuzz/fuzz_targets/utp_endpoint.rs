@@ -1,0 +1,112 @@
+//! Hostile peers against a uTP endpoint: a connection is accepted, then the input is read
+//! as a script of raw datagrams, well-addressed packets with fuzzed fields, clock jumps and
+//! application calls. Nothing may panic; every output must be a well-formed uTP packet.
+#![no_main]
+
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+
+use hark_proto::utp::{DatagramOutcome, Endpoint, EndpointConfig};
+use hark_wire::utp::{Packet, PacketRepr, PacketType, SelectiveAck};
+use libfuzzer_sys::fuzz_target;
+
+struct Counter(u32);
+
+impl rand_core::TryRng for Counter {
+    type Error = Infallible;
+    fn try_next_u32(&mut self) -> Result<u32, Infallible> {
+        self.0 = self.0.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+        Ok(self.0)
+    }
+    fn try_next_u64(&mut self) -> Result<u64, Infallible> {
+        Ok(u64::from(self.try_next_u32()?))
+    }
+    fn try_fill_bytes(&mut self, dst: &mut [u8]) -> Result<(), Infallible> {
+        dst.iter_mut().for_each(|b| *b = self.0 as u8);
+        Ok(())
+    }
+}
+
+const SYN_ID: u16 = 500;
+const SYN_SEQ: u16 = 1000;
+
+fn emit(repr: &PacketRepr<'_>) -> Vec<u8> {
+    let mut buf = vec![0; repr.buffer_len()];
+    repr.emit(&mut buf).expect("sized buffer");
+    buf
+}
+
+fuzz_target!(|data: &[u8]| {
+    let t0 = Instant::now();
+    let mut now = t0;
+    let peer: SocketAddr = "10.1.1.1:4000".parse().unwrap();
+    let mut ep = Endpoint::new(EndpointConfig::default(), t0, Box::new(Counter(7)));
+    let syn = emit(&PacketRepr { seq_nr: SYN_SEQ, wnd_size: 1 << 20, ..PacketRepr::new(PacketType::Syn, SYN_ID) });
+    let DatagramOutcome::Incoming(incoming) = ep.handle_datagram(now, peer, &syn) else {
+        panic!("a SYN must produce an Incoming");
+    };
+    let conn = ep.accept(now, incoming).expect("first accept");
+    let mut out = vec![0u8; 65536];
+    let mut read_buf = vec![0u8; 4096];
+    let mut input = data;
+    while let [op, rest @ ..] = input {
+        input = rest;
+        match op % 6 {
+            0 => {
+                // A raw datagram of the next `len` bytes.
+                let Some((&len, rest)) = input.split_first() else { break };
+                let len = usize::from(len).min(rest.len());
+                let _ = ep.handle_datagram(now, peer, &rest[..len]);
+                input = &rest[len..];
+            }
+            1 => {
+                // A packet on the connection with fuzzed type, offsets, window, SACK, payload.
+                let [ty, seq, ack, wnd, sack, len, rest @ ..] = input else { break };
+                let packet_type = [PacketType::Data, PacketType::Fin, PacketType::State, PacketType::Reset, PacketType::Syn]
+                    [usize::from(*ty % 5)];
+                let mask = [*sack, sack.rotate_left(3), 0, *sack];
+                let len = usize::from(*len).min(rest.len());
+                let repr = PacketRepr {
+                    seq_nr: SYN_SEQ.wrapping_add(u16::from(*seq)).wrapping_sub(8),
+                    ack_nr: 0u16.wrapping_add(u16::from(*ack)).wrapping_sub(128),
+                    wnd_size: u32::from(*wnd) << 10,
+                    timestamp_micros: now.duration_since(t0).as_micros() as u32,
+                    selective_ack: (*sack != 0).then(|| SelectiveAck::new_checked(&mask[..]).expect("4 bytes")),
+                    payload: &rest[..len],
+                    ..PacketRepr::new(packet_type, if packet_type == PacketType::Syn { SYN_ID } else { SYN_ID + 1 })
+                };
+                let _ = ep.handle_datagram(now, peer, &emit(&repr));
+                input = &rest[len..];
+            }
+            2 => {
+                let Some((&ms, rest)) = input.split_first() else { break };
+                now += Duration::from_millis(u64::from(ms) * 7);
+                ep.handle_timeout(now);
+                input = rest;
+            }
+            3 => {
+                let Some((&len, rest)) = input.split_first() else { break };
+                let _ = ep.write(conn, &vec![0xab; usize::from(len) * 64]);
+                input = rest;
+            }
+            4 => {
+                let _ = ep.read(conn, &mut read_buf);
+            }
+            _ => {
+                if input.first() == Some(&0) {
+                    let _ = ep.close(conn);
+                }
+                ep.issue_deferred_acks(now);
+            }
+        }
+        while let Some(t) = ep.poll_transmit(now, &mut out) {
+            assert_eq!(t.destination, peer);
+            Packet::new_checked(&out[..t.len]).expect("the endpoint emitted a malformed packet");
+        }
+        while ep.poll_event().is_some() {}
+        if let Some(at) = ep.poll_timeout() {
+            assert!(at >= t0);
+        }
+    }
+});
