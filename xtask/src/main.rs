@@ -10,6 +10,7 @@
 mod ci;
 mod cpio;
 mod fuzz;
+mod ratios;
 mod sctp_vm;
 mod util;
 
@@ -85,7 +86,9 @@ fn main() -> ExitCode {
         Task::Bench { args } => {
             let mut cmd = util::cargo();
             cmd.args(["bench", "--workspace", "--"]).args(&args);
-            util::run(cmd)
+            let result = util::run(cmd);
+            ratios::print();
+            result
         }
     };
     match result {

@@ -7,4 +7,5 @@
 
 pub mod ipfilter;
 pub mod netsim;
+pub mod tcp;
 pub mod utp;

@@ -4,6 +4,7 @@
 //! sans-IO cores of `hark-proto`, and takes commands from other threads over a bounded
 //! channel woken by one `mio::Waker`.
 //!
+//! - [`tcp`]: TCP connections with a notifier (Pony's `TCPConnection`), on their own loop.
 //! - [`udp`]: a batched UDP socket (recvmmsg/sendmmsg, UDP GSO/GRO with fallback).
 //! - [`DatagramEndpoint`]: what a sans-IO datagram core offers the loop.
 //! - [`Reactor`] and [`ReactorHandle`]: the loop and its cross-thread command handle.
@@ -60,6 +61,7 @@ compile_error!("hark-reactor's UDP layer currently supports Linux only (recvmmsg
 mod endpoint;
 mod handle;
 mod reactor;
+pub mod tcp;
 pub mod udp;
 
 pub use endpoint::{DatagramEndpoint, Transmit};

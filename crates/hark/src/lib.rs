@@ -29,3 +29,4 @@ pub mod utp;
 
 /// IP filters in eMule format (re-exported from `hark-proto`).
 pub use hark_proto::ipfilter;
+pub mod tcp;

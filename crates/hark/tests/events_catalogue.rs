@@ -59,6 +59,21 @@ fn catalogue_lists_the_seed_kinds_with_their_severities() {
             ("utp_overhead", S::Debug, C::TransportStats, D),
             ("utp_log", S::Debug, C::Log, D),
             ("events_dropped", S::Warning, C::Performance, G),
+            ("tcp_proxy_via", S::Debug, C::Connection, D),
+            ("tcp_connecting", S::Debug, C::Connection, D),
+            ("tcp_connected", S::Info, C::Connection, D),
+            ("tcp_accepted", S::Info, C::Connection, D),
+            ("tcp_connect_failed", S::Warning, C::Connection, G),
+            ("tcp_auth_failed", S::Critical, C::Connection, G),
+            ("tcp_sent", S::Debug, C::TransportStats, D),
+            ("tcp_received", S::Debug, C::TransportStats, D),
+            ("tcp_expect", S::Debug, C::Log, D),
+            ("tcp_closed", S::Info, C::Connection, G),
+            ("tcp_throttled", S::Info, C::Performance, D),
+            ("tcp_unthrottled", S::Info, C::Performance, D),
+            ("tcp_listening", S::Info, C::Connection, D),
+            ("tcp_not_listening", S::Fatal, C::Connection, G),
+            ("tcp_listener_closed", S::Info, C::Connection, G),
         ]
     );
 }

@@ -312,6 +312,190 @@ define_kinds! {
             kinds: Vec<(KindId, u64)>,
         }
     }
+
+    /// A TCP notifier was asked whether to connect through a proxy (`proxy_via`).
+    "tcp_proxy_via" => TcpProxyVia, on_tcp_proxy_via {
+        category: Connection,
+        severity: Debug,
+        delivery: Droppable,
+        reply: (),
+        attributes: {
+            /// The destination host asked for.
+            host: String,
+            /// The destination service asked for.
+            service: String,
+            /// The host the notifier chose to connect to.
+            via_host: String,
+            /// The service the notifier chose to connect to.
+            via_service: String,
+        }
+    }
+
+    /// A TCP connection has this many connection attempts in flight (`connecting`).
+    "tcp_connecting" => TcpConnecting, on_tcp_connecting {
+        category: Connection,
+        severity: Debug,
+        delivery: Droppable,
+        reply: (),
+        attributes: {
+            /// Attempts in flight.
+            count: usize,
+        }
+    }
+
+    /// A TCP connection to a server is established (`connected`).
+    "tcp_connected" => TcpConnected, on_tcp_connected {
+        category: Connection,
+        severity: Info,
+        delivery: Droppable,
+        reply: (),
+        attributes: {
+            /// Remote address and port, once known.
+            peer: Option<SocketAddr>,
+        }
+    }
+
+    /// A listener accepted a TCP connection (`accepted`).
+    "tcp_accepted" => TcpAccepted, on_tcp_accepted {
+        category: Connection,
+        severity: Info,
+        delivery: Droppable,
+        reply: (),
+        attributes: {
+            /// Remote address and port, once known.
+            peer: Option<SocketAddr>,
+        }
+    }
+
+    /// A TCP connection could not be established to any address (`connect_failed`).
+    "tcp_connect_failed" => TcpConnectFailed, on_tcp_connect_failed {
+        category: Connection,
+        severity: Warning,
+        delivery: Guaranteed,
+        reply: (),
+        attributes: {
+        }
+    }
+
+    /// A protocol wrapped around TCP (TLS) failed to authenticate the peer (`auth_failed`).
+    "tcp_auth_failed" => TcpAuthFailed, on_tcp_auth_failed {
+        category: Connection,
+        severity: Critical,
+        delivery: Guaranteed,
+        reply: (),
+        attributes: {
+            /// Remote address and port, once known.
+            peer: Option<SocketAddr>,
+        }
+    }
+
+    /// Bytes passed through a TCP notifier on their way out (`sent`, `sentv`).
+    "tcp_sent" => TcpSent, on_tcp_sent {
+        category: TransportStats,
+        severity: Debug,
+        delivery: Droppable,
+        reply: (),
+        attributes: {
+            /// Bytes given to the notifier.
+            length: usize,
+        }
+    }
+
+    /// Bytes were delivered to a TCP notifier (`received`).
+    "tcp_received" => TcpReceived, on_tcp_received {
+        category: TransportStats,
+        severity: Debug,
+        delivery: Droppable,
+        reply: (),
+        attributes: {
+            /// Bytes delivered.
+            length: usize,
+            /// Calls to `received` in this turn, from 1.
+            times: usize,
+        }
+    }
+
+    /// A TCP connection was told to expect frames of this size (`expect`).
+    "tcp_expect" => TcpExpect, on_tcp_expect {
+        category: Log,
+        severity: Debug,
+        delivery: Droppable,
+        reply: (),
+        attributes: {
+            /// The frame size asked for (0: whatever arrives).
+            qty: usize,
+        }
+    }
+
+    /// A TCP connection closed (`closed`).
+    "tcp_closed" => TcpClosed, on_tcp_closed {
+        category: Connection,
+        severity: Info,
+        delivery: Guaranteed,
+        reply: (),
+        attributes: {
+            /// Remote address and port, once known.
+            peer: Option<SocketAddr>,
+        }
+    }
+
+    /// A TCP connection stopped taking writes because the kernel send buffer is full (`throttled`).
+    "tcp_throttled" => TcpThrottled, on_tcp_throttled {
+        category: Performance,
+        severity: Info,
+        delivery: Droppable,
+        reply: (),
+        attributes: {
+            /// Bytes pending when it happened.
+            pending: usize,
+        }
+    }
+
+    /// A throttled TCP connection's pending queue drained (`unthrottled`).
+    "tcp_unthrottled" => TcpUnthrottled, on_tcp_unthrottled {
+        category: Performance,
+        severity: Info,
+        delivery: Droppable,
+        reply: (),
+        attributes: {
+        }
+    }
+
+    /// A TCP listener is accepting connections (`listening`).
+    "tcp_listening" => TcpListening, on_tcp_listening {
+        category: Connection,
+        severity: Info,
+        delivery: Droppable,
+        reply: (),
+        attributes: {
+            /// The bound address.
+            local: Option<SocketAddr>,
+        }
+    }
+
+    /// A TCP listener could not be set up (`not_listening`).
+    "tcp_not_listening" => TcpNotListening, on_tcp_not_listening {
+        category: Connection,
+        severity: Fatal,
+        delivery: Guaranteed,
+        reply: (),
+        attributes: {
+            /// The address asked for.
+            local: Option<SocketAddr>,
+        }
+    }
+
+    /// A TCP listener stopped listening (`closed`).
+    "tcp_listener_closed" => TcpListenerClosed, on_tcp_listener_closed {
+        category: Connection,
+        severity: Info,
+        delivery: Guaranteed,
+        reply: (),
+        attributes: {
+            /// The address it listened on.
+            local: Option<SocketAddr>,
+        }
+    }
 }
 
 impl Describe for IpFiltered {
@@ -505,5 +689,114 @@ impl Describe for UtpOverhead {
 impl Describe for UtpLog {
     fn describe(&self) -> String {
         format!("{}: {}", self.level, self.text)
+    }
+}
+
+/// "peer 1.2.3.4:5" or "an unknown peer".
+fn peer_text(peer: Option<SocketAddr>) -> String {
+    peer.map_or_else(
+        || "an unknown peer".to_owned(),
+        |peer| format!("peer {peer}"),
+    )
+}
+
+/// "1.2.3.4:5" or "an unknown address".
+fn addr_text(addr: Option<SocketAddr>) -> String {
+    addr.map_or_else(|| "an unknown address".to_owned(), |addr| addr.to_string())
+}
+
+impl Describe for TcpProxyVia {
+    fn describe(&self) -> String {
+        format!(
+            "Connecting to {}:{} via {}:{}.",
+            self.host, self.service, self.via_host, self.via_service
+        )
+    }
+}
+
+impl Describe for TcpConnecting {
+    fn describe(&self) -> String {
+        format!("{} TCP connection attempts in flight.", self.count)
+    }
+}
+
+impl Describe for TcpConnected {
+    fn describe(&self) -> String {
+        format!("Connected to {}.", peer_text(self.peer))
+    }
+}
+
+impl Describe for TcpAccepted {
+    fn describe(&self) -> String {
+        format!("Accepted a TCP connection from {}.", peer_text(self.peer))
+    }
+}
+
+impl Describe for TcpConnectFailed {
+    fn describe(&self) -> String {
+        "Could not connect to any address of the server.".to_owned()
+    }
+}
+
+impl Describe for TcpAuthFailed {
+    fn describe(&self) -> String {
+        format!("Authentication of {} failed.", peer_text(self.peer))
+    }
+}
+
+impl Describe for TcpSent {
+    fn describe(&self) -> String {
+        format!("Sending {} bytes.", self.length)
+    }
+}
+
+impl Describe for TcpReceived {
+    fn describe(&self) -> String {
+        format!(
+            "Received {} bytes (call {} of this turn).",
+            self.length, self.times
+        )
+    }
+}
+
+impl Describe for TcpExpect {
+    fn describe(&self) -> String {
+        format!("Expecting frames of {} bytes.", self.qty)
+    }
+}
+
+impl Describe for TcpClosed {
+    fn describe(&self) -> String {
+        format!("The TCP connection with {} closed.", peer_text(self.peer))
+    }
+}
+
+impl Describe for TcpThrottled {
+    fn describe(&self) -> String {
+        format!("Throttled with {} bytes pending.", self.pending)
+    }
+}
+
+impl Describe for TcpUnthrottled {
+    fn describe(&self) -> String {
+        "Unthrottled: the pending queue drained.".to_owned()
+    }
+}
+
+impl Describe for TcpListening {
+    fn describe(&self) -> String {
+        format!("Listening for TCP on {}.", addr_text(self.local))
+    }
+}
+
+impl Describe for TcpNotListening {
+    fn describe(&self) -> String {
+        format!("Could not listen for TCP on {}.", addr_text(self.local))
+    }
+}
+
+impl Describe for TcpListenerClosed {
+    fn describe(&self) -> String {
+        format!("Stopped listening for TCP on {}.", addr_text(self.local))
     }
 }

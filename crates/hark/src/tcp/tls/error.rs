@@ -1,0 +1,10 @@
+//! Errors of the TLS wrapper.
+
+/// Why a TLS notifier could not be set up.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum TlsError {
+    /// rustls refused the configuration.
+    #[error("TLS setup failed: {0}")]
+    Rustls(#[from] rustls::Error),
+}

@@ -1,0 +1,10 @@
+//! Notifier TCP connections on real loopback sockets.
+
+mod backpressure;
+mod connect;
+mod events;
+mod framing;
+mod semantics;
+mod tls;
+mod util;
+mod yielding;
