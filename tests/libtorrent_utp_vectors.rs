@@ -1,39 +1,12 @@
 //! Live capture from a real libtorrent (Debian's python3-libtorrent): every datagram it sends
 //! parses with hark-wire, and the interop facts hold (ids, the unconsumed SYN-ACK seq_nr).
 
+use hark_suite::captures;
 use hark_wire::utp::{PacketRepr, PacketType};
-use std::process::Command;
-
-fn capture() -> Vec<(String, Vec<u8>)> {
-    let script = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/tools/libtorrent-utp-vectors.py"
-    );
-    let output = Command::new("/usr/bin/python3")
-        .arg(script)
-        .output()
-        .expect("/usr/bin/python3 must exist (install python3-libtorrent: `cargo xtask ci`)");
-    assert!(
-        output.status.success(),
-        "the libtorrent capture failed (is python3-libtorrent installed? `cargo xtask ci` installs it): {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8_lossy(&output.stdout)
-        .lines()
-        .filter_map(|line| line.split_once(' '))
-        .map(|(label, hex)| {
-            let bytes = (0..hex.len())
-                .step_by(2)
-                .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap())
-                .collect();
-            (label.to_string(), bytes)
-        })
-        .collect()
-}
 
 #[test]
 fn libtorrent_datagrams_parse_and_keep_the_interop_facts() {
-    let datagrams = capture();
+    let datagrams = captures::run("libtorrent-utp-vectors.py");
     let find = |label: &str| {
         datagrams
             .iter()

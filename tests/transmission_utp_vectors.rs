@@ -2,36 +2,12 @@
 //! with hark-wire and keep the interop facts (extension bits on the SYN-ACK, the SYN-ACK's
 //! seq_nr reused by the first DATA, no write before the first DATA arrives).
 
+use hark_suite::captures;
 use hark_wire::utp::{PacketRepr, PacketType};
-use std::process::Command;
 
 #[test]
 fn libutp_datagrams_parse_and_keep_the_interop_facts() {
-    let script = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/tools/transmission-utp-vectors.py"
-    );
-    let output = Command::new("/usr/bin/python3")
-        .arg(script)
-        .output()
-        .expect("/usr/bin/python3 must exist (`cargo xtask ci` installs the peers)");
-    assert!(
-        output.status.success(),
-        "the transmission capture failed (transmission-daemon and python3-libtorrent are installed by `cargo xtask ci`): {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    let datagrams: Vec<(String, Vec<u8>)> = stdout
-        .lines()
-        .filter_map(|line| line.split_once(' '))
-        .map(|(label, hex)| {
-            let bytes = (0..hex.len())
-                .step_by(2)
-                .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap())
-                .collect();
-            (label.to_string(), bytes)
-        })
-        .collect();
+    let datagrams = captures::run("transmission-utp-vectors.py");
     let syn_ack = &datagrams.first().expect("no datagram from libutp").1;
     let syn_ack = PacketRepr::parse_bytes(syn_ack).unwrap();
     assert_eq!(syn_ack.packet_type, PacketType::State);
@@ -47,7 +23,7 @@ fn libutp_datagrams_parse_and_keep_the_interop_facts() {
     let data = replies
         .iter()
         .find(|repr| repr.packet_type == PacketType::Data)
-        .unwrap_or_else(|| panic!("libutp sent no DATA after ours: {stdout}"));
+        .unwrap_or_else(|| panic!("libutp sent no DATA after ours: {datagrams:?}"));
     assert_eq!(
         data.seq_nr, syn_ack.seq_nr,
         "the SYN-ACK consumed no seq_nr"
