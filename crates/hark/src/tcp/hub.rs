@@ -1,9 +1,10 @@
 //! Notifier wrappers that emit every call into the event hub, with its severity.
 
 use crate::events::{
-    ConnectionId, EventHub, EventKind, TcpAccepted, TcpAuthFailed, TcpClosed, TcpConnectFailed,
-    TcpConnected, TcpConnecting, TcpExpect, TcpListenerClosed, TcpListening, TcpNotListening,
-    TcpProxyVia, TcpReceived, TcpSent, TcpThrottled, TcpUnthrottled,
+    ConnectionId, Direction, EventHub, EventKind, ListenSuccess, Protocol, TcpAccepted,
+    TcpAuthFailed, TcpClosed, TcpConnectFailed, TcpConnected, TcpConnecting, TcpExpect,
+    TcpListenerClosed, TcpListening, TcpNotListening, TcpProxyVia, TcpReceived, TcpSent,
+    TcpThrottled, TcpUnthrottled,
 };
 use hark_reactor::tcp::{ListenerCtl, TcpConn, TcpListenNotify, TcpNotify};
 use std::borrow::Cow;
@@ -149,8 +150,11 @@ impl<N: TcpNotify> TcpNotify for HubNotify<N> {
     }
 }
 
-/// Wraps a listen notifier: its calls are emitted into the hub, and every connection it
-/// returns is wrapped in a [`HubNotify`] too.
+/// Wraps a listen notifier: its calls are emitted into the hub (`listening` also as
+/// Net::BitTorrent's `listen_success`), every connection it returns is wrapped in a
+/// [`HubNotify`] too, and a peer the hub's IP filter blocks is refused (raising `ip_filter`)
+/// before the inner notifier hears of it. For outgoing connections, give the reactor a
+/// [`FilteringResolver`](super::FilteringResolver).
 #[derive(Debug)]
 pub struct HubListenNotify<L> {
     inner: L,
@@ -166,13 +170,19 @@ impl<L: TcpListenNotify> HubListenNotify<L> {
 
 impl<L: TcpListenNotify> TcpListenNotify for HubListenNotify<L> {
     fn listening(&mut self, listener: &mut ListenerCtl<'_>) {
-        emit(
-            &self.hub,
-            TcpListening {
-                local: listener.local_addr(),
-            },
-            None,
-        );
+        let local = listener.local_addr();
+        if let Some(local) = local {
+            emit(
+                &self.hub,
+                ListenSuccess {
+                    protocol: Protocol::tcp_for(&local),
+                    local,
+                    tried: vec![local.port()],
+                },
+                None,
+            );
+        }
+        emit(&self.hub, TcpListening { local }, None);
         self.inner.listening(listener);
     }
     fn not_listening(&mut self, listener: &mut ListenerCtl<'_>) {
@@ -190,6 +200,10 @@ impl<L: TcpListenNotify> TcpListenNotify for HubListenNotify<L> {
         listener: &mut ListenerCtl<'_>,
         peer: SocketAddr,
     ) -> Option<Box<dyn TcpNotify>> {
+        // A peer the IP filter blocks is refused before the application hears of it.
+        if !super::ip_filter::admit(&self.hub, peer, Direction::Incoming) {
+            return None;
+        }
         let notify = self.inner.connected(listener, peer)?;
         Some(Box::new(HubNotify::new(Arc::clone(&self.hub), notify)))
     }

@@ -36,6 +36,7 @@
 
 mod connection;
 mod hub;
+pub mod ip_filter;
 mod listener;
 pub mod tls;
 
@@ -46,4 +47,5 @@ pub use hark_reactor::tcp::{
     TcpReactor, TcpReactorHandle, WriteError,
 };
 pub use hub::{HubListenNotify, HubNotify, SharedHub};
+pub use ip_filter::FilteringResolver;
 pub use listener::TcpListener;
