@@ -3,7 +3,7 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use super::ledbat::LedbatConfig;
+use super::ledbat::{LedbatConfig, LedbatVariant};
 
 /// UDP MTU libutp assumes for IPv4 (Ethernet minus IP, UDP and tunnel headroom).
 pub const DEFAULT_UDP_MTU_V4: u16 = 1402;
@@ -27,8 +27,12 @@ pub struct ConnectionConfig {
     pub max_window: usize,
     /// Initial congestion window, packets.
     pub initial_window_packets: usize,
-    /// Largest window growth per round trip once out of slow start, bytes.
+    /// Largest window growth per round trip once out of slow start, bytes (used by
+    /// [`LedbatVariant::Rfc6817`]; LEDBAT++ derives its growth from the base RTT).
     pub max_window_increase_per_rtt: usize,
+    /// LEDBAT rule set: LEDBAT++ by default (flows converge to fair shares and re-measure
+    /// the base delay in periodic slowdowns); [`LedbatVariant::Rfc6817`] is libutp's.
+    pub ledbat_variant: LedbatVariant,
     /// UDP payload MTU for IPv4 peers (libutp's get_udp_mtu).
     pub udp_mtu_v4: u16,
     /// UDP payload MTU for IPv6 peers.
@@ -80,6 +84,7 @@ impl Default for ConnectionConfig {
             max_window: 1 << 20,
             initial_window_packets: 4,
             max_window_increase_per_rtt: 3000,
+            ledbat_variant: LedbatVariant::PlusPlus,
             udp_mtu_v4: DEFAULT_UDP_MTU_V4,
             udp_mtu_v6: DEFAULT_UDP_MTU_V6,
             mtu_probing: false,
@@ -137,6 +142,7 @@ impl ConnectionConfig {
             max_increase_per_rtt: self.max_window_increase_per_rtt,
             max_window: self.max_window,
             initial_window_packets: self.initial_window_packets,
+            variant: self.ledbat_variant,
         }
     }
 }

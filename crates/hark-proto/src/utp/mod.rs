@@ -39,6 +39,7 @@ mod recv_buffer;
 pub mod rtt;
 mod send_buffer;
 pub mod seq;
+mod slowdown;
 mod timers;
 
 pub use config::{
@@ -50,6 +51,7 @@ pub use endpoint::{
 };
 pub use error::{AcceptError, ConnectError, HandleError, WriteError};
 pub use event::{ConnectionError, ConnectionState, ConnectionStats, Event, OverheadKind};
+pub use ledbat::LedbatVariant;
 pub use timers::Timer;
 
 #[cfg(test)]
