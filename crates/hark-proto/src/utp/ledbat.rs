@@ -8,12 +8,20 @@
 //! RFC 6817's update is additive and symmetric around the target, so flows sharing a
 //! bottleneck keep whatever split slow start left them, and a latecomer whose base delay
 //! includes an earlier flow's queue starves it. [`LedbatVariant::PlusPlus`] adds LEDBAT++'s
-//! answers: a growth of one packet per `min(16, ceil(2 * target / base RTT))` round trips,
-//! a decrease proportional to the window (`W * (queuing / target - 1)` per round trip, at
-//! most half), slow start left at 3/4 of the target, and slowdowns: two round trips after
-//! the first slow start, and then after nine times as long as the previous slowdown lasted,
-//! the window is held at two packets for two round trips and slow-started back, which
-//! drains the flow's own share of the queue so every flow re-measures the true base delay.
+//! answers: a decrease proportional to the window (`W * (queuing / target - 1)` per round
+//! trip, at most half), so windows converge to equal sizes while growth is equal; slow start
+//! left at 3/4 of the target; and slowdowns: two round trips after the first slow start,
+//! and then after nine times as long as the previous slowdown lasted, the window is held at
+//! two packets and slow-started back, which drains the flow's own share of the queue so
+//! every flow re-measures the true base delay.
+//!
+//! Two departures from the draft, both measured with `cargo xtask lab`: growth below the
+//! target is `max_increase_per_rtt` per round trip (the draft's one packet per
+//! `min(16, ceil(2 * target / base RTT))` round trips, available as `draft_gain`, is too slow
+//! to undo a latecomer's head start there), and a slowdown holds the window for one smoothed
+//! plus one minimum round trip rather than two smoothed ones: long enough for the flow's own
+//! queue to drain and one packet sent into the emptied queue to be acknowledged, at less
+//! cost in idle link time.
 
 use std::time::{Duration, Instant};
 
@@ -53,7 +61,8 @@ pub enum LedbatVariant {
 pub struct LedbatConfig {
     /// Queuing delay the controller aims for.
     pub target_delay: Duration,
-    /// Largest window growth per round trip, bytes (RFC 6817 variant only).
+    /// Largest window growth per round trip, bytes (LEDBAT++: the growth below the target
+    /// unless `draft_gain` is set).
     pub max_increase_per_rtt: usize,
     /// Largest congestion window, bytes.
     pub max_window: usize,
@@ -61,6 +70,9 @@ pub struct LedbatConfig {
     pub initial_window_packets: usize,
     /// Rule set of the window update.
     pub variant: LedbatVariant,
+    /// LEDBAT++ only: grow by one packet per `min(16, ceil(2 * target / base RTT))` round
+    /// trips as the draft specifies, instead of `max_increase_per_rtt`.
+    pub draft_gain: bool,
 }
 
 /// The congestion window and the delay estimates that drive it.
@@ -275,12 +287,20 @@ impl Ledbat {
         gain * off_target / target * bytes_acked as i64 / self.cwnd.max(1) as i64
     }
 
-    /// LEDBAT++: `mss / divisor` per round trip below the target; above it, additionally
+    /// LEDBAT++ growth per round trip below the target, bytes.
+    fn growth_per_rtt(&self) -> i64 {
+        if self.config.draft_gain {
+            self.mss as i64 / i64::from(self.gain_divisor())
+        } else {
+            self.config.max_increase_per_rtt as i64
+        }
+    }
+
+    /// LEDBAT++: [`Self::growth_per_rtt`] per round trip below the target; above it, additionally
     /// `W * (queuing / target - 1)` less per round trip, never more than half the window.
     fn multiplicative_delta(&self, target: i64, queuing: i64, bytes_acked: usize) -> i64 {
         let acked = bytes_acked as i64;
-        let growth =
-            self.mss as i64 * acked / (i64::from(self.gain_divisor()) * self.cwnd.max(1) as i64);
+        let growth = self.growth_per_rtt() * acked / self.cwnd.max(1) as i64;
         if queuing <= target {
             return growth;
         }
@@ -290,7 +310,7 @@ impl Ledbat {
 
     /// Moves the slowdown schedule on; true while the window is held at two packets.
     fn advance_slowdown(&mut self, now: Instant) -> bool {
-        let hold = self.round_trip() * 2;
+        let hold = self.round_trip() + self.min_rtt.unwrap_or(self.round_trip());
         match self.slowdown.advance(now, hold, self.slow_start) {
             SlowdownStep::Begin => {
                 self.ssthresh = self.cwnd.max(self.min_window());
@@ -357,6 +377,7 @@ mod tests {
             max_window: 1 << 20,
             initial_window_packets: 2,
             variant: LedbatVariant::Rfc6817,
+            draft_gain: false,
         }
     }
 
@@ -437,5 +458,188 @@ mod tests {
             c.on_ack(t0, 5000);
         }
         assert_eq!(c.window(), 10_000);
+    }
+
+    fn plus_plus() -> LedbatConfig {
+        LedbatConfig {
+            variant: LedbatVariant::PlusPlus,
+            ..config()
+        }
+    }
+
+    /// A LEDBAT++ controller out of slow start at `t0` with `window` bytes, a 40 ms base
+    /// RTT and a delay sample history whose base is 0.
+    fn settled(window: usize, t0: Instant) -> Ledbat {
+        let mut c = Ledbat::new(plus_plus(), 1000);
+        c.on_rtt_sample(Duration::from_millis(40));
+        c.on_delay_sample(t0, 0);
+        c.on_ack(t0, window - 2000);
+        assert_eq!(c.window(), window);
+        set_queuing(&mut c, t0, 80_000);
+        c.on_ack(t0, 0);
+        assert!(!c.in_slow_start());
+        c
+    }
+
+    fn set_queuing(c: &mut Ledbat, now: Instant, micros: u32) {
+        for _ in 0..CURRENT_FILTER {
+            c.on_delay_sample(now, micros);
+        }
+    }
+
+    #[test]
+    fn draft_gain_divisor_follows_base_rtt_and_is_capped() {
+        let mut c = Ledbat::new(plus_plus(), 1000);
+        assert_eq!(c.gain_divisor(), MAX_GAIN_DIVISOR);
+        c.on_rtt_sample(Duration::from_millis(40));
+        // ceil(2 * 100 / 40) = 5
+        assert_eq!(c.gain_divisor(), 5);
+        c.on_rtt_sample(Duration::from_millis(300));
+        assert_eq!(c.gain_divisor(), 5, "the base RTT is the minimum");
+        let mut long = Ledbat::new(plus_plus(), 1000);
+        long.on_rtt_sample(Duration::from_millis(300));
+        assert_eq!(long.gain_divisor(), 1);
+        let mut short = Ledbat::new(plus_plus(), 1000);
+        short.on_rtt_sample(Duration::from_millis(5));
+        assert_eq!(short.gain_divisor(), MAX_GAIN_DIVISOR);
+    }
+
+    #[test]
+    fn plus_plus_grows_by_configured_or_draft_gain_below_target() {
+        let t0 = Instant::now();
+        let mut c = settled(10_000, t0);
+        // 80 ms < 100 ms target: one window acked grows by max_increase_per_rtt (3000).
+        for _ in 0..10 {
+            c.on_ack(t0, 1000);
+        }
+        assert!((12_500..=13_000).contains(&c.window()), "{}", c.window());
+        let mut draft = Ledbat::new(
+            LedbatConfig {
+                draft_gain: true,
+                ..plus_plus()
+            },
+            1000,
+        );
+        draft.on_rtt_sample(Duration::from_millis(40));
+        draft.on_delay_sample(t0, 0);
+        draft.on_ack(t0, 8000);
+        set_queuing(&mut draft, t0, 80_000);
+        draft.on_ack(t0, 0);
+        assert_eq!(draft.window(), 10_000);
+        // gain 1/5: 1000 / 5 = 200 bytes per window acked.
+        draft.on_ack(t0, 10_000);
+        assert_eq!(draft.window(), 10_200);
+    }
+
+    #[test]
+    fn plus_plus_decrease_is_proportional_to_the_window() {
+        let t0 = Instant::now();
+        let mut small = settled(10_000, t0);
+        let mut large = settled(40_000, t0);
+        // 150 ms against a 100 ms target: half a window less per round trip, the same
+        // growth for both.
+        set_queuing(&mut small, t0, 150_000);
+        set_queuing(&mut large, t0, 150_000);
+        small.on_ack(t0, 10_000);
+        large.on_ack(t0, 40_000);
+        assert_eq!(small.window(), 10_000 + 3000 - 5000);
+        assert_eq!(large.window(), 40_000 + 3000 - 20_000);
+        // The RFC 6817 rule takes the same bytes from both.
+        let mut rfc = Ledbat::new(config(), 1000);
+        rfc.on_delay_sample(t0, 0);
+        rfc.on_ack(t0, 38_000);
+        set_queuing(&mut rfc, t0, 150_000);
+        rfc.on_ack(t0, 40_000);
+        assert_eq!(rfc.window(), 40_000 - 1500);
+    }
+
+    #[test]
+    fn plus_plus_decrease_is_at_most_half_a_window_per_round_trip() {
+        let t0 = Instant::now();
+        let mut c = settled(40_000, t0);
+        set_queuing(&mut c, t0, 1_000_000);
+        c.on_ack(t0, 40_000);
+        assert_eq!(c.window(), 20_000);
+    }
+
+    #[test]
+    fn plus_plus_leaves_slow_start_at_three_quarters_of_target() {
+        let t0 = Instant::now();
+        let mut pp = Ledbat::new(plus_plus(), 1000);
+        let mut rfc = Ledbat::new(config(), 1000);
+        for c in [&mut pp, &mut rfc] {
+            c.on_delay_sample(t0, 0);
+            set_queuing(c, t0, 60_000);
+            c.on_ack(t0, 1000);
+        }
+        assert!(pp.in_slow_start(), "60 ms < 75 ms");
+        assert!(!rfc.in_slow_start(), "60 ms >= 50 ms");
+        set_queuing(&mut pp, t0, 75_000);
+        pp.on_ack(t0, 1000);
+        assert!(!pp.in_slow_start());
+    }
+
+    #[test]
+    fn initial_slowdown_holds_two_packets_then_ramps_back_and_schedules_the_next() {
+        let t0 = Instant::now();
+        let rtt = Duration::from_millis(40);
+        let mut c = settled(20_000, t0);
+        // First slowdown: two round trips after slow start ended.
+        assert_eq!(c.next_slowdown(), Some(t0 + rtt * 2));
+        set_queuing(&mut c, t0, 100_000);
+        c.on_ack(t0 + rtt, 0);
+        assert_eq!(c.window(), 20_000);
+        let begin = t0 + rtt * 2;
+        c.on_ack(begin, 1000);
+        assert!(c.in_slowdown());
+        assert_eq!(c.window(), 2000);
+        // Held at two packets for one smoothed plus one minimum RTT (40 + 40 ms), losses too.
+        c.on_ack(begin + rtt, 5000);
+        c.on_loss(begin + rtt);
+        assert_eq!(c.window(), 2000);
+        set_queuing(&mut c, begin, 0);
+        c.on_ack(begin + rtt * 2, 2000);
+        assert!(!c.in_slowdown());
+        assert!(c.in_slow_start());
+        assert_eq!(c.window(), 4000);
+        // Slow start back to the window before the slowdown ends the ramp.
+        let end = begin + rtt * 5;
+        c.on_ack(end, 16_000);
+        assert_eq!(c.window(), 20_000);
+        assert!(!c.in_slow_start());
+        // Next one after nine times the slowdown's length (200 ms).
+        assert_eq!(c.next_slowdown(), Some(end + rtt * 5 * 9));
+    }
+
+    #[test]
+    fn a_loss_during_the_ramp_ends_it_and_schedules_the_next_slowdown() {
+        let t0 = Instant::now();
+        let rtt = Duration::from_millis(40);
+        let mut c = settled(20_000, t0);
+        let begin = t0 + rtt * 2;
+        c.on_ack(begin, 0);
+        set_queuing(&mut c, begin, 0);
+        c.on_ack(begin + rtt * 2, 2000);
+        assert!(c.in_slow_start());
+        c.on_loss(begin + rtt * 3);
+        assert!(!c.in_slow_start());
+        assert_eq!(c.window(), 2000);
+        assert_eq!(c.next_slowdown(), Some(begin + rtt * 3 + rtt * 3 * 9));
+    }
+
+    #[test]
+    fn rfc6817_never_slows_down() {
+        let t0 = Instant::now();
+        let mut c = Ledbat::new(config(), 1000);
+        c.on_rtt_sample(Duration::from_millis(40));
+        c.on_delay_sample(t0, 0);
+        c.on_ack(t0, 18_000);
+        set_queuing(&mut c, t0, 60_000);
+        c.on_ack(t0, 0);
+        assert!(!c.in_slow_start());
+        assert_eq!(c.next_slowdown(), None);
+        c.on_ack(t0 + Duration::from_secs(10), 1000);
+        assert!(!c.in_slowdown());
+        assert!(c.window() > 2000);
     }
 }

@@ -1,7 +1,8 @@
 //! The schedule of LEDBAT++'s slowdowns (draft-irtf-iccrg-ledbat-plus-plus §4.4).
 //!
 //! Two round trips after the first slow start ends, the window is held at two packets for
-//! two round trips and then slow-started back to where it was. When that ramp ends, the
+//! about two round trips (the controller chooses how long) and then slow-started back to
+//! where it was. When that ramp ends, the
 //! next slowdown is due after nine times the time the whole slowdown took, so slowdowns
 //! cost at most about a tenth of the time.
 
@@ -58,7 +59,7 @@ impl Slowdown {
     }
 
     /// Called on each acknowledgement; `hold` is how long a new slowdown keeps the window
-    /// small (two round trips). A slowdown never begins during slow start.
+    /// small. A slowdown never begins during slow start.
     pub(crate) fn advance(
         &mut self,
         now: Instant,
