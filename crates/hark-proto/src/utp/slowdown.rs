@@ -9,7 +9,7 @@
 use std::time::{Duration, Instant};
 
 /// Gap after a slowdown, in multiples of the slowdown's own length.
-pub const SLOWDOWN_SPACING: u32 = 9;
+pub(crate) const SLOWDOWN_SPACING: u32 = 9;
 
 /// Where a connection is in its slowdown cycle.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
