@@ -5,7 +5,8 @@
 //! - `cargo xtask fuzz [--seconds N] [TARGET...]`: runs fuzz targets for a bounded time.
 //! - `cargo xtask bench`: runs the criterion benches.
 //! - `cargo xtask sctp-vm`: runs the kernel-SCTP tests inside Debian's kernel under qemu.
-//! - `cargo xtask lab [SEED]`: uTP's LEDBAT on a simulated bottleneck, beside its goals.
+//! - `cargo xtask lab [SEED] [--rules plusplus|draft-gain|rfc6817]`: uTP's LEDBAT on a
+//!   simulated bottleneck, beside its goals.
 
 mod ci;
 mod cpio;
@@ -55,6 +56,10 @@ enum Task {
         /// The simulator's seed.
         #[arg(default_value_t = 1)]
         seed: u64,
+        /// The controller's rules: `plusplus` (LEDBAT++, the default), `draft-gain`
+        /// (LEDBAT++ with the draft's RTT-scaled growth) or `rfc6817`.
+        #[arg(long, default_value = "plusplus")]
+        rules: String,
     },
     /// Run the criterion benches (`cargo bench`), passing any extra arguments along.
     Bench {
@@ -69,7 +74,7 @@ fn main() -> ExitCode {
         Task::Ci { fuzz_seconds } => ci::run(fuzz_seconds),
         Task::Fuzz { seconds, targets } => fuzz::run(seconds, &targets),
         Task::SctpVm { timeout, args } => sctp_vm::run(timeout, &args),
-        Task::Lab { seed } => {
+        Task::Lab { seed, rules } => {
             let mut cmd = util::cargo();
             cmd.args([
                 "run",
@@ -80,7 +85,8 @@ fn main() -> ExitCode {
                 "--example",
             ])
             .args(["utp_lab", "--"])
-            .arg(seed.to_string());
+            .arg(seed.to_string())
+            .arg(rules);
             util::run(cmd)
         }
         Task::Bench { args } => {

@@ -1,23 +1,31 @@
 //! `cargo xtask lab`: uTP's LEDBAT on a simulated 10 Mbit/s bottleneck with a 200 ms
 //! drop-tail buffer (20 ms one-way delay), in virtual time, so every figure is exact for its
-//! seed and independent of the machine.
+//! seed and independent of the machine. Arguments: `[SEED] [plusplus|draft-gain|rfc6817]`,
+//! the rules of the congestion controller (LEDBAT++ by default).
 //!
 //! Prints one flow's utilisation and median queueing delay, two flows' shares, and uTP's share
 //! against a Reno-like flow, each beside its goal, and exits non-zero if a goal is missed.
+//! Two more goals follow: two flows where the second starts 10 s after the first (the
+//! latecomer case), and two flows over a bottleneck with 1 ms of jitter for a few seeds.
 
 use std::net::SocketAddr;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use hark_proto::netsim::reno::{RenoConfig, RenoReceiver, RenoSender};
-use hark_proto::netsim::{LinkConfig, LinkId, Outcome, Sim};
+use hark_proto::netsim::{JitterOrder, LinkConfig, LinkId, Outcome, Sim};
 use hark_proto::utp::bulk::BulkNode;
-use hark_proto::utp::{Endpoint, EndpointConfig};
+use hark_proto::utp::{ConnectionConfig, Endpoint, EndpointConfig, LedbatVariant};
 
 const RATE_BPS: u64 = 10_000_000;
 const TARGET_DELAY: Duration = Duration::from_millis(100);
 const WARM_UP: Duration = Duration::from_secs(20);
 const MEASURE: Duration = Duration::from_secs(60);
+/// How much later the latecomer starts.
+const LATECOMER_DELAY: Duration = Duration::from_secs(10);
+/// Seeds of the jittered two-flow runs (after the lab's own seed).
+const JITTER_SEEDS: u64 = 4;
+const FAIR_GAP: f64 = 0.20;
 
 fn bottleneck() -> LinkConfig {
     LinkConfig::new()
@@ -30,6 +38,13 @@ fn return_path() -> LinkConfig {
     LinkConfig::new().delay(Duration::from_millis(20))
 }
 
+fn endpoint_config(connection: &ConnectionConfig) -> EndpointConfig {
+    EndpointConfig {
+        connection: connection.clone(),
+        ..EndpointConfig::default()
+    }
+}
+
 /// Adds flow `index`: a uTP sender at 10.0.<index>.1 sending without end to 10.0.<index>.2,
 /// its data through `link`. Returns (sender, receiver).
 fn add_utp_flow(
@@ -37,6 +52,7 @@ fn add_utp_flow(
     link: LinkId,
     index: u8,
     start: Instant,
+    connection: &ConnectionConfig,
 ) -> (SocketAddr, SocketAddr) {
     let a = SocketAddr::from(([10, 0, index, 1], 5000));
     let b = SocketAddr::from(([10, 0, index, 2], 6000));
@@ -46,12 +62,12 @@ fn add_utp_flow(
     let base = sim.base();
     let stream = u64::from(index) * 2;
     let mut sender = Endpoint::new(
-        EndpointConfig::default(),
+        endpoint_config(connection),
         base,
         Box::new(sim.rng_stream(stream)),
     );
     let receiver = Endpoint::new(
-        EndpointConfig::default(),
+        endpoint_config(connection),
         base,
         Box::new(sim.rng_stream(stream + 1)),
     );
@@ -95,6 +111,42 @@ fn bytes(sim: &Sim, flow: (SocketAddr, SocketAddr)) -> f64 {
         .map_or(0.0, |s| s.bytes_delivered as f64)
 }
 
+/// Two uTP flows over `link`, the second started `delay` after the first; returns their
+/// delivered bytes during the measured span and the link's utilisation.
+fn two_flows(
+    seed: u64,
+    link_config: LinkConfig,
+    delay: Duration,
+    connection: &ConnectionConfig,
+) -> (f64, f64, f64) {
+    let mut sim = Sim::new(seed, Instant::now());
+    let link = sim.add_link(link_config).expect("link");
+    let start = sim.base();
+    let first = add_utp_flow(&mut sim, link, 1, start, connection);
+    if !delay.is_zero() {
+        let outcome = sim.run_for(delay).expect("simulation");
+        assert_eq!(outcome, Outcome::Done, "the simulation stopped early");
+    }
+    let now = sim.now();
+    let second = add_utp_flow(&mut sim, link, 2, now, connection);
+    run(&mut sim);
+    (
+        bytes(&sim, first),
+        bytes(&sim, second),
+        sim.link_utilisation(link).unwrap_or(0.0),
+    )
+}
+
+/// The shares of two flows as text, and their gap relative to the larger.
+fn shares(a: f64, b: f64) -> (String, f64) {
+    let total = (a + b).max(1.0);
+    let gap = (a - b).abs() / a.max(b).max(1.0);
+    (
+        format!("{:.1} % / {:.1} %", a / total * 100.0, b / total * 100.0),
+        gap,
+    )
+}
+
 /// One line of the report; returns whether the goal holds.
 fn report(what: &str, value: String, goal: &str, ok: bool) -> bool {
     println!(
@@ -109,9 +161,23 @@ fn main() -> ExitCode {
         .nth(1)
         .and_then(|s| s.parse().ok())
         .unwrap_or(1);
+    let rules = std::env::args().nth(2).unwrap_or_else(|| "plusplus".into());
+    let mut connection = ConnectionConfig::default();
+    match rules.as_str() {
+        "plusplus" => connection.ledbat_variant = LedbatVariant::PlusPlus,
+        "draft-gain" => {
+            connection.ledbat_variant = LedbatVariant::PlusPlus;
+            connection.ledbat_draft_gain = true;
+        }
+        "rfc6817" => connection.ledbat_variant = LedbatVariant::Rfc6817,
+        other => {
+            eprintln!("unknown rules {other:?}: plusplus, draft-gain or rfc6817");
+            return ExitCode::FAILURE;
+        }
+    }
     println!(
         "uTP lab (seed {seed}): {} Mbit/s bottleneck, 200 ms drop-tail buffer, 20 ms one-way delay, \
-         {} s warm-up, {} s measured, LEDBAT target {} ms",
+         {} s warm-up, {} s measured, LEDBAT target {} ms, rules {rules}",
         RATE_BPS / 1_000_000,
         WARM_UP.as_secs(),
         MEASURE.as_secs(),
@@ -123,7 +189,7 @@ fn main() -> ExitCode {
     let mut sim = Sim::new(seed, Instant::now());
     let link = sim.add_link(bottleneck()).expect("link");
     let start = sim.base();
-    add_utp_flow(&mut sim, link, 1, start);
+    add_utp_flow(&mut sim, link, 1, start, &connection);
     run(&mut sim);
     let utilisation = sim.link_utilisation(link).unwrap_or(0.0);
     let stats = sim.link_stats(link).expect("stats");
@@ -158,32 +224,25 @@ fn main() -> ExitCode {
     );
 
     // Two flows started together.
-    let mut sim = Sim::new(seed, Instant::now());
-    let link = sim.add_link(bottleneck()).expect("link");
-    let start = sim.base();
-    let first = add_utp_flow(&mut sim, link, 1, start);
-    let second = add_utp_flow(&mut sim, link, 2, start);
-    run(&mut sim);
-    let (a, b) = (bytes(&sim, first), bytes(&sim, second));
-    let total = (a + b).max(1.0);
-    let gap = (a - b).abs() / a.max(b).max(1.0);
+    let (a, b, utilisation) = two_flows(seed, bottleneck(), Duration::ZERO, &connection);
+    let (text, gap) = shares(a, b);
     all_ok &= report(
         "two uTP flows: shares",
-        format!("{:.1} % / {:.1} %", a / total * 100.0, b / total * 100.0),
+        text,
         "within 20 % of each other",
-        gap <= 0.20,
+        gap <= FAIR_GAP,
     );
     println!(
         "{:<44} {:>18}",
         "two uTP flows: utilisation",
-        format!("{:.1} %", sim.link_utilisation(link).unwrap_or(0.0) * 100.0)
+        format!("{:.1} %", utilisation * 100.0)
     );
 
     // uTP against a Reno-like flow.
     let mut sim = Sim::new(seed, Instant::now());
     let link = sim.add_link(bottleneck()).expect("link");
     let start = sim.base();
-    let utp = add_utp_flow(&mut sim, link, 1, start);
+    let utp = add_utp_flow(&mut sim, link, 1, start, &connection);
     let reno = add_reno_flow(&mut sim, link);
     run(&mut sim);
     let (u, r) = (bytes(&sim, utp), bytes(&sim, reno));
@@ -198,6 +257,39 @@ fn main() -> ExitCode {
         "{:<44} {:>18}",
         "uTP against Reno: utilisation",
         format!("{:.1} %", sim.link_utilisation(link).unwrap_or(0.0) * 100.0)
+    );
+
+    // The latecomer, and seed-to-seed variation with a little jitter.
+    let (a, b, utilisation) = two_flows(seed, bottleneck(), LATECOMER_DELAY, &connection);
+    let (text, gap) = shares(a, b);
+    all_ok &= report(
+        "latecomer (2nd flow 10 s later): shares",
+        text,
+        "within 20 % of each other",
+        gap <= FAIR_GAP,
+    );
+    println!(
+        "{:<44} {:>18}",
+        "latecomer: utilisation",
+        format!("{:.1} %", utilisation * 100.0)
+    );
+    let jittered = || bottleneck().jitter(Duration::from_millis(1), JitterOrder::KeepOrder);
+    let mut worst: f64 = 0.0;
+    for jitter_seed in seed..seed + JITTER_SEEDS {
+        let (a, b, _) = two_flows(jitter_seed, jittered(), Duration::ZERO, &connection);
+        let (text, gap) = shares(a, b);
+        worst = worst.max(gap);
+        println!(
+            "{:<44} {:>18}",
+            format!("two flows, 1 ms jitter, seed {jitter_seed}: shares"),
+            text
+        );
+    }
+    all_ok &= report(
+        "two flows, 1 ms jitter: largest gap",
+        format!("{:.1} %", worst * 100.0),
+        "<= 20 %",
+        worst <= FAIR_GAP,
     );
 
     if all_ok {

@@ -3,7 +3,7 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use super::ledbat::LedbatConfig;
+use super::ledbat::{LedbatConfig, LedbatVariant};
 
 /// UDP MTU libutp assumes for IPv4 (Ethernet minus IP, UDP and tunnel headroom).
 pub const DEFAULT_UDP_MTU_V4: u16 = 1402;
@@ -27,8 +27,17 @@ pub struct ConnectionConfig {
     pub max_window: usize,
     /// Initial congestion window, packets.
     pub initial_window_packets: usize,
-    /// Largest window growth per round trip once out of slow start, bytes.
+    /// Largest window growth per round trip once out of slow start, bytes (LEDBAT++: the
+    /// growth below the target, unless `ledbat_draft_gain` is set).
     pub max_window_increase_per_rtt: usize,
+    /// LEDBAT rule set: LEDBAT++ by default (flows converge to fair shares and re-measure
+    /// the base delay in periodic slowdowns); [`LedbatVariant::Rfc6817`] is libutp's.
+    pub ledbat_variant: LedbatVariant,
+    /// LEDBAT++ only: grow by one packet per `min(16, ceil(2 * target / base RTT))` round
+    /// trips as draft-irtf-iccrg-ledbat-plus-plus specifies, instead of
+    /// `max_window_increase_per_rtt`. Off by default: that growth is too slow to undo a
+    /// latecomer's head start within minutes.
+    pub ledbat_draft_gain: bool,
     /// UDP payload MTU for IPv4 peers (libutp's get_udp_mtu).
     pub udp_mtu_v4: u16,
     /// UDP payload MTU for IPv6 peers.
@@ -80,6 +89,8 @@ impl Default for ConnectionConfig {
             max_window: 1 << 20,
             initial_window_packets: 4,
             max_window_increase_per_rtt: 3000,
+            ledbat_variant: LedbatVariant::PlusPlus,
+            ledbat_draft_gain: false,
             udp_mtu_v4: DEFAULT_UDP_MTU_V4,
             udp_mtu_v6: DEFAULT_UDP_MTU_V6,
             mtu_probing: false,
@@ -137,6 +148,8 @@ impl ConnectionConfig {
             max_increase_per_rtt: self.max_window_increase_per_rtt,
             max_window: self.max_window,
             initial_window_packets: self.initial_window_packets,
+            variant: self.ledbat_variant,
+            draft_gain: self.ledbat_draft_gain,
         }
     }
 }

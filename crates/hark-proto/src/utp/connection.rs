@@ -547,7 +547,9 @@ impl Connection {
             }
             self.recv.set_ack_nr(h.seq_nr.wrapping_sub(1));
             if let (1, Some(at)) = (self.syn_transmissions, self.syn_sent_at) {
-                self.rtt.on_sample(now.saturating_duration_since(at));
+                let sample = now.saturating_duration_since(at);
+                self.rtt.on_sample(sample);
+                self.cc.on_rtt_sample(sample);
             }
             self.timers.stop(Timer::Rto);
             self.consecutive_timeouts = 0;
@@ -647,6 +649,7 @@ impl Connection {
             self.consecutive_timeouts = 0;
             if let Some(sample) = outcome.rtt_sample {
                 self.rtt.on_sample(sample);
+                self.cc.on_rtt_sample(sample);
             }
             if h.timestamp_difference_micros != 0 {
                 let queuing = self.cc.on_delay_sample(now, h.timestamp_difference_micros);
@@ -655,7 +658,7 @@ impl Connection {
                     events.push_back((self.handle, Event::DelaySample(ms)));
                 }
             }
-            self.cc.on_ack(outcome.bytes);
+            self.cc.on_ack(now, outcome.bytes);
         }
         if cumulative_progress {
             self.advance_timestamp = Some(h.timestamp_micros);
@@ -680,14 +683,14 @@ impl Connection {
                 let first = self.send.first_seq();
                 if seq_less_eq(self.fast_resend_seq, first) && self.send.mark_lost(first) {
                     self.fast_resend_seq = first.wrapping_add(1);
-                    self.on_loss_detected(1);
+                    self.on_loss_detected(now, 1);
                 }
             }
         }
         if p.sack.is_some() {
             let lost = self.send.detect_losses(DUPLICATE_ACKS_BEFORE_RESEND as u64);
             if lost > 0 {
-                self.on_loss_detected(lost);
+                self.on_loss_detected(now, lost);
             }
         }
         if outcome.fin_acked {
@@ -711,11 +714,11 @@ impl Connection {
         self.update_zero_window(now);
     }
 
-    fn on_loss_detected(&mut self, packets: usize) {
+    fn on_loss_detected(&mut self, now: Instant, packets: usize) {
         self.stats.fast_retransmits += packets as u64;
         self.retransmit_credit = self.retransmit_credit.max(1);
         if self.recovery_until.is_none() {
-            self.cc.on_loss();
+            self.cc.on_loss(now);
             self.recovery_until = Some(self.send.next_unsent());
         }
     }

@@ -26,6 +26,12 @@
 //! The window halves at most once per round trip. Reading can be zero-copy
 //! ([`Endpoint::readable_slices`] + [`Endpoint::consume`]); nothing allocates per packet
 //! once the buffers have been touched.
+//!
+//! Congestion control is LEDBAT++ by default ([`LedbatVariant::PlusPlus`]: a decrease
+//! proportional to the window and periodic slowdowns that re-measure the base delay, so
+//! flows sharing a bottleneck converge to equal shares, latecomers included); libutp's
+//! RFC 6817 rules remain available as [`LedbatVariant::Rfc6817`] through
+//! [`ConnectionConfig::ledbat_variant`].
 
 pub mod bulk;
 mod config;
@@ -39,6 +45,7 @@ mod recv_buffer;
 pub mod rtt;
 mod send_buffer;
 pub mod seq;
+mod slowdown;
 mod timers;
 
 pub use config::{
@@ -50,6 +57,7 @@ pub use endpoint::{
 };
 pub use error::{AcceptError, ConnectError, HandleError, WriteError};
 pub use event::{ConnectionError, ConnectionState, ConnectionStats, Event, OverheadKind};
+pub use ledbat::LedbatVariant;
 pub use timers::Timer;
 
 #[cfg(test)]
