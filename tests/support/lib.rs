@@ -1,6 +1,7 @@
 //! Shared helpers for hark's cross-crate integration tests and benches.
 
 pub mod bittorrent;
+pub mod capture;
 pub mod pcap;
 pub mod peer_process;
 pub mod seeder_check;
