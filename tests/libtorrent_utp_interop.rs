@@ -9,17 +9,24 @@ use hark_suite::utp_peer::{UtpEvent, UtpPeer};
 
 const SCRIPT: &str = "libtorrent_peer.py";
 
+/// Torrent size for the download: 256 pieces, enough for uTP's windows to matter.
+const SIZE: &str = "4194304";
+
 #[test]
-fn hark_connects_to_a_libtorrent_seeder_and_gets_its_bitfield() {
-    let mut seeder = PeerProcess::start(SCRIPT, &["seed"]);
+fn hark_connects_to_a_libtorrent_seeder_and_downloads_the_torrent() {
+    let mut seeder = PeerProcess::start(SCRIPT, &["seed", "--size", SIZE]);
     // Connect once libtorrent listens on uTP and the torrent is seeding.
     seeder.wait_line(ANSWER, |line| {
         line.contains("listen_succeeded") && line.contains("[uTP]")
     });
     seeder.wait_line(ANSWER, |line| line.contains("state changed to: seeding"));
     let info = seeder.info.clone();
-    let reply = handshake_with_seeder(&info);
-    assert_seeder_reply(&info, &reply);
+    let mut session = handshake_with_seeder(&info);
+    assert_seeder_reply(&info, &session.reply);
+
+    let file = std::fs::read(seeder.dir().join("hark-interop.bin")).expect("the seeded file");
+    let data = session.download(&info, file.len(), ANSWER);
+    assert!(data == file, "the pieces differ from the seeded file");
 }
 
 #[test]
@@ -30,7 +37,9 @@ fn libtorrent_connects_to_a_hark_listener_and_exchanges_handshakes() {
     let info = connector.info.clone();
 
     // libtorrent initiates and speaks first: its handshake.
-    let read = hark.read_until(ANSWER, |stream| stream.len() >= HANDSHAKE_LEN);
+    let read = hark
+        .read_until(ANSWER, |stream| stream.len() >= HANDSHAKE_LEN)
+        .to_vec();
     let socket = match hark.log.first() {
         Some(UtpEvent::Accepted(socket, from)) => {
             assert_eq!(from.ip(), std::net::Ipv4Addr::LOCALHOST);

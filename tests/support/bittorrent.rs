@@ -9,10 +9,18 @@ pub const HANDSHAKE_LEN: usize = 68;
 
 /// Message ids the tests look at.
 pub mod id {
+    /// `choke`.
+    pub const CHOKE: u8 = 0;
+    /// `unchoke`.
+    pub const UNCHOKE: u8 = 1;
     /// `interested`.
     pub const INTERESTED: u8 = 2;
     /// `bitfield`.
     pub const BITFIELD: u8 = 5;
+    /// `request`.
+    pub const REQUEST: u8 = 6;
+    /// `piece`.
+    pub const PIECE: u8 = 7;
     /// `have_all` (fast extension, BEP 6).
     pub const HAVE_ALL: u8 = 0x0e;
 }
@@ -53,15 +61,19 @@ impl Handshake {
     }
 }
 
+/// A message with its length prefix.
+pub fn message(id: u8, payload: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(5 + payload.len());
+    out.extend_from_slice(&(1 + payload.len() as u32).to_be_bytes());
+    out.push(id);
+    out.extend_from_slice(payload);
+    out
+}
+
 /// A `bitfield` message (length prefix included) saying we have all `pieces`; spare bits
 /// of the last byte stay zero, as BEP 3 requires.
 pub fn full_bitfield(pieces: usize) -> Vec<u8> {
-    let bits = full_bits(pieces);
-    let mut out = Vec::with_capacity(5 + bits.len());
-    out.extend_from_slice(&(1 + bits.len() as u32).to_be_bytes());
-    out.push(id::BITFIELD);
-    out.extend_from_slice(&bits);
-    out
+    message(id::BITFIELD, &full_bits(pieces))
 }
 
 /// The payload of a bitfield with all `pieces` set.

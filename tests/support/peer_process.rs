@@ -21,6 +21,8 @@ pub struct PeerInfo {
     pub port: u16,
     /// Number of pieces in the torrent.
     pub pieces: usize,
+    /// Bytes per piece (the last piece may be shorter).
+    pub piece_length: usize,
 }
 
 /// A running peer script.
@@ -97,6 +99,7 @@ impl PeerProcess {
                 info_hash: [0; 20],
                 port: 0,
                 pieces: 0,
+                piece_length: 0,
             },
         };
         let first = peer.wait_line(START, |line| line.contains("\"info_hash\""));
@@ -133,6 +136,11 @@ impl PeerProcess {
             self.seen.push(line);
         }
         &self.seen
+    }
+
+    /// The directory the script works in (`--dir`).
+    pub fn dir(&self) -> &Path {
+        &self.dir
     }
 
     /// Fails the test with what the peer printed.
@@ -190,5 +198,6 @@ fn parse_info(line: &str) -> Option<PeerInfo> {
         info_hash,
         port: u16::try_from(value.get("port")?.as_u64()?).ok()?,
         pieces: usize::try_from(value.get("pieces")?.as_u64()?).ok()?,
+        piece_length: usize::try_from(value.get("piece_length")?.as_u64()?).ok()?,
     })
 }

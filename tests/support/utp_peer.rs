@@ -32,8 +32,10 @@ pub struct UtpPeer {
     /// The reactor; dropping it stops the thread.
     pub reactor: UtpReactor,
     events: Receiver<UtpEvent>,
-    /// Everything received so far, in order.
+    /// Every event so far, in order (reads without their bytes, which go to `stream`).
     pub log: Vec<UtpEvent>,
+    /// All bytes read so far, in order.
+    stream: Vec<u8>,
 }
 
 impl UtpPeer {
@@ -72,6 +74,7 @@ impl UtpPeer {
             reactor,
             events,
             log: Vec::new(),
+            stream: Vec::new(),
         }
     }
 
@@ -82,24 +85,25 @@ impl UtpPeer {
 
     /// Waits up to `timeout` until `done` holds for the bytes read so far (across all
     /// sockets); panics with the event log on a timeout or a failed connection.
-    pub fn read_until(&mut self, timeout: Duration, done: impl Fn(&[u8]) -> bool) -> Vec<u8> {
+    pub fn read_until(&mut self, timeout: Duration, done: impl Fn(&[u8]) -> bool) -> &[u8] {
         let deadline = Instant::now() + timeout;
         loop {
-            let read = self.bytes_read();
-            if done(&read) {
-                return read;
+            if done(&self.stream) {
+                return &self.stream;
             }
             let left = deadline.saturating_duration_since(Instant::now());
             match self.events.recv_timeout(left) {
-                Ok(event) => {
-                    if let UtpEvent::Error(_, code) = event {
-                        panic!("the uTP connection failed: {code}; events: {:?}", self.log);
-                    }
-                    self.log.push(event);
+                Ok(UtpEvent::Error(_, code)) => {
+                    panic!("the uTP connection failed: {code}; events: {:?}", self.log)
                 }
+                Ok(UtpEvent::Read(socket, data)) => {
+                    self.stream.extend_from_slice(&data);
+                    self.log.push(UtpEvent::Read(socket, Vec::new()));
+                }
+                Ok(event) => self.log.push(event),
                 Err(RecvTimeoutError::Timeout) => panic!(
                     "timed out after {timeout:?}; read {} bytes; events: {:?}",
-                    read.len(),
+                    self.stream.len(),
                     self.log
                 ),
                 Err(RecvTimeoutError::Disconnected) => {
@@ -110,15 +114,7 @@ impl UtpPeer {
     }
 
     /// All bytes read so far, in order.
-    pub fn bytes_read(&self) -> Vec<u8> {
-        self.log
-            .iter()
-            .filter_map(|event| match event {
-                UtpEvent::Read(_, data) => Some(data.as_slice()),
-                _ => None,
-            })
-            .flatten()
-            .copied()
-            .collect()
+    pub fn bytes_read(&self) -> &[u8] {
+        &self.stream
     }
 }
