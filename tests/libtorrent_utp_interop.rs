@@ -1,9 +1,12 @@
 //! hark's uTP (through the `hark::utp` facade) against libtorrent 2.0's own uTP
 //! (Debian's python3-libtorrent, uTP only): both directions, a BitTorrent handshake
-//! exchange on top.
+//! exchange and a 4 MiB torrent download on top.
 
+use std::collections::HashSet;
+
+use hark::utp::UtpSocket;
 use hark_suite::bittorrent::{self, HANDSHAKE_LEN, Handshake, id};
-use hark_suite::peer_process::PeerProcess;
+use hark_suite::peer_process::{PeerInfo, PeerProcess, unique_dir};
 use hark_suite::seeder_check::{ANSWER, PEER_ID, assert_seeder_reply, handshake_with_seeder};
 use hark_suite::utp_peer::{UtpEvent, UtpPeer};
 
@@ -30,11 +33,27 @@ fn hark_connects_to_a_libtorrent_seeder_and_downloads_the_torrent() {
 }
 
 #[test]
-fn libtorrent_connects_to_a_hark_listener_and_exchanges_handshakes() {
+fn libtorrent_connects_to_a_hark_listener_and_downloads_the_torrent_from_it() {
     let mut hark = UtpPeer::spawn(Box::new(|_cx, _event| {}));
     let listener = hark.local_addr().to_string();
-    let mut connector = PeerProcess::start(SCRIPT, &["connect", "--peer", &listener]);
+    let source_dir = unique_dir("libtorrent-source");
+    let source = source_dir.join("hark-interop.bin");
+    let source_arg = source.to_string_lossy().into_owned();
+    let mut connector = PeerProcess::start(
+        SCRIPT,
+        &[
+            "connect",
+            "--peer",
+            &listener,
+            "--size",
+            SIZE,
+            "--data-out",
+            &source_arg,
+        ],
+    );
     let info = connector.info.clone();
+    let file = std::fs::read(&source).expect("the torrent's bytes for hark to serve");
+    std::fs::remove_dir_all(&source_dir).ok();
 
     // libtorrent initiates and speaks first: its handshake.
     let read = hark
@@ -98,4 +117,67 @@ fn libtorrent_connects_to_a_hark_listener_and_exchanges_handshakes() {
         })
         .collect();
     assert!(failures.is_empty(), "libtorrent reported {failures:?}");
+
+    // hark unchokes and serves every block libtorrent asks for; libtorrent checks each
+    // piece's hash and reports the torrent finished.
+    serve(&mut hark, socket, &info, &file);
+    connector.wait_line(ANSWER, |line| line.contains("\"torrent_finished\""));
+    let failures: Vec<&String> = connector
+        .lines()
+        .iter()
+        .filter(|line| {
+            ["hash_failed", "peer_error", "peer_disconnected"]
+                .iter()
+                .any(|a| line.contains(a))
+        })
+        .collect();
+    assert!(failures.is_empty(), "libtorrent reported {failures:?}");
+}
+
+/// Answers `interested` with `unchoke` and each `request` with its `piece`, until every
+/// byte of `file` was sent at least once.
+fn serve(hark: &mut UtpPeer, socket: UtpSocket, info: &PeerInfo, file: &[u8]) {
+    let remote = hark.reactor.remote();
+    let mut consumed = HANDSHAKE_LEN;
+    let mut served = HashSet::new();
+    let mut served_bytes = 0;
+    let mut unchoked = false;
+    while served_bytes < file.len() {
+        let at = consumed;
+        let read = hark.read_until(ANSWER, |stream| {
+            bittorrent::messages(stream.get(at..).unwrap_or_default()).1 > 0
+        });
+        let (messages, used) = bittorrent::messages(&read[at..]);
+        consumed += used;
+        let mut out = Vec::new();
+        for (id, payload) in messages {
+            match id {
+                id::INTERESTED if !unchoked => {
+                    out.extend_from_slice(&bittorrent::message(id::UNCHOKE, &[]));
+                    unchoked = true;
+                }
+                id::REQUEST => {
+                    assert_eq!(payload.len(), 12, "a request has three numbers");
+                    let word = |i: usize| {
+                        u32::from_be_bytes([0, 1, 2, 3].map(|k| payload[i + k])) as usize
+                    };
+                    let (index, begin, length) = (word(0), word(4), word(8));
+                    let start = index * info.piece_length + begin;
+                    let block = file
+                        .get(start..start + length)
+                        .unwrap_or_else(|| panic!("request beyond the torrent: {payload:?}"));
+                    let mut body = payload[..8].to_vec();
+                    body.extend_from_slice(block);
+                    out.extend_from_slice(&bittorrent::message(id::PIECE, &body));
+                    if served.insert((index, begin)) {
+                        served_bytes += length;
+                    }
+                }
+                _ => {}
+            }
+        }
+        if !out.is_empty() {
+            remote.write(socket, &out).expect("hark writes pieces");
+        }
+    }
 }
