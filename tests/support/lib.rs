@@ -1,6 +1,11 @@
 //! Shared helpers for hark's cross-crate integration tests and benches.
 
 pub mod captures;
+pub mod bittorrent;
+pub mod capture;
 pub mod pcap;
+pub mod peer_process;
+pub mod seeder_check;
 pub mod transfer;
 pub mod tshark;
+pub mod utp_peer;

@@ -9,8 +9,21 @@ use std::process::Command;
 /// string where a field is absent). `decode_as` entries are passed as `-d` options, e.g.
 /// `udp.port==6881,bt-utp`.
 pub fn fields(capture: &Path, decode_as: &[&str], fields: &[&str]) -> Vec<Vec<String>> {
+    filtered_fields(capture, decode_as, None, fields)
+}
+
+/// As [`fields`], for the packets that match the display filter `filter` (`-Y`).
+pub fn filtered_fields(
+    capture: &Path,
+    decode_as: &[&str],
+    filter: Option<&str>,
+    fields: &[&str],
+) -> Vec<Vec<String>> {
     let mut cmd = Command::new("tshark");
     cmd.arg("-n").arg("-r").arg(capture);
+    if let Some(filter) = filter {
+        cmd.args(["-Y", filter]);
+    }
     for rule in decode_as {
         cmd.args(["-d", rule]);
     }

@@ -4,9 +4,10 @@
   libtorrent_peer.py seed --dir DIR [--size BYTES] [--port PORT]
       Seeds a small v1 torrent over uTP only (TCP, DHT, LSD, UPnP, NAT-PMP and encryption off)
       on 127.0.0.1:PORT (0 picks a free port).
-  libtorrent_peer.py connect --dir DIR --peer HOST:PORT [--size BYTES]
+  libtorrent_peer.py connect --dir DIR --peer HOST:PORT [--size BYTES] [--data-out FILE]
       Builds the same torrent (same bytes, same info-hash) without the data and connects to
-      PEER over uTP.
+      PEER over uTP. With --data-out, also writes the torrent's bytes to FILE (outside DIR),
+      so that PEER can serve them.
 
 Both print one JSON line first, {"info_hash": HEX, "port": N, "pieces": N, "piece_length": N},
 then one JSON line per alert of interest, and run until standard input closes.
@@ -38,12 +39,15 @@ def settings(port):
     }
 
 
-def make_torrent(directory, size, write_data):
+def make_torrent(directory, size, write_data, data_out=None):
     """A deterministic file (seeded bytes) and its v1 torrent."""
     path = os.path.join(directory, "hark-interop.bin")
     data = random.Random(0x4a61726b).randbytes(size)
     if write_data:
         with open(path, "wb") as out:
+            out.write(data)
+    if data_out:
+        with open(data_out, "wb") as out:
             out.write(data)
     fs = lt.file_storage()
     fs.add_file("hark-interop.bin", size)
@@ -65,11 +69,12 @@ def main():
     parser.add_argument("--size", type=int, default=256 * 1024)
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--peer")
+    parser.add_argument("--data-out")
     args = parser.parse_args()
     os.makedirs(args.dir, exist_ok=True)
 
     seeding = args.mode == "seed"
-    info = make_torrent(args.dir, args.size, write_data=seeding)
+    info = make_torrent(args.dir, args.size, write_data=seeding, data_out=args.data_out)
     ses = lt.session(settings(args.port))
     params = lt.add_torrent_params()
     params.ti = info

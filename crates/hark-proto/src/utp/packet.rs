@@ -33,7 +33,7 @@ pub struct Header {
 pub struct Parsed<'a> {
     /// The fixed header.
     pub header: Header,
-    /// The selective ACK bitmask (a non-empty multiple of 4 bytes), if present.
+    /// The selective ACK bitmask (at least one byte), if present.
     pub sack: Option<&'a [u8]>,
     /// Payload after the header and extensions.
     pub payload: &'a [u8],
@@ -79,7 +79,7 @@ pub fn emitted_len(sack_len: usize, payload_len: usize) -> usize {
 }
 
 /// Writes a packet into `out` and returns its length, or `None` if `out` is too small
-/// or the SACK is not a non-empty multiple of 4 bytes.
+/// or the SACK is empty.
 pub fn emit(header: &Header, sack: Option<&[u8]>, payload: &[u8], out: &mut [u8]) -> Option<usize> {
     let selective_ack = match sack {
         Some(mask) => Some(SelectiveAck::new_checked(mask).ok()?),
@@ -141,14 +141,19 @@ mod tests {
         let mut ext = [0u8; 25];
         ext[0] = 0x21;
         ext[1] = 1;
-        ext[21] = 3;
+        // An empty SACK, and one longer than the datagram.
         assert!(parse(&ext).is_err());
+        ext[21] = 4;
+        assert!(parse(&ext).is_err());
+        // Any other length is read (libtorrent sends 1 to 32 bytes).
+        ext[21] = 3;
+        assert_eq!(parse(&ext).map(|p| p.sack), Ok(Some(&[0u8, 0, 0][..])));
     }
 
     #[test]
     fn too_small_output_is_reported() {
         let mut buf = [0u8; 21];
         assert_eq!(emit(&header(), None, b"xy", &mut buf), None);
-        assert_eq!(emit(&header(), Some(&[0, 0]), b"", &mut [0u8; 64]), None);
+        assert_eq!(emit(&header(), Some(&[]), b"", &mut [0u8; 64]), None);
     }
 }

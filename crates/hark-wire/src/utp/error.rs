@@ -28,8 +28,8 @@ pub enum Error {
         /// Where its two-byte header starts.
         offset: usize,
     },
-    /// A selective-ACK bitmask whose length is zero or not a multiple of 4.
-    #[error("selective ACK bitmask of {len} bytes: it must be a non-zero multiple of 4")]
+    /// A selective-ACK bitmask of zero bytes.
+    #[error("selective ACK bitmask of {len} bytes: it must not be empty")]
     MalformedSelectiveAck {
         /// The bitmask's length in bytes.
         len: usize,

@@ -5,18 +5,19 @@ use super::Error;
 /// A checked view over a selective-ACK bitmask.
 ///
 /// Bit `k` of byte `i` (least significant bit first) says that packet
-/// `ack_nr + 2 + 8 * i + k` was received. The length is a non-zero multiple of 4; libutp sends
-/// 4 bytes and accepts any multiple of 4.
+/// `ack_nr + 2 + 8 * i + k` was received. BEP 29 asks for a multiple of 4 bytes (hark and
+/// libutp send 4), but libtorrent 2.0 sends any length from 1 to 32 bytes and libutp reads
+/// any length, so any non-zero length is accepted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SelectiveAck<T: AsRef<[u8]>> {
     bitmask: T,
 }
 
 impl<T: AsRef<[u8]>> SelectiveAck<T> {
-    /// Validates the bitmask length.
+    /// Validates the bitmask length: at least one byte.
     pub fn new_checked(bitmask: T) -> Result<Self, Error> {
         let len = bitmask.as_ref().len();
-        if len == 0 || len % 4 != 0 {
+        if len == 0 {
             return Err(Error::MalformedSelectiveAck { len });
         }
         Ok(Self { bitmask })

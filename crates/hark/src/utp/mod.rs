@@ -79,5 +79,6 @@ pub use hark_proto::utp::{
     ConnectionInfo, ConnectionStats, DEFAULT_UDP_MTU_V4, DEFAULT_UDP_MTU_V6, EndpointConfig,
     EndpointStats, UDP_OVERHEAD_V4, UDP_OVERHEAD_V6,
 };
+pub use hark_reactor::udp::UdpConfig;
 pub use reactor::{UtpReactor, UtpRemote};
 pub use socket::UtpSocket;

@@ -76,12 +76,25 @@ impl UtpReactor {
         ip: IpAddr,
         ports: impl IntoIterator<Item = u16>,
     ) -> Result<UtpReactor, ReactorUtpError> {
+        UtpReactor::spawn_with_udp(builder, ip, ports, &UdpConfig::DEFAULT)
+    }
+
+    /// As [`spawn`](UtpReactor::spawn), with the UDP socket set up by `udp` (batch size,
+    /// buffers, GSO/GRO). [`UdpConfig::NO_OFFLOAD`] sends every uTP packet as its own
+    /// datagram, which is what a packet capture on the sending host should show: with GSO
+    /// a capture there sees one large datagram per batch of packets.
+    pub fn spawn_with_udp(
+        builder: UtpContextBuilder,
+        ip: IpAddr,
+        ports: impl IntoIterator<Item = u16>,
+        udp: &UdpConfig,
+    ) -> Result<UtpReactor, ReactorUtpError> {
         let mut context = builder.build_unchecked();
         let limit = context.connection_config().send_buffer.max(64 * 1024);
         let gauge = Arc::new(Gauge::new(limit));
         context.gauge = Some(Arc::clone(&gauge));
         let socket = context.bind_udp(ip, ports)?;
-        let socket = BatchSocket::from_std(socket, &UdpConfig::DEFAULT)?;
+        let socket = BatchSocket::from_std(socket, udp)?;
         let local = socket.local_addr();
         let mut reactor = Reactor::new(ReactorConfig::default())?;
         let id = reactor.add_socket(socket, context)?;

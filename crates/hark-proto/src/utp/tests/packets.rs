@@ -480,6 +480,39 @@ fn fast_resend_after_three_sacked_above_a_hole() {
     assert_eq!(h.ep.connection_info(c).unwrap().bytes_in_flight, 0);
 }
 
+/// libtorrent 2.0 sends selective ACKs of any byte length (1, 6 and 13 bytes seen from
+/// its uTP on loopback), not only the multiples of 4 BEP 29 asks for; libutp reads them, and
+/// so must we, or a DATA packet carrying one is dropped and never acknowledged.
+#[test]
+fn sack_of_any_byte_length_as_libtorrent_sends_is_understood() {
+    let (mut h, c, sent) = four_packets_in_flight();
+    let ack = Pkt {
+        ty: PacketType::State,
+        conn_id: RECV_ID,
+        seq: PEER_SEQ,
+        ack: SYN_SEQ,
+        ..TEMPLATE
+    };
+    // A 1-byte SACK of 202, 203 and 204: resend 201 at once.
+    h.recv(&Pkt {
+        sack: Some(vec![0b111]),
+        ..ack.clone()
+    });
+    assert_eq!(h.sent(), vec![sent[0].clone()]);
+    // DATA with a 6-byte SACK acknowledges everything and its payload is delivered.
+    h.recv(&Pkt {
+        ty: PacketType::Data,
+        ack: SYN_SEQ + 4,
+        sack: Some(vec![0; 6]),
+        payload: b"request".to_vec(),
+        ..ack
+    });
+    assert_eq!(h.ep.connection_info(c).unwrap().bytes_in_flight, 0);
+    let mut buf = [0u8; 16];
+    assert_eq!(h.ep.read(c, &mut buf), Ok(7));
+    assert_eq!(&buf[..7], b"request");
+}
+
 #[test]
 fn fast_resend_after_three_duplicate_acks() {
     let (mut h, _c, sent) = four_packets_in_flight();

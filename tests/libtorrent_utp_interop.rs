@@ -1,0 +1,191 @@
+//! hark's uTP (through the `hark::utp` facade) against libtorrent 2.0's own uTP
+//! (Debian's python3-libtorrent, uTP only): both directions, a BitTorrent handshake
+//! exchange and a 4 MiB torrent download on top.
+
+use std::collections::HashSet;
+
+use hark::utp::UtpSocket;
+use hark_suite::bittorrent::{self, HANDSHAKE_LEN, Handshake, id};
+use hark_suite::peer_process::{PeerInfo, PeerProcess, unique_dir};
+use hark_suite::seeder_check::{ANSWER, PEER_ID, assert_seeder_reply, handshake_with_seeder};
+use hark_suite::utp_peer::{UtpEvent, UtpPeer};
+
+const SCRIPT: &str = "libtorrent_peer.py";
+
+/// Torrent size for the download: 256 pieces, enough for uTP's windows to matter.
+const SIZE: &str = "4194304";
+
+#[test]
+fn hark_connects_to_a_libtorrent_seeder_and_downloads_the_torrent() {
+    let mut seeder = PeerProcess::start(SCRIPT, &["seed", "--size", SIZE]);
+    // Connect once libtorrent listens on uTP and the torrent is seeding.
+    seeder.wait_line(ANSWER, |line| {
+        line.contains("listen_succeeded") && line.contains("[uTP]")
+    });
+    seeder.wait_line(ANSWER, |line| line.contains("state changed to: seeding"));
+    let info = seeder.info.clone();
+    let mut session = handshake_with_seeder(&info);
+    assert_seeder_reply(&info, &session.reply);
+
+    let file = std::fs::read(seeder.dir().join("hark-interop.bin")).expect("the seeded file");
+    let data = session.download(&info, file.len(), ANSWER);
+    assert!(data == file, "the pieces differ from the seeded file");
+}
+
+#[test]
+fn libtorrent_connects_to_a_hark_listener_and_downloads_the_torrent_from_it() {
+    let mut hark = UtpPeer::spawn(Box::new(|_cx, _event| {}));
+    let listener = hark.local_addr().to_string();
+    let source_dir = unique_dir("libtorrent-source");
+    let source = source_dir.join("hark-interop.bin");
+    let source_arg = source.to_string_lossy().into_owned();
+    let mut connector = PeerProcess::start(
+        SCRIPT,
+        &[
+            "connect",
+            "--peer",
+            &listener,
+            "--size",
+            SIZE,
+            "--data-out",
+            &source_arg,
+        ],
+    );
+    let info = connector.info.clone();
+    let file = std::fs::read(&source).expect("the torrent's bytes for hark to serve");
+    std::fs::remove_dir_all(&source_dir).ok();
+
+    // libtorrent initiates and speaks first: its handshake.
+    let read = hark
+        .read_until(ANSWER, |stream| stream.len() >= HANDSHAKE_LEN)
+        .to_vec();
+    let socket = match hark.log.first() {
+        Some(UtpEvent::Accepted(socket, from)) => {
+            assert_eq!(from.ip(), std::net::Ipv4Addr::LOCALHOST);
+            assert_eq!(
+                from.port(),
+                info.port,
+                "libtorrent connects from its uTP port"
+            );
+            *socket
+        }
+        other => panic!(
+            "on_accept came first, not {other:?}; events: {:?}",
+            hark.log
+        ),
+    };
+    let theirs = Handshake::parse(&read).unwrap_or_else(|| {
+        connector.fail(&format!(
+            "not a BitTorrent handshake: {:02x?}",
+            &read[..HANDSHAKE_LEN]
+        ))
+    });
+    assert_eq!(
+        theirs.info_hash, info.info_hash,
+        "libtorrent asks for its torrent"
+    );
+
+    // hark answers as a seeder: handshake (no extensions) and a full bitfield.
+    let mut answer = bittorrent::handshake(&info.info_hash, PEER_ID).to_vec();
+    answer.extend_from_slice(&bittorrent::full_bitfield(info.pieces));
+    hark.reactor
+        .remote()
+        .write(socket, &answer)
+        .expect("hark writes its handshake");
+
+    // A downloader that sees a seeder says it is interested.
+    let read = hark.read_until(ANSWER, |stream| {
+        let (messages, _) = bittorrent::messages(stream.get(HANDSHAKE_LEN..).unwrap_or_default());
+        messages.iter().any(|(id, _)| *id == id::INTERESTED)
+    });
+    let (messages, _) = bittorrent::messages(&read[HANDSHAKE_LEN..]);
+    assert!(
+        messages.iter().all(|(id, _)| *id <= 20),
+        "only known messages: {messages:?}"
+    );
+    // And libtorrent's own alerts report the uTP peer connection, and no failure of it.
+    connector.wait_line(ANSWER, |line| {
+        line.contains("\"peer_connect\"") && line.contains("(uTP)")
+    });
+    let failures: Vec<&String> = connector
+        .lines()
+        .iter()
+        .filter(|line| {
+            ["peer_error", "peer_disconnected"]
+                .iter()
+                .any(|a| line.contains(a))
+        })
+        .collect();
+    assert!(failures.is_empty(), "libtorrent reported {failures:?}");
+
+    // hark unchokes and serves every block libtorrent asks for; libtorrent checks each
+    // piece's hash and reports the torrent finished.
+    serve(&mut hark, socket, &info, &file);
+    connector.wait_line(ANSWER, |line| line.contains("\"torrent_finished\""));
+    // Once finished, libtorrent may drop hark (two seeds have nothing to trade); before,
+    // the connection must not fail, and no piece may fail its hash check.
+    let lines = connector.lines();
+    let finished = lines
+        .iter()
+        .position(|line| line.contains("\"torrent_finished\""))
+        .unwrap_or(lines.len());
+    let failures: Vec<&String> = lines
+        .iter()
+        .enumerate()
+        .filter(|(at, line)| {
+            line.contains("hash_failed")
+                || *at < finished
+                    && (line.contains("peer_error") || line.contains("peer_disconnected"))
+        })
+        .map(|(_, line)| line)
+        .collect();
+    assert!(failures.is_empty(), "libtorrent reported {failures:?}");
+}
+
+/// Answers `interested` with `unchoke` and each `request` with its `piece`, until every
+/// byte of `file` was sent at least once.
+fn serve(hark: &mut UtpPeer, socket: UtpSocket, info: &PeerInfo, file: &[u8]) {
+    let remote = hark.reactor.remote();
+    let mut consumed = HANDSHAKE_LEN;
+    let mut served = HashSet::new();
+    let mut served_bytes = 0;
+    let mut unchoked = false;
+    while served_bytes < file.len() {
+        let at = consumed;
+        let read = hark.read_until(ANSWER, |stream| {
+            bittorrent::messages(stream.get(at..).unwrap_or_default()).1 > 0
+        });
+        let (messages, used) = bittorrent::messages(&read[at..]);
+        consumed += used;
+        let mut out = Vec::new();
+        for (id, payload) in messages {
+            match id {
+                id::INTERESTED if !unchoked => {
+                    out.extend_from_slice(&bittorrent::message(id::UNCHOKE, &[]));
+                    unchoked = true;
+                }
+                id::REQUEST => {
+                    assert_eq!(payload.len(), 12, "a request has three numbers");
+                    let word = |i: usize| {
+                        u32::from_be_bytes([0, 1, 2, 3].map(|k| payload[i + k])) as usize
+                    };
+                    let (index, begin, length) = (word(0), word(4), word(8));
+                    let start = index * info.piece_length + begin;
+                    let block = file
+                        .get(start..start + length)
+                        .unwrap_or_else(|| panic!("request beyond the torrent: {payload:?}"));
+                    let mut body = payload[..8].to_vec();
+                    body.extend_from_slice(block);
+                    out.extend_from_slice(&bittorrent::message(id::PIECE, &body));
+                    if served.insert((index, begin)) {
+                        served_bytes += length;
+                    }
+                }
+                _ => {}
+            }
+        }
+        if !out.is_empty() {
+            remote.write(socket, &out).expect("hark writes pieces");
+        }
+    }
+}
