@@ -76,12 +76,24 @@ impl UtpReactor {
         ip: IpAddr,
         ports: impl IntoIterator<Item = u16>,
     ) -> Result<UtpReactor, ReactorUtpError> {
+        Self::spawn_with_udp(builder, ip, ports, &UdpConfig::DEFAULT)
+    }
+
+    /// Like [`spawn`](Self::spawn), with the UDP socket set up by `udp` (socket buffer
+    /// sizes, batching, GSO/GRO) instead of [`UdpConfig::DEFAULT`]; for instance
+    /// [`UdpConfig::OS_BUFFERS`] keeps the OS default socket buffers.
+    pub fn spawn_with_udp(
+        builder: UtpContextBuilder,
+        ip: IpAddr,
+        ports: impl IntoIterator<Item = u16>,
+        udp: &UdpConfig,
+    ) -> Result<UtpReactor, ReactorUtpError> {
         let mut context = builder.build_unchecked();
         let limit = context.connection_config().send_buffer.max(64 * 1024);
         let gauge = Arc::new(Gauge::new(limit));
         context.gauge = Some(Arc::clone(&gauge));
         let socket = context.bind_udp(ip, ports)?;
-        let socket = BatchSocket::from_std(socket, &UdpConfig::DEFAULT)?;
+        let socket = BatchSocket::from_std(socket, udp)?;
         let local = socket.local_addr();
         let mut reactor = Reactor::new(ReactorConfig::default())?;
         let id = reactor.add_socket(socket, context)?;
