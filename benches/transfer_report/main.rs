@@ -35,7 +35,7 @@ struct Settings {
 impl Settings {
     fn from_args() -> Result<Settings, String> {
         let mut settings = Settings {
-            rounds: 5,
+            rounds: 7,
             bytes: 200_000_000,
             libtorrent_bytes: 32 << 20,
             libtorrent_rounds: 3,

@@ -179,20 +179,13 @@ impl Report {
             }
         }
         let _ = writeln!(out, "hub cost (hark uTP, 4 MiB buffers):");
-        let _ = writeln!(
-            out,
-            "{:<ROW$}{:>22}   {}",
-            "  hub with nothing enabled",
-            "",
-            self.cell(Case::HubNothing)
-        );
-        let _ = writeln!(
-            out,
-            "{:<ROW$}{:>22}   {}",
-            "  every event at debug, no-op listener",
-            "",
-            self.cell(Case::HubAllDebug)
-        );
+        for (name, case) in [
+            ("  hub with nothing enabled", Case::HubNothing),
+            ("  default hub (all kept, no listener)", Case::Hark(f)),
+            ("  every event at debug, no-op listener", Case::HubAllDebug),
+        ] {
+            let _ = writeln!(out, "{name:<ROW$}{:>22}   {}", "", self.cell(case));
+        }
         let _ = writeln!(out);
         let _ = writeln!(out, "goals:");
         let hark_f = self.mb_per_s(Case::Hark(f));
@@ -233,6 +226,15 @@ impl Report {
             " %",
             "< 5 %",
             |v| v < 5.0,
+        );
+        let cpu = |case| self.summary(case).map(|s| s.cpu_per_mb);
+        let _ = writeln!(
+            out,
+            "  (CPU per MB, all debug vs nothing: {})",
+            ratio(cpu(Case::HubAllDebug), cpu(Case::HubNothing)).map_or_else(
+                || "n/a".to_string(),
+                |r| format!("{:+.1} %", (r - 1.0) * 100.0)
+            )
         );
         let _ = writeln!(out, "for context:");
         for (name, other) in [
