@@ -29,7 +29,7 @@ pub enum Hub {
     AllDebug,
 }
 
-const BLOCK: [u8; 65_536] = [0x5a; 65_536];
+static BLOCK: [u8; 65_536] = [0x5a; 65_536];
 
 /// Writes until the core's send buffer is full, then closes once everything is written.
 struct Pump {
