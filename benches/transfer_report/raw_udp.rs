@@ -18,9 +18,9 @@ use crate::sample::Sample;
 /// Payload bytes per datagram, as for uTP on a typical path.
 pub const DATAGRAM: usize = 1400;
 /// Datagrams in flight at most (1.4 MB of payload).
-const WINDOW: u64 = 1024;
+pub const WINDOW: u64 = 1024;
 /// The receiver acknowledges once per this many datagrams.
-const ACK_EVERY: u64 = 32;
+pub const ACK_EVERY: u64 = 32;
 /// How long either side waits for the other before assuming loss.
 const QUIET: Duration = Duration::from_millis(20);
 /// The sequence number of the end marker.

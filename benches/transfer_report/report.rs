@@ -138,6 +138,12 @@ impl Report {
             out,
             "CPU = getrusage(RUSAGE_SELF) user+sys of both ends per delivered MB (10^6 bytes)"
         );
+        let _ = writeln!(
+            out,
+            "raw UDP: at most {} datagrams beyond the last ack (one ack per {}), no retransmission: only delivered bytes count",
+            crate::raw_udp::WINDOW,
+            crate::raw_udp::ACK_EVERY,
+        );
         let _ = writeln!(out);
         let _ = writeln!(
             out,
