@@ -37,8 +37,8 @@ impl Settings {
         let mut settings = Settings {
             rounds: 7,
             bytes: 200_000_000,
-            libtorrent_bytes: 32 << 20,
-            libtorrent_rounds: 3,
+            libtorrent_bytes: 128 << 20,
+            libtorrent_rounds: 5,
         };
         let mut args = std::env::args().skip(1);
         while let Some(arg) = args.next() {
