@@ -28,6 +28,19 @@ pub fn run(fuzz_seconds: u64) -> Result<(), String> {
         "warnings",
     ]);
     util::run(clippy)?;
+    // `--all-targets` leaves out bench targets with `bench = false`: the transfer report.
+    let mut clippy_report = util::cargo();
+    clippy_report.args([
+        "clippy",
+        "-p",
+        "hark-suite",
+        "--bench",
+        "transfer_report",
+        "--",
+        "-D",
+        "warnings",
+    ]);
+    util::run(clippy_report)?;
 
     let mut test = util::cargo();
     test.args(["test", "--workspace", "--all-targets"]);

@@ -3,7 +3,8 @@
 //! - `cargo xtask ci`: what CI runs. Installs what the tests need when it is missing, then
 //!   checks formatting and lints, runs every test, and smoke-runs every fuzz target.
 //! - `cargo xtask fuzz [--seconds N] [TARGET...]`: runs fuzz targets for a bounded time.
-//! - `cargo xtask bench`: runs the criterion benches.
+//! - `cargo xtask bench`: the transfer report (uTP, raw UDP, TCP, libtorrent; the hub's
+//!   cost) in release; `--criterion` runs the criterion benches instead.
 //! - `cargo xtask sctp-vm`: runs the kernel-SCTP tests inside Debian's kernel under qemu.
 //! - `cargo xtask lab [SEED] [--rules plusplus|draft-gain|rfc6817]`: uTP's LEDBAT on a
 //!   simulated bottleneck, beside its goals.
@@ -61,9 +62,13 @@ enum Task {
         #[arg(long, default_value = "plusplus")]
         rules: String,
     },
-    /// Run the criterion benches (`cargo bench`), passing any extra arguments along.
+    /// Print the transfer report: hark's uTP beside raw UDP, TCP and libtorrent's uTP on
+    /// loopback, with OS default and 4 MiB socket buffers, and the event hub's cost.
     Bench {
-        /// Arguments passed to `cargo bench` after `--`.
+        /// Run the criterion benches (`cargo bench --workspace`) and their ratios instead.
+        #[arg(long)]
+        criterion: bool,
+        /// Arguments for the bench binaries (after `--`), such as `--rounds 3`.
         args: Vec<String>,
     },
 }
@@ -89,12 +94,32 @@ fn main() -> ExitCode {
             .arg(rules);
             util::run(cmd)
         }
-        Task::Bench { args } => {
+        Task::Bench {
+            criterion: true,
+            args,
+        } => {
             let mut cmd = util::cargo();
             cmd.args(["bench", "--workspace", "--"]).args(&args);
             let result = util::run(cmd);
             ratios::print();
             result
+        }
+        Task::Bench {
+            criterion: false,
+            args,
+        } => {
+            let mut cmd = util::cargo();
+            cmd.args([
+                "bench",
+                "--quiet",
+                "-p",
+                "hark-suite",
+                "--bench",
+                "transfer_report",
+                "--",
+            ])
+            .args(&args);
+            util::run(cmd)
         }
     };
     match result {

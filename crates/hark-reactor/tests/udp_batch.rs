@@ -263,6 +263,33 @@ fn buffers_are_requested_and_reported() {
 }
 
 #[test]
+fn zero_buffer_request_keeps_the_os_default() {
+    let plain = UdpSocket::bind(V4).unwrap();
+    let default_size = |name| {
+        let mut value: libc::c_int = 0;
+        let mut len = std::mem::size_of::<libc::c_int>() as libc::socklen_t;
+        // SAFETY: the fd is open for the call; value and len point to live locals of the
+        // sizes the kernel expects for these int options.
+        let rc = unsafe {
+            libc::getsockopt(
+                plain.as_raw_fd(),
+                libc::SOL_SOCKET,
+                name,
+                (&raw mut value).cast(),
+                &raw mut len,
+            )
+        };
+        assert_eq!(rc, 0, "getsockopt: {}", io::Error::last_os_error());
+        usize::try_from(value).unwrap()
+    };
+    let caps = bind(V4, &UdpConfig::OS_BUFFERS).capabilities();
+    assert_eq!(caps.recv_buffer_requested, 0);
+    assert_eq!(caps.recv_buffer_granted, default_size(libc::SO_RCVBUF));
+    assert_eq!(caps.send_buffer_granted, default_size(libc::SO_SNDBUF));
+    assert!(!caps.recv_buffer_forced && !caps.send_buffer_forced);
+}
+
+#[test]
 fn dont_fragment_switches_and_is_applied_per_run() {
     let mut tx = bind(V4, &UdpConfig::DEFAULT);
     assert_eq!(tx.dont_fragment(), None);

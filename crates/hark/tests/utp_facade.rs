@@ -9,8 +9,8 @@ use std::time::{Duration, Instant};
 
 use hark::events::{Event, EventHub};
 use hark::utp::{
-    Callbacks, ContextHandle, ContextOption, EndpointConfig, LogLevel, UtpContext, UtpErrorCode,
-    UtpReactor, UtpSocket, UtpState,
+    Callbacks, ContextHandle, ContextOption, EndpointConfig, LogLevel, UdpConfig, UtpContext,
+    UtpErrorCode, UtpReactor, UtpSocket, UtpState,
 };
 
 const LOCALHOST: std::net::IpAddr = std::net::IpAddr::V4(Ipv4Addr::LOCALHOST);
@@ -568,6 +568,44 @@ fn remote_writes_from_another_thread_are_bounded_and_ordered() {
         .with_context(|context| context.context_stats())
         .unwrap();
     assert!(stats.datagrams > 0);
+}
+
+#[test]
+fn reactors_with_os_default_buffers_and_no_offload_transfer_exactly() {
+    // The OS default socket buffers (about 208 KiB on Linux) overflow at loopback speed:
+    // uTP must recover every drop. No GSO/GRO and batches of 4 take the plain paths.
+    let udp = UdpConfig {
+        gso: false,
+        gro: false,
+        batch_size: 4,
+        ..UdpConfig::OS_BUFFERS
+    };
+    let data = pattern(8_000_000);
+    let log = Log::default();
+    let (received_tx, received_rx) = mpsc::channel();
+    let (sent_tx, _sent_rx) = mpsc::channel();
+    let server = UtpReactor::spawn_with_udp(
+        UtpContext::builder()
+            .endpoint_config(quick_config())
+            .callbacks(receiving_callbacks(&log, received_tx)),
+        LOCALHOST,
+        [0],
+        &udp,
+    )
+    .unwrap();
+    let client = UtpReactor::spawn_with_udp(
+        UtpContext::builder()
+            .endpoint_config(quick_config())
+            .callbacks(sending_callbacks(data.clone(), &log, sent_tx)),
+        LOCALHOST,
+        [0],
+        &UdpConfig::OS_BUFFERS,
+    )
+    .unwrap();
+    client.remote().connect(server.local_addr()).unwrap();
+    let got = received_rx.recv_timeout(WAIT).unwrap();
+    assert_eq!(got.len(), data.len());
+    assert!(got == data, "bytes arrived changed");
 }
 
 #[test]

@@ -54,13 +54,20 @@ pub(crate) struct GrantedBuffer {
 
 /// Asks for a buffer of `requested` bytes with `plain` (`SO_RCVBUF`/`SO_SNDBUF`); when the
 /// kernel caps it (at `rmem_max`/`wmem_max`), retries with `force` (`SO_*BUFFORCE`), which
-/// only succeeds with `CAP_NET_ADMIN`. Reports what the kernel granted.
+/// only succeeds with `CAP_NET_ADMIN`. Reports what the kernel granted. A request of 0
+/// leaves the OS default untouched.
 pub(crate) fn request_buffer(
     fd: RawFd,
     plain: libc::c_int,
     force: libc::c_int,
     requested: usize,
 ) -> io::Result<GrantedBuffer> {
+    if requested == 0 {
+        return Ok(GrantedBuffer {
+            granted: read_size(fd, plain)?,
+            forced: false,
+        });
+    }
     let value = libc::c_int::try_from(requested).unwrap_or(libc::c_int::MAX);
     // A refused plain request is not fatal: the socket keeps its default size.
     let _ = sockopt::set_int(fd, libc::SOL_SOCKET, plain, value);

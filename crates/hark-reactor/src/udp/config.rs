@@ -10,10 +10,10 @@ pub struct UdpConfig {
     /// Use UDP GRO on receive when the kernel offers it.
     pub gro: bool,
     /// Receive buffer to ask for, in bytes (`SO_RCVBUF`, forced past `rmem_max` when
-    /// permitted).
+    /// permitted); 0 keeps the OS default (`net.core.rmem_default`).
     pub recv_buffer: usize,
     /// Send buffer to ask for, in bytes (`SO_SNDBUF`, forced past `wmem_max` when
-    /// permitted).
+    /// permitted); 0 keeps the OS default (`net.core.wmem_default`).
     pub send_buffer: usize,
 }
 
@@ -25,6 +25,13 @@ impl UdpConfig {
         gro: true,
         recv_buffer: 4 << 20,
         send_buffer: 4 << 20,
+    };
+
+    /// Like [`DEFAULT`](Self::DEFAULT) but with the socket buffers the OS gives by default.
+    pub const OS_BUFFERS: UdpConfig = UdpConfig {
+        recv_buffer: 0,
+        send_buffer: 0,
+        ..UdpConfig::DEFAULT
     };
 
     /// Like [`DEFAULT`](Self::DEFAULT) without GSO and GRO: plain batches only.

@@ -79,6 +79,8 @@ pub use hark_proto::utp::{
     ConnectionInfo, ConnectionStats, DEFAULT_UDP_MTU_V4, DEFAULT_UDP_MTU_V6, EndpointConfig,
     EndpointStats, UDP_OVERHEAD_V4, UDP_OVERHEAD_V6,
 };
+/// The UDP socket setup of [`UtpReactor::spawn_with_udp`] (re-exported from
+/// `hark-reactor`).
 pub use hark_reactor::udp::UdpConfig;
 pub use reactor::{UtpReactor, UtpRemote};
 pub use socket::UtpSocket;

@@ -76,13 +76,14 @@ impl UtpReactor {
         ip: IpAddr,
         ports: impl IntoIterator<Item = u16>,
     ) -> Result<UtpReactor, ReactorUtpError> {
-        UtpReactor::spawn_with_udp(builder, ip, ports, &UdpConfig::DEFAULT)
+        Self::spawn_with_udp(builder, ip, ports, &UdpConfig::DEFAULT)
     }
 
-    /// As [`spawn`](UtpReactor::spawn), with the UDP socket set up by `udp` (batch size,
-    /// buffers, GSO/GRO). [`UdpConfig::NO_OFFLOAD`] sends every uTP packet as its own
-    /// datagram, which is what a packet capture on the sending host should show: with GSO
-    /// a capture there sees one large datagram per batch of packets.
+    /// Like [`spawn`](Self::spawn), with the UDP socket set up by `udp` (socket buffer
+    /// sizes, batching, GSO/GRO) instead of [`UdpConfig::DEFAULT`]: [`UdpConfig::OS_BUFFERS`]
+    /// keeps the OS default socket buffers, and [`UdpConfig::NO_OFFLOAD`] sends every uTP
+    /// packet as its own datagram, which is what a packet capture on the sending host should
+    /// show (with GSO a capture there sees one large datagram per batch of packets).
     pub fn spawn_with_udp(
         builder: UtpContextBuilder,
         ip: IpAddr,
