@@ -207,6 +207,7 @@ fn send_failure_hands_the_data_back_and_clears_dry() {
 fn adaptation_partial_delivery_auth_and_stream_change() {
     let now = Instant::now();
     let mut tracker = AssociationTracker::new(Layout::Linux);
+    tracker.handle_notification(now, &sac(AssocChangeState::CommUp, 5, &[]));
     let events = [
         Notification::AdaptationIndication(AdaptationIndication {
             sai_flags: 0,
@@ -230,8 +231,15 @@ fn adaptation_partial_delivery_auth_and_stream_change() {
         Notification::StreamChangeEvent(StreamChangeEvent {
             strchange_flags: 0,
             strchange_assoc_id: 5,
-            strchange_instrms: 12,
-            strchange_outstrms: 14,
+            strchange_instrms: 0,
+            strchange_outstrms: 2,
+        }),
+        // A refused request changes nothing.
+        Notification::StreamChangeEvent(StreamChangeEvent {
+            strchange_flags: 0x0004,
+            strchange_assoc_id: 5,
+            strchange_instrms: 0,
+            strchange_outstrms: 9,
         }),
     ];
     for n in &events {
@@ -241,7 +249,8 @@ fn adaptation_partial_delivery_auth_and_stream_change() {
     assert_eq!(assoc.adaptation_indication, Some(0x0102_0304));
     assert_eq!(assoc.partial_delivery_aborts, 1);
     assert_eq!(assoc.active_key, Some(1));
-    assert_eq!((assoc.inbound_streams, assoc.outbound_streams), (12, 14));
+    // Linux reports the streams added: COMM_UP's 5 in / 10 out plus 2 out.
+    assert_eq!((assoc.inbound_streams, assoc.outbound_streams), (5, 12));
     tracker.handle_notification(
         now,
         &Notification::AuthenticationEvent(AuthenticationEvent {
@@ -253,7 +262,20 @@ fn adaptation_partial_delivery_auth_and_stream_change() {
         }),
     );
     assert_eq!(tracker.association(5).unwrap().active_key, None);
-    assert_eq!(drain(&mut tracker).len(), 5);
+    assert_eq!(drain(&mut tracker).len(), 7);
+
+    let mut freebsd = AssociationTracker::new(Layout::FreeBsd);
+    freebsd.handle_notification(
+        now,
+        &Notification::StreamChangeEvent(StreamChangeEvent {
+            strchange_flags: 0,
+            strchange_assoc_id: 5,
+            strchange_instrms: 12,
+            strchange_outstrms: 14,
+        }),
+    );
+    let assoc = freebsd.association(5).unwrap();
+    assert_eq!((assoc.inbound_streams, assoc.outbound_streams), (12, 14));
 }
 
 #[test]

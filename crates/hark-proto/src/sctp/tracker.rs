@@ -9,6 +9,11 @@ use hark_wire::sctp::{
 use std::collections::{BTreeMap, VecDeque};
 use std::time::Instant;
 
+/// `SCTP_STREAM_CHANGE_DENIED` : 0x0004 in linux/sctp.h and usrsctp.h.
+const STREAM_CHANGE_DENIED: u16 = 0x0004;
+/// `SCTP_STREAM_CHANGE_FAILED` : 0x0008 in linux/sctp.h and usrsctp.h.
+const STREAM_CHANGE_FAILED: u16 = 0x0008;
+
 /// Most associations tracked at once; closed ones are evicted first to make room.
 pub const MAX_ASSOCIATIONS: usize = 4096;
 /// Most peer addresses kept per association.
@@ -207,9 +212,27 @@ impl AssociationTracker {
                 }
             }
             Notification::StreamChangeEvent(change) => {
+                let layout = self.layout;
                 if let Some(assoc) = self.entry(now, change.strchange_assoc_id) {
-                    assoc.inbound_streams = change.strchange_instrms;
-                    assoc.outbound_streams = change.strchange_outstrms;
+                    let refused =
+                        change.strchange_flags & (STREAM_CHANGE_DENIED | STREAM_CHANGE_FAILED) != 0;
+                    match (refused, layout) {
+                        (true, _) => {}
+                        // Linux (6.1 stream.c) reports how many streams were added, not the
+                        // new totals RFC 6525 describes: seen in the VM tests.
+                        (false, Layout::Linux) => {
+                            assoc.inbound_streams = assoc
+                                .inbound_streams
+                                .saturating_add(change.strchange_instrms);
+                            assoc.outbound_streams = assoc
+                                .outbound_streams
+                                .saturating_add(change.strchange_outstrms);
+                        }
+                        (false, Layout::FreeBsd) => {
+                            assoc.inbound_streams = change.strchange_instrms;
+                            assoc.outbound_streams = change.strchange_outstrms;
+                        }
+                    }
                     self.push(AssocEvent::StreamsChanged {
                         assoc_id: change.strchange_assoc_id,
                         flags: change.strchange_flags,

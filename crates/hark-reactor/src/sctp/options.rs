@@ -175,7 +175,9 @@ impl SctpSocket {
         let mut buf = vec![0u8; 8 + MAX_ADDRS * sockaddr::SOCKADDR_IN6_LEN];
         buf[..4].copy_from_slice(&assoc_id.to_ne_bytes());
         let len = self.get_bytes(name, &mut buf, operation)?;
-        let filled = buf.get(..len).unwrap_or(&buf);
+        // Linux reports in optlen only the bytes of the addresses, not the 8-byte header
+        // (a known quirk kept for compatibility; see the XXX in sctp_getsockopt_*_addrs).
+        let filled = buf.get(..len.saturating_add(8)).unwrap_or(&buf);
         let count = filled
             .get(4..8)
             .and_then(|b| b.try_into().ok())

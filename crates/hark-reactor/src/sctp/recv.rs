@@ -36,6 +36,12 @@ impl Received {
         self.flags & libc::MSG_EOR != 0
     }
 
+    /// True at end of stream: a one-to-one socket whose association has shut down reads
+    /// zero bytes (SCTP has no empty user messages, so this cannot be data).
+    pub fn is_eof(&self) -> bool {
+        !self.is_notification() && self.data.is_empty()
+    }
+
     /// The notification, parsed with the host's layout, or `None` for user data.
     pub fn notification(&self) -> Option<Result<Notification<'_>, ParseError>> {
         self.is_notification()

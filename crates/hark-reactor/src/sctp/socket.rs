@@ -165,6 +165,21 @@ impl SctpSocket {
             })
     }
 
+    /// `shutdown(2)`: on a one-to-one socket, `Write` or `Both` starts SCTP's graceful
+    /// shutdown (one-to-many sockets use [`SCTP_EOF`](super::SCTP_EOF) per association).
+    pub fn shutdown(&self, how: std::net::Shutdown) -> Result<(), SctpError> {
+        let how = match how {
+            std::net::Shutdown::Read => libc::SHUT_RD,
+            std::net::Shutdown::Write => libc::SHUT_WR,
+            std::net::Shutdown::Both => libc::SHUT_RDWR,
+        };
+        // SAFETY: shutdown(2) takes no pointers.
+        if unsafe { libc::shutdown(self.fd.as_raw_fd(), how) } < 0 {
+            return Err(SctpError::last_os("shutdown"));
+        }
+        Ok(())
+    }
+
     /// Switches `O_NONBLOCK` (needed before registering with mio).
     pub fn set_nonblocking(&self, nonblocking: bool) -> Result<(), SctpError> {
         let fd = self.fd.as_raw_fd();
