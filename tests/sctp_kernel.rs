@@ -477,3 +477,31 @@ fn multihomed_peer_address_change() -> io::Result<()> {
     client.report("multihomed");
     Ok(())
 }
+
+/// Dynamic address reconfiguration (RFC 5061, `addip_enable` + `auth_enable`): the server
+/// binds 127.0.0.3 while the association is up; the client sees `SCTP_ADDR_ADDED`.
+#[test]
+fn asconf_added_address_reaches_the_peer() -> io::Result<()> {
+    let (mut server, mut client, assoc_id) = one_to_many_pair()?;
+    server.wait_for("COMM_UP", |p| up(p).is_some())?;
+    client.wait_for("COMM_UP", |p| up(p).is_some())?;
+    let port = server.sock.local_addr().map_err(io)?.port();
+    server
+        .sock
+        .bindx(&[SocketAddr::from(([127, 0, 0, 3], port))])
+        .map_err(io)?;
+    let third = SockAddr::V4(std::net::SocketAddrV4::new([127, 0, 0, 3].into(), port));
+    client.wait_for("SCTP_ADDR_ADDED for 127.0.0.3", |p| {
+        p.events.iter().any(|e| {
+            matches!(e, AssocEvent::PeerAddress { addr, state: PeerAddrState::Added, .. } if *addr == third)
+        })
+    })?;
+    let mut peers = client.sock.peer_addrs(assoc_id).map_err(io)?;
+    peers.sort();
+    assert!(
+        peers.contains(&SocketAddr::from(([127, 0, 0, 3], port))),
+        "{peers:?}"
+    );
+    client.report("asconf");
+    Ok(())
+}
