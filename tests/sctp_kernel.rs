@@ -505,3 +505,59 @@ fn asconf_added_address_reaches_the_peer() -> io::Result<()> {
     client.report("asconf");
     Ok(())
 }
+
+/// The facade: a server-side `SctpHandler` answers COMM_UP by queueing a greeting, and its
+/// catch-all sees pysctp dictionaries; the client receives the greeting.
+#[test]
+fn facade_handler_greets_each_new_association() -> io::Result<()> {
+    use hark::sctp::{SctpContext, SctpDispatcher, SctpHandler};
+    use hark_wire::sctp::{AssocChange, AssocChangeState, NotificationDict};
+
+    #[derive(Default)]
+    struct Greeter {
+        keys: Vec<Vec<&'static str>>,
+    }
+    impl SctpHandler for Greeter {
+        fn on_notification(&mut self, _ctx: &mut SctpContext<'_>, dict: &NotificationDict<'_>) {
+            self.keys.push(dict.keys().collect());
+        }
+        fn on_assoc_change(&mut self, ctx: &mut SctpContext<'_>, event: &AssocChange<'_>) {
+            if event.sac_state == AssocChangeState::CommUp {
+                ctx.send(b"welcome".to_vec(), sndinfo(event.sac_assoc_id, 1, 9, 0));
+            }
+        }
+    }
+
+    let (server, mut client, _assoc_id) = one_to_many_pair()?;
+    let mut server_sock = server.into_socket();
+    let mut dispatcher = SctpDispatcher::new(Greeter::default());
+    let deadline = std::time::Instant::now() + Duration::from_secs(15);
+    while client.data.is_empty() {
+        if std::time::Instant::now() > deadline {
+            return Err(io::Error::other("no greeting"));
+        }
+        dispatcher
+            .drive(std::time::Instant::now(), &mut server_sock, 4096)
+            .map_err(|e| io::Error::other(e.to_string()))?;
+        client.pump(Duration::from_millis(50))?;
+    }
+    assert_eq!(client.data[0].data, b"welcome");
+    assert_eq!(
+        client.data[0].rcvinfo.map(|i| (i.rcv_sid, i.rcv_ppid)),
+        Some((1, 9))
+    );
+    let first = &dispatcher.handler().keys[0];
+    assert_eq!(
+        first,
+        &[
+            "sn_type",
+            "sac_flags",
+            "sac_state",
+            "sac_error",
+            "sac_outbound_streams",
+            "sac_inbound_streams",
+            "sac_assoc_id"
+        ]
+    );
+    Ok(())
+}

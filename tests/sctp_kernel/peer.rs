@@ -116,6 +116,11 @@ impl Peer {
         Ok(())
     }
 
+    /// The socket, still non-blocking and registered with this peer's (dropped) poll.
+    pub fn into_socket(self) -> SctpSocket {
+        self.sock
+    }
+
     /// Prints which notification kinds this socket received (the report collects them).
     pub fn report(&self, test: &str) {
         println!("HARK-KINDS {test} {}: {:?}", self.name, self.kinds);
