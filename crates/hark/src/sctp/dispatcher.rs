@@ -1,6 +1,11 @@
 //! Parses received messages, updates the tracker, calls the handler, runs queued commands.
 
 use super::handler::{SctpCommand, SctpContext, SctpHandler};
+use crate::events::{
+    ConnectionId, EventKind, SctpAssocClosed, SctpAssocUp, SctpNotification, SctpPeerAddress,
+    SctpSendFailed,
+};
+use crate::tcp::SharedHub;
 use hark_proto::sctp::{AssocEvent, AssociationTracker};
 use hark_reactor::sctp::{Received, SctpError, SctpSocket};
 use hark_wire::sctp::{EmitError, Layout, Notification, ParseError};
@@ -33,6 +38,7 @@ pub struct SctpDispatcher<H> {
     tracker: AssociationTracker,
     commands: VecDeque<SctpCommand>,
     events: VecDeque<AssocEvent>,
+    hub: Option<SharedHub>,
 }
 
 impl<H: SctpHandler> SctpDispatcher<H> {
@@ -43,6 +49,92 @@ impl<H: SctpHandler> SctpDispatcher<H> {
             tracker: AssociationTracker::new(Layout::Linux),
             commands: VecDeque::new(),
             events: VecDeque::new(),
+            hub: None,
+        }
+    }
+
+    /// Also emits `sctp_*` events into `hub` (each with the association id as its
+    /// connection id).
+    pub fn with_hub(handler: H, hub: SharedHub) -> Self {
+        SctpDispatcher {
+            hub: Some(hub),
+            ..SctpDispatcher::new(handler)
+        }
+    }
+
+    fn emit(&self, kind: impl Into<EventKind>, assoc_id: Option<u32>) {
+        let Some(hub) = &self.hub else {
+            return;
+        };
+        let kind = kind.into();
+        let Ok(mut hub) = hub.lock() else {
+            tracing::warn!(
+                event = kind.name(),
+                "event hub poisoned; SCTP event not emitted"
+            );
+            return;
+        };
+        let connection = assoc_id.map(|id| ConnectionId(u64::from(id)));
+        if let Err(refused) = hub.emit(kind, connection) {
+            tracing::warn!(?refused, "event hub full; SCTP event not queued");
+        }
+    }
+
+    fn emit_tracker_event(&self, event: &AssocEvent) {
+        match event {
+            AssocEvent::Up {
+                assoc_id,
+                inbound_streams,
+                outbound_streams,
+                restarted,
+            } => self.emit(
+                SctpAssocUp {
+                    assoc_id: *assoc_id,
+                    inbound_streams: *inbound_streams,
+                    outbound_streams: *outbound_streams,
+                    restarted: *restarted,
+                },
+                Some(*assoc_id),
+            ),
+            AssocEvent::Closed {
+                assoc_id, state, ..
+            } => {
+                let state = match state {
+                    hark_proto::sctp::AssocState::ShutDown => "SCTP_SHUTDOWN_COMP",
+                    hark_proto::sctp::AssocState::CantStart => "SCTP_CANT_STR_ASSOC",
+                    _ => "SCTP_COMM_LOST",
+                };
+                self.emit(
+                    SctpAssocClosed {
+                        assoc_id: *assoc_id,
+                        state,
+                    },
+                    Some(*assoc_id),
+                );
+            }
+            AssocEvent::PeerAddress {
+                assoc_id,
+                addr,
+                state,
+            } => self.emit(
+                SctpPeerAddress {
+                    assoc_id: *assoc_id,
+                    address: addr.to_string(),
+                    state: state
+                        .name()
+                        .map_or_else(|| format!("{state:?}"), str::to_owned),
+                },
+                Some(*assoc_id),
+            ),
+            AssocEvent::SendFailed { assoc_id, failed } => self.emit(
+                SctpSendFailed {
+                    assoc_id: *assoc_id,
+                    length: failed.data.len(),
+                    was_sent: failed.was_sent,
+                },
+                Some(*assoc_id),
+            ),
+            _ => {}
         }
     }
 
@@ -85,7 +177,16 @@ impl<H: SctpHandler> SctpDispatcher<H> {
         let n = parsed?;
         let dict = n.to_dict(Layout::Linux)?;
         self.tracker.handle_notification(now, &n);
+        let kind = n.kind();
+        self.emit(
+            SctpNotification {
+                name: kind.name(),
+                sn_type: kind.to_raw(Layout::Linux).unwrap_or_default(),
+            },
+            None,
+        );
         while let Some(event) = self.tracker.poll_event() {
+            self.emit_tracker_event(&event);
             self.events.push_back(event);
         }
         let mut ctx = SctpContext {

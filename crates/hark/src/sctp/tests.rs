@@ -111,6 +111,47 @@ fn callbacks_see_each_kind_and_queue_commands() {
 }
 
 #[test]
+fn hub_sees_sctp_events() {
+    use crate::events::{EventHub, EventKind, SctpAssocUp, Severity};
+    use std::sync::{Arc, Mutex};
+
+    let hub = Arc::new(Mutex::new(
+        EventHub::builder().min_severity(Severity::Debug).build(),
+    ));
+    let mut dispatcher = SctpDispatcher::with_hub(Recorder::default(), Arc::clone(&hub));
+    let up = Notification::AssocChange(AssocChange {
+        sac_flags: 0,
+        sac_state: AssocChangeState::CommUp,
+        sac_error: 0,
+        sac_outbound_streams: 4,
+        sac_inbound_streams: 3,
+        sac_assoc_id: 8,
+        sac_info: &[],
+    });
+    dispatcher
+        .handle_received(Instant::now(), &notification(&up))
+        .unwrap();
+    let mut hub = hub.lock().unwrap();
+    let first = hub.poll_event().unwrap();
+    assert_eq!(first.kind.name(), "sctp_notification");
+    let second = hub.poll_event().unwrap();
+    assert_eq!(
+        second.kind,
+        EventKind::from(SctpAssocUp {
+            assoc_id: 8,
+            inbound_streams: 3,
+            outbound_streams: 4,
+            restarted: false
+        })
+    );
+    assert_eq!(
+        second.message,
+        "SCTP association 8 is up with 3 inbound and 4 outbound streams."
+    );
+    assert!(hub.poll_event().is_none());
+}
+
+#[test]
 fn malformed_notification_is_a_typed_error() {
     let mut dispatcher = SctpDispatcher::new(Recorder::default());
     let bad = Received {
