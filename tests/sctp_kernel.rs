@@ -561,3 +561,60 @@ fn facade_handler_greets_each_new_association() -> io::Result<()> {
     );
     Ok(())
 }
+
+/// SCTP-AUTH: DATA is authenticated; the client switches to key 1, the server reports
+/// `SCTP_AUTH_NEW_KEY`; the client deactivates key 0 and reports `SCTP_AUTH_FREE_KEY`.
+#[test]
+fn auth_key_events() -> io::Result<()> {
+    use hark_reactor::sctp::CHUNK_DATA;
+    use hark_wire::sctp::AuthIndication;
+
+    let server = socket(SocketStyle::OneToMany, &[v4("127.0.0.1:0")])?;
+    let client = socket(SocketStyle::OneToMany, &[v4("127.0.0.1:0")])?;
+    for sock in [&server, &client] {
+        sock.auth_chunk(CHUNK_DATA).map_err(io)?;
+        sock.set_auth_key(SCTP_FUTURE_ASSOC, 1, b"a shared secret")
+            .map_err(io)?;
+    }
+    server.listen(8).map_err(io)?;
+    let addr = server.local_addr().map_err(io)?;
+    let assoc_id = client.connectx(&[addr]).map_err(io)?;
+    let mut server = Peer::new("server", server)?;
+    let mut client = Peer::new("client", client)?;
+    client.wait_for("COMM_UP", |p| up(p).is_some())?;
+    client.sock.set_active_key(assoc_id, 1).map_err(io)?;
+    client
+        .sock
+        .sendv(b"signed", None, &sndinfo(assoc_id, 0, 0, 0), None)
+        .map_err(io)?;
+    server.wait_for("SCTP_AUTH_NEW_KEY 1", |p| {
+        p.events.iter().any(|e| {
+            matches!(
+                e,
+                AssocEvent::Auth {
+                    key: 1,
+                    indication: AuthIndication::NewKey,
+                    ..
+                }
+            )
+        })
+    })?;
+    server.wait_for("data", |p| !p.data.is_empty())?;
+    assert_eq!(server.data[0].data, b"signed");
+    client.sock.deactivate_key(assoc_id, 0).map_err(io)?;
+    client.wait_for("SCTP_AUTH_FREE_KEY 0", |p| {
+        p.events.iter().any(|e| {
+            matches!(
+                e,
+                AssocEvent::Auth {
+                    key: 0,
+                    indication: AuthIndication::FreeKey,
+                    ..
+                }
+            )
+        })
+    })?;
+    client.report("auth");
+    server.report("auth");
+    Ok(())
+}

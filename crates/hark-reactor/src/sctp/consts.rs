@@ -43,3 +43,13 @@ pub(crate) const SCTP_NXTINFO_CMSG: c_int = 4;
 pub(crate) const MSG_NOTIFICATION: c_int = 0x8000;
 /// `SCTP_PRINFO` in `enum sctp_cmsg_type`.
 pub(crate) const SCTP_PRINFO_CMSG: c_int = 5;
+/// `SCTP_AUTH_CHUNK`.
+pub(crate) const SCTP_AUTH_CHUNK: c_int = 21;
+/// `SCTP_AUTH_KEY`.
+pub(crate) const SCTP_AUTH_KEY: c_int = 23;
+/// `SCTP_AUTH_ACTIVE_KEY`.
+pub(crate) const SCTP_AUTH_ACTIVE_KEY: c_int = 24;
+/// `SCTP_AUTH_DELETE_KEY`.
+pub(crate) const SCTP_AUTH_DELETE_KEY: c_int = 25;
+/// `SCTP_AUTH_DEACTIVATE_KEY`.
+pub(crate) const SCTP_AUTH_DEACTIVATE_KEY: c_int = 35;

@@ -10,7 +10,7 @@
 //!   (`SCTP_EVENT` per notification kind), [`set_adaptation_layer`](SctpSocket::set_adaptation_layer),
 //!   [`enable_stream_reset`](SctpSocket::enable_stream_reset),
 //!   [`reset_streams`](SctpSocket::reset_streams), [`add_streams`](SctpSocket::add_streams),
-//!   [`peer_addrs`](SctpSocket::peer_addrs).
+//!   [`peer_addrs`](SctpSocket::peer_addrs), SCTP-AUTH keys ([`set_auth_key`](SctpSocket::set_auth_key), ...).
 //! - [`sendv`](SctpSocket::sendv) (sendmsg + `SCTP_SNDINFO`, optional `SCTP_PRINFO`) and
 //!   [`recvv`](SctpSocket::recvv) (recvmsg with `SCTP_RCVINFO`/`SCTP_NXTINFO`; notifications
 //!   reassembled to `MSG_EOR`).
@@ -20,6 +20,7 @@
 //!
 //! Numbers come from Debian's `/usr/include/linux/sctp.h`.
 
+mod auth;
 mod cmsg;
 mod consts;
 mod error;
@@ -29,6 +30,7 @@ mod send;
 mod sockaddr;
 mod socket;
 
+pub use auth::CHUNK_DATA;
 pub use error::SctpError;
 pub use options::{
     SCTP_ALL_ASSOC, SCTP_CURRENT_ASSOC, SCTP_ENABLE_CHANGE_ASSOC_REQ, SCTP_ENABLE_RESET_ASSOC_REQ,
