@@ -6,8 +6,9 @@ mod peer;
 
 use hark_proto::sctp::{AssocEvent, AssocState, CloseReason};
 use hark_reactor::sctp::{
-    Domain, SCTP_ABORT, SCTP_ENABLE_CHANGE_ASSOC_REQ, SCTP_ENABLE_RESET_STREAM_REQ, SCTP_EOF,
-    SCTP_FUTURE_ASSOC, SCTP_STREAM_RESET_OUTGOING, SctpSocket, SocketStyle,
+    Domain, SCTP_ABORT, SCTP_ENABLE_CHANGE_ASSOC_REQ, SCTP_ENABLE_RESET_ASSOC_REQ,
+    SCTP_ENABLE_RESET_STREAM_REQ, SCTP_EOF, SCTP_FUTURE_ASSOC, SCTP_STREAM_RESET_OUTGOING,
+    SctpSocket, SocketStyle,
 };
 use hark_wire::sctp::{InitMsg, PeerAddrState, SndInfo, SockAddr};
 use peer::{LINUX_KINDS, Peer, io};
@@ -334,7 +335,9 @@ fn stream_reset_and_stream_change() -> io::Result<()> {
     for sock in [&server, &client] {
         sock.enable_stream_reset(
             SCTP_FUTURE_ASSOC,
-            SCTP_ENABLE_RESET_STREAM_REQ | SCTP_ENABLE_CHANGE_ASSOC_REQ,
+            SCTP_ENABLE_RESET_STREAM_REQ
+                | SCTP_ENABLE_RESET_ASSOC_REQ
+                | SCTP_ENABLE_CHANGE_ASSOC_REQ,
         )
         .map_err(io)?;
     }
@@ -380,6 +383,15 @@ fn stream_reset_and_stream_change() -> io::Result<()> {
             .iter()
             .any(|e| matches!(e, AssocEvent::StreamsChanged { .. }))
     })?;
+
+    client.sock.reset_assoc(assoc_id).map_err(io)?;
+    let assoc_reset = |p: &Peer| {
+        p.events
+            .iter()
+            .any(|e| matches!(e, AssocEvent::AssocReset { .. }))
+    };
+    client.wait_for("SCTP_ASSOC_RESET_EVENT", assoc_reset)?;
+    server.wait_for("SCTP_ASSOC_RESET_EVENT", assoc_reset)?;
     client.report("reconf");
     server.report("reconf");
     Ok(())

@@ -53,3 +53,5 @@ pub(crate) const SCTP_AUTH_ACTIVE_KEY: c_int = 24;
 pub(crate) const SCTP_AUTH_DELETE_KEY: c_int = 25;
 /// `SCTP_AUTH_DEACTIVATE_KEY`.
 pub(crate) const SCTP_AUTH_DEACTIVATE_KEY: c_int = 35;
+/// `SCTP_RESET_ASSOC`.
+pub(crate) const SCTP_RESET_ASSOC: c_int = 120;

@@ -5,7 +5,7 @@
 use super::consts::{
     SCTP_ADAPTATION_LAYER, SCTP_ADD_STREAMS, SCTP_ENABLE_STREAM_RESET, SCTP_EVENT,
     SCTP_GET_LOCAL_ADDRS, SCTP_GET_PEER_ADDRS, SCTP_INITMSG, SCTP_NODELAY, SCTP_PR_SUPPORTED,
-    SCTP_RESET_STREAMS,
+    SCTP_RESET_ASSOC, SCTP_RESET_STREAMS,
 };
 use super::error::SctpError;
 use super::sockaddr;
@@ -138,6 +138,16 @@ impl SctpSocket {
             buf.extend_from_slice(&stream.to_ne_bytes());
         }
         self.set_bytes(SCTP_RESET_STREAMS, &buf, "SCTP_RESET_STREAMS")
+    }
+
+    /// `SCTP_RESET_ASSOC`: resets the TSNs of `assoc_id` (the peer must allow it with
+    /// [`SCTP_ENABLE_RESET_ASSOC_REQ`]); both ends report `SCTP_ASSOC_RESET_EVENT`.
+    pub fn reset_assoc(&self, assoc_id: AssocId) -> Result<(), SctpError> {
+        self.set_bytes(
+            SCTP_RESET_ASSOC,
+            &assoc_id.to_ne_bytes(),
+            "SCTP_RESET_ASSOC",
+        )
     }
 
     /// `SCTP_ADD_STREAMS`: asks for `inbound` more incoming and `outbound` more outgoing
