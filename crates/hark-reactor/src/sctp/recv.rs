@@ -42,7 +42,7 @@ impl Received {
         !self.is_notification() && self.data.is_empty()
     }
 
-    /// The notification, parsed with the host's layout, or `None` for user data.
+    /// The notification, parsed in the Linux layout, or `None` for user data.
     pub fn notification(&self) -> Option<Result<Notification<'_>, ParseError>> {
         self.is_notification()
             .then(|| Notification::parse(&self.data, Abi::new(Layout::Linux)))
