@@ -7,5 +7,6 @@
 
 pub mod ipfilter;
 pub mod netsim;
+pub mod sctp;
 pub mod tcp;
 pub mod utp;

@@ -4,6 +4,7 @@
 //! sans-IO cores of `hark-proto`, and takes commands from other threads over a bounded
 //! channel woken by one `mio::Waker`.
 //!
+//! - [`sctp`]: Linux kernel SCTP sockets (one-to-many and one-to-one) with notifications.
 //! - [`tcp`]: TCP connections with a notifier (Pony's `TCPConnection`), on their own loop.
 //! - [`udp`]: a batched UDP socket (recvmmsg/sendmmsg, UDP GSO/GRO with fallback).
 //! - [`DatagramEndpoint`]: what a sans-IO datagram core offers the loop.
@@ -61,6 +62,7 @@ compile_error!("hark-reactor's UDP layer currently supports Linux only (recvmmsg
 mod endpoint;
 mod handle;
 mod reactor;
+pub mod sctp;
 pub mod tcp;
 pub mod udp;
 

@@ -25,6 +25,7 @@
 pub mod events;
 pub mod ip_filter_file;
 pub mod listen;
+pub mod sctp;
 pub mod utp;
 
 /// IP filters in eMule format (re-exported from `hark-proto`).

@@ -74,6 +74,11 @@ fn catalogue_lists_the_seed_kinds_with_their_severities() {
             ("tcp_listening", S::Info, C::Connection, D),
             ("tcp_not_listening", S::Fatal, C::Connection, G),
             ("tcp_listener_closed", S::Info, C::Connection, G),
+            ("sctp_assoc_up", S::Info, C::Connection, D),
+            ("sctp_assoc_closed", S::Info, C::Connection, D),
+            ("sctp_peer_address", S::Debug, C::Peer, D),
+            ("sctp_send_failed", S::Warning, C::Connection, D),
+            ("sctp_notification", S::Debug, C::Log, D),
         ]
     );
 }

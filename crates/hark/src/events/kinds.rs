@@ -496,6 +496,85 @@ define_kinds! {
             local: Option<SocketAddr>,
         }
     }
+
+    /// An SCTP association came up, or up again after a peer restart (`SCTP_COMM_UP`,
+    /// `SCTP_RESTART`).
+    "sctp_assoc_up" => SctpAssocUp, on_sctp_assoc_up {
+        category: Connection,
+        severity: Info,
+        delivery: Droppable,
+        reply: (),
+        attributes: {
+            /// The association id.
+            assoc_id: u32,
+            /// Inbound streams.
+            inbound_streams: u16,
+            /// Outbound streams.
+            outbound_streams: u16,
+            /// True for `SCTP_RESTART`.
+            restarted: bool,
+        }
+    }
+
+    /// An SCTP association ended: shutdown complete, communication lost, or never started.
+    "sctp_assoc_closed" => SctpAssocClosed, on_sctp_assoc_closed {
+        category: Connection,
+        severity: Info,
+        delivery: Droppable,
+        reply: (),
+        attributes: {
+            /// The association id.
+            assoc_id: u32,
+            /// `SCTP_SHUTDOWN_COMP`, `SCTP_COMM_LOST` or `SCTP_CANT_STR_ASSOC`.
+            state: &'static str,
+        }
+    }
+
+    /// An SCTP peer address changed state (`SCTP_PEER_ADDR_CHANGE`).
+    "sctp_peer_address" => SctpPeerAddress, on_sctp_peer_address {
+        category: Peer,
+        severity: Debug,
+        delivery: Droppable,
+        reply: (),
+        attributes: {
+            /// The association id.
+            assoc_id: u32,
+            /// The peer address.
+            address: String,
+            /// The new state's C name, e.g. `SCTP_ADDR_CONFIRMED`.
+            state: String,
+        }
+    }
+
+    /// An SCTP message could not be delivered; its data went back to the application.
+    "sctp_send_failed" => SctpSendFailed, on_sctp_send_failed {
+        category: Connection,
+        severity: Warning,
+        delivery: Droppable,
+        reply: (),
+        attributes: {
+            /// The association id.
+            assoc_id: u32,
+            /// Bytes handed back.
+            length: usize,
+            /// True if the data had been put on the wire.
+            was_sent: bool,
+        }
+    }
+
+    /// Any SCTP notification, by its C name (pysctp's `sn_type`).
+    "sctp_notification" => SctpNotification, on_sctp_notification {
+        category: Log,
+        severity: Debug,
+        delivery: Droppable,
+        reply: (),
+        attributes: {
+            /// The notification's C name, e.g. `SCTP_SENDER_DRY_EVENT`.
+            name: &'static str,
+            /// Its `sn_type` in the Linux layout.
+            sn_type: u16,
+        }
+    }
 }
 
 impl Describe for IpFiltered {
@@ -798,5 +877,50 @@ impl Describe for TcpNotListening {
 impl Describe for TcpListenerClosed {
     fn describe(&self) -> String {
         format!("Stopped listening for TCP on {}.", addr_text(self.local))
+    }
+}
+
+impl Describe for SctpAssocUp {
+    fn describe(&self) -> String {
+        let how = if self.restarted { "restarted" } else { "up" };
+        format!(
+            "SCTP association {} is {how} with {} inbound and {} outbound streams.",
+            self.assoc_id, self.inbound_streams, self.outbound_streams
+        )
+    }
+}
+
+impl Describe for SctpAssocClosed {
+    fn describe(&self) -> String {
+        format!("SCTP association {} ended ({}).", self.assoc_id, self.state)
+    }
+}
+
+impl Describe for SctpPeerAddress {
+    fn describe(&self) -> String {
+        format!(
+            "SCTP association {}: peer address {} is now {}.",
+            self.assoc_id, self.address, self.state
+        )
+    }
+}
+
+impl Describe for SctpSendFailed {
+    fn describe(&self) -> String {
+        let when = if self.was_sent {
+            "after sending"
+        } else {
+            "before sending"
+        };
+        format!(
+            "SCTP association {} failed {} bytes {when}; the data went back to the application.",
+            self.assoc_id, self.length
+        )
+    }
+}
+
+impl Describe for SctpNotification {
+    fn describe(&self) -> String {
+        format!("SCTP notification {} ({:#06x}).", self.name, self.sn_type)
     }
 }

@@ -97,10 +97,11 @@ pub use kind::{AttributeInfo, Delivery, Describe, Kind, KindInfo, Reply, Respons
 pub use kinds::{
     EventKind, EventsDropped, IpFiltered, KindId, ListenFailure, ListenSuccess, PeerDataIn,
     PeerDataOut, PeerDisconnect, PeerHandshakeComplete, PeerIdReceived, PeerPacketIn,
-    PeerPacketOut, TcpAccepted, TcpAuthFailed, TcpClosed, TcpConnectFailed, TcpConnected,
-    TcpConnecting, TcpExpect, TcpListenerClosed, TcpListening, TcpNotListening, TcpProxyVia,
-    TcpReceived, TcpSent, TcpThrottled, TcpUnthrottled, UtpAccept, UtpConnect, UtpDelaySample,
-    UtpDestroying, UtpEof, UtpError, UtpFirewall, UtpLog, UtpOverhead, UtpWritable,
+    PeerPacketOut, SctpAssocClosed, SctpAssocUp, SctpNotification, SctpPeerAddress, SctpSendFailed,
+    TcpAccepted, TcpAuthFailed, TcpClosed, TcpConnectFailed, TcpConnected, TcpConnecting,
+    TcpExpect, TcpListenerClosed, TcpListening, TcpNotListening, TcpProxyVia, TcpReceived, TcpSent,
+    TcpThrottled, TcpUnthrottled, UtpAccept, UtpConnect, UtpDelaySample, UtpDestroying, UtpEof,
+    UtpError, UtpFirewall, UtpLog, UtpOverhead, UtpWritable,
 };
 pub use listeners::ListenerId;
 pub use queue::{Emitted, ReservedLaneFull};
