@@ -4,7 +4,8 @@
 //!   checks formatting and lints, runs every test, and smoke-runs every fuzz target.
 //! - `cargo xtask fuzz [--seconds N] [TARGET...]`: runs fuzz targets for a bounded time.
 //! - `cargo xtask bench`: the transfer report (uTP, raw UDP, TCP, libtorrent; the hub's
-//!   cost) in release; `--criterion` runs the criterion benches instead.
+//!   cost) in release, then the TCP notifier beside a hand-written mio loop with their
+//!   ratios; `--criterion` runs every criterion bench instead.
 //! - `cargo xtask sctp-vm`: runs the kernel-SCTP tests inside Debian's kernel under qemu.
 //! - `cargo xtask lab [SEED] [--rules plusplus|draft-gain|rfc6817]`: uTP's LEDBAT on a
 //!   simulated bottleneck, beside its goals.
@@ -119,7 +120,13 @@ fn main() -> ExitCode {
                 "--",
             ])
             .args(&args);
-            util::run(cmd)
+            let report = util::run(cmd);
+            // The TCP notifier beside a hand-written mio loop, in the same run (issue 6).
+            let mut tcp = util::cargo();
+            tcp.args(["bench", "--quiet", "-p", "hark-suite", "--bench", "tcp_notify"]);
+            let tcp = util::run(tcp);
+            ratios::print();
+            report.and(tcp)
         }
     };
     match result {
