@@ -1,8 +1,8 @@
 //! Shared helpers for hark's cross-crate integration tests and benches.
 
-pub mod captures;
 pub mod bittorrent;
 pub mod capture;
+pub mod captures;
 pub mod pcap;
 pub mod peer_process;
 pub mod seeder_check;

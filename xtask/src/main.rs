@@ -123,7 +123,14 @@ fn main() -> ExitCode {
             let report = util::run(cmd);
             // The TCP notifier beside a hand-written mio loop, in the same run (issue 6).
             let mut tcp = util::cargo();
-            tcp.args(["bench", "--quiet", "-p", "hark-suite", "--bench", "tcp_notify"]);
+            tcp.args([
+                "bench",
+                "--quiet",
+                "-p",
+                "hark-suite",
+                "--bench",
+                "tcp_notify",
+            ]);
             let tcp = util::run(tcp);
             ratios::print();
             report.and(tcp)
