@@ -885,6 +885,20 @@ impl Connection {
         }
     }
 
+    /// Books a control packet (SYN, SYN-ACK, ACK) of `len` bytes as sent and reports its
+    /// overhead; returns what `poll_transmit` hands back for it.
+    fn control_sent(
+        &mut self,
+        now: Instant,
+        len: usize,
+        kind: OverheadKind,
+        events: &mut EventQueue,
+    ) -> (usize, bool) {
+        self.sent(now, len);
+        self.overhead(true, len as u32 + self.udp_overhead, kind, events);
+        (len, false)
+    }
+
     fn sent(&mut self, now: Instant, len: usize) {
         self.stats.packets_sent += 1;
         self.last_advertised_wnd = self.recv.window();
@@ -920,14 +934,7 @@ impl Connection {
             self.syn_transmissions += 1;
             self.syn_sent_at = Some(now);
             self.arm_rto(now);
-            self.sent(now, len);
-            self.overhead(
-                true,
-                len as u32 + self.udp_overhead,
-                OverheadKind::Connect,
-                events,
-            );
-            return Some((len, false));
+            return Some(self.control_sent(now, len, OverheadKind::Connect, events));
         }
         if self.syn_ack_pending {
             let header = self.header(
@@ -938,14 +945,7 @@ impl Connection {
             );
             let len = packet::emit(&header, None, &[], buf)?;
             self.syn_ack_pending = false;
-            self.sent(now, len);
-            self.overhead(
-                true,
-                len as u32 + self.udp_overhead,
-                OverheadKind::Connect,
-                events,
-            );
-            return Some((len, false));
+            return Some(self.control_sent(now, len, OverheadKind::Connect, events));
         }
         if self.is_established() {
             if let Some(sent) = self.try_send_data(now, buf, events) {
@@ -971,14 +971,7 @@ impl Connection {
             self.timers.stop(Timer::DelayedAck);
             self.unacked_received = 0;
             self.keepalive_pending = false;
-            self.sent(now, len);
-            self.overhead(
-                true,
-                len as u32 + self.udp_overhead,
-                OverheadKind::Ack,
-                events,
-            );
-            return Some((len, false));
+            return Some(self.control_sent(now, len, OverheadKind::Ack, events));
         }
         None
     }
