@@ -8,7 +8,7 @@ use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 use hark_proto::utp::{DatagramOutcome, Endpoint, EndpointConfig};
-use hark_wire::utp::{Packet, PacketRepr, PacketType, SelectiveAck};
+use hark_wire::utp::Packet;
 use libfuzzer_sys::fuzz_target;
 
 struct Counter(u32);
@@ -28,21 +28,15 @@ impl rand_core::TryRng for Counter {
     }
 }
 
-const SYN_ID: u16 = 500;
-const SYN_SEQ: u16 = 1000;
-
-fn emit(repr: &PacketRepr<'_>) -> Vec<u8> {
-    let mut buf = vec![0; repr.buffer_len()];
-    repr.emit(&mut buf).expect("sized buffer");
-    buf
-}
+#[path = "common/utp_script.rs"]
+mod utp_script;
 
 fuzz_target!(|data: &[u8]| {
     let t0 = Instant::now();
     let mut now = t0;
     let peer: SocketAddr = "10.1.1.1:4000".parse().unwrap();
     let mut ep = Endpoint::new(EndpointConfig::default(), t0, Box::new(Counter(7)));
-    let syn = emit(&PacketRepr { seq_nr: SYN_SEQ, wnd_size: 1 << 20, ..PacketRepr::new(PacketType::Syn, SYN_ID) });
+    let syn = utp_script::syn();
     let DatagramOutcome::Incoming(incoming) = ep.handle_datagram(now, peer, &syn) else {
         panic!("a SYN must produce an Incoming");
     };
@@ -62,22 +56,9 @@ fuzz_target!(|data: &[u8]| {
             }
             1 => {
                 // A packet on the connection with fuzzed type, offsets, window, SACK, payload.
-                let [ty, seq, ack, wnd, sack, len, rest @ ..] = input else { break };
-                let packet_type = [PacketType::Data, PacketType::Fin, PacketType::State, PacketType::Reset, PacketType::Syn]
-                    [usize::from(*ty % 5)];
-                let mask = [*sack, sack.rotate_left(3), 0, *sack];
-                let len = usize::from(*len).min(rest.len());
-                let repr = PacketRepr {
-                    seq_nr: SYN_SEQ.wrapping_add(u16::from(*seq)).wrapping_sub(8),
-                    ack_nr: 0u16.wrapping_add(u16::from(*ack)).wrapping_sub(128),
-                    wnd_size: u32::from(*wnd) << 10,
-                    timestamp_micros: now.duration_since(t0).as_micros() as u32,
-                    selective_ack: (*sack != 0).then(|| SelectiveAck::new_checked(&mask[..]).expect("4 bytes")),
-                    payload: &rest[..len],
-                    ..PacketRepr::new(packet_type, if packet_type == PacketType::Syn { SYN_ID } else { SYN_ID + 1 })
-                };
-                let _ = ep.handle_datagram(now, peer, &emit(&repr));
-                input = &rest[len..];
+                let Some((packet, rest)) = utp_script::fuzzed_packet(input, now.duration_since(t0).as_micros() as u32) else { break };
+                let _ = ep.handle_datagram(now, peer, &packet);
+                input = rest;
             }
             2 => {
                 let Some((&ms, rest)) = input.split_first() else { break };

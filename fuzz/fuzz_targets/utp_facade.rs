@@ -10,17 +10,11 @@ use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 
 use hark::utp::{Callbacks, UtpContext, UtpSocket, UtpState};
-use hark_wire::utp::{Packet, PacketRepr, PacketType, SelectiveAck};
+use hark_wire::utp::Packet;
 use libfuzzer_sys::fuzz_target;
 
-const SYN_ID: u16 = 500;
-const SYN_SEQ: u16 = 1000;
-
-fn emit(repr: &PacketRepr<'_>) -> Vec<u8> {
-    let mut buf = vec![0; repr.buffer_len()];
-    repr.emit(&mut buf).expect("sized buffer");
-    buf
-}
+#[path = "common/utp_script.rs"]
+mod utp_script;
 
 /// What the callbacks share with the script.
 #[derive(Default)]
@@ -70,7 +64,7 @@ fuzz_target!(|data: &[u8]| {
             }
         });
     let mut context = UtpContext::builder().callbacks(callbacks).build().expect("sendto is set");
-    let syn = emit(&PacketRepr { seq_nr: SYN_SEQ, wnd_size: 1 << 20, ..PacketRepr::new(PacketType::Syn, SYN_ID) });
+    let syn = utp_script::syn();
     assert!(context.process_udp(&syn, peer));
     let socket = shared.lock().unwrap().socket.expect("on_accept ran");
 
@@ -85,22 +79,10 @@ fuzz_target!(|data: &[u8]| {
                 input = &rest[len..];
             }
             1 => {
-                let [ty, seq, ack, wnd, sack, len, rest @ ..] = input else { break };
-                let packet_type = [PacketType::Data, PacketType::Fin, PacketType::State, PacketType::Reset, PacketType::Syn]
-                    [usize::from(*ty % 5)];
-                let mask = [*sack, sack.rotate_left(3), 0, *sack];
-                let len = usize::from(*len).min(rest.len());
-                let repr = PacketRepr {
-                    seq_nr: SYN_SEQ.wrapping_add(u16::from(*seq)).wrapping_sub(8),
-                    ack_nr: 0u16.wrapping_add(u16::from(*ack)).wrapping_sub(128),
-                    wnd_size: u32::from(*wnd) << 10,
-                    timestamp_micros: *clock.lock().unwrap() as u32,
-                    selective_ack: (*sack != 0).then(|| SelectiveAck::new_checked(&mask[..]).expect("4 bytes")),
-                    payload: &rest[..len],
-                    ..PacketRepr::new(packet_type, if packet_type == PacketType::Syn { SYN_ID } else { SYN_ID + 1 })
-                };
-                let _ = context.process_udp(&emit(&repr), peer);
-                input = &rest[len..];
+                // A packet on the connection with fuzzed type, offsets, window, SACK, payload.
+                let Some((packet, rest)) = utp_script::fuzzed_packet(input, *clock.lock().unwrap() as u32) else { break };
+                let _ = context.process_udp(&packet, peer);
+                input = rest;
             }
             2 => {
                 let Some((&ms, rest)) = input.split_first() else { break };

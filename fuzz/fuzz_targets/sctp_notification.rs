@@ -1,14 +1,19 @@
-//! Parses arbitrary bytes as a FreeBsd-layout SCTP notification (both byte orders); whatever
-//! parses must re-emit to bytes that parse to the same value, and the dictionary view must
-//! not fail for it.
+//! Parses arbitrary bytes as an SCTP notification in both layouts (Linux, FreeBSD) and both
+//! byte orders; whatever parses must re-emit to bytes that parse to the same value, and the
+//! dictionary view must not fail for it.
 #![no_main]
 
 use hark_wire::sctp::{Abi, Endian, Layout, Notification};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    for endian in [Endian::Little, Endian::Big] {
-        let abi = Abi::with_endian(Layout::FreeBsd, endian);
+    for (layout, endian) in [
+        (Layout::Linux, Endian::Little),
+        (Layout::Linux, Endian::Big),
+        (Layout::FreeBsd, Endian::Little),
+        (Layout::FreeBsd, Endian::Big),
+    ] {
+        let abi = Abi::with_endian(layout, endian);
         let Ok(n) = Notification::parse(data, abi) else {
             continue;
         };
