@@ -2,7 +2,7 @@
 //! listener, or drained through the pull API in batches.
 //!
 //! Run with `cargo bench --bench event_hub`. Each iteration emits `BATCH` `peer_data_in`
-//! events and drains them all (each message is formatted on its way out); the last two
+//! events and drains them all (messages are written only when read, so none here); the last two
 //! measure emitting alone into a full queue (dropped) and past the filters (discarded).
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};

@@ -5,7 +5,7 @@
 //! interleaved (each round runs every case once, starting at a different case) and each
 //! figure is the median over the rounds, so machine noise hits every row alike.
 //!
-//! Run with `cargo bench --bench transfer_report [-- --rounds N --megabytes N]` (this
+//! Run with `cargo bench --bench transfer_report [-- --rounds N --megabytes N --only LABEL]` (this
 //! target has `bench = false`: plain `cargo bench` runs only the criterion benches).
 
 mod buffers;
@@ -30,6 +30,8 @@ struct Settings {
     bytes: u64,
     libtorrent_bytes: u64,
     libtorrent_rounds: usize,
+    /// Only cases whose label contains one of these (all when empty).
+    only: Vec<String>,
 }
 
 impl Settings {
@@ -39,6 +41,7 @@ impl Settings {
             bytes: 200_000_000,
             libtorrent_bytes: 128 << 20,
             libtorrent_rounds: 5,
+            only: Vec::new(),
         };
         let mut args = std::env::args().skip(1);
         while let Some(arg) = args.next() {
@@ -56,6 +59,10 @@ impl Settings {
                 "--libtorrent-rounds" => {
                     settings.libtorrent_rounds = value("--libtorrent-rounds")? as usize;
                 }
+                "--only" => match args.next() {
+                    Some(label) => settings.only.push(label),
+                    None => return Err("--only needs part of a case label".to_string()),
+                },
                 // `cargo bench` passes `--bench`; other harness flags mean nothing here.
                 _ => {}
             }
@@ -115,6 +122,18 @@ fn main() {
                 Case::Libtorrent(Buffers::OsDefault),
                 Case::Libtorrent(FOUR_MIB),
             ]);
+        }
+        if !settings.only.is_empty() {
+            todo.retain(|case| {
+                let label = case.label();
+                settings
+                    .only
+                    .iter()
+                    .any(|part| label.contains(part.as_str()))
+            });
+        }
+        if todo.is_empty() {
+            continue;
         }
         let shift = round % todo.len();
         todo.rotate_left(shift);

@@ -7,11 +7,11 @@ use std::io::IsTerminal;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr, UdpSocket};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{self, Receiver, Sender};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 use clap::Args;
-use hark::events::{Event, EventHub};
+use hark::events::{Event, EventHub, KindId};
 use hark::utp::{
     Callbacks, ContextHandle, ContextOption, DEFAULT_UDP_MTU_V4, DEFAULT_UDP_MTU_V6, LogLevel,
     UDP_OVERHEAD_V4, UDP_OVERHEAD_V6, UtpContext, UtpReactor, UtpSocket, UtpState,
@@ -281,18 +281,34 @@ struct Samples {
     lines: Vec<String>,
 }
 
-/// A hub that adds the first event of each kind to `samples`, up to `max` kinds.
+/// A hub that adds the first event of each kind to `samples`, up to `max` kinds. Its
+/// listener removes itself once `samples` is full, so the transfer runs with nothing
+/// listening.
 fn sampling_hub(samples: &Arc<Mutex<Samples>>, max: usize) -> EventHub {
     let samples = Arc::clone(samples);
-    EventHub::builder()
-        .on_all(move |event: &Event| {
-            let mut samples = samples.lock().unwrap_or_else(|e| e.into_inner());
-            if samples.kinds.len() < max && !samples.kinds.contains(&event.name()) {
-                samples.kinds.push(event.name());
-                samples.lines.push(event.to_string());
+    let mut hub = EventHub::new();
+    let registrar = hub.registrar();
+    let own_id = Arc::new(OnceLock::new());
+    let id_slot = Arc::clone(&own_id);
+    let mut offered: Vec<KindId> = Vec::new();
+    let id = hub.on_all(move |event: &Event| {
+        if offered.contains(&event.id()) {
+            return;
+        }
+        offered.push(event.id());
+        let mut samples = samples.lock().unwrap_or_else(|e| e.into_inner());
+        if samples.kinds.len() < max && !samples.kinds.contains(&event.name()) {
+            samples.kinds.push(event.name());
+            samples.lines.push(event.to_string());
+        }
+        if samples.kinds.len() >= max {
+            if let Some(id) = id_slot.get() {
+                registrar.remove_listener(*id);
             }
-        })
-        .build()
+        }
+    });
+    let _ = own_id.set(id);
+    hub
 }
 
 /// Runs the demo and prints its report.

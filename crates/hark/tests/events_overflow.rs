@@ -85,7 +85,7 @@ fn overflow_is_reported_once_with_count_and_kinds_and_guaranteed_kinds_survive()
     );
     assert_eq!(events[4].severity, Severity::Warning);
     assert_eq!(
-        events[4].message,
+        events[4].message(),
         "Dropped 8 events because the event queue was full (6 peer_data_in, 2 peer_packet_out)."
     );
     let sequences: Vec<u64> = events.iter().map(|event| event.sequence).collect();

@@ -119,7 +119,7 @@ fn events_carry_name_severity_message_and_typed_attributes() {
     assert_eq!(event.name(), "peer_data_in");
     assert_eq!(event.severity.name(), "debug");
     assert_eq!(
-        event.message,
+        event.message(),
         "Received 512 bytes from peer 192.0.2.7:6881."
     );
     assert_eq!(event.connection, Some(ConnectionId(9)));
@@ -173,4 +173,60 @@ fn the_hub_can_move_to_the_reactor_thread() {
     fn assert_send<T: Send>() {}
     assert_send::<EventHub>();
     assert_send::<Event>();
+}
+
+#[test]
+fn listeners_only_mode_discards_what_no_listener_watches() {
+    let connection = Some(ConnectionId(3));
+    let data_in = || PeerDataIn {
+        peer: peer(),
+        length: 10,
+    };
+    let mut hub = EventHub::builder().listeners_only(true).build();
+    assert!(hub.is_listeners_only());
+    assert!(!hub.wants(hark::events::KindId::PeerDataIn));
+    assert_eq!(
+        hub.emit(data_in(), connection).expect("emit"),
+        hark::events::Emitted::Filtered
+    );
+    assert_eq!(hub.pending(), 0);
+
+    // A per-kind listener makes its kind wanted, and only its kind.
+    let seen = log();
+    let sink = Arc::clone(&seen);
+    let id = hub.on_peer_data_in(move |_: &Event, attrs: &PeerDataIn| {
+        sink.lock()
+            .expect("lock")
+            .push(format!("in {}", attrs.length));
+    });
+    assert!(hub.wants(hark::events::KindId::PeerDataIn));
+    assert!(!hub.wants(hark::events::KindId::ListenSuccess));
+    assert_eq!(
+        hub.emit(listen_success(), None).expect("emit"),
+        hark::events::Emitted::Filtered
+    );
+    assert_eq!(
+        hub.emit(data_in(), connection).expect("emit"),
+        hark::events::Emitted::Queued
+    );
+    hub.dispatch();
+    assert_eq!(entries(&seen), ["in 10"]);
+
+    // Removing it makes the kind unwanted again; a registrar's pending registration
+    // counts as interest until it is applied.
+    assert!(hub.remove_listener(id));
+    assert!(!hub.wants(hark::events::KindId::PeerDataIn));
+    let sink = Arc::clone(&seen);
+    hub.registrar().on_all(move |event: &Event| {
+        sink.lock().expect("lock").push(event.name().to_string());
+    });
+    assert!(hub.wants(hark::events::KindId::PeerDataIn));
+    hub.emit(data_in(), connection).expect("emit");
+    hub.dispatch();
+    assert!(hub.wants(hark::events::KindId::ListenSuccess));
+    assert_eq!(entries(&seen), ["in 10", "peer_data_in"]);
+
+    // Switched off, events wait for the pull API again.
+    hub.set_listeners_only(false);
+    assert!(!hub.is_listeners_only());
 }

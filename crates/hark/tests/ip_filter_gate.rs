@@ -60,7 +60,7 @@ fn blocked_peer_is_declined_and_raises_ip_filter() {
     let mut hub = EventHub::builder()
         .ip_filter(filter())
         .on_ip_filter(move |event: &Event, attrs: &IpFiltered| {
-            let _ = tx.send((event.message.clone(), attrs.clone()));
+            let _ = tx.send((event.message().into_owned(), attrs.clone()));
         })
         .build();
 
@@ -125,7 +125,7 @@ fn a_listener_can_veto_the_block() {
     assert_eq!(attrs.protocol, Protocol::Tcp6);
     assert!(
         event
-            .message
+            .message()
             .ends_with("A listener vetoed the block and let it through.")
     );
 }
@@ -147,7 +147,7 @@ fn outgoing_attempt_to_a_blocked_address_is_aborted_before_connecting() {
     let event = hub.poll_event().expect("ip_filter raised");
     assert!(
         event
-            .message
+            .message()
             .starts_with("Aborted the outgoing tcp4 connection")
     );
 }

@@ -45,14 +45,14 @@ fn only_event(hub: &mut EventHub) -> Event {
 fn success(event: &Event) -> &ListenSuccess {
     match &event.kind {
         EventKind::ListenSuccess(attrs) => attrs,
-        _ => panic!("expected listen_success, got {}", event.message),
+        _ => panic!("expected listen_success, got {}", event.message()),
     }
 }
 
 fn failure(event: &Event) -> &ListenFailure {
     match &event.kind {
         EventKind::ListenFailure(attrs) => attrs,
-        _ => panic!("expected listen_failure, got {}", event.message),
+        _ => panic!("expected listen_failure, got {}", event.message()),
     }
 }
 
@@ -71,7 +71,7 @@ fn tcp_skips_taken_ports(ip: &str, protocol: Protocol) {
     assert_eq!(success(&event).protocol, protocol);
     assert_eq!(success(&event).local, local);
     assert_eq!(
-        event.message,
+        event.message(),
         format!("Listening for {protocol} on {local}.")
     );
     // The listener is real: it accepts a connection.
@@ -140,7 +140,7 @@ fn every_port_taken_is_a_fatal_listen_failure() {
     assert_eq!(attrs.error, io::ErrorKind::AddrInUse);
     assert!(
         event
-            .message
+            .message()
             .starts_with("Could not listen for tcp4 on 127.0.0.1")
     );
 }

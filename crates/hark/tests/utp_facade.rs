@@ -803,3 +803,69 @@ fn a_restarted_peer_resets_the_connection_with_connreset() {
         UtpErrorCode::ConnReset
     );
 }
+
+#[test]
+fn the_hubs_overhead_events_sum_the_per_packet_callbacks() {
+    type Sums = Arc<Mutex<std::collections::BTreeMap<(bool, String), (u64, u64)>>>;
+    let (callback_sums, hub_sums) = (Sums::default(), Sums::default());
+    let from_callback = Arc::clone(&callback_sums);
+    let from_hub = Arc::clone(&hub_sums);
+    let hub = EventHub::builder()
+        .on_utp_overhead(move |_: &Event, o: &hark::events::UtpOverhead| {
+            let mut sums = from_hub.lock().unwrap();
+            let entry = sums.entry((o.sent, o.overhead.to_string())).or_default();
+            entry.0 += o.length;
+            entry.1 += u64::from(o.packets);
+        })
+        .build();
+    let (received_tx, received_rx) = mpsc::channel();
+    let server = UtpReactor::spawn(
+        UtpContext::builder()
+            .endpoint_config(quick_config())
+            .hub(hub)
+            .callbacks(
+                receiving_callbacks(&Log::default(), received_tx).on_overhead_statistics(
+                    move |_cx, _socket, sent, length, kind| {
+                        let mut sums = from_callback.lock().unwrap();
+                        let entry = sums
+                            .entry((sent, kind.libutp_name().to_string()))
+                            .or_default();
+                        entry.0 += u64::from(length);
+                        entry.1 += 1;
+                    },
+                ),
+            ),
+        LOCALHOST,
+        [0],
+    )
+    .unwrap();
+    let data = pattern(300_000);
+    let (sent_tx, sent_rx) = mpsc::channel();
+    let client = UtpReactor::spawn(
+        UtpContext::builder()
+            .endpoint_config(quick_config())
+            .callbacks(sending_callbacks(data.clone(), &Log::default(), sent_tx)),
+        LOCALHOST,
+        [0],
+    )
+    .unwrap();
+    client.remote().connect(server.local_addr()).unwrap();
+    assert!(
+        received_rx
+            .recv_timeout(WAIT)
+            .expect("server socket destroyed")
+            == data
+    );
+    sent_rx.recv_timeout(WAIT).expect("client socket destroyed");
+    server.stop().unwrap();
+    client.stop().unwrap();
+
+    let (callbacks, events) = (callback_sums.lock().unwrap(), hub_sums.lock().unwrap());
+    let data_packets = callbacks
+        .get(&(false, "HEADER_OVERHEAD".to_string()))
+        .map_or(0, |&(_, packets)| packets);
+    assert!(data_packets >= 200, "{callbacks:?}");
+    assert_eq!(*callbacks, *events, "hub sums differ from the callbacks'");
+    let events_received: usize = events.len();
+    assert!(events_received >= 3, "{events:?}");
+}

@@ -3,6 +3,7 @@
 use super::category::Category;
 use super::kinds::{EventKind, KindId};
 use super::severity::Severity;
+use std::borrow::Cow;
 use std::fmt;
 
 /// Identifies one connection for the life of the process.
@@ -16,6 +17,9 @@ impl fmt::Display for ConnectionId {
 }
 
 /// One event: its kind with typed attributes, a severity and an English message.
+///
+/// The message is written only when asked for ([`Event::message`], `Display`), so events
+/// that no one reads cost no formatting.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Event {
@@ -23,13 +27,13 @@ pub struct Event {
     pub kind: EventKind,
     /// How much it matters (the kind's default unless the producer chose otherwise).
     pub severity: Severity,
-    /// A sentence fit to show a user.
-    pub message: String,
     /// The connection the event is about, if any.
     pub connection: Option<ConnectionId>,
     /// Position in the hub's stream: increases by one per event accepted by the filters,
     /// so a gap shows where events were dropped. Set by the hub when the event is emitted.
     pub sequence: u64,
+    /// A message the producer chose instead of the kind's sentence.
+    custom_message: Option<String>,
 }
 
 impl Event {
@@ -39,25 +43,10 @@ impl Event {
         let kind = kind.into();
         Event {
             severity: kind.default_severity(),
-            message: kind.describe(),
             kind,
             connection,
             sequence: 0,
-        }
-    }
-
-    /// An event with the kind's default severity and the given message.
-    pub(crate) fn new_with_message(
-        kind: EventKind,
-        connection: Option<ConnectionId>,
-        message: String,
-    ) -> Event {
-        Event {
-            severity: kind.default_severity(),
-            message,
-            kind,
-            connection,
-            sequence: 0,
+            custom_message: None,
         }
     }
 
@@ -71,8 +60,17 @@ impl Event {
     /// The same event with another message.
     #[must_use]
     pub fn with_message(mut self, message: impl Into<String>) -> Event {
-        self.message = message.into();
+        self.custom_message = Some(message.into());
         self
+    }
+
+    /// A sentence fit to show a user: the producer's, or else the kind's, written now.
+    #[must_use]
+    pub fn message(&self) -> Cow<'_, str> {
+        match &self.custom_message {
+            Some(message) => Cow::Borrowed(message),
+            None => Cow::Owned(self.kind.describe()),
+        }
     }
 
     /// The kind's stable name, such as `"listen_success"` (the seed's `event` key).
@@ -96,6 +94,6 @@ impl Event {
 
 impl fmt::Display for Event {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "[{}] {}: {}", self.severity, self.name(), self.message)
+        write!(f, "[{}] {}: {}", self.severity, self.name(), self.message())
     }
 }

@@ -5,7 +5,7 @@ use super::event::{ConnectionId, Event};
 use super::kind::Kind;
 use super::kinds::{EventKind, KindId};
 use super::listeners::{ListenerId, Listeners, category_callback, kind_callback};
-use super::queue::{Emitted, EventQueue, Queued, ReservedLaneFull};
+use super::queue::{Emitted, EventQueue, ReservedLaneFull};
 use super::registrar::Registrar;
 use super::severity::Severity;
 use super::tracing_bridge::tracing_listener;
@@ -29,6 +29,7 @@ pub struct HubBuilder {
     categories: CategoryMask,
     ip_filter: Option<Arc<IpFilter>>,
     listeners: Listeners,
+    listeners_only: bool,
 }
 
 impl Default for HubBuilder {
@@ -40,6 +41,7 @@ impl Default for HubBuilder {
             categories: CategoryMask::ALL,
             ip_filter: None,
             listeners: Listeners::default(),
+            listeners_only: false,
         }
     }
 }
@@ -66,6 +68,13 @@ impl HubBuilder {
     /// Only events of these categories are kept (default: all).
     pub fn categories(mut self, categories: impl Into<CategoryMask>) -> Self {
         self.categories = categories.into();
+        self
+    }
+
+    /// Discards, as if filtered, events that no listener would receive (default: off,
+    /// so they wait for the pull API); see [`EventHub::set_listeners_only`].
+    pub fn listeners_only(mut self, listeners_only: bool) -> Self {
+        self.listeners_only = listeners_only;
         self
     }
 
@@ -117,6 +126,7 @@ impl HubBuilder {
             listeners: self.listeners,
             ip_filter: self.ip_filter,
             next_sequence: 0,
+            listeners_only: self.listeners_only,
         }
     }
 }
@@ -142,6 +152,7 @@ pub struct EventHub {
     listeners: Listeners,
     ip_filter: Option<Arc<IpFilter>>,
     next_sequence: u64,
+    listeners_only: bool,
 }
 
 impl Default for EventHub {
@@ -190,16 +201,35 @@ impl EventHub {
         severity >= self.min_severity && self.categories.contains(category)
     }
 
-    /// Whether an event of `kind` at its default severity would pass the filters; producers
-    /// use it to skip building costly attributes.
+    /// Whether events that no listener would receive are discarded when emitted.
+    #[must_use]
+    pub fn is_listeners_only(&self) -> bool {
+        self.listeners_only
+    }
+
+    /// With `true`, events that no listener would receive are discarded when emitted, as
+    /// if filtered: for owners that only [`dispatch`](EventHub::dispatch), such as hark's
+    /// protocol contexts, so unwatched kinds cost nothing. Leave it off to pull events.
+    pub fn set_listeners_only(&mut self, listeners_only: bool) {
+        self.listeners_only = listeners_only;
+    }
+
+    /// Whether an event of `kind` at its default severity would be kept (filters, and a
+    /// listener for it in listeners-only mode); producers use it to skip building costly
+    /// attributes.
     #[must_use]
     pub fn wants(&self, kind: KindId) -> bool {
         let info = kind.info();
-        self.accepts(info.category, info.severity)
+        self.keeps(kind, info.category, info.severity)
     }
 
-    /// Emits an event of `kind` at its default severity. Its message is written when it
-    /// leaves the queue, so filtered and dropped events cost no formatting.
+    fn keeps(&self, kind: KindId, category: Category, severity: Severity) -> bool {
+        self.accepts(category, severity)
+            && (!self.listeners_only || self.listeners.interested(kind))
+    }
+
+    /// Emits an event of `kind` at its default severity. Its message is written only when
+    /// someone reads it.
     ///
     /// Fails only for a guaranteed kind when both lanes are full; the event is handed back.
     pub fn emit(
@@ -208,28 +238,21 @@ impl EventHub {
         connection: Option<ConnectionId>,
     ) -> Result<Emitted, ReservedLaneFull> {
         let kind = kind.into();
-        let severity = kind.default_severity();
-        if !self.accepts(kind.category(), severity) {
+        if !self.keeps(kind.id(), kind.category(), kind.default_severity()) {
             return Ok(Emitted::Filtered);
         }
-        self.enqueue(Queued {
-            kind,
-            severity,
-            connection,
-            sequence: 0,
-            message: None,
-        })
+        self.enqueue(Event::new(kind, connection))
     }
 
     /// Emits a prepared event (for a non-default severity or message).
     pub fn emit_event(&mut self, event: Event) -> Result<Emitted, ReservedLaneFull> {
-        if !self.accepts(event.category(), event.severity) {
+        if !self.keeps(event.id(), event.category(), event.severity) {
             return Ok(Emitted::Filtered);
         }
-        self.enqueue(Queued::from(event))
+        self.enqueue(event)
     }
 
-    fn enqueue(&mut self, mut event: Queued) -> Result<Emitted, ReservedLaneFull> {
+    fn enqueue(&mut self, mut event: Event) -> Result<Emitted, ReservedLaneFull> {
         event.sequence = self.next_sequence;
         let result = self.queue.push(event);
         if result.is_ok() {

@@ -266,7 +266,9 @@ define_kinds! {
         }
     }
 
-    /// Protocol overhead of a uTP connection (libutp's `on_overhead_statistics`).
+    /// Protocol overhead of a uTP connection (libutp's `on_overhead_statistics`), summed
+    /// per direction and overhead type over one batch of datagrams: the callback runs per
+    /// packet, the event once per batch.
     "utp_overhead" => UtpOverhead, on_utp_overhead {
         category: TransportStats,
         severity: Debug,
@@ -277,8 +279,10 @@ define_kinds! {
             peer: SocketAddr,
             /// True for sent bytes, false for received ones.
             sent: bool,
-            /// Overhead bytes.
-            length: u32,
+            /// Overhead bytes, summed over `packets`.
+            length: u64,
+            /// How many packets the sum covers.
+            packets: u32,
             /// libutp's overhead type name, such as `ACK_OVERHEAD`.
             overhead: &'static str,
         }
@@ -758,8 +762,13 @@ impl Describe for UtpOverhead {
         } else {
             "received from"
         };
+        let packets = if self.packets == 1 {
+            "1 packet".to_string()
+        } else {
+            format!("{} packets", self.packets)
+        };
         format!(
-            "{} bytes of {} {way} {} over uTP.",
+            "{} bytes of {} in {packets} {way} {} over uTP.",
             self.length, self.overhead, self.peer
         )
     }

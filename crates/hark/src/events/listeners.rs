@@ -82,10 +82,11 @@ where
 }
 
 /// Listeners in registration order; each event reaches them in that order.
-#[derive(Default)]
 pub(crate) struct Listeners {
     list: Vec<Listener>,
     shared: Arc<Shared>,
+    /// Per kind (by [`KindId::index`]): whether stream delivery reaches any listener.
+    interest: Vec<bool>,
 }
 
 impl std::fmt::Debug for Listeners {
@@ -93,6 +94,16 @@ impl std::fmt::Debug for Listeners {
         f.debug_struct("Listeners")
             .field("count", &self.list.len())
             .finish()
+    }
+}
+
+impl Default for Listeners {
+    fn default() -> Self {
+        Listeners {
+            list: Vec::new(),
+            shared: Arc::default(),
+            interest: vec![false; KindId::ALL.len()],
+        }
     }
 }
 
@@ -104,13 +115,31 @@ impl Listeners {
     pub(crate) fn add(&mut self, (selector, call): (Selector, Callback)) -> ListenerId {
         let id = self.shared.allocate_id();
         self.list.push(Listener { id, selector, call });
+        self.update_interest();
         id
     }
 
     pub(crate) fn remove(&mut self, id: ListenerId) -> bool {
         let before = self.list.len();
         self.list.retain(|listener| listener.id != id);
+        self.update_interest();
         self.list.len() != before
+    }
+
+    /// Whether stream delivery of a `kind` event would reach a listener. Conservatively
+    /// true while a registrar's changes wait to be applied.
+    pub(crate) fn interested(&self, kind: KindId) -> bool {
+        self.interest.get(kind.index()).copied().unwrap_or(true)
+            || self.shared.dirty.load(Ordering::Relaxed)
+    }
+
+    fn update_interest(&mut self) {
+        for (kind, interested) in KindId::ALL.iter().zip(self.interest.iter_mut()) {
+            *interested = self
+                .list
+                .iter()
+                .any(|listener| delivers(listener.selector, *kind));
+        }
     }
 
     pub(crate) fn len(&self) -> usize {
@@ -138,10 +167,11 @@ impl Listeners {
                     self.list.push(Listener { id, selector, call });
                 }
                 Change::Remove(id) => {
-                    self.remove(id);
+                    self.list.retain(|listener| listener.id != id);
                 }
             }
         }
+        self.update_interest();
     }
 
     /// Stream delivery: every matching listener, except per-kind listeners of deciding
@@ -149,13 +179,8 @@ impl Listeners {
     pub(crate) fn deliver(&mut self, event: &Event) {
         self.apply_pending();
         let id = event.id();
-        let info = id.info();
         for listener in &mut self.list {
-            let matches = match listener.selector {
-                Selector::Kind(kind) => kind == id && !info.decides,
-                Selector::Categories(mask) => mask.contains(info.category),
-            };
-            if matches {
+            if delivers(listener.selector, id) {
                 // Stream listeners' return values carry no decision.
                 let _ = (listener.call)(event);
             }
@@ -176,5 +201,15 @@ impl Listeners {
             }
         }
         verdict
+    }
+}
+
+/// Whether stream delivery of a `kind` event reaches a listener with `selector`: per-kind
+/// listeners of deciding kinds are called at decision time instead.
+fn delivers(selector: Selector, kind: KindId) -> bool {
+    let info = kind.info();
+    match selector {
+        Selector::Kind(wanted) => wanted == kind && !info.decides,
+        Selector::Categories(mask) => mask.contains(info.category),
     }
 }

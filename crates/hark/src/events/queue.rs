@@ -9,45 +9,10 @@
 //! too, it is handed back to the producer ([`ReservedLaneFull`]), never dropped. Popping
 //! merges both lanes by sequence number, so the stream keeps emission order.
 
-use super::event::{ConnectionId, Event};
+use super::event::Event;
 use super::kind::Delivery;
-use super::kinds::{EventKind, EventsDropped, KindId};
-use super::severity::Severity;
+use super::kinds::{EventsDropped, KindId};
 use std::collections::VecDeque;
-
-/// An accepted event as it waits in the queue. Its message is written when it leaves the
-/// queue, so a producer pays nothing for the sentence of an event that gets dropped.
-#[derive(Debug)]
-pub(crate) struct Queued {
-    pub(crate) kind: EventKind,
-    pub(crate) severity: Severity,
-    pub(crate) connection: Option<ConnectionId>,
-    pub(crate) sequence: u64,
-    /// `None` until delivery, unless the producer chose a message.
-    pub(crate) message: Option<String>,
-}
-
-impl Queued {
-    pub(crate) fn into_event(self) -> Event {
-        let message = self.message.unwrap_or_else(|| self.kind.describe());
-        let mut event = Event::new_with_message(self.kind, self.connection, message);
-        event.severity = self.severity;
-        event.sequence = self.sequence;
-        event
-    }
-}
-
-impl From<Event> for Queued {
-    fn from(event: Event) -> Self {
-        Queued {
-            kind: event.kind,
-            severity: event.severity,
-            connection: event.connection,
-            sequence: event.sequence,
-            message: Some(event.message),
-        }
-    }
-}
 
 /// A guaranteed event found both lanes full; it is handed back, not lost. The producer
 /// should stop producing (apply backpressure) until the application drains the hub.
@@ -80,8 +45,8 @@ struct Gap {
 
 #[derive(Debug)]
 pub(crate) struct EventQueue {
-    main: VecDeque<Queued>,
-    reserved: VecDeque<Queued>,
+    main: VecDeque<Event>,
+    reserved: VecDeque<Event>,
     capacity: usize,
     reserved_capacity: usize,
     gaps: VecDeque<Gap>,
@@ -113,7 +78,7 @@ impl EventQueue {
         self.main.len() + self.reserved.len() + self.gaps.len()
     }
 
-    pub(crate) fn push(&mut self, event: Queued) -> Result<Emitted, ReservedLaneFull> {
+    pub(crate) fn push(&mut self, event: Event) -> Result<Emitted, ReservedLaneFull> {
         let sequence = event.sequence;
         if self.main.len() < self.capacity {
             self.main.push_back(event);
@@ -128,7 +93,7 @@ impl EventQueue {
                 Ok(Emitted::Queued)
             }
             Delivery::Guaranteed => Err(ReservedLaneFull {
-                event: Box::new(event.into_event()),
+                event: Box::new(event),
             }),
             Delivery::Droppable => {
                 let last_queued = self.last_queued;
@@ -166,9 +131,9 @@ impl EventQueue {
             }
         }
         if next.is_some() && next == reserved_next {
-            self.reserved.pop_front().map(Queued::into_event)
+            self.reserved.pop_front()
         } else {
-            self.main.pop_front().map(Queued::into_event)
+            self.main.pop_front()
         }
     }
 }

@@ -37,7 +37,7 @@ fn forward(event: &Event) {
                 sequence = event.sequence,
                 connection = event.connection.map(|id| id.0),
                 "{}",
-                event.message
+                event.message()
             )
         };
     }

@@ -145,7 +145,7 @@ fn hub_sees_sctp_events() {
         })
     );
     assert_eq!(
-        second.message,
+        second.message(),
         "SCTP association 8 is up with 3 inbound and 4 outbound streams."
     );
     assert!(hub.poll_event().is_none());

@@ -16,10 +16,13 @@ use super::constants::{
     UtpState,
 };
 use super::error::{BuildError, OptionError, UtpError};
-use super::handle::{Command, ContextHandle};
+use super::handle::{Command, CommandQueue, ContextHandle};
 use super::outbox::Gauge;
+use super::overhead_tally::OverheadTally;
+use super::packet_arena::PacketArena;
 use super::rng::CallbackRng;
 use super::socket::{Sockets, UtpSocket};
+use crate::events::ConnectionId;
 use crate::events::{
     Admission, Direction, EventHub, KindId, PeerDataIn, PeerPacketOut, Protocol, UtpAccept,
     UtpConnect, UtpDelaySample, UtpDestroying, UtpEof, UtpError as UtpErrorEvent, UtpFirewall,
@@ -44,7 +47,9 @@ impl UtpContextBuilder {
         self
     }
 
-    /// The event hub every callback also reports to (default: an empty hub).
+    /// The event hub every callback also reports to (default: an empty hub). The context
+    /// only dispatches to listeners, so it puts the hub in listeners-only mode: kinds that
+    /// no listener watches cost nothing.
     pub fn hub(mut self, hub: EventHub) -> Self {
         self.hub = Some(hub);
         self
@@ -90,9 +95,16 @@ impl UtpContextBuilder {
         UtpContext {
             endpoint,
             callbacks: self.callbacks,
-            hub: self.hub.unwrap_or_default(),
+            hub: {
+                let mut hub = self.hub.unwrap_or_default();
+                hub.set_listeners_only(true);
+                hub
+            },
+            packet_copies: PacketArena::default(),
+            overhead_tally: OverheadTally::default(),
             sockets: Sockets::default(),
-            commands: Vec::new(),
+            commands: CommandQueue::default(),
+            applying: Vec::new(),
             log: self.log,
             target_delay: None,
             clock: ClockBase {
@@ -129,8 +141,12 @@ pub struct UtpContext {
     endpoint: Endpoint,
     callbacks: Callbacks,
     hub: EventHub,
+    packet_copies: PacketArena,
+    overhead_tally: OverheadTally,
     sockets: Sockets,
-    commands: Vec<Command>,
+    commands: CommandQueue,
+    /// The batch of commands being applied; kept to reuse its allocation.
+    applying: Vec<Command>,
     log: LogLevels,
     target_delay: Option<Duration>,
     clock: ClockBase,
@@ -426,8 +442,10 @@ impl UtpContext {
     pub(crate) fn next_transmit(&mut self, now: Instant, buf: &mut [u8]) -> Option<Transmit> {
         let transmit = self.endpoint.poll_transmit(now, buf)?;
         if self.hub.wants(KindId::PeerPacketOut) {
-            let packet = bytes::Bytes::copy_from_slice(buf.get(..transmit.len).unwrap_or_default());
-            let _ = self.hub.emit(
+            let packet = self
+                .packet_copies
+                .copy(buf.get(..transmit.len).unwrap_or_default());
+            self.emit(
                 PeerPacketOut {
                     peer: transmit.destination,
                     packet,
@@ -468,7 +486,7 @@ impl UtpContext {
                 break;
             }
         }
-        self.hub.dispatch();
+        self.dispatch_events();
     }
 
     /// Opens an outgoing connection after the IP filter agrees.
@@ -502,7 +520,7 @@ impl UtpContext {
         };
         self.apply_commands();
         if blocked {
-            let _ = self.hub.emit(UtpFirewall { peer: remote }, None);
+            self.emit(UtpFirewall { peer: remote }, None);
             self.log_line(
                 None,
                 LogLevel::Normal,
@@ -594,7 +612,7 @@ impl UtpContext {
             self.on_core_event(handle, event);
             self.apply_commands();
         }
-        self.hub.dispatch();
+        self.dispatch_events();
         any
     }
 
@@ -614,7 +632,7 @@ impl UtpContext {
                 );
             }
             CoreEvent::Connected => {
-                let _ = self.hub.emit(UtpConnect { peer }, id);
+                self.emit(UtpConnect { peer }, id);
                 self.log_line(
                     Some(socket),
                     LogLevel::Normal,
@@ -629,18 +647,18 @@ impl UtpContext {
             }
             CoreEvent::Writable => {
                 self.flush_outbox(handle);
-                let _ = self.hub.emit(UtpWritable { peer }, id);
+                self.emit(UtpWritable { peer }, id);
                 self.state_change(socket, UtpState::Writable);
             }
             CoreEvent::Readable => self.deliver_reads(handle),
             CoreEvent::Eof => {
                 self.deliver_reads(handle);
-                let _ = self.hub.emit(UtpEof { peer }, id);
+                self.emit(UtpEof { peer }, id);
                 self.state_change(socket, UtpState::Eof);
             }
             CoreEvent::Error(error) => {
                 let code = UtpErrorCode::from_core(error);
-                let _ = self.hub.emit(
+                self.emit(
                     UtpErrorEvent {
                         peer,
                         code: code.libutp_name(),
@@ -665,7 +683,7 @@ impl UtpContext {
             }
             CoreEvent::DelaySample(delay_ms) => {
                 if self.hub.wants(KindId::UtpDelaySample) {
-                    let _ = self.hub.emit(UtpDelaySample { peer, delay_ms }, id);
+                    self.emit(UtpDelaySample { peer, delay_ms }, id);
                 }
                 if let Some(f) = self.callbacks.on_delay_sample.as_mut() {
                     f(&mut handle!(self), socket, delay_ms);
@@ -679,13 +697,8 @@ impl UtpContext {
                 let length = u32::try_from((i64::from(bytes) + delta).max(0)).unwrap_or(u32::MAX);
                 let kind = OverheadType::from_core(kind);
                 if self.hub.wants(KindId::UtpOverhead) {
-                    let event = UtpOverhead {
-                        peer,
-                        sent,
-                        length,
-                        overhead: kind.libutp_name(),
-                    };
-                    let _ = self.hub.emit(event, id);
+                    self.overhead_tally
+                        .add(socket.connection_id(), peer, sent, kind, length);
                 }
                 if let Some(f) = self.callbacks.on_overhead_statistics.as_mut() {
                     f(&mut handle!(self), socket, sent, length, kind);
@@ -701,7 +714,7 @@ impl UtpContext {
                     bytes_sent,
                     bytes_received,
                 };
-                let _ = self.hub.emit(event, id);
+                self.emit(event, id);
                 self.log_line(
                     Some(socket),
                     LogLevel::Normal,
@@ -756,7 +769,7 @@ impl UtpContext {
                 }
             }
             if self.hub.wants(KindId::PeerDataIn) {
-                let _ = self.hub.emit(
+                self.emit(
                     PeerDataIn {
                         peer,
                         length: fresh,
@@ -812,7 +825,9 @@ impl UtpContext {
         if self.commands.is_empty() {
             return;
         }
-        for command in std::mem::take(&mut self.commands) {
+        let mut batch = std::mem::take(&mut self.applying);
+        self.commands.take_into(&mut batch);
+        for command in batch.drain(..) {
             match command {
                 Command::Write(socket, data, refused_more) => {
                     if let Some(handle) = self.sockets.handle(socket) {
@@ -821,6 +836,7 @@ impl UtpContext {
                             self.register_refusal(handle);
                         }
                     }
+                    self.commands.recycle(data);
                 }
                 Command::Close(socket) => {
                     if let Some(handle) = self.sockets.handle(socket) {
@@ -840,6 +856,7 @@ impl UtpContext {
                 }
             }
         }
+        self.applying = batch;
     }
 
     /// Writes what the core takes; keeps the rest in the socket's outbox.
@@ -909,6 +926,39 @@ impl UtpContext {
         }
     }
 
+    /// Emits a hub event, after the overhead sums counted before it.
+    fn emit(
+        &mut self,
+        kind: impl Into<crate::events::EventKind>,
+        connection: Option<ConnectionId>,
+    ) {
+        self.flush_overhead();
+        let _ = self.hub.emit(kind, connection);
+    }
+
+    /// Emits one `utp_overhead` event per sum counted since the last flush.
+    fn flush_overhead(&mut self) {
+        if self.overhead_tally.is_empty() {
+            return;
+        }
+        for sum in self.overhead_tally.drain() {
+            let event = UtpOverhead {
+                peer: sum.peer,
+                sent: sum.sent,
+                length: sum.bytes,
+                packets: sum.packets,
+                overhead: sum.overhead.libutp_name(),
+            };
+            let _ = self.hub.emit(event, Some(sum.connection));
+        }
+    }
+
+    /// Delivers the queued hub events to the listeners.
+    fn dispatch_events(&mut self) {
+        self.flush_overhead();
+        self.hub.dispatch();
+    }
+
     /// Reports a log line of `level` if it is enabled.
     fn log_line(
         &mut self,
@@ -916,7 +966,9 @@ impl UtpContext {
         level: LogLevel,
         text: std::fmt::Arguments<'_>,
     ) {
-        if !self.log.contains(level) {
+        if !self.log.contains(level)
+            || (self.callbacks.log.is_none() && !self.hub.wants(KindId::UtpLog))
+        {
             return;
         }
         let text = text.to_string();
@@ -928,7 +980,7 @@ impl UtpContext {
                 level: level.libutp_name(),
                 text,
             };
-            let _ = self.hub.emit(event, socket.map(UtpSocket::connection_id));
+            self.emit(event, socket.map(UtpSocket::connection_id));
         }
     }
 }

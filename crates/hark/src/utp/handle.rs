@@ -21,6 +21,57 @@ pub(crate) enum Command {
     ContextOption(ContextOption),
 }
 
+/// How many spare write buffers the queue keeps for reuse.
+const SPARE_BUFFERS: usize = 8;
+
+/// The commands callbacks queued, and spare buffers for the data of writes, so that
+/// writing from a callback costs a copy but no allocation.
+#[derive(Debug, Default)]
+pub(crate) struct CommandQueue {
+    commands: Vec<Command>,
+    spare: Vec<Vec<u8>>,
+}
+
+impl CommandQueue {
+    fn push(&mut self, command: Command) {
+        self.commands.push(command);
+    }
+
+    /// A copy of `data` in a recycled buffer.
+    fn copy(&mut self, data: &[u8]) -> Vec<u8> {
+        let mut buf = self.spare.pop().unwrap_or_default();
+        buf.clear();
+        buf.extend_from_slice(data);
+        buf
+    }
+
+    /// Takes back a write's buffer once its data reached the core.
+    pub(crate) fn recycle(&mut self, buf: Vec<u8>) {
+        if self.spare.len() < SPARE_BUFFERS {
+            self.spare.push(buf);
+        }
+    }
+
+    pub(crate) fn is_empty(&self) -> bool {
+        self.commands.is_empty()
+    }
+
+    /// Moves the queued commands into `out`, which should be empty.
+    pub(crate) fn take_into(&mut self, out: &mut Vec<Command>) {
+        std::mem::swap(&mut self.commands, out);
+    }
+
+    fn queued_writes(&self, socket: UtpSocket) -> usize {
+        self.commands
+            .iter()
+            .map(|c| match c {
+                Command::Write(s, data, _) if *s == socket => data.len(),
+                _ => 0,
+            })
+            .sum()
+    }
+}
+
 /// Given to callbacks: reads the context's state and queues commands.
 ///
 /// Commands run right after the callback returns, in order, on the same thread; their
@@ -30,7 +81,7 @@ pub(crate) enum Command {
 pub struct ContextHandle<'a> {
     pub(crate) endpoint: &'a Endpoint,
     pub(crate) sockets: &'a Sockets,
-    pub(crate) commands: &'a mut Vec<Command>,
+    pub(crate) commands: &'a mut CommandQueue,
 }
 
 impl ContextHandle<'_> {
@@ -41,7 +92,7 @@ impl ContextHandle<'_> {
         let room = self.writable(socket);
         let n = room.min(data.len());
         if !data.is_empty() {
-            let accepted = data.get(..n).unwrap_or_default().to_vec();
+            let accepted = self.commands.copy(data.get(..n).unwrap_or_default());
             self.commands
                 .push(Command::Write(socket, accepted, n < data.len()));
         }
@@ -54,14 +105,7 @@ impl ContextHandle<'_> {
         let Some(info) = self.info(socket) else {
             return 0;
         };
-        let queued: usize = self
-            .commands
-            .iter()
-            .map(|c| match c {
-                Command::Write(s, data, _) if *s == socket => data.len(),
-                _ => 0,
-            })
-            .sum();
+        let queued = self.commands.queued_writes(socket);
         let outbox = self.sockets.get(socket).map_or(0, |e| e.outbox.len());
         info.writable.saturating_sub(queued + outbox)
     }

@@ -63,6 +63,8 @@ mod context;
 mod error;
 mod handle;
 mod outbox;
+mod overhead_tally;
+mod packet_arena;
 mod reactor;
 mod rng;
 mod socket;
