@@ -41,6 +41,15 @@ fn event_hub(c: &mut Criterion) {
         });
     });
 
+    // As hark's protocol contexts run it: each event goes to the listeners when emitted.
+    let mut hub = EventHub::builder().listeners_only(true).build();
+    hub.on_all(|event: &Event| {
+        black_box(event);
+    });
+    group.bench_function("deliver_at_once_to_noop_on_all", |b| {
+        b.iter(|| emit_batch(&mut hub));
+    });
+
     let mut hub = EventHub::builder().capacity(BATCH).build();
     hub.on_peer_data_in(|_: &Event, attrs: &PeerDataIn| {
         black_box(attrs.length);

@@ -57,6 +57,7 @@ proptest! {
                     dropped.push(next_sequence);
                 }
                 Ok(Emitted::Filtered) => prop_assert!(false, "nothing is filtered"),
+                Ok(Emitted::Delivered) => prop_assert!(false, "this hub queues for the pull API"),
                 Err(refused) => {
                     prop_assert!(matches!(step, Step::EmitGuaranteed));
                     prop_assert_eq!(refused.event.name(), "peer_disconnect");

@@ -205,12 +205,13 @@ fn listeners_only_mode_discards_what_no_listener_watches() {
         hub.emit(listen_success(), None).expect("emit"),
         hark::events::Emitted::Filtered
     );
+    // It reaches the listener at once.
     assert_eq!(
         hub.emit(data_in(), connection).expect("emit"),
-        hark::events::Emitted::Queued
+        hark::events::Emitted::Delivered
     );
-    hub.dispatch();
     assert_eq!(entries(&seen), ["in 10"]);
+    assert_eq!(hub.dispatch(), 0);
 
     // Removing it makes the kind unwanted again; a registrar's pending registration
     // counts as interest until it is applied.
@@ -226,7 +227,22 @@ fn listeners_only_mode_discards_what_no_listener_watches() {
     assert!(hub.wants(hark::events::KindId::ListenSuccess));
     assert_eq!(entries(&seen), ["in 10", "peer_data_in"]);
 
-    // Switched off, events wait for the pull API again.
+    // Switched off, events wait for the pull API again; switched back on while events
+    // wait, new ones queue behind them, so the order holds.
     hub.set_listeners_only(false);
     assert!(!hub.is_listeners_only());
+    assert_eq!(
+        hub.emit(data_in(), connection).expect("emit"),
+        hark::events::Emitted::Queued
+    );
+    hub.set_listeners_only(true);
+    assert_eq!(
+        hub.emit(listen_success(), None).expect("emit"),
+        hark::events::Emitted::Queued
+    );
+    assert_eq!(hub.dispatch(), 2);
+    assert_eq!(
+        entries(&seen),
+        ["in 10", "peer_data_in", "peer_data_in", "listen_success"]
+    );
 }

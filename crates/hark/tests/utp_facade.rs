@@ -197,6 +197,7 @@ fn reactor_mode_transfers_bytes_exactly_with_libutps_callback_order() {
         "listen_success",
         "utp_accept",
         "peer_data_in",
+        "utp_packet",
         "utp_eof",
         "utp_destroying",
     ] {

@@ -33,7 +33,7 @@ pub struct Event {
     /// so a gap shows where events were dropped. Set by the hub when the event is emitted.
     pub sequence: u64,
     /// A message the producer chose instead of the kind's sentence.
-    custom_message: Option<String>,
+    custom_message: Option<Box<str>>,
 }
 
 impl Event {
@@ -60,7 +60,7 @@ impl Event {
     /// The same event with another message.
     #[must_use]
     pub fn with_message(mut self, message: impl Into<String>) -> Event {
-        self.custom_message = Some(message.into());
+        self.custom_message = Some(message.into().into_boxed_str());
         self
     }
 

@@ -71,8 +71,9 @@ impl HubBuilder {
         self
     }
 
-    /// Discards, as if filtered, events that no listener would receive (default: off,
-    /// so they wait for the pull API); see [`EventHub::set_listeners_only`].
+    /// Delivers events to the listeners as they are emitted and discards, as if filtered,
+    /// those no listener would receive (default: off, so events wait for the pull API);
+    /// see [`EventHub::set_listeners_only`].
     pub fn listeners_only(mut self, listeners_only: bool) -> Self {
         self.listeners_only = listeners_only;
         self
@@ -201,15 +202,17 @@ impl EventHub {
         severity >= self.min_severity && self.categories.contains(category)
     }
 
-    /// Whether events that no listener would receive are discarded when emitted.
+    /// Whether events are delivered as emitted, and discarded when no listener wants them.
     #[must_use]
     pub fn is_listeners_only(&self) -> bool {
         self.listeners_only
     }
 
-    /// With `true`, events that no listener would receive are discarded when emitted, as
-    /// if filtered: for owners that only [`dispatch`](EventHub::dispatch), such as hark's
-    /// protocol contexts, so unwatched kinds cost nothing. Leave it off to pull events.
+    /// With `true`, each emitted event goes to the listeners at once (after any still
+    /// queued, which keeps the order), and events that no listener would receive are
+    /// discarded as if filtered: for owners that only [`dispatch`](EventHub::dispatch), such
+    /// as hark's protocol contexts, so events cost no queueing and unwatched kinds cost
+    /// nothing. Leave it off to pull events.
     pub fn set_listeners_only(&mut self, listeners_only: bool) {
         self.listeners_only = listeners_only;
     }
@@ -254,6 +257,12 @@ impl EventHub {
 
     fn enqueue(&mut self, mut event: Event) -> Result<Emitted, ReservedLaneFull> {
         event.sequence = self.next_sequence;
+        if self.listeners_only && self.queue.len() == 0 {
+            // Nothing waits before it: delivering now keeps the stream's order.
+            self.next_sequence += 1;
+            self.listeners.deliver(&event);
+            return Ok(Emitted::Delivered);
+        }
         let result = self.queue.push(event);
         if result.is_ok() {
             self.next_sequence += 1;

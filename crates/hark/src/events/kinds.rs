@@ -2,6 +2,7 @@
 
 use super::attributes::{Direction, DisconnectReason, Protocol};
 use super::kind::{Describe, Verdict};
+use crate::utp::UtpPacketHeader;
 use bytes::Bytes;
 use hark_proto::ipfilter::Rule;
 use std::fmt::Write as _;
@@ -285,6 +286,24 @@ define_kinds! {
             packets: u32,
             /// libutp's overhead type name, such as `ACK_OVERHEAD`.
             overhead: &'static str,
+        }
+    }
+
+    /// A uTP datagram was sent or received: its header fields and sizes, for following a
+    /// connection packet by packet (the payload is what `peer_data_in` and the callbacks
+    /// report). Emitted only while a listener watches it.
+    "utp_packet" => UtpPacket, on_utp_packet {
+        category: Log,
+        severity: Debug,
+        delivery: Droppable,
+        reply: (),
+        attributes: {
+            /// The other end.
+            peer: SocketAddr,
+            /// True for a datagram sent, false for one received.
+            sent: bool,
+            /// The packet's header fields and sizes.
+            header: UtpPacketHeader,
         }
     }
 
@@ -770,6 +789,30 @@ impl Describe for UtpOverhead {
         format!(
             "{} bytes of {} in {packets} {way} {} over uTP.",
             self.length, self.overhead, self.peer
+        )
+    }
+}
+
+impl Describe for UtpPacket {
+    fn describe(&self) -> String {
+        let h = &self.header;
+        let way = if self.sent { "Sent" } else { "Received" };
+        let to = if self.sent { "to" } else { "from" };
+        let sack = if h.selective_ack {
+            ", selective ACK"
+        } else {
+            ""
+        };
+        format!(
+            "{way} {} {} seq {} ack {} ({} bytes, {} of payload, window {}{sack}) {to} {} over uTP.",
+            h.packet_type.name(),
+            h.connection_id,
+            h.seq_nr,
+            h.ack_nr,
+            h.datagram_len,
+            h.payload_len(),
+            h.wnd_size,
+            self.peer
         )
     }
 }

@@ -28,6 +28,8 @@ pub struct ReservedLaneFull {
 pub enum Emitted {
     /// It is in the queue.
     Queued,
+    /// The listeners already had it (listeners-only mode with nothing queued before it).
+    Delivered,
     /// The severity or category filter discarded it.
     Filtered,
     /// The queue was full; it is counted in the next `events_dropped`.

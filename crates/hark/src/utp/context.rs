@@ -19,14 +19,14 @@ use super::error::{BuildError, OptionError, UtpError};
 use super::handle::{Command, CommandQueue, ContextHandle};
 use super::outbox::Gauge;
 use super::overhead_tally::OverheadTally;
-use super::packet_arena::PacketArena;
+use super::packet_header::UtpPacketHeader;
 use super::rng::CallbackRng;
 use super::socket::{Sockets, UtpSocket};
 use crate::events::ConnectionId;
 use crate::events::{
-    Admission, Direction, EventHub, KindId, PeerDataIn, PeerPacketOut, Protocol, UtpAccept,
-    UtpConnect, UtpDelaySample, UtpDestroying, UtpEof, UtpError as UtpErrorEvent, UtpFirewall,
-    UtpLog, UtpOverhead, UtpWritable,
+    Admission, Direction, EventHub, KindId, PeerDataIn, Protocol, UtpAccept, UtpConnect,
+    UtpDelaySample, UtpDestroying, UtpEof, UtpError as UtpErrorEvent, UtpFirewall, UtpLog,
+    UtpOverhead, UtpPacket, UtpWritable,
 };
 use crate::listen::{ListenError, bind_udp};
 
@@ -100,7 +100,6 @@ impl UtpContextBuilder {
                 hub.set_listeners_only(true);
                 hub
             },
-            packet_copies: PacketArena::default(),
             overhead_tally: OverheadTally::default(),
             sockets: Sockets::default(),
             commands: CommandQueue::default(),
@@ -136,12 +135,12 @@ struct ClockBase {
 /// `write`, `close`), the reactor thread in mode (a). They get a [`ContextHandle`], which
 /// reads state and queues write/close/read_drained/option commands that run right after
 /// the callback returns; they never get the context itself, so they cannot re-enter it.
-/// Hub listeners run on the same thread, after the callbacks of each step.
+/// Hub listeners run on the same thread, as each event is emitted (the context puts its hub
+/// in listeners-only mode).
 pub struct UtpContext {
     endpoint: Endpoint,
     callbacks: Callbacks,
     hub: EventHub,
-    packet_copies: PacketArena,
     overhead_tally: OverheadTally,
     sockets: Sockets,
     commands: CommandQueue,
@@ -404,6 +403,18 @@ impl UtpContext {
     pub(crate) fn handle_datagram(&mut self, now: Instant, from: SocketAddr, data: &[u8]) -> bool {
         let outcome = self.endpoint.handle_datagram(now, from, data);
         let is_utp = outcome.is_utp();
+        if is_utp && self.hub.wants(KindId::UtpPacket) {
+            if let Some(header) = UtpPacketHeader::parse(data) {
+                self.emit(
+                    UtpPacket {
+                        peer: from,
+                        sent: false,
+                        header,
+                    },
+                    None,
+                );
+            }
+        }
         match outcome {
             DatagramOutcome::Incoming(incoming) => self.on_incoming(now, incoming),
             DatagramOutcome::Malformed(_) => {
@@ -441,17 +452,20 @@ impl UtpContext {
     /// The next datagram from the core, for the reactor.
     pub(crate) fn next_transmit(&mut self, now: Instant, buf: &mut [u8]) -> Option<Transmit> {
         let transmit = self.endpoint.poll_transmit(now, buf)?;
-        if self.hub.wants(KindId::PeerPacketOut) {
-            let packet = self
-                .packet_copies
-                .copy(buf.get(..transmit.len).unwrap_or_default());
-            self.emit(
-                PeerPacketOut {
-                    peer: transmit.destination,
-                    packet,
-                },
-                None,
-            );
+        if self.hub.wants(KindId::UtpPacket) {
+            if let Some(header) =
+                UtpPacketHeader::parse(buf.get(..transmit.len).unwrap_or_default())
+            {
+                let peer = transmit.destination;
+                self.emit(
+                    UtpPacket {
+                        peer,
+                        sent: true,
+                        header,
+                    },
+                    None,
+                );
+            }
         }
         Some(transmit)
     }

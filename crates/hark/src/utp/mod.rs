@@ -33,12 +33,13 @@
 //!
 //! Every callback also reports to the context's [`EventHub`](crate::events::EventHub):
 //! `utp_accept`, `utp_connect`, `utp_error`, `utp_writable`, `utp_eof`, `utp_destroying`,
-//! `utp_delay_sample`, `utp_overhead`, `utp_log`, `utp_firewall`, plus `peer_data_in` for
-//! reads and `peer_packet_out` for datagrams sent (each built only when the hub wants
-//! it). Incoming and outgoing connections pass the hub's IP filter
-//! ([`EventHub::admit`](crate::events::EventHub::admit)), and bound sockets report
-//! `listen_success`. The hub is dispatched after each step, on the same thread as the
-//! callbacks.
+//! `utp_delay_sample`, `utp_overhead` (summed per batch of datagrams), `utp_log`,
+//! `utp_firewall`, plus `peer_data_in` for reads and `utp_packet` with the header of every
+//! datagram sent or received. The context puts its hub in listeners-only mode: each event
+//! reaches the listeners as it happens, on the same thread as the callbacks, and a kind no
+//! listener watches is never built. Incoming and outgoing connections pass the hub's IP
+//! filter ([`EventHub::admit`](crate::events::EventHub::admit)), and bound sockets report
+//! `listen_success`.
 //!
 //! # libutp's API here
 //!
@@ -64,7 +65,7 @@ mod error;
 mod handle;
 mod outbox;
 mod overhead_tally;
-mod packet_arena;
+mod packet_header;
 mod reactor;
 mod rng;
 mod socket;
@@ -84,5 +85,7 @@ pub use hark_proto::utp::{
 /// The UDP socket setup of [`UtpReactor::spawn_with_udp`] (re-exported from
 /// `hark-reactor`).
 pub use hark_reactor::udp::UdpConfig;
+pub use hark_wire::utp::PacketType;
+pub use packet_header::UtpPacketHeader;
 pub use reactor::{UtpReactor, UtpRemote};
 pub use socket::UtpSocket;
