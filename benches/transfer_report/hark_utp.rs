@@ -2,6 +2,8 @@
 //! writing from its callbacks as the connection becomes writable, the receiver counting.
 
 use std::net::{IpAddr, Ipv4Addr};
+
+use bytes::Bytes;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
@@ -42,7 +44,8 @@ impl Pump {
     fn pump(&mut self, cx: &mut ContextHandle<'_>, socket: UtpSocket) {
         while self.written < self.total {
             let left = usize::try_from(self.total - self.written).unwrap_or(usize::MAX);
-            let n = cx.write(socket, &BLOCK[..left.min(BLOCK.len())]);
+            let block = Bytes::from_static(&BLOCK);
+            let n = cx.write_bytes(socket, &block.slice(..left.min(BLOCK.len())));
             if n == 0 {
                 return;
             }

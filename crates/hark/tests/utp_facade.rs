@@ -79,16 +79,27 @@ fn receiving_callbacks(log: &Log, done: Sender<Vec<u8>>) -> Callbacks {
 }
 
 /// Writes `data` from callbacks (on_connect, then WRITABLE), closes when all is written,
-/// and signals when its socket is destroyed.
+/// and signals when its socket is destroyed. Writes alternate between `write` (copied
+/// slices) and `write_bytes` (shared bytes), in pieces of various sizes.
 struct Sending {
-    data: Vec<u8>,
+    data: bytes::Bytes,
     offset: usize,
+    writes: usize,
 }
 
 impl Sending {
     fn pump(&mut self, cx: &mut ContextHandle<'_>, socket: UtpSocket) {
         while self.offset < self.data.len() {
-            let n = cx.write(socket, &self.data[self.offset..]);
+            self.writes += 1;
+            let end = self
+                .data
+                .len()
+                .min(self.offset + 1 + self.writes * 7919 % 40_000);
+            let n = if self.writes % 2 == 0 {
+                cx.write(socket, &self.data[self.offset..end])
+            } else {
+                cx.write_bytes(socket, &self.data.slice(self.offset..end))
+            };
             if n == 0 {
                 return;
             }
@@ -99,7 +110,11 @@ impl Sending {
 }
 
 fn sending_callbacks(data: Vec<u8>, log: &Log, done: Sender<()>) -> Callbacks {
-    let sending = Arc::new(Mutex::new(Sending { data, offset: 0 }));
+    let sending = Arc::new(Mutex::new(Sending {
+        data: data.into(),
+        offset: 0,
+        writes: 0,
+    }));
     let on_connect = Arc::clone(&sending);
     let (connect_log, state_log) = (Arc::clone(log), Arc::clone(log));
     Callbacks::new()

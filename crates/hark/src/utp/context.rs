@@ -845,7 +845,7 @@ impl UtpContext {
             match command {
                 Command::Write(socket, data, refused_more) => {
                     if let Some(handle) = self.sockets.handle(socket) {
-                        self.write_or_queue(handle, &data);
+                        self.write_or_queue(handle, data.as_slice());
                         if refused_more {
                             self.register_refusal(handle);
                         }

@@ -3,6 +3,8 @@
 
 use std::net::SocketAddr;
 
+use bytes::Bytes;
+
 use hark_proto::utp::{ConnectionInfo, ConnectionStats, Endpoint};
 
 use super::constants::{ContextOption, SocketOption};
@@ -14,11 +16,29 @@ use super::socket::{Sockets, UtpSocket};
 pub(crate) enum Command {
     /// Data the send buffer has room for, and whether the callback offered more (then the
     /// core must learn that a write was refused, so that it reports WRITABLE later).
-    Write(UtpSocket, Vec<u8>, bool),
+    Write(UtpSocket, WriteData, bool),
     Close(UtpSocket),
     ReadDrained(UtpSocket),
     SocketOption(UtpSocket, SocketOption),
     ContextOption(ContextOption),
+}
+
+/// The data of a queued write: copied from a borrowed slice, or shared with the caller.
+#[derive(Debug)]
+pub(crate) enum WriteData {
+    /// A copy in a recycled buffer.
+    Copied(Vec<u8>),
+    /// The caller's own bytes, not copied.
+    Shared(Bytes),
+}
+
+impl WriteData {
+    pub(crate) fn as_slice(&self) -> &[u8] {
+        match self {
+            WriteData::Copied(data) => data,
+            WriteData::Shared(data) => data,
+        }
+    }
 }
 
 /// How many spare write buffers the queue keeps for reuse.
@@ -38,17 +58,19 @@ impl CommandQueue {
     }
 
     /// A copy of `data` in a recycled buffer.
-    fn copy(&mut self, data: &[u8]) -> Vec<u8> {
+    fn copy(&mut self, data: &[u8]) -> WriteData {
         let mut buf = self.spare.pop().unwrap_or_default();
         buf.clear();
         buf.extend_from_slice(data);
-        buf
+        WriteData::Copied(buf)
     }
 
     /// Takes back a write's buffer once its data reached the core.
-    pub(crate) fn recycle(&mut self, buf: Vec<u8>) {
-        if self.spare.len() < SPARE_BUFFERS {
-            self.spare.push(buf);
+    pub(crate) fn recycle(&mut self, data: WriteData) {
+        if let WriteData::Copied(buf) = data {
+            if self.spare.len() < SPARE_BUFFERS {
+                self.spare.push(buf);
+            }
         }
     }
 
@@ -65,7 +87,7 @@ impl CommandQueue {
         self.commands
             .iter()
             .map(|c| match c {
-                Command::Write(s, data, _) if *s == socket => data.len(),
+                Command::Write(s, data, _) if *s == socket => data.as_slice().len(),
                 _ => 0,
             })
             .sum()
@@ -95,6 +117,24 @@ impl ContextHandle<'_> {
             let accepted = self.commands.copy(data.get(..n).unwrap_or_default());
             self.commands
                 .push(Command::Write(socket, accepted, n < data.len()));
+        }
+        n
+    }
+
+    /// Like [`write`](Self::write), for data the caller already holds as [`Bytes`]: the
+    /// accepted part is queued without a copy (the send buffer then takes its one copy).
+    pub fn write_bytes(&mut self, socket: UtpSocket, data: &Bytes) -> usize {
+        let room = self.writable(socket);
+        let n = room.min(data.len());
+        if n > 0 {
+            self.commands.push(Command::Write(
+                socket,
+                WriteData::Shared(data.slice(..n)),
+                n < data.len(),
+            ));
+        } else if !data.is_empty() {
+            self.commands
+                .push(Command::Write(socket, WriteData::Copied(Vec::new()), true));
         }
         n
     }

@@ -48,7 +48,7 @@
 //! | `utp_init`, `utp_set_callback` | [`UtpContext::builder`], [`Callbacks`] |
 //! | `utp_context_set_option` | [`UtpContextBuilder::option`], [`UtpContext::set_option`] |
 //! | `utp_create_socket` + `utp_connect` | [`UtpContext::connect`], [`UtpRemote::connect`] |
-//! | `utp_write`, `utp_close`, `utp_read_drained` | [`ContextHandle`], [`UtpContext`], [`UtpRemote`] methods of the same names |
+//! | `utp_write`, `utp_close`, `utp_read_drained` | [`ContextHandle`], [`UtpContext`], [`UtpRemote`] methods of the same names; [`ContextHandle::write_bytes`] queues shared [`Bytes`](bytes::Bytes) without a copy |
 //! | `utp_process_udp`, `utp_issue_deferred_acks`, `utp_check_timeouts` | [`UtpContext::process_udp`], [`UtpContext::issue_deferred_acks`], [`UtpContext::check_timeouts`] |
 //! | `utp_setsockopt(UTP_TARGET_DELAY)` | [`UtpContext::set_socket_option`] |
 //! | `utp_getpeername`, `utp_get_stats`, `utp_get_delays` | `peer_addr`, `stats`, `info` |
