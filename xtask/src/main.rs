@@ -4,8 +4,9 @@
 //!   checks formatting and lints, runs every test, and smoke-runs every fuzz target.
 //! - `cargo xtask fuzz [--seconds N] [TARGET...]`: runs fuzz targets for a bounded time.
 //! - `cargo xtask bench`: the transfer report (uTP, raw UDP, TCP, libtorrent; the hub's
-//!   cost) in release, then the TCP notifier beside a hand-written mio loop with their
-//!   ratios; `--criterion` runs every criterion bench instead.
+//!   cost) in release, the hub's events per second, then the TCP notifier beside a
+//!   hand-written mio loop with their ratios; `--criterion` runs every criterion bench
+//!   instead.
 //! - `cargo xtask sctp-vm`: runs the kernel-SCTP tests inside Debian's kernel under qemu.
 //! - `cargo xtask lab [SEED] [--rules plusplus|draft-gain|rfc6817]`: uTP's LEDBAT on a
 //!   simulated bottleneck, beside its goals.
@@ -121,6 +122,22 @@ fn main() -> ExitCode {
             ])
             .args(&args);
             let report = util::run(cmd);
+            // Events per second through the hub to a no-op listener (issue 4).
+            let mut hub = util::cargo();
+            hub.args([
+                "bench",
+                "--quiet",
+                "-p",
+                "hark-suite",
+                "--bench",
+                "event_hub",
+                "--",
+                "--warm-up-time",
+                "1",
+                "--measurement-time",
+                "3",
+            ]);
+            let hub = util::run(hub);
             // The TCP notifier beside a hand-written mio loop, in the same run (issue 6).
             let mut tcp = util::cargo();
             tcp.args([
@@ -133,7 +150,7 @@ fn main() -> ExitCode {
             ]);
             let tcp = util::run(tcp);
             ratios::print();
-            report.and(tcp)
+            report.and(hub).and(tcp)
         }
     };
     match result {
