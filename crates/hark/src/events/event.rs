@@ -50,6 +50,21 @@ impl Event {
         }
     }
 
+    /// An event whose kind's default severity the caller already looked up.
+    pub(crate) fn with_default_severity(
+        kind: EventKind,
+        severity: Severity,
+        connection: Option<ConnectionId>,
+    ) -> Event {
+        Event {
+            kind,
+            severity,
+            connection,
+            sequence: 0,
+            custom_message: None,
+        }
+    }
+
     /// The same event with another severity.
     #[must_use]
     pub fn with_severity(mut self, severity: Severity) -> Event {

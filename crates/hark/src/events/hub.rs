@@ -241,10 +241,16 @@ impl EventHub {
         connection: Option<ConnectionId>,
     ) -> Result<Emitted, ReservedLaneFull> {
         let kind = kind.into();
-        if !self.keeps(kind.id(), kind.category(), kind.default_severity()) {
+        let id = kind.id();
+        let info = id.info();
+        if !self.keeps(id, info.category, info.severity) {
             return Ok(Emitted::Filtered);
         }
-        self.enqueue(Event::new(kind, connection))
+        self.enqueue(Event::with_default_severity(
+            kind,
+            info.severity,
+            connection,
+        ))
     }
 
     /// Emits a prepared event (for a non-default severity or message).

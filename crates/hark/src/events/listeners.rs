@@ -2,6 +2,7 @@
 
 use super::category::CategoryMask;
 use super::event::Event;
+use super::kind::KindInfo;
 use super::kind::{Kind, Response, Verdict};
 use super::kinds::KindId;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -179,8 +180,9 @@ impl Listeners {
     pub(crate) fn deliver(&mut self, event: &Event) {
         self.apply_pending();
         let id = event.id();
+        let info = id.info();
         for listener in &mut self.list {
-            if delivers(listener.selector, id) {
+            if delivers_with(listener.selector, id, info) {
                 // Stream listeners' return values carry no decision.
                 let _ = (listener.call)(event);
             }
@@ -207,7 +209,11 @@ impl Listeners {
 /// Whether stream delivery of a `kind` event reaches a listener with `selector`: per-kind
 /// listeners of deciding kinds are called at decision time instead.
 fn delivers(selector: Selector, kind: KindId) -> bool {
-    let info = kind.info();
+    delivers_with(selector, kind, kind.info())
+}
+
+/// [`delivers`] with the kind's catalogue entry already looked up.
+fn delivers_with(selector: Selector, kind: KindId, info: &KindInfo) -> bool {
     match selector {
         Selector::Kind(wanted) => wanted == kind && !info.decides,
         Selector::Categories(mask) => mask.contains(info.category),
