@@ -134,7 +134,8 @@ define_kinds! {
         }
     }
 
-    /// A complete packet was parsed from a peer's data.
+    /// A complete packet was parsed from a peer's data. For protocols with messages of
+    /// their own (such as a BitTorrent peer layer); uTP reports datagrams as `utp_packet`.
     "peer_packet_in" => PeerPacketIn, on_peer_packet_in {
         category: Log,
         severity: Debug,
@@ -148,7 +149,8 @@ define_kinds! {
         }
     }
 
-    /// A packet was queued for sending to a peer.
+    /// A packet was queued for sending to a peer. For protocols with messages of their
+    /// own (such as a BitTorrent peer layer); uTP reports datagrams as `utp_packet`.
     "peer_packet_out" => PeerPacketOut, on_peer_packet_out {
         category: Log,
         severity: Debug,
