@@ -4,8 +4,9 @@
 //!   checks formatting and lints, runs every test, and smoke-runs every fuzz target.
 //! - `cargo xtask fuzz [--seconds N] [TARGET...]`: runs fuzz targets for a bounded time.
 //! - `cargo xtask bench`: the transfer report (uTP, raw UDP, TCP, libtorrent; the hub's
-//!   cost) in release, then the TCP notifier beside a hand-written mio loop with their
-//!   ratios; `--criterion` runs every criterion bench instead.
+//!   cost) in release, then the TCP notifier beside a hand-written mio loop (interleaved
+//!   medians and callgrind instruction counts, `benches/tcp_ratio/`); `--criterion` runs
+//!   every criterion bench instead, with their ratios.
 //! - `cargo xtask sctp-vm`: runs the kernel-SCTP tests inside Debian's kernel under qemu.
 //! - `cargo xtask lab [SEED] [--rules plusplus|draft-gain|rfc6817]`: uTP's LEDBAT on a
 //!   simulated bottleneck, beside its goals.
@@ -121,7 +122,9 @@ fn main() -> ExitCode {
             ])
             .args(&args);
             let report = util::run(cmd);
-            // The TCP notifier beside a hand-written mio loop, in the same run (issue 6).
+            // The TCP notifier beside a hand-written mio loop, in the same run (issue 6):
+            // interleaved wall-clock and server-CPU medians, and callgrind's instruction
+            // counts (valgrind installed if missing; skipped, and said so, if it cannot be).
             let mut tcp = util::cargo();
             tcp.args([
                 "bench",
@@ -129,10 +132,14 @@ fn main() -> ExitCode {
                 "-p",
                 "hark-suite",
                 "--bench",
-                "tcp_notify",
+                "tcp_ratio",
+                "--",
             ]);
+            if let Err(err) = util::ensure_debian_packages(&["valgrind"]) {
+                eprintln!("xtask: {err}; the TCP report runs without instruction counts");
+                tcp.arg("--no-callgrind");
+            }
             let tcp = util::run(tcp);
-            ratios::print();
             report.and(tcp)
         }
     };

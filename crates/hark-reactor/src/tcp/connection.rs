@@ -44,8 +44,6 @@ pub(crate) struct Connection {
     spare: Commands,
     muted: bool,
     nodelay: bool,
-    local: Option<std::net::SocketAddr>,
-    peer: Option<std::net::SocketAddr>,
     /// The connection wants another read turn after the other ready sockets.
     pub(crate) resume_wanted: bool,
     /// Already in the reactor's resume list.
@@ -75,8 +73,6 @@ impl Connection {
             spare: Commands::default(),
             muted: false,
             nodelay: config.nodelay,
-            local: None,
-            peer: None,
             resume_wanted: false,
             resume_scheduled: false,
             listener: None,
@@ -88,8 +84,6 @@ impl Connection {
 
     fn view(&self) -> View {
         View {
-            local: self.local,
-            peer: self.peer,
             pending: self.queue.pending(),
             limit: self.queue.limit(),
             read_buffer_size: self.recv.capacity(),
@@ -138,8 +132,8 @@ impl Connection {
         if self.nodelay {
             let _ = stream.set_nodelay(true);
         }
-        self.local = stream.local_addr().ok();
-        self.peer = stream.peer_addr().ok();
+        self.ctx.local = stream.local_addr().ok();
+        self.ctx.peer = stream.peer_addr().ok();
         self.stream = Some(stream);
         self.attempts = None;
         if registered.is_err() {

@@ -204,6 +204,8 @@ impl TcpReactor {
     ) {
         let ctx = ConnCtx {
             id,
+            local: None,
+            peer: None,
             shared,
             remote: self.remote.clone(),
         };
@@ -290,6 +292,8 @@ impl TcpReactor {
             );
             let ctx = ConnCtx {
                 id,
+                local: None,
+                peer: None,
                 shared: Arc::new(ConnShared::new(self.config.send_limit)),
                 remote: self.remote.clone(),
             };
