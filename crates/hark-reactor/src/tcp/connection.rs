@@ -160,7 +160,14 @@ impl Connection {
                 let chunk = self.cmds.push_chunk(&data);
                 self.cmds.ops.push(Op::Write(chunk));
             }
-            ConnOp::Close => self.cmds.ops.push(Op::Close),
+            ConnOp::Close => {
+                // Through the notifier chain, so a wrapping protocol (TLS) queues its
+                // closing records ahead of the shutdown.
+                if self.is_open() && self.close.accepts_writes() {
+                    self.notify.closing(&mut conn!(self));
+                }
+                self.cmds.ops.push(Op::Close);
+            }
             ConnOp::HardClose => self.cmds.ops.push(Op::HardClose),
             ConnOp::Mute => self.cmds.ops.push(Op::Mute),
             ConnOp::Unmute => self.cmds.ops.push(Op::Unmute),

@@ -260,7 +260,9 @@ impl ConnectionHandle {
         sent
     }
 
-    /// Flushes, then closes (see [`super::TcpConn::close`]).
+    /// Flushes, then closes (see [`super::TcpConn::close`]). On an established connection
+    /// the notifier's [`TcpNotify::closing`] runs first, so a wrapping protocol sends its
+    /// closing records (TLS's `close_notify`) before the shutdown.
     pub fn close(&self) -> Result<(), HandleError> {
         self.op(ConnOp::Close)
     }

@@ -129,6 +129,9 @@ impl<N: TcpNotify> TcpNotify for HubNotify<N> {
         emit(&self.hub, TcpExpect { qty }, conn_id(conn));
         self.inner.expect(conn, qty)
     }
+    fn closing(&mut self, conn: &mut TcpConn<'_>) {
+        self.inner.closing(conn);
+    }
     fn closed(&mut self, conn: &mut TcpConn<'_>) {
         emit(
             &self.hub,
