@@ -4,6 +4,7 @@ mod backpressure;
 mod connect;
 mod events;
 mod framing;
+mod listen_range;
 mod semantics;
 mod tls;
 mod util;

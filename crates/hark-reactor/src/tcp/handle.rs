@@ -168,6 +168,34 @@ impl TcpReactorHandle {
     ) -> Result<ListenerHandle, HandleError> {
         let listener = mio::net::TcpListener::bind(addr)
             .map_err(|source| HandleError::Bind { addr, source })?;
+        self.adopt(addr, listener, Box::new(notify), limit)
+    }
+
+    /// Listens on a socket the caller already bound (for instance the first free port of
+    /// a range, as `hark::listen` finds it); it is switched to non-blocking mode.
+    /// Otherwise as [`TcpReactorHandle::listen`].
+    pub fn listen_on(
+        &self,
+        listener: std::net::TcpListener,
+        notify: impl TcpListenNotify + 'static,
+        limit: Option<usize>,
+    ) -> Result<ListenerHandle, HandleError> {
+        let unspecified = SocketAddr::from(([0, 0, 0, 0], 0));
+        let addr = listener.local_addr().unwrap_or(unspecified);
+        listener
+            .set_nonblocking(true)
+            .map_err(|source| HandleError::Bind { addr, source })?;
+        let listener = mio::net::TcpListener::from_std(listener);
+        self.adopt(addr, listener, Box::new(notify), limit)
+    }
+
+    fn adopt(
+        &self,
+        addr: SocketAddr,
+        listener: mio::net::TcpListener,
+        notify: Box<dyn TcpListenNotify>,
+        limit: Option<usize>,
+    ) -> Result<ListenerHandle, HandleError> {
         let local_addr = listener
             .local_addr()
             .map_err(|source| HandleError::Bind { addr, source })?;
@@ -175,7 +203,7 @@ impl TcpReactorHandle {
         self.remote.send(Cmd::Listen {
             id,
             listener,
-            notify: Box::new(notify),
+            notify,
             limit,
         })?;
         Ok(ListenerHandle {

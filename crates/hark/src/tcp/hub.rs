@@ -162,19 +162,36 @@ impl<N: TcpNotify> TcpNotify for HubNotify<N> {
 pub struct HubListenNotify<L> {
     inner: L,
     hub: SharedHub,
+    /// Whether `listening` also emits `listen_success` (not when the port-range binding
+    /// already did, with every port it tried).
+    announce_success: bool,
 }
 
 impl<L: TcpListenNotify> HubListenNotify<L> {
     /// Emits `inner`'s calls, and its connections' calls, into `hub`.
     pub fn new(hub: SharedHub, inner: L) -> Self {
-        Self { inner, hub }
+        Self {
+            inner,
+            hub,
+            announce_success: true,
+        }
+    }
+
+    /// As [`HubListenNotify::new`], for a socket whose `listen_success` was emitted when
+    /// it was bound.
+    pub(crate) fn after_bind(hub: SharedHub, inner: L) -> Self {
+        Self {
+            inner,
+            hub,
+            announce_success: false,
+        }
     }
 }
 
 impl<L: TcpListenNotify> TcpListenNotify for HubListenNotify<L> {
     fn listening(&mut self, listener: &mut ListenerCtl<'_>) {
         let local = listener.local_addr();
-        if let Some(local) = local {
+        if let Some(local) = local.filter(|_| self.announce_success) {
             emit(
                 &self.hub,
                 ListenSuccess {
