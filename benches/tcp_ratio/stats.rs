@@ -19,3 +19,20 @@ pub fn quantile(values: &[f64], q: f64) -> f64 {
     let high = sorted.get(above).copied().unwrap_or(low);
     low + (high - low) * (position - below as f64)
 }
+
+/// An approximately 95 % confidence interval for the median of `values`, from their order
+/// statistics (the sign test's interval: no assumption about the distribution). `None`
+/// below 6 values, where it would span everything.
+pub fn median_interval(values: &[f64]) -> Option<(f64, f64)> {
+    let n = values.len();
+    if n < 6 {
+        return None;
+    }
+    let mut sorted = values.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    // Ranks n/2 -+ 1.96 * sqrt(n)/2 (normal approximation to the binomial), 1-based.
+    let half_width = 0.98 * (n as f64).sqrt();
+    let low = ((n as f64 / 2.0 - half_width).floor() as usize).max(1);
+    let high = ((n as f64 / 2.0 + half_width).ceil() as usize + 1).min(n);
+    Some((*sorted.get(low - 1)?, *sorted.get(high - 1)?))
+}

@@ -6,9 +6,9 @@ use std::net::{SocketAddr, TcpStream};
 /// Bytes in one bulk operation.
 pub const MIB: usize = 1024 * 1024;
 /// Bytes echoed in one timed bulk round.
-pub const BULK_PER_ROUND: usize = 64 * MIB;
+pub const BULK_PER_ROUND: usize = 16 * MIB;
 /// Round trips in one timed ping-pong round.
-pub const PINGS_PER_ROUND: usize = 10_000;
+pub const PINGS_PER_ROUND: usize = 2_000;
 
 /// Which echo server.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
