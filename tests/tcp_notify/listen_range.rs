@@ -131,3 +131,34 @@ fn every_port_taken_gives_a_fatal_listen_failure_and_an_error() {
     assert_eq!(failure.error, std::io::ErrorKind::AddrInUse);
     drop(blockers);
 }
+
+#[test]
+fn a_single_address_that_cannot_be_bound_reports_listen_failure_through_the_hub_notifier() {
+    let (blockers, ports) = taken_then_free(1);
+    let taken = std::net::SocketAddr::new(LOOPBACK, ports[0]);
+    let hub = debug_hub();
+    let reactor = TcpReactor::spawn(TcpConfig::default()).unwrap();
+    let notify = hark::tcp::HubListenNotify::new(Arc::clone(&hub), echo_listener());
+    let result = TcpListener::bind(reactor.handle(), taken, notify);
+    assert!(
+        matches!(result, Err(hark::tcp::HandleError::Bind { addr, .. }) if addr == taken),
+        "{result:?}"
+    );
+    let mut hub = hub.lock().unwrap();
+    let events: Vec<_> = std::iter::from_fn(|| hub.poll_event()).collect();
+    let names: Vec<(&str, Severity)> = events.iter().map(|e| (e.name(), e.severity)).collect();
+    assert_eq!(
+        names,
+        [
+            ("listen_failure", Severity::Fatal),
+            ("tcp_not_listening", Severity::Fatal)
+        ]
+    );
+    let EventKind::ListenFailure(failure) = &events[0].kind else {
+        unreachable!("checked by name");
+    };
+    assert_eq!(failure.tried, [ports[0]]);
+    assert_eq!(failure.ip, LOOPBACK);
+    assert_eq!(failure.error, std::io::ErrorKind::AddrInUse);
+    drop(blockers);
+}

@@ -302,6 +302,7 @@ pub struct ListenerCtl<'a> {
     pub(crate) connections: usize,
     pub(crate) limit: Option<usize>,
     pub(crate) close: &'a mut bool,
+    pub(crate) error: Option<std::io::ErrorKind>,
 }
 
 impl ListenerCtl<'_> {
@@ -323,6 +324,12 @@ impl ListenerCtl<'_> {
     /// The connection limit, if any.
     pub fn limit(&self) -> Option<usize> {
         self.limit
+    }
+
+    /// Why the listener could not be set up, in `not_listening` (the bind or registration
+    /// error); `None` elsewhere.
+    pub fn error(&self) -> Option<std::io::ErrorKind> {
+        self.error
     }
 
     /// Stops listening once the callback returns; accepted connections stay open.

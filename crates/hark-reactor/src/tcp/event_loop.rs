@@ -297,13 +297,12 @@ impl TcpReactor {
         let mut listener = Listener::new(id, socket, notify, limit);
         let entry = self.entries.vacant_entry();
         let key = entry.key();
-        if self
-            .poll
-            .registry()
-            .register(&mut listener.socket, Token(key), Interest::READABLE)
-            .is_err()
-        {
-            listener.not_listening();
+        let registered =
+            self.poll
+                .registry()
+                .register(&mut listener.socket, Token(key), Interest::READABLE);
+        if let Err(err) = registered {
+            listener.not_listening(err.kind());
             return;
         }
         listener.listening();

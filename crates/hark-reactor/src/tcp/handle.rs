@@ -1,6 +1,6 @@
 //! Cross-thread handles: commands over a bounded channel, woken by one `mio::Waker`.
 
-use super::conn::{ConnId, ListenerId};
+use super::conn::{ConnId, ListenerCtl, ListenerId};
 use super::notify::{TcpListenNotify, TcpNotify};
 use super::resolve::Resolve;
 use crossbeam_channel::{Sender, TrySendError};
@@ -159,15 +159,32 @@ impl TcpReactorHandle {
     }
 
     /// Listens on `addr`, accepting at most `limit` open connections at a time (accepting
-    /// pauses at the limit and resumes when one of them closes).
+    /// pauses at the limit and resumes when one of them closes). When `addr` cannot be
+    /// bound, the notifier's `not_listening` runs on this thread (the notifier never
+    /// reaches the reactor), with the bind error in [`ListenerCtl::error`], and the error
+    /// is returned.
     pub fn listen(
         &self,
         addr: SocketAddr,
-        notify: impl TcpListenNotify + 'static,
+        mut notify: impl TcpListenNotify + 'static,
         limit: Option<usize>,
     ) -> Result<ListenerHandle, HandleError> {
-        let listener = mio::net::TcpListener::bind(addr)
-            .map_err(|source| HandleError::Bind { addr, source })?;
+        let listener = match mio::net::TcpListener::bind(addr) {
+            Ok(listener) => listener,
+            Err(source) => {
+                let mut close = false;
+                let mut ctl = ListenerCtl {
+                    id: ListenerId(self.remote.next_id()),
+                    local: Some(addr),
+                    connections: 0,
+                    limit,
+                    close: &mut close,
+                    error: Some(source.kind()),
+                };
+                notify.not_listening(&mut ctl);
+                return Err(HandleError::Bind { addr, source });
+            }
+        };
         self.adopt(addr, listener, Box::new(notify), limit)
     }
 

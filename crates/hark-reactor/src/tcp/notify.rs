@@ -170,7 +170,8 @@ pub trait TcpListenNotify: Send {
         let _ = listener;
     }
 
-    /// The listener could not be set up; it will never accept.
+    /// The listener could not be set up (binding or registering failed; see
+    /// [`ListenerCtl::error`]); it will never accept.
     fn not_listening(&mut self, listener: &mut ListenerCtl<'_>) {
         let _ = listener;
     }
