@@ -4,17 +4,22 @@
 //! --toggle-collect=<server loop>`, which counts only the instructions executed inside the
 //! server's loop function, on its thread. Each server and workload is run at two sizes;
 //! the difference in instructions over the difference in operations is the cost of one
-//! operation, with connection setup and teardown cancelled out.
+//! operation, with connection setup and teardown cancelled out; the median of three such
+//! measurements is reported.
 //!
 //! The counts are user-space only: the kernel's work in each syscall (the copies, the
 //! wakeups), which is most of an echo server's cost, is not counted, so this ratio
 //! compares only the code around the syscalls. It moves by a few percent between runs,
 //! because valgrind's thread scheduling changes how many reads end in would-block.
 
+use crate::stats::median;
 use crate::wall::GOAL;
 use crate::workload::{Server, Workload};
 use std::path::{Path, PathBuf};
 use std::process::Command;
+
+/// Measurements per server and workload; the median is reported.
+const REPEATS: usize = 3;
 
 /// Operations in the small and the large run of each workload.
 fn sizes(workload: Workload) -> (usize, usize) {
@@ -42,15 +47,21 @@ pub fn report() -> Result<bool, String> {
         let (small, large) = sizes(workload);
         let mut per_op = [0.0; 2];
         for (slot, server) in per_op.iter_mut().zip(Server::ALL) {
-            let few = count(&exe, &dir, server, workload, small)?;
-            let many = count(&exe, &dir, server, workload, large)?;
-            *slot = many.saturating_sub(few) as f64 / (large - small) as f64;
+            let mut repeats = Vec::with_capacity(REPEATS);
+            for _ in 0..REPEATS {
+                let few = count(&exe, &dir, server, workload, small)?;
+                let many = count(&exe, &dir, server, workload, large)?;
+                repeats.push(many.saturating_sub(few) as f64 / (large - small) as f64);
+            }
+            *slot = median(&repeats);
+            let each: Vec<String> = repeats.iter().map(|n| format!("{n:.0}")).collect();
             eprintln!(
-                "  {:<14} {:<12} {:>12.0} instructions/{} ({few} for {small}, {many} for {large})",
+                "  {:<14} {:<12} {:>8.0} instructions/{} (median of {})",
                 workload.name(),
                 server.name(),
                 *slot,
                 workload.unit(),
+                each.join(", "),
             );
         }
         let ratio = per_op[1] / per_op[0];
