@@ -161,3 +161,41 @@ fn tcp_connections_and_a_udp_endpoint_share_one_loop_thread() {
         "the TCP connection ends with the loop: {ended:?}"
     );
 }
+
+#[test]
+fn a_tcp_shutdown_ends_the_shared_loop_and_the_udp_reactor_runs_on_alone() {
+    let (udp_threads, _udp_thread) = mpsc::channel();
+    let mut udp = Reactor::new(ReactorConfig::default()).unwrap();
+    let socket = BatchSocket::bind("127.0.0.1:0".parse().unwrap(), &UdpConfig::DEFAULT).unwrap();
+    let udp_addr = socket.local_addr();
+    let endpoint = UdpEcho {
+        threads: udp_threads,
+        out: VecDeque::new(),
+        timer: None,
+        received: 0,
+    };
+    udp.add_socket(socket, endpoint).unwrap();
+    let udp_handle = udp.handle();
+    let tcp = TcpReactor::new(TcpConfig::default()).unwrap();
+    let tcp_handle = tcp.handle();
+
+    let (ended_tx, ended) = mpsc::channel();
+    let joined = thread::spawn(move || {
+        let shared = tcp.run_beside(&mut udp);
+        let _ = ended_tx.send(());
+        // The UDP reactor is untouched by the TCP side's end: it runs on by itself.
+        shared.map(|()| udp.run())
+    });
+    tcp_handle.shutdown().unwrap();
+    expect_msg(&ended, "the shared loop's end");
+    let client = UdpSocket::bind("127.0.0.1:0").unwrap();
+    client.set_read_timeout(Some(PATIENCE)).unwrap();
+    client.send_to(b"still here", udp_addr).unwrap();
+    assert_eq!(recv_datagram(&client), b"still here");
+    udp_handle.shutdown();
+    let alone = joined
+        .join()
+        .unwrap()
+        .expect("the shared loop ends cleanly");
+    alone.expect("the UDP reactor ends cleanly");
+}
