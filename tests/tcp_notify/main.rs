@@ -4,6 +4,8 @@ mod backpressure;
 mod connect;
 mod events;
 mod framing;
+mod listen_range;
+mod one_loop;
 mod semantics;
 mod tls;
 mod util;

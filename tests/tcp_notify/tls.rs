@@ -213,3 +213,55 @@ fn a_graceful_close_sends_close_notify_to_a_plain_rustls_peer() {
     stream.read_to_end(&mut got).expect("a clean TLS close");
     assert_eq!(got, b"bye");
 }
+
+/// Hands its connection's cross-thread handle out once TLS has accepted the peer.
+struct HandsOutHandle {
+    handles: Sender<hark::tcp::ConnectionHandle>,
+}
+
+impl TcpNotify for HandsOutHandle {
+    fn accepted(&mut self, conn: &mut TcpConn<'_>) {
+        let _ = self.handles.send(conn.handle());
+    }
+}
+
+#[test]
+fn a_close_from_another_thread_sends_close_notify_through_the_tls_notifier() {
+    use std::io::{Read, Write};
+    let (cert, key) = self_signed();
+    let config = server_config(cert.clone(), key);
+    let server = TcpReactor::spawn(TcpConfig::default()).unwrap();
+    let (handles, handle) = mpsc::channel();
+    let listener = TcpListener::bind(
+        server.handle(),
+        "127.0.0.1:0".parse().unwrap(),
+        move |_peer| {
+            let inner = HandsOutHandle {
+                handles: handles.clone(),
+            };
+            let tls = TlsNotify::server(config.clone(), inner).unwrap();
+            Some(Box::new(tls) as Box<dyn TcpNotify>)
+        },
+    )
+    .unwrap();
+    let name = ServerName::try_from("localhost").unwrap();
+    let tls = rustls::ClientConnection::new(client_config(cert), name).unwrap();
+    let socket = std::net::TcpStream::connect(listener.local_addr()).unwrap();
+    socket
+        .set_read_timeout(Some(std::time::Duration::from_secs(20)))
+        .unwrap();
+    let mut stream = rustls::StreamOwned::new(tls, socket);
+    // Completes the handshake, so the server's inner notifier is told `accepted`.
+    stream.write_all(b"hello").unwrap();
+    stream.flush().unwrap();
+    let handle = expect_msg(&handle, "the accepted connection's handle");
+    // From this thread, not from a notifier callback.
+    handle.write(b"last words".to_vec()).unwrap();
+    handle.close().unwrap();
+    let mut got = Vec::new();
+    // rustls reports a TCP end without close_notify as an UnexpectedEof error.
+    stream
+        .read_to_end(&mut got)
+        .expect("a clean TLS close: close_notify before the TCP shutdown");
+    assert_eq!(got, b"last words");
+}

@@ -28,7 +28,8 @@ pub fn run(fuzz_seconds: u64) -> Result<(), String> {
         "warnings",
     ]);
     util::run(clippy)?;
-    // `--all-targets` leaves out bench targets with `bench = false`: the transfer report.
+    // `--all-targets` leaves out bench targets with `bench = false`: the transfer report
+    // and the TCP notifier report.
     let mut clippy_report = util::cargo();
     clippy_report.args([
         "clippy",
@@ -36,6 +37,8 @@ pub fn run(fuzz_seconds: u64) -> Result<(), String> {
         "hark-suite",
         "--bench",
         "transfer_report",
+        "--bench",
+        "tcp_ratio",
         "--",
         "-D",
         "warnings",

@@ -5,8 +5,9 @@
 //! - `cargo xtask fuzz [--seconds N] [TARGET...]`: runs fuzz targets for a bounded time.
 //! - `cargo xtask bench`: the transfer report (uTP, raw UDP, TCP, libtorrent; the hub's
 //!   cost) in release, the hub's events per second, then the TCP notifier beside a
-//!   hand-written mio loop with their ratios; `--criterion` runs every criterion bench
-//!   instead.
+//!   hand-written mio loop (interleaved medians and callgrind instruction counts,
+//!   `benches/tcp_ratio/`); `--criterion` runs every criterion bench instead, with their
+//!   ratios.
 //! - `cargo xtask sctp-vm`: runs the kernel-SCTP tests inside Debian's kernel under qemu.
 //! - `cargo xtask lab [SEED] [--rules plusplus|draft-gain|rfc6817]`: uTP's LEDBAT on a
 //!   simulated bottleneck, beside its goals.
@@ -65,7 +66,8 @@ enum Task {
         rules: String,
     },
     /// Print the transfer report: hark's uTP beside raw UDP, TCP and libtorrent's uTP on
-    /// loopback, with OS default and 4 MiB socket buffers, and the event hub's cost.
+    /// loopback, with OS default and 4 MiB socket buffers, and the event hub's cost; then
+    /// the TCP notifier beside a hand-written mio loop (`benches/tcp_ratio/`).
     Bench {
         /// Run the criterion benches (`cargo bench --workspace`) and their ratios instead.
         #[arg(long)]
@@ -138,7 +140,9 @@ fn main() -> ExitCode {
                 "3",
             ]);
             let hub = util::run(hub);
-            // The TCP notifier beside a hand-written mio loop, in the same run (issue 6).
+            // The TCP notifier beside a hand-written mio loop, in the same run (issue 6):
+            // interleaved wall-clock and server-CPU medians, and callgrind's instruction
+            // counts (valgrind installed if missing; skipped, and said so, if it cannot be).
             let mut tcp = util::cargo();
             tcp.args([
                 "bench",
@@ -146,10 +150,14 @@ fn main() -> ExitCode {
                 "-p",
                 "hark-suite",
                 "--bench",
-                "tcp_notify",
+                "tcp_ratio",
+                "--",
             ]);
+            if let Err(err) = util::ensure_debian_packages(&["valgrind"]) {
+                eprintln!("xtask: {err}; the TCP report runs without instruction counts");
+                tcp.arg("--no-callgrind");
+            }
             let tcp = util::run(tcp);
-            ratios::print();
             report.and(hub).and(tcp)
         }
     };

@@ -5,7 +5,8 @@
 //! channel woken by one `mio::Waker`.
 //!
 //! - [`sctp`]: Linux kernel SCTP sockets (one-to-many and one-to-one) with notifications.
-//! - [`tcp`]: TCP connections with a notifier (Pony's `TCPConnection`), on their own loop.
+//! - [`tcp`]: TCP connections with a notifier (Pony's `TCPConnection`), on their own loop
+//!   or on one thread with a [`Reactor`] (`TcpReactor::run_beside`).
 //! - [`udp`]: a batched UDP socket (recvmmsg/sendmmsg, UDP GSO/GRO with fallback).
 //! - [`DatagramEndpoint`]: what a sans-IO datagram core offers the loop.
 //! - [`Reactor`] and [`ReactorHandle`]: the loop and its cross-thread command handle.

@@ -47,6 +47,15 @@ pub fn listen_tcp(
     ip: IpAddr,
     ports: impl IntoIterator<Item = u16>,
 ) -> Result<TcpListener, ListenError> {
+    listen_tcp_tried(hub, ip, ports).map(|(listener, _tried)| listener)
+}
+
+/// [`listen_tcp`], also returning every port tried (the last one is the bound one).
+pub(crate) fn listen_tcp_tried(
+    hub: &mut EventHub,
+    ip: IpAddr,
+    ports: impl IntoIterator<Item = u16>,
+) -> Result<(TcpListener, Vec<u16>), ListenError> {
     let protocol = if ip.is_ipv4() {
         Protocol::Tcp4
     } else {
@@ -81,6 +90,7 @@ pub fn bind_udp(
         UdpSocket::bind,
         UdpSocket::local_addr,
     )
+    .map(|(socket, _tried)| socket)
 }
 
 fn bind_first<S>(
@@ -90,7 +100,7 @@ fn bind_first<S>(
     ports: impl IntoIterator<Item = u16>,
     bind: impl Fn(SocketAddr) -> io::Result<S>,
     local_addr: impl Fn(&S) -> io::Result<SocketAddr>,
-) -> Result<S, ListenError> {
+) -> Result<(S, Vec<u16>), ListenError> {
     let mut tried = Vec::new();
     let mut last_error = None;
     for port in ports {
@@ -102,10 +112,10 @@ fn bind_first<S>(
                 let event = ListenSuccess {
                     protocol,
                     local,
-                    tried,
+                    tried: tried.clone(),
                 };
                 return match hub.emit(event, None) {
-                    Ok(_) => Ok(socket),
+                    Ok(_) => Ok((socket, tried)),
                     Err(_) => Err(ListenError::HubFull { protocol, local }),
                 };
             }

@@ -1,5 +1,6 @@
 //! [`Reactor`]: the mio loop that drives one [`DatagramEndpoint`] per UDP socket.
 
+mod beside;
 mod slot;
 mod stats;
 

@@ -76,8 +76,6 @@ pub(crate) struct FrameRef {
 /// A snapshot of the connection's state, taken before a callback runs.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct View {
-    pub(crate) local: Option<SocketAddr>,
-    pub(crate) peer: Option<SocketAddr>,
     pub(crate) pending: usize,
     pub(crate) limit: usize,
     pub(crate) read_buffer_size: usize,
@@ -88,10 +86,13 @@ pub(crate) struct View {
     pub(crate) frame: Option<FrameRef>,
 }
 
-/// What a [`TcpConn`] needs to build cross-thread handles.
+/// What a [`TcpConn`] needs to build cross-thread handles, and the connection's
+/// addresses once known (read by reference: they are not copied for every callback).
 #[derive(Debug, Clone)]
 pub(crate) struct ConnCtx {
     pub(crate) id: ConnId,
+    pub(crate) local: Option<SocketAddr>,
+    pub(crate) peer: Option<SocketAddr>,
     pub(crate) shared: Arc<ConnShared>,
     pub(crate) remote: Remote,
 }
@@ -110,7 +111,7 @@ impl std::fmt::Debug for TcpConn<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("TcpConn")
             .field("id", &self.ctx.id)
-            .field("peer", &self.view.peer)
+            .field("peer", &self.ctx.peer)
             .finish_non_exhaustive()
     }
 }
@@ -123,12 +124,12 @@ impl TcpConn<'_> {
 
     /// The local address, once connected.
     pub fn local_addr(&self) -> Option<SocketAddr> {
-        self.view.local
+        self.ctx.local
     }
 
     /// The peer's address, once connected.
     pub fn peer_addr(&self) -> Option<SocketAddr> {
-        self.view.peer
+        self.ctx.peer
     }
 
     /// Bytes pending (queued, or accepted by this callback and not yet queued).
@@ -301,6 +302,7 @@ pub struct ListenerCtl<'a> {
     pub(crate) connections: usize,
     pub(crate) limit: Option<usize>,
     pub(crate) close: &'a mut bool,
+    pub(crate) error: Option<std::io::ErrorKind>,
 }
 
 impl ListenerCtl<'_> {
@@ -322,6 +324,12 @@ impl ListenerCtl<'_> {
     /// The connection limit, if any.
     pub fn limit(&self) -> Option<usize> {
         self.limit
+    }
+
+    /// Why the listener could not be set up, in `not_listening` (the bind or registration
+    /// error); `None` elsewhere.
+    pub fn error(&self) -> Option<std::io::ErrorKind> {
+        self.error
     }
 
     /// Stops listening once the callback returns; accepted connections stay open.

@@ -30,6 +30,18 @@ macro_rules! conn {
     };
 }
 
+/// The [`TcpConn`] for a callback run while commands apply: what it queues goes to
+/// `spare`, after the batch being applied.
+macro_rules! spare_conn {
+    ($this:ident, $view:ident) => {
+        TcpConn {
+            view: $view,
+            cmds: &mut $this.spare,
+            ctx: &$this.ctx,
+        }
+    };
+}
+
 /// A connection owned by the reactor loop.
 pub(crate) struct Connection {
     pub(crate) ctx: ConnCtx,
@@ -44,8 +56,6 @@ pub(crate) struct Connection {
     spare: Commands,
     muted: bool,
     nodelay: bool,
-    local: Option<std::net::SocketAddr>,
-    peer: Option<std::net::SocketAddr>,
     /// The connection wants another read turn after the other ready sockets.
     pub(crate) resume_wanted: bool,
     /// Already in the reactor's resume list.
@@ -75,8 +85,6 @@ impl Connection {
             spare: Commands::default(),
             muted: false,
             nodelay: config.nodelay,
-            local: None,
-            peer: None,
             resume_wanted: false,
             resume_scheduled: false,
             listener: None,
@@ -88,8 +96,6 @@ impl Connection {
 
     fn view(&self) -> View {
         View {
-            local: self.local,
-            peer: self.peer,
             pending: self.queue.pending(),
             limit: self.queue.limit(),
             read_buffer_size: self.recv.capacity(),
@@ -138,8 +144,8 @@ impl Connection {
         if self.nodelay {
             let _ = stream.set_nodelay(true);
         }
-        self.local = stream.local_addr().ok();
-        self.peer = stream.peer_addr().ok();
+        self.ctx.local = stream.local_addr().ok();
+        self.ctx.peer = stream.peer_addr().ok();
         self.stream = Some(stream);
         self.attempts = None;
         if registered.is_err() {
@@ -166,7 +172,14 @@ impl Connection {
                 let chunk = self.cmds.push_chunk(&data);
                 self.cmds.ops.push(Op::Write(chunk));
             }
-            ConnOp::Close => self.cmds.ops.push(Op::Close),
+            ConnOp::Close => {
+                // Through the notifier chain, so a wrapping protocol (TLS) queues its
+                // closing records ahead of the shutdown.
+                if self.is_open() && self.close.accepts_writes() {
+                    self.notify.closing(&mut conn!(self));
+                }
+                self.cmds.ops.push(Op::Close);
+            }
             ConnOp::HardClose => self.cmds.ops.push(Op::HardClose),
             ConnOp::Mute => self.cmds.ops.push(Op::Mute),
             ConnOp::Unmute => self.cmds.ops.push(Op::Unmute),
@@ -182,6 +195,11 @@ impl Connection {
 
     /// The socket is writable: flush what is pending.
     pub(crate) fn on_writable(&mut self, registry: &Registry) {
+        // Most writable edges come with nothing queued (they accompany readable ones):
+        // nothing to flush, and every earlier change was settled when it happened.
+        if self.queue.is_empty() {
+            return;
+        }
         self.flush();
         self.settle(registry);
     }
@@ -275,52 +293,59 @@ impl Connection {
             .store(self.queue.pending(), Ordering::Release);
     }
 
+    /// Applies the queued commands in order. Commands that callbacks queue meanwhile (a
+    /// wrapper's `sent` may write more) collect in `spare` and are applied next, so the
+    /// batch being applied is never moved and its written bytes are never copied.
     fn apply(&mut self) {
         while !self.cmds.ops.is_empty() {
-            let mut batch = std::mem::replace(&mut self.cmds, std::mem::take(&mut self.spare));
-            for index in 0..batch.ops.len() {
-                let Some(op) = batch.ops.get(index).cloned() else {
-                    break;
-                };
+            let mut index = 0;
+            while let Some(op) = self.cmds.ops.get(index).cloned() {
+                index += 1;
                 if self.close.is_closed() {
                     break;
                 }
-                self.apply_op(&batch, op);
+                self.apply_op(op);
             }
-            batch.clear();
-            self.spare = batch;
+            self.cmds.clear();
+            if !self.spare.ops.is_empty() {
+                std::mem::swap(&mut self.cmds, &mut self.spare);
+            }
         }
     }
 
-    fn apply_op(&mut self, batch: &Commands, op: Op) {
+    /// Applies one command of `self.cmds`; the callbacks it runs queue into `self.spare`.
+    fn apply_op(&mut self, op: Op) {
         match op {
             Op::Write(chunk) => {
-                let data = Cow::Borrowed(batch.chunk(chunk));
-                let out = self.notify.sent(&mut conn!(self), data);
-                self.enqueue(out);
+                let view = self.view();
+                let data = Cow::Borrowed(self.cmds.chunk(chunk));
+                let out = self.notify.sent(&mut spare_conn!(self, view), data);
+                write_or_queue(&mut self.queue, &mut self.close, self.stream.as_ref(), out);
             }
-            Op::WriteFinal(chunk) => self.enqueue(Cow::Borrowed(batch.chunk(chunk))),
+            Op::WriteFinal(chunk) => {
+                let data = Cow::Borrowed(self.cmds.chunk(chunk));
+                write_or_queue(&mut self.queue, &mut self.close, self.stream.as_ref(), data);
+            }
             Op::FlushSent => {
-                let out = self.notify.sent(&mut conn!(self), Cow::Borrowed(&[]));
+                let view = self.view();
+                let out = self
+                    .notify
+                    .sent(&mut spare_conn!(self, view), Cow::Borrowed(&[]));
                 self.enqueue(out);
             }
             Op::WriteRecv(range) => {
                 // Bytes of the frame being delivered, still in the read buffer.
                 let view = self.view();
-                let mut conn = TcpConn {
-                    view,
-                    cmds: &mut self.cmds,
-                    ctx: &self.ctx,
-                };
                 let data = Cow::Borrowed(self.recv.frame(range));
-                let out = self.notify.sent(&mut conn, data);
+                let out = self.notify.sent(&mut spare_conn!(self, view), data);
                 write_or_queue(&mut self.queue, &mut self.close, self.stream.as_ref(), out);
             }
             Op::Writev(chunks) => {
+                let view = self.view();
                 let data = chunks
-                    .map(|chunk| Cow::Borrowed(batch.chunk(chunk)))
+                    .map(|chunk| Cow::Borrowed(self.cmds.chunk(chunk)))
                     .collect();
-                let out = self.notify.sentv(&mut conn!(self), data);
+                let out = self.notify.sentv(&mut spare_conn!(self, view), data);
                 for chunk in out {
                     self.queue.push_reserved(0, chunk.into_owned());
                 }
@@ -339,7 +364,8 @@ impl Connection {
                 }
             }
             Op::Expect(qty) => {
-                let qty = self.notify.expect(&mut conn!(self), qty);
+                let view = self.view();
+                let qty = self.notify.expect(&mut spare_conn!(self, view), qty);
                 // The caller's quantity was checked; a wrapper rewrote it past the buffer.
                 if self.recv.set_expect(qty).is_err() {
                     self.fail();

@@ -1,5 +1,6 @@
 //! The TCP reactor: one mio loop over listeners, connection attempts and connections.
 
+use super::beside::{Beside, SharedLoopError, earliest};
 use super::config::TcpConfig;
 use super::conn::{ConnCtx, ConnId, ListenerId};
 use super::connection::Connection;
@@ -9,15 +10,18 @@ use super::resolve::{Resolve, StdResolver};
 use crossbeam_channel::Receiver;
 use hark_proto::tcp::AttemptId;
 use mio::net::TcpStream;
+use mio::unix::SourceFd;
 use mio::{Events, Interest, Poll, Token, Waker};
 use slab::Slab;
 use std::collections::HashMap;
 use std::io;
 use std::sync::Arc;
 use std::sync::atomic::AtomicU64;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 const WAKER: Token = Token(usize::MAX);
+/// The token of a reactor run beside this one (its poll's file descriptor).
+const BESIDE: Token = Token(usize::MAX - 1);
 
 pub(super) enum Entry {
     Conn(Box<Connection>),
@@ -110,20 +114,53 @@ impl TcpReactor {
 
     /// Runs until [`TcpReactorHandle::shutdown`]; then hard-closes every connection.
     pub fn run(mut self) -> io::Result<()> {
+        match self.run_loop(None) {
+            Ok(()) => Ok(()),
+            Err(SharedLoopError::Tcp(err)) => Err(err),
+            // Unreachable without a reactor beside this one; reported, not hidden.
+            Err(SharedLoopError::Udp(err)) => Err(io::Error::other(err)),
+        }
+    }
+
+    /// The loop: TCP readiness, commands and resumed read turns, and, when `beside` is
+    /// given, that reactor's turns on the same thread (see [`TcpReactor::run_beside`]).
+    /// Stops on a TCP shutdown or when `beside` is stopped; hard-closes every connection.
+    pub(super) fn run_loop(
+        &mut self,
+        mut beside: Option<&mut dyn Beside>,
+    ) -> Result<(), SharedLoopError> {
         let mut events = Events::with_capacity(1024);
         let mut attempt_keys = Vec::new();
-        while !self.stopping {
-            let timeout = (!self.resume.is_empty()).then_some(Duration::ZERO);
+        if let Some(beside) = beside.as_deref() {
+            let fd = beside.raw_fd();
+            self.poll
+                .registry()
+                .register(&mut SourceFd(&fd), BESIDE, Interest::READABLE)
+                .map_err(SharedLoopError::Tcp)?;
+        }
+        let result = loop {
+            if self.stopping || beside.as_deref().is_some_and(|b| b.is_stopped()) {
+                break Ok(());
+            }
+            let mut timeout = (!self.resume.is_empty()).then_some(Duration::ZERO);
+            if let Some(beside) = beside.as_deref() {
+                timeout = earliest(timeout, beside.next_wakeup(Instant::now()));
+            }
             if let Err(err) = self.poll.poll(&mut events, timeout) {
                 if err.kind() == io::ErrorKind::Interrupted {
                     continue;
                 }
-                return Err(err);
+                break Err(SharedLoopError::Tcp(err));
             }
+            let mut beside_ready = false;
             for event in events.iter() {
                 let key = event.token().0;
                 if event.token() == WAKER {
                     self.drain_commands();
+                    continue;
+                }
+                if event.token() == BESIDE {
+                    beside_ready = true;
                     continue;
                 }
                 let registry = self.poll.registry();
@@ -145,9 +182,23 @@ impl TcpReactor {
             }
             self.attempts_ready(&mut attempt_keys);
             self.run_resumes();
+            if let Some(beside) = beside.as_deref_mut() {
+                let due = beside
+                    .next_wakeup(Instant::now())
+                    .is_some_and(|wait| wait.is_zero());
+                if beside_ready || due {
+                    if let Err(err) = beside.turn() {
+                        break Err(SharedLoopError::Udp(err));
+                    }
+                }
+            }
+        };
+        if let Some(beside) = beside.as_deref() {
+            let fd = beside.raw_fd();
+            let _ = self.poll.registry().deregister(&mut SourceFd(&fd));
         }
         self.shutdown_all();
-        Ok(())
+        result
     }
 
     fn drain_commands(&mut self) {
@@ -204,6 +255,8 @@ impl TcpReactor {
     ) {
         let ctx = ConnCtx {
             id,
+            local: None,
+            peer: None,
             shared,
             remote: self.remote.clone(),
         };
@@ -244,13 +297,12 @@ impl TcpReactor {
         let mut listener = Listener::new(id, socket, notify, limit);
         let entry = self.entries.vacant_entry();
         let key = entry.key();
-        if self
-            .poll
-            .registry()
-            .register(&mut listener.socket, Token(key), Interest::READABLE)
-            .is_err()
-        {
-            listener.not_listening();
+        let registered =
+            self.poll
+                .registry()
+                .register(&mut listener.socket, Token(key), Interest::READABLE);
+        if let Err(err) = registered {
+            listener.not_listening(err.kind());
             return;
         }
         listener.listening();
@@ -290,6 +342,8 @@ impl TcpReactor {
             );
             let ctx = ConnCtx {
                 id,
+                local: None,
+                peer: None,
                 shared: Arc::new(ConnShared::new(self.config.send_limit)),
                 remote: self.remote.clone(),
             };

@@ -1,6 +1,6 @@
 //! Cross-thread handles: commands over a bounded channel, woken by one `mio::Waker`.
 
-use super::conn::{ConnId, ListenerId};
+use super::conn::{ConnId, ListenerCtl, ListenerId};
 use super::notify::{TcpListenNotify, TcpNotify};
 use super::resolve::Resolve;
 use crossbeam_channel::{Sender, TrySendError};
@@ -159,15 +159,60 @@ impl TcpReactorHandle {
     }
 
     /// Listens on `addr`, accepting at most `limit` open connections at a time (accepting
-    /// pauses at the limit and resumes when one of them closes).
+    /// pauses at the limit and resumes when one of them closes). When `addr` cannot be
+    /// bound, the notifier's `not_listening` runs on this thread (the notifier never
+    /// reaches the reactor), with the bind error in [`ListenerCtl::error`], and the error
+    /// is returned.
     pub fn listen(
         &self,
         addr: SocketAddr,
+        mut notify: impl TcpListenNotify + 'static,
+        limit: Option<usize>,
+    ) -> Result<ListenerHandle, HandleError> {
+        let listener = match mio::net::TcpListener::bind(addr) {
+            Ok(listener) => listener,
+            Err(source) => {
+                let mut close = false;
+                let mut ctl = ListenerCtl {
+                    id: ListenerId(self.remote.next_id()),
+                    local: Some(addr),
+                    connections: 0,
+                    limit,
+                    close: &mut close,
+                    error: Some(source.kind()),
+                };
+                notify.not_listening(&mut ctl);
+                return Err(HandleError::Bind { addr, source });
+            }
+        };
+        self.adopt(addr, listener, Box::new(notify), limit)
+    }
+
+    /// Listens on a socket the caller already bound (for instance the first free port of
+    /// a range, as `hark::listen` finds it); it is switched to non-blocking mode.
+    /// Otherwise as [`TcpReactorHandle::listen`].
+    pub fn listen_on(
+        &self,
+        listener: std::net::TcpListener,
         notify: impl TcpListenNotify + 'static,
         limit: Option<usize>,
     ) -> Result<ListenerHandle, HandleError> {
-        let listener = mio::net::TcpListener::bind(addr)
+        let unspecified = SocketAddr::from(([0, 0, 0, 0], 0));
+        let addr = listener.local_addr().unwrap_or(unspecified);
+        listener
+            .set_nonblocking(true)
             .map_err(|source| HandleError::Bind { addr, source })?;
+        let listener = mio::net::TcpListener::from_std(listener);
+        self.adopt(addr, listener, Box::new(notify), limit)
+    }
+
+    fn adopt(
+        &self,
+        addr: SocketAddr,
+        listener: mio::net::TcpListener,
+        notify: Box<dyn TcpListenNotify>,
+        limit: Option<usize>,
+    ) -> Result<ListenerHandle, HandleError> {
         let local_addr = listener
             .local_addr()
             .map_err(|source| HandleError::Bind { addr, source })?;
@@ -175,7 +220,7 @@ impl TcpReactorHandle {
         self.remote.send(Cmd::Listen {
             id,
             listener,
-            notify: Box::new(notify),
+            notify,
             limit,
         })?;
         Ok(ListenerHandle {
@@ -260,7 +305,9 @@ impl ConnectionHandle {
         sent
     }
 
-    /// Flushes, then closes (see [`super::TcpConn::close`]).
+    /// Flushes, then closes (see [`super::TcpConn::close`]). On an established connection
+    /// the notifier's [`TcpNotify::closing`] runs first, so a wrapping protocol sends its
+    /// closing records (TLS's `close_notify`) before the shutdown.
     pub fn close(&self) -> Result<(), HandleError> {
         self.op(ConnOp::Close)
     }

@@ -18,6 +18,8 @@ pub(crate) struct Listener {
     pub(crate) resume_scheduled: bool,
     /// A callback asked to stop listening.
     pub(crate) close_requested: bool,
+    /// Why setting it up failed, for `not_listening`.
+    error: Option<std::io::ErrorKind>,
 }
 
 macro_rules! ctl {
@@ -28,6 +30,7 @@ macro_rules! ctl {
             connections: $this.connections,
             limit: $this.limit,
             close: &mut $this.close_requested,
+            error: $this.error,
         }
     };
 }
@@ -50,6 +53,7 @@ impl Listener {
             paused: false,
             resume_scheduled: false,
             close_requested: false,
+            error: None,
         }
     }
 
@@ -62,7 +66,8 @@ impl Listener {
         self.notify.listening(&mut ctl!(self));
     }
 
-    pub(crate) fn not_listening(&mut self) {
+    pub(crate) fn not_listening(&mut self, error: std::io::ErrorKind) {
+        self.error = Some(error);
         self.notify.not_listening(&mut ctl!(self));
     }
 

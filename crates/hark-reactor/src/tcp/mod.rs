@@ -1,6 +1,7 @@
 //! TCP connections with a notifier, after Pony's `TCPConnection` and `TCPListener`.
 //!
-//! A [`TcpReactor`] runs one mio loop on its thread. Every connection has a
+//! A [`TcpReactor`] runs one mio loop on its thread; [`TcpReactor::run_beside`] runs it
+//! together with a UDP [`Reactor`](crate::Reactor) (uTP endpoints) on one thread. Every connection has a
 //! [`TcpNotify`]; every listener a [`TcpListenNotify`]. Notifier methods run on the reactor
 //! thread and receive a [`TcpConn`] (or [`ListenerCtl`]) that *queues* commands (write,
 //! close, mute, expect, ...): they never get `&mut` access to the connection's state, so a
@@ -43,6 +44,7 @@
 //! `unthrottled` once the queue drained.
 
 mod attempts;
+mod beside;
 mod config;
 mod conn;
 mod connection;
@@ -52,6 +54,7 @@ mod listener;
 mod notify;
 mod resolve;
 
+pub use beside::SharedLoopError;
 pub use config::TcpConfig;
 pub use conn::{ConnId, ListenerCtl, ListenerId, TcpConn};
 pub use event_loop::TcpReactor;

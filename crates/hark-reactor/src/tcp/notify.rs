@@ -76,6 +76,15 @@ pub trait TcpNotify: Send {
         qty
     }
 
+    /// A graceful close was asked for from outside the notifier chain (a
+    /// [`ConnectionHandle::close`](super::ConnectionHandle::close) from any thread), on an
+    /// established connection. Queue here what must go out before the shutdown (a wrapping
+    /// protocol's closing records, such as TLS's `close_notify`); the connection then
+    /// closes as [`TcpConn::close`] does, whatever this method queued. Defaults to nothing.
+    fn closing(&mut self, conn: &mut TcpConn<'_>) {
+        let _ = conn;
+    }
+
     /// The connection is closed. Called exactly once for a connection that was
     /// connected or accepted.
     fn closed(&mut self, conn: &mut TcpConn<'_>) {
@@ -137,6 +146,9 @@ impl TcpNotify for Box<dyn TcpNotify> {
     fn expect(&mut self, conn: &mut TcpConn<'_>, qty: usize) -> usize {
         (**self).expect(conn, qty)
     }
+    fn closing(&mut self, conn: &mut TcpConn<'_>) {
+        (**self).closing(conn)
+    }
     fn closed(&mut self, conn: &mut TcpConn<'_>) {
         (**self).closed(conn)
     }
@@ -158,7 +170,8 @@ pub trait TcpListenNotify: Send {
         let _ = listener;
     }
 
-    /// The listener could not be set up; it will never accept.
+    /// The listener could not be set up (binding or registering failed; see
+    /// [`ListenerCtl::error`]); it will never accept.
     fn not_listening(&mut self, listener: &mut ListenerCtl<'_>) {
         let _ = listener;
     }

@@ -48,7 +48,8 @@ impl TcpConnection {
         self.handle.write(data)
     }
 
-    /// Flushes pending writes, then shuts down.
+    /// Flushes pending writes, then shuts down; through the notifier chain, so a TLS
+    /// notifier sends `close_notify` first (see [`TcpNotify::closing`]).
     pub fn close(&self) -> Result<(), HandleError> {
         self.handle.close()
     }

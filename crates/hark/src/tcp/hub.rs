@@ -1,9 +1,9 @@
 //! Notifier wrappers that emit every call into the event hub, with its severity.
 
 use crate::events::{
-    ConnectionId, Direction, EventHub, EventKind, ListenSuccess, Protocol, TcpAccepted,
-    TcpAuthFailed, TcpClosed, TcpConnectFailed, TcpConnected, TcpConnecting, TcpExpect,
-    TcpListenerClosed, TcpListening, TcpNotListening, TcpProxyVia, TcpReceived, TcpSent,
+    ConnectionId, Direction, EventHub, EventKind, ListenFailure, ListenSuccess, Protocol,
+    TcpAccepted, TcpAuthFailed, TcpClosed, TcpConnectFailed, TcpConnected, TcpConnecting,
+    TcpExpect, TcpListenerClosed, TcpListening, TcpNotListening, TcpProxyVia, TcpReceived, TcpSent,
     TcpThrottled, TcpUnthrottled,
 };
 use hark_reactor::tcp::{ListenerCtl, TcpConn, TcpListenNotify, TcpNotify};
@@ -129,6 +129,9 @@ impl<N: TcpNotify> TcpNotify for HubNotify<N> {
         emit(&self.hub, TcpExpect { qty }, conn_id(conn));
         self.inner.expect(conn, qty)
     }
+    fn closing(&mut self, conn: &mut TcpConn<'_>) {
+        self.inner.closing(conn);
+    }
     fn closed(&mut self, conn: &mut TcpConn<'_>) {
         emit(
             &self.hub,
@@ -151,7 +154,8 @@ impl<N: TcpNotify> TcpNotify for HubNotify<N> {
 }
 
 /// Wraps a listen notifier: its calls are emitted into the hub (`listening` also as
-/// Net::BitTorrent's `listen_success`), every connection it returns is wrapped in a
+/// Net::BitTorrent's `listen_success`, a bind failure in `not_listening` also as a fatal
+/// `listen_failure`), every connection it returns is wrapped in a
 /// [`HubNotify`] too, and a peer the hub's IP filter blocks is refused (raising `ip_filter`)
 /// before the inner notifier hears of it. For outgoing connections, give the reactor a
 /// [`FilteringResolver`](super::FilteringResolver).
@@ -159,19 +163,36 @@ impl<N: TcpNotify> TcpNotify for HubNotify<N> {
 pub struct HubListenNotify<L> {
     inner: L,
     hub: SharedHub,
+    /// Whether `listening` also emits `listen_success` (not when the port-range binding
+    /// already did, with every port it tried).
+    announce_success: bool,
 }
 
 impl<L: TcpListenNotify> HubListenNotify<L> {
     /// Emits `inner`'s calls, and its connections' calls, into `hub`.
     pub fn new(hub: SharedHub, inner: L) -> Self {
-        Self { inner, hub }
+        Self {
+            inner,
+            hub,
+            announce_success: true,
+        }
+    }
+
+    /// As [`HubListenNotify::new`], for a socket whose `listen_success` was emitted when
+    /// it was bound.
+    pub(crate) fn after_bind(hub: SharedHub, inner: L) -> Self {
+        Self {
+            inner,
+            hub,
+            announce_success: false,
+        }
     }
 }
 
 impl<L: TcpListenNotify> TcpListenNotify for HubListenNotify<L> {
     fn listening(&mut self, listener: &mut ListenerCtl<'_>) {
         let local = listener.local_addr();
-        if let Some(local) = local {
+        if let Some(local) = local.filter(|_| self.announce_success) {
             emit(
                 &self.hub,
                 ListenSuccess {
@@ -186,6 +207,16 @@ impl<L: TcpListenNotify> TcpListenNotify for HubListenNotify<L> {
         self.inner.listening(listener);
     }
     fn not_listening(&mut self, listener: &mut ListenerCtl<'_>) {
+        // A bind failure is Net::BitTorrent's listen_failure (fatal: nothing listens).
+        if let (Some(local), Some(error)) = (listener.local_addr(), listener.error()) {
+            let failure = ListenFailure {
+                protocol: Protocol::tcp_for(&local),
+                ip: local.ip(),
+                tried: vec![local.port()],
+                error,
+            };
+            emit(&self.hub, failure, None);
+        }
         emit(
             &self.hub,
             TcpNotListening {

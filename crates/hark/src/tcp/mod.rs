@@ -2,7 +2,9 @@
 //! `TCPConnectionNotify`.
 //!
 //! Start a reactor ([`TcpReactor::spawn`]), then open connections with
-//! [`TcpConnection::connect`] and listeners with [`TcpListener::bind`]. Each connection
+//! [`TcpConnection::connect`] and listeners with [`TcpListener::bind`], or
+//! [`TcpListener::bind_range`] for the first free port of a range, reported as
+//! `listen_success` / `listen_failure` events. Each connection
 //! has a [`TcpNotify`] whose methods default to no-ops; a closure
 //! `|conn, data, times| -> bool` is a notifier that only handles `received`, and a closure
 //! `|peer| -> Option<Box<dyn TcpNotify>>` is a listen notifier. Notifier methods run on the
@@ -43,9 +45,9 @@ pub mod tls;
 pub use connection::TcpConnection;
 pub use hark_reactor::tcp::{
     ConnId, ConnectionHandle, ExpectError, HandleError, ListenerCtl, ListenerHandle, ListenerId,
-    ReactorThread, Resolve, StdResolver, TcpConfig, TcpConn, TcpListenNotify, TcpNotify,
-    TcpReactor, TcpReactorHandle, WriteError,
+    ReactorThread, Resolve, SharedLoopError, StdResolver, TcpConfig, TcpConn, TcpListenNotify,
+    TcpNotify, TcpReactor, TcpReactorHandle, WriteError,
 };
 pub use hub::{HubListenNotify, HubNotify, SharedHub};
 pub use ip_filter::FilteringResolver;
-pub use listener::TcpListener;
+pub use listener::{TcpListenError, TcpListener};

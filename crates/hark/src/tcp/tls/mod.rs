@@ -12,9 +12,10 @@
 //! drains everything rustls has pending. So records reach the socket in exactly the order
 //! rustls produced them.
 //!
-//! A graceful `close` asked for by the inner notifier sends TLS's `close_notify` before
-//! the TCP shutdown. A close from another thread (`ConnectionHandle::close`) does not
-//! pass through the notifier and shuts TCP down without it.
+//! A graceful close sends TLS's `close_notify` after the pending data and before the TCP
+//! shutdown, whether the inner notifier asked for it (`TcpConn::close`) or another thread
+//! did (`ConnectionHandle::close`, which reaches the wrapper through `TcpNotify::closing`).
+//! A hard close sends nothing more.
 
 mod error;
 mod notify;

@@ -90,15 +90,23 @@ impl<N: TcpNotify> TlsNotify<N> {
         self.handshake_done
     }
 
-    /// After an inner callback: when it asked for a graceful close, queue a marker after
-    /// its writes; `close_notify` is produced when that marker reaches `sent`, so it
-    /// follows the data and precedes the TCP shutdown.
+    /// After an inner callback: when it asked for a graceful close, send `close_notify`.
     fn after_inner(&mut self, conn: &mut TcpConn<'_>) {
-        if conn.close_requested() && !self.close_notified && !self.failed {
-            self.close_notified = true;
-            if self.queue_marker(conn) {
-                self.close_marker = Some(self.markers_queued);
-            }
+        if conn.close_requested() {
+            self.queue_close_notify(conn);
+        }
+    }
+
+    /// Queues a marker after the writes queued so far; `close_notify` is produced when that
+    /// marker reaches `sent`, so it follows the data and precedes the TCP shutdown. Once
+    /// per connection, and not after a failure (rustls queued its alert then).
+    fn queue_close_notify(&mut self, conn: &mut TcpConn<'_>) {
+        if self.close_notified || self.failed {
+            return;
+        }
+        self.close_notified = true;
+        if self.queue_marker(conn) {
+            self.close_marker = Some(self.markers_queued);
         }
     }
 
@@ -292,6 +300,13 @@ impl<N: TcpNotify> TcpNotify for TlsNotify<N> {
         // The wrapper reads whatever arrives and frames the plaintext itself.
         self.inner_expect = self.inner.expect(conn, qty);
         0
+    }
+
+    fn closing(&mut self, conn: &mut TcpConn<'_>) {
+        // A close from a handle: the inner notifier may queue last writes, then
+        // `close_notify` follows them.
+        self.inner.closing(conn);
+        self.queue_close_notify(conn);
     }
 
     fn closed(&mut self, conn: &mut TcpConn<'_>) {
