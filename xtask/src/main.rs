@@ -5,7 +5,8 @@
 //! - `cargo xtask fuzz [--seconds N] [TARGET...]`: runs fuzz targets for a bounded time.
 //! - `cargo xtask bench`: the transfer report (uTP, raw UDP, TCP, libtorrent; the hub's
 //!   cost) in release, then the TCP notifier beside a hand-written mio loop with their
-//!   ratios; `--criterion` runs every criterion bench instead.
+//!   ratios, then SCTP notifications per second (parsed, tracked, dispatched);
+//!   `--criterion` runs every criterion bench instead.
 //! - `cargo xtask sctp-vm`: runs the kernel-SCTP tests inside Debian's kernel under qemu.
 //! - `cargo xtask lab [SEED] [--rules plusplus|draft-gain|rfc6817]`: uTP's LEDBAT on a
 //!   simulated bottleneck, beside its goals.
@@ -132,8 +133,19 @@ fn main() -> ExitCode {
                 "tcp_notify",
             ]);
             let tcp = util::run(tcp);
+            // SCTP notifications per second: parsed, tracked, dispatched (issue 7).
+            let mut sctp = util::cargo();
+            sctp.args([
+                "bench",
+                "--quiet",
+                "-p",
+                "hark-suite",
+                "--bench",
+                "sctp_notifications",
+            ]);
+            let sctp = util::run(sctp);
             ratios::print();
-            report.and(tcp)
+            report.and(tcp).and(sctp)
         }
     };
     match result {
