@@ -19,6 +19,9 @@ pub(crate) const SCTP_RECVNXTINFO: c_int = 33;
 pub(crate) const SCTP_SOCKOPT_BINDX_ADD: c_int = 100;
 /// `SCTP_SOCKOPT_CONNECTX` (the assoc id is setsockopt's return value).
 pub(crate) const SCTP_SOCKOPT_CONNECTX: c_int = 110;
+/// `SCTP_SOCKOPT_CONNECTX3` (a getsockopt that writes the assoc id back, even while a
+/// non-blocking handshake is in progress).
+pub(crate) const SCTP_SOCKOPT_CONNECTX3: c_int = 111;
 /// `SCTP_GET_PEER_ADDRS`.
 pub(crate) const SCTP_GET_PEER_ADDRS: c_int = 108;
 /// `SCTP_GET_LOCAL_ADDRS`.
