@@ -125,6 +125,8 @@ pub struct SctpReactor<D> {
     handle: SctpReactorHandle<D>,
     slots: BTreeMap<SctpSocketId, Slot<D>>,
     config: SctpLoopConfig,
+    /// Readiness buffer, reused every turn (taken out while a turn handles it).
+    events: Option<Events>,
     stopping: bool,
 }
 
@@ -153,6 +155,7 @@ impl<D: SctpDriver> SctpReactor<D> {
             },
             slots: BTreeMap::new(),
             config,
+            events: Some(Events::with_capacity(256)),
             stopping: false,
         })
     }
@@ -241,11 +244,17 @@ impl<D: SctpDriver> SctpReactor<D> {
     /// One turn: waits for readiness up to `timeout` (forever if `None`), then handles what
     /// is ready and every waiting command. Returns false once the loop was told to stop.
     pub fn turn(&mut self, timeout: Option<std::time::Duration>) -> io::Result<bool> {
-        let mut events = Events::with_capacity(256);
-        match self.poll.poll(&mut events, timeout) {
-            Ok(()) => {}
-            Err(err) if err.kind() == io::ErrorKind::Interrupted => return Ok(!self.stopping),
-            Err(err) => return Err(err),
+        let mut events = self
+            .events
+            .take()
+            .unwrap_or_else(|| Events::with_capacity(256));
+        let polled = self.poll.poll(&mut events, timeout);
+        if let Err(err) = polled {
+            self.events = Some(events);
+            return match err.kind() {
+                io::ErrorKind::Interrupted => Ok(!self.stopping),
+                _ => Err(err),
+            };
         }
         for event in events.iter() {
             if event.token() == WAKER {
@@ -260,6 +269,7 @@ impl<D: SctpDriver> SctpReactor<D> {
             }
             self.service(id);
         }
+        self.events = Some(events);
         // Commands are drained every turn: a wakeup may coincide with socket events.
         while let Ok(command) = self.rx.try_recv() {
             self.command(command);
