@@ -6,9 +6,10 @@
 //! The mixes (each iteration handles one whole mix; criterion's `elem/s` is notifications
 //! per second):
 //! - `linux`: every notification vector of `crates/hark-wire/tests/vectors/sctp_linux.txt`
-//!   (the kernel's `linux/sctp.h` layout, one of each kind and state), plus the lifecycle of a
-//!   busy association as the kernel reports it: COMM_UP, peer address confirmations, sender
-//!   dry after each burst, a few 1400-byte send failures, shutdown, SHUTDOWN_COMP.
+//!   (the kernel's `linux/sctp.h` layout, one of each kind and state), every notification
+//!   Linux 6.1 wrote in `sctp_linux_kernel.txt` (the VM tests), plus the lifecycle of a busy
+//!   association: COMM_UP, peer address confirmations, sender dry after each burst, a few
+//!   1400-byte send failures, shutdown, SHUTDOWN_COMP.
 //! - `freebsd`: every vector of `sctp_freebsd.txt` plus every notification libusrsctp wrote
 //!   in `sctp_usrsctp_live.txt` (three real associations, send failures up to 34 KB).
 //!
@@ -47,6 +48,18 @@ fn header_vectors(text: &str) -> Vec<Vec<u8>> {
                 return None;
             };
             (kind == "vector" && !name.starts_with("sctp_")).then(|| unhex(hex))
+        })
+        .collect()
+}
+
+/// The Linux kernel recording (`kernel linux SOCKET KIND HEX` lines).
+fn kernel_recording(text: &str) -> Vec<Vec<u8>> {
+    text.lines()
+        .filter_map(|line| {
+            let [kind, _, _, _, hex] = line.split_whitespace().collect::<Vec<_>>()[..] else {
+                return None;
+            };
+            (kind == "kernel").then(|| unhex(hex))
         })
         .collect()
 }
@@ -152,6 +165,9 @@ fn linux_mix() -> Vec<Vec<u8>> {
     let mut mix = header_vectors(include_str!(
         "../crates/hark-wire/tests/vectors/sctp_linux.txt"
     ));
+    mix.extend(kernel_recording(include_str!(
+        "../crates/hark-wire/tests/vectors/sctp_linux_kernel.txt"
+    )));
     for assoc_id in 100..104 {
         mix.extend(lifecycle(abi, assoc_id));
     }

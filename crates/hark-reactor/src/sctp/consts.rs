@@ -11,6 +11,8 @@ pub(crate) const SCTP_INITMSG: c_int = 2;
 pub(crate) const SCTP_NODELAY: c_int = 3;
 /// `SCTP_ADAPTATION_LAYER`.
 pub(crate) const SCTP_ADAPTATION_LAYER: c_int = 7;
+/// `SCTP_PARTIAL_DELIVERY_POINT`.
+pub(crate) const SCTP_PARTIAL_DELIVERY_POINT: c_int = 19;
 /// `SCTP_RECVRCVINFO`.
 pub(crate) const SCTP_RECVRCVINFO: c_int = 32;
 /// `SCTP_RECVNXTINFO`.
