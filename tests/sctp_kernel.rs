@@ -651,6 +651,8 @@ enum Seen {
 struct Chatty {
     name: &'static str,
     tx: std::sync::mpsc::Sender<Seen>,
+    /// Follow the thanks with SCTP_EOF (one-to-many only: Linux refuses it on one-to-one).
+    eof_after_thanks: bool,
 }
 
 impl hark::sctp::SctpHandler for Chatty {
@@ -693,7 +695,9 @@ impl hark::sctp::SctpHandler for Chatty {
         let assoc_id = message.rcvinfo.map_or(0, |i| i.rcv_assoc_id);
         if message.data == b"welcome" {
             ctx.send(b"thanks".to_vec(), sndinfo(assoc_id, 2, 10, 0));
-            ctx.send(Vec::new(), sndinfo(assoc_id, 0, 0, SCTP_EOF));
+            if self.eof_after_thanks {
+                ctx.send(Vec::new(), sndinfo(assoc_id, 0, 0, SCTP_EOF));
+            }
         }
     }
     fn on_loop_event(
@@ -748,6 +752,7 @@ fn loop_runs_the_dispatcher_callbacks() -> io::Result<()> {
             SctpDispatcher::new(Chatty {
                 name: "server",
                 tx: tx.clone(),
+                eof_after_thanks: true,
             }),
         )
         .map_err(io)?;
@@ -761,7 +766,14 @@ fn loop_runs_the_dispatcher_callbacks() -> io::Result<()> {
     client.subscribe = LINUX_KINDS.to_vec();
     client.connect = vec![addr];
     let (client_id, assoc_id) = sctp_loop
-        .open(&client, SctpDispatcher::new(Chatty { name: "client", tx }))
+        .open(
+            &client,
+            SctpDispatcher::new(Chatty {
+                name: "client",
+                tx,
+                eof_after_thanks: true,
+            }),
+        )
         .map_err(io)?;
     let assoc_id = assoc_id.expect("SCTP_SOCKOPT_CONNECTX3 reports the id at once");
     assert_ne!(assoc_id, 0);
@@ -842,7 +854,14 @@ fn loop_throttles_and_refuses_when_the_peer_stops_reading() -> io::Result<()> {
     client.subscribe = LINUX_KINDS.to_vec();
     client.connect = vec![addr];
     let (client_id, assoc_id) = sctp_loop
-        .open(&client, SctpDispatcher::new(Chatty { name: "client", tx }))
+        .open(
+            &client,
+            SctpDispatcher::new(Chatty {
+                name: "client",
+                tx,
+                eof_after_thanks: true,
+            }),
+        )
         .map_err(io)?;
     let assoc_id = assoc_id.expect("an assoc id");
     let handle = sctp_loop.handle();
@@ -1032,5 +1051,78 @@ fn injected_error_chunk_is_a_remote_error() -> io::Result<()> {
     assert!(data.starts_with(b"hark"), "{data:02x?}");
     assert!(client.tracker.association(assoc_id).unwrap().state.is_up());
     client.report("remote-error");
+    Ok(())
+}
+
+/// One-to-one style on the loop: a listening socket accepts on the loop, each accepted
+/// association gets its own dispatcher; the server greets, the client thanks; closing the
+/// client's socket through the handle shuts the association down gracefully, and the
+/// accepted socket reads end of stream.
+#[test]
+fn loop_accepts_one_to_one_associations() -> io::Result<()> {
+    use hark::sctp::{SctpDispatcher, SctpLoop, SctpLoopConfig, SctpOpen};
+
+    let (tx, rx) = std::sync::mpsc::channel();
+    let mut sctp_loop = SctpLoop::<Chatty>::new(SctpLoopConfig::default())?;
+    let mut listen = SctpOpen::new(Domain::Ipv4, SocketStyle::OneToOne);
+    listen.bind = vec![v4("127.0.0.1:0")];
+    listen.subscribe = LINUX_KINDS.to_vec();
+    listen.listen = Some(8);
+    let server_tx = tx.clone();
+    let listener_id = sctp_loop
+        .open_listener(&listen, move |peer: Option<SocketAddr>| {
+            assert!(peer.is_some(), "accept(2) names the peer");
+            Some(SctpDispatcher::new(Chatty {
+                name: "server",
+                tx: server_tx.clone(),
+                eof_after_thanks: false,
+            }))
+        })
+        .map_err(io)?;
+    let addr = sctp_loop
+        .socket(listener_id)
+        .expect("the listener")
+        .local_addr()
+        .map_err(io)?;
+    let mut client = SctpOpen::new(Domain::Ipv4, SocketStyle::OneToOne);
+    client.bind = vec![v4("127.0.0.1:0")];
+    client.subscribe = LINUX_KINDS.to_vec();
+    client.connect = vec![addr];
+    let (client_id, _) = sctp_loop
+        .open(
+            &client,
+            SctpDispatcher::new(Chatty {
+                name: "client",
+                tx,
+                eof_after_thanks: false,
+            }),
+        )
+        .map_err(io)?;
+    let handle = sctp_loop.handle();
+    let thread = std::thread::spawn(move || sctp_loop.run());
+    let mut seen = Vec::new();
+    wait_seen(&rx, &mut seen, "greeting and thanks", |s| {
+        s.contains(&Seen::Data("client", b"welcome".to_vec()))
+            && s.contains(&Seen::Data("server", b"thanks".to_vec()))
+    })?;
+    handle
+        .close(client_id)
+        .map_err(|e| io::Error::other(e.to_string()))?;
+    wait_seen(
+        &rx,
+        &mut seen,
+        "server SHUTDOWN_COMP and end of stream",
+        |s| {
+            s.iter()
+                .any(|e| matches!(e, Seen::State("server", "SCTP_SHUTDOWN_COMP", _)))
+                && s.contains(&Seen::Loop("server", "Eof".into()))
+        },
+    )?;
+    handle
+        .shutdown()
+        .map_err(|e| io::Error::other(e.to_string()))?;
+    thread
+        .join()
+        .map_err(|_| io::Error::other("the loop thread panicked"))??;
     Ok(())
 }

@@ -63,6 +63,25 @@ pub trait SctpDriver {
     fn poll_send(&mut self) -> Option<Outgoing>;
 }
 
+/// The owner of a listening one-to-one socket on the loop: gives each accepted
+/// association's socket its driver. Closures `FnMut(Option<SocketAddr>) -> Option<D>` are
+/// acceptors.
+pub trait SctpAcceptor<D> {
+    /// An association from `peer` was accepted: its driver, or `None` to close it at once.
+    fn accept(&mut self, now: Instant, peer: Option<SocketAddr>) -> Option<D>;
+    /// `accept(2)` (or putting the accepted socket on the loop) failed; accepting resumes
+    /// on the next readiness.
+    fn handle_error(&mut self, now: Instant, error: SctpError) {
+        let _ = (now, error);
+    }
+}
+
+impl<D, F: FnMut(Option<SocketAddr>) -> Option<D>> SctpAcceptor<D> for F {
+    fn accept(&mut self, _now: Instant, peer: Option<SocketAddr>) -> Option<D> {
+        self(peer)
+    }
+}
+
 /// The loop's limits.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SctpLoopConfig {

@@ -4,10 +4,12 @@
 //! [`poll_send`](SctpDriver::poll_send) is drained into the socket's bounded queue and the
 //! queue is flushed into the kernel. A full send buffer leaves messages queued, asks for
 //! writability and reports [`SctpLoopEvent::Throttled`] (then `Unthrottled`); a full queue
-//! refuses further messages with [`SctpLoopEvent::SendRefused`]. Other threads add sockets,
-//! send and stop the loop through an [`SctpReactorHandle`] (a bounded channel and one waker).
+//! refuses further messages with [`SctpLoopEvent::SendRefused`]. A listening one-to-one
+//! socket is drained of new associations the same way, each accepted socket put on the loop
+//! with the driver its [`SctpAcceptor`] gives. Other threads add sockets, send and stop the
+//! loop through an [`SctpReactorHandle`] (a bounded channel and one waker).
 
-use super::driver::{Outgoing, SctpDriver, SctpLoopConfig, SctpLoopEvent, SctpOpen};
+use super::driver::{Outgoing, SctpAcceptor, SctpDriver, SctpLoopConfig, SctpLoopEvent, SctpOpen};
 use super::error::SctpError;
 use super::socket::SctpSocket;
 use crossbeam_channel::{Receiver, Sender, TrySendError};
@@ -45,6 +47,11 @@ enum Command<D> {
     Send {
         id: SctpSocketId,
         message: Outgoing,
+    },
+    Listen {
+        id: SctpSocketId,
+        socket: SctpSocket,
+        acceptor: Box<dyn SctpAcceptor<D> + Send>,
     },
     Close(SctpSocketId),
     Shutdown,
@@ -94,6 +101,22 @@ impl<D> SctpReactorHandle<D> {
         Ok(id)
     }
 
+    /// Puts a listening one-to-one `socket` on the loop: each association it accepts goes
+    /// on the loop with the driver `acceptor` gives.
+    pub fn add_listener(
+        &self,
+        socket: SctpSocket,
+        acceptor: impl SctpAcceptor<D> + Send + 'static,
+    ) -> Result<SctpSocketId, SctpHandleError> {
+        let id = SctpSocketId(self.next_id.fetch_add(1, Ordering::Relaxed));
+        self.command(Command::Listen {
+            id,
+            socket,
+            acceptor: Box::new(acceptor),
+        })?;
+        Ok(id)
+    }
+
     /// Queues `message` on socket `id` (reported to its driver if the queue is full).
     pub fn send(&self, id: SctpSocketId, message: Outgoing) -> Result<(), SctpHandleError> {
         self.command(Command::Send { id, message })
@@ -116,6 +139,13 @@ struct Slot<D> {
     pending: VecDeque<Outgoing>,
     throttled: bool,
     writable: bool,
+    /// A one-to-one socket read end of stream: nothing more to read.
+    eof: bool,
+}
+
+struct Listener<D> {
+    socket: SctpSocket,
+    acceptor: Box<dyn SctpAcceptor<D> + Send>,
 }
 
 /// A mio event loop for SCTP sockets, each owned by an [`SctpDriver`].
@@ -124,6 +154,7 @@ pub struct SctpReactor<D> {
     rx: Receiver<Command<D>>,
     handle: SctpReactorHandle<D>,
     slots: BTreeMap<SctpSocketId, Slot<D>>,
+    listeners: BTreeMap<SctpSocketId, Listener<D>>,
     config: SctpLoopConfig,
     /// Readiness buffer, reused every turn (taken out while a turn handles it).
     events: Option<Events>,
@@ -134,6 +165,7 @@ impl<D> std::fmt::Debug for SctpReactor<D> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("SctpReactor")
             .field("sockets", &self.slots.len())
+            .field("listeners", &self.listeners.len())
             .field("config", &self.config)
             .finish_non_exhaustive()
     }
@@ -154,6 +186,7 @@ impl<D: SctpDriver> SctpReactor<D> {
                 next_id: Arc::new(AtomicUsize::new(0)),
             },
             slots: BTreeMap::new(),
+            listeners: BTreeMap::new(),
             config,
             events: Some(Events::with_capacity(256)),
             stopping: false,
@@ -186,14 +219,94 @@ impl<D: SctpDriver> SctpReactor<D> {
         Ok(id)
     }
 
+    /// Puts a listening one-to-one `socket` on the loop: each association it accepts goes
+    /// on the loop with the driver `acceptor` gives.
+    pub fn add_listener(
+        &mut self,
+        socket: SctpSocket,
+        acceptor: impl SctpAcceptor<D> + Send + 'static,
+    ) -> Result<SctpSocketId, SctpError> {
+        let id = SctpSocketId(self.handle.next_id.fetch_add(1, Ordering::Relaxed));
+        self.insert_listener(id, socket, Box::new(acceptor))
+            .map_err(|(_acceptor, error)| error)?;
+        Ok(id)
+    }
+
+    /// Opens a listening one-to-one socket as `open` says (set [`SctpOpen::listen`]) and
+    /// puts it on the loop with `acceptor`.
+    pub fn open_listener(
+        &mut self,
+        open: &SctpOpen,
+        acceptor: impl SctpAcceptor<D> + Send + 'static,
+    ) -> Result<SctpSocketId, SctpError> {
+        let (socket, _) = open.build()?;
+        self.add_listener(socket, acceptor)
+    }
+
     /// The driver of socket `id`.
     pub fn driver(&self, id: SctpSocketId) -> Option<&D> {
         self.slots.get(&id).map(|slot| &slot.driver)
     }
 
-    /// The socket `id` (for options: stream resets, keys, addresses, ...).
+    /// The socket `id`, or the listening socket `id` (for options: stream resets, keys,
+    /// addresses, ...).
     pub fn socket(&self, id: SctpSocketId) -> Option<&SctpSocket> {
-        self.slots.get(&id).map(|slot| &slot.socket)
+        self.slots
+            .get(&id)
+            .map(|slot| &slot.socket)
+            .or_else(|| self.listeners.get(&id).map(|l| &l.socket))
+    }
+
+    fn insert_listener(
+        &mut self,
+        id: SctpSocketId,
+        mut socket: SctpSocket,
+        acceptor: Box<dyn SctpAcceptor<D> + Send>,
+    ) -> Result<(), (Box<dyn SctpAcceptor<D> + Send>, SctpError)> {
+        if let Err(error) = socket.set_nonblocking(true) {
+            return Err((acceptor, error));
+        }
+        if let Err(source) =
+            self.poll
+                .registry()
+                .register(&mut socket, Token(id.0), Interest::READABLE)
+        {
+            let error = SctpError::Io {
+                operation: "epoll_ctl",
+                source,
+            };
+            return Err((acceptor, error));
+        }
+        self.listeners.insert(id, Listener { socket, acceptor });
+        self.accept(id);
+        Ok(())
+    }
+
+    /// Accepts every waiting association of listener `id` (to `WouldBlock`).
+    fn accept(&mut self, id: SctpSocketId) {
+        loop {
+            let Some(listener) = self.listeners.get_mut(&id) else {
+                return;
+            };
+            let (socket, peer) = match listener.socket.accept() {
+                Ok(accepted) => accepted,
+                Err(err) if err.is_would_block() => return,
+                Err(error) => {
+                    listener.acceptor.handle_error(Instant::now(), error);
+                    return;
+                }
+            };
+            // Refused: the socket closes here.
+            let Some(driver) = listener.acceptor.accept(Instant::now(), peer) else {
+                continue;
+            };
+            let new_id = SctpSocketId(self.handle.next_id.fetch_add(1, Ordering::Relaxed));
+            if let Err((_driver, error)) = self.insert(new_id, socket, driver) {
+                if let Some(listener) = self.listeners.get_mut(&id) {
+                    listener.acceptor.handle_error(Instant::now(), error);
+                }
+            }
+        }
     }
 
     /// Registers the socket; on failure hands the driver back with the error.
@@ -225,6 +338,7 @@ impl<D: SctpDriver> SctpReactor<D> {
                 pending: VecDeque::new(),
                 throttled: false,
                 writable: false,
+                eof: false,
             },
         );
         // Anything already queued in the kernel, and anything the driver wants to send.
@@ -261,6 +375,10 @@ impl<D: SctpDriver> SctpReactor<D> {
                 continue;
             }
             let id = SctpSocketId(event.token().0);
+            if self.listeners.contains_key(&id) {
+                self.accept(id);
+                continue;
+            }
             if event.is_writable() {
                 self.flush(id);
             }
@@ -305,9 +423,22 @@ impl<D: SctpDriver> SctpReactor<D> {
                 }
                 self.service(id);
             }
+            Command::Listen {
+                id,
+                socket,
+                acceptor,
+            } => {
+                if let Err((mut acceptor, error)) = self.insert_listener(id, socket, acceptor) {
+                    // Told why, then dropped with its socket.
+                    acceptor.handle_error(Instant::now(), error);
+                }
+            }
             Command::Close(id) => {
                 if let Some(mut slot) = self.slots.remove(&id) {
                     let _ = self.poll.registry().deregister(&mut slot.socket);
+                }
+                if let Some(mut listener) = self.listeners.remove(&id) {
+                    let _ = self.poll.registry().deregister(&mut listener.socket);
                 }
             }
             Command::Shutdown => self.stopping = true,
@@ -322,12 +453,12 @@ impl<D: SctpDriver> SctpReactor<D> {
         let Some(slot) = self.slots.get_mut(&id) else {
             return;
         };
-        loop {
+        while !slot.eof {
             match slot.socket.recvv(read_size) {
                 Ok(received) if received.is_eof() => {
+                    slot.eof = true;
                     slot.driver
                         .handle_loop_event(Instant::now(), SctpLoopEvent::Eof);
-                    break;
                 }
                 Ok(received) => {
                     slot.driver.handle_received(Instant::now(), &received);

@@ -37,7 +37,7 @@ mod sockaddr;
 mod socket;
 
 pub use auth::CHUNK_DATA;
-pub use driver::{Outgoing, SctpDriver, SctpLoopConfig, SctpLoopEvent, SctpOpen};
+pub use driver::{Outgoing, SctpAcceptor, SctpDriver, SctpLoopConfig, SctpLoopEvent, SctpOpen};
 pub use error::SctpError;
 pub use event_loop::{SctpHandleError, SctpReactor, SctpReactorHandle, SctpSocketId};
 pub use options::{

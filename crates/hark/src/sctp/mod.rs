@@ -14,7 +14,8 @@
 //! socket ([`SctpError::Unsupported`](hark_reactor::sctp::SctpError::Unsupported) where the
 //! kernel has no SCTP), [`SctpLoop::run`] drains every socket to `WouldBlock` and sends what
 //! the callbacks queued, and an [`SctpLoopHandle`] adds sockets, sends, and stops the loop
-//! from other threads.
+//! from other threads. A listening one-to-one socket goes on the loop with
+//! [`SctpLoop::open_listener`]: a closure gives each accepted association its dispatcher.
 
 mod dispatcher;
 mod handler;
@@ -22,7 +23,7 @@ mod handler;
 pub use dispatcher::{MAX_COMMANDS, SctpDispatchError, SctpDispatcher};
 pub use handler::{SctpCommand, SctpContext, SctpHandler};
 pub use hark_reactor::sctp::{
-    Outgoing, SctpHandleError, SctpLoopConfig, SctpLoopEvent, SctpOpen, SctpSocketId,
+    Outgoing, SctpAcceptor, SctpHandleError, SctpLoopConfig, SctpLoopEvent, SctpOpen, SctpSocketId,
 };
 
 /// A mio loop over SCTP sockets, each driven by an [`SctpDispatcher`] over a handler.

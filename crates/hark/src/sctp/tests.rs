@@ -182,6 +182,14 @@ fn loop_without_kernel_sctp_is_unsupported() {
         // A kernel with SCTP (the VM tests cover this path): the socket is on the loop.
         Ok((id, _)) => assert!(sctp_loop.socket(id).is_some()),
     }
+    let mut listener = SctpOpen::new(Domain::Ipv4, SocketStyle::OneToOne);
+    listener.listen = Some(8);
+    let accept = |_peer| Some(SctpDispatcher::new(Recorder::default()));
+    match sctp_loop.open_listener(&listener, accept) {
+        Err(SctpError::Unsupported { operation, .. }) => assert_eq!(operation, "socket"),
+        Err(other) => panic!("expected Unsupported, got {other}"),
+        Ok(id) => assert!(sctp_loop.socket(id).is_some()),
+    }
 }
 
 #[test]
