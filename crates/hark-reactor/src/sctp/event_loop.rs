@@ -117,7 +117,8 @@ impl<D> SctpReactorHandle<D> {
         Ok(id)
     }
 
-    /// Queues `message` on socket `id` (reported to its driver if the queue is full).
+    /// Queues `message` on socket `id` (reported to its driver if the queue is full;
+    /// ignored if the socket is no longer on the loop).
     pub fn send(&self, id: SctpSocketId, message: Outgoing) -> Result<(), SctpHandleError> {
         self.command(Command::Send { id, message })
     }
@@ -462,7 +463,9 @@ impl<D: SctpDriver> SctpReactor<D> {
                 }
                 Ok(received) => {
                     slot.driver.handle_received(Instant::now(), &received);
+                    // Answers go out as they are made, so a long burst cannot fill the queue.
                     Self::take_sends(slot, max);
+                    Self::flush_slot(slot);
                 }
                 Err(err) if err.is_would_block() => break,
                 Err(err) => {
