@@ -33,7 +33,9 @@ fn source() -> PathBuf {
 
 /// Compiles the program into this test's scratch directory.
 fn build() -> PathBuf {
-    let out = Path::new(env!("CARGO_TARGET_TMPDIR")).join("usrsctp_live");
+    // One file per test process: concurrent runs must not overwrite each other's program.
+    let out =
+        Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("usrsctp_live-{}", std::process::id()));
     let cc = std::env::var_os("CC").unwrap_or_else(|| "cc".into());
     let output = Command::new(&cc)
         .args(["-Wall", "-Wextra", "-O1", "-o"])
@@ -59,7 +61,7 @@ fn free_udp_port() -> u16 {
     socket.local_addr().expect("its address").port()
 }
 
-/// Runs the program and returns what it printed on stdout.
+/// Runs the program, deletes it, and returns what it printed on stdout.
 fn run(program: &Path) -> String {
     let port = free_udp_port();
     let mut child = Command::new(program)
@@ -89,6 +91,7 @@ fn run(program: &Path) -> String {
         }
         std::thread::sleep(Duration::from_millis(50));
     };
+    let _ = std::fs::remove_file(program);
     let stdout = stdout.join().expect("stdout reader").expect("stdout");
     let stderr = stderr.join().expect("stderr reader").expect("stderr");
     assert!(
