@@ -11,128 +11,17 @@
 
 use super::driver::{Outgoing, SctpAcceptor, SctpDriver, SctpLoopConfig, SctpLoopEvent, SctpOpen};
 use super::error::SctpError;
+use super::loop_handle::{Command, SctpReactorHandle, SctpSocketId};
 use super::socket::SctpSocket;
-use crossbeam_channel::{Receiver, Sender, TrySendError};
+use crossbeam_channel::Receiver;
 use mio::{Events, Interest, Poll, Token, Waker};
 use std::collections::{BTreeMap, VecDeque};
 use std::io;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::AtomicUsize;
 use std::time::Instant;
 
 const WAKER: Token = Token(usize::MAX);
-
-/// A socket on an [`SctpReactor`] (never reused within one reactor).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct SctpSocketId(pub usize);
-
-/// Why a handle could not deliver a command.
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum SctpHandleError {
-    /// The reactor's command channel is full; try again later.
-    #[error("the SCTP reactor's command channel is full")]
-    Busy,
-    /// The reactor has stopped.
-    #[error("the SCTP reactor has stopped")]
-    ReactorGone,
-}
-
-enum Command<D> {
-    Add {
-        id: SctpSocketId,
-        socket: SctpSocket,
-        driver: D,
-    },
-    Send {
-        id: SctpSocketId,
-        message: Outgoing,
-    },
-    Listen {
-        id: SctpSocketId,
-        socket: SctpSocket,
-        acceptor: Box<dyn SctpAcceptor<D> + Send>,
-    },
-    Close(SctpSocketId),
-    Shutdown,
-}
-
-/// A cloneable handle to an [`SctpReactor`], usable from any thread.
-pub struct SctpReactorHandle<D> {
-    tx: Sender<Command<D>>,
-    waker: Arc<Waker>,
-    next_id: Arc<AtomicUsize>,
-}
-
-impl<D> Clone for SctpReactorHandle<D> {
-    fn clone(&self) -> Self {
-        SctpReactorHandle {
-            tx: self.tx.clone(),
-            waker: Arc::clone(&self.waker),
-            next_id: Arc::clone(&self.next_id),
-        }
-    }
-}
-
-impl<D> std::fmt::Debug for SctpReactorHandle<D> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SctpReactorHandle").finish_non_exhaustive()
-    }
-}
-
-impl<D> SctpReactorHandle<D> {
-    fn command(&self, command: Command<D>) -> Result<(), SctpHandleError> {
-        match self.tx.try_send(command) {
-            Ok(()) => {}
-            Err(TrySendError::Full(_)) => return Err(SctpHandleError::Busy),
-            Err(TrySendError::Disconnected(_)) => return Err(SctpHandleError::ReactorGone),
-        }
-        self.waker.wake().map_err(|_| SctpHandleError::ReactorGone)
-    }
-
-    /// Puts `socket` (made non-blocking here) on the loop with `driver`.
-    pub fn add_socket(
-        &self,
-        socket: SctpSocket,
-        driver: D,
-    ) -> Result<SctpSocketId, SctpHandleError> {
-        let id = SctpSocketId(self.next_id.fetch_add(1, Ordering::Relaxed));
-        self.command(Command::Add { id, socket, driver })?;
-        Ok(id)
-    }
-
-    /// Puts a listening one-to-one `socket` on the loop: each association it accepts goes
-    /// on the loop with the driver `acceptor` gives.
-    pub fn add_listener(
-        &self,
-        socket: SctpSocket,
-        acceptor: impl SctpAcceptor<D> + Send + 'static,
-    ) -> Result<SctpSocketId, SctpHandleError> {
-        let id = SctpSocketId(self.next_id.fetch_add(1, Ordering::Relaxed));
-        self.command(Command::Listen {
-            id,
-            socket,
-            acceptor: Box::new(acceptor),
-        })?;
-        Ok(id)
-    }
-
-    /// Queues `message` on socket `id` (reported to its driver if the queue is full;
-    /// ignored if the socket is no longer on the loop).
-    pub fn send(&self, id: SctpSocketId, message: Outgoing) -> Result<(), SctpHandleError> {
-        self.command(Command::Send { id, message })
-    }
-
-    /// Takes socket `id` off the loop and closes it (queued messages are dropped).
-    pub fn close(&self, id: SctpSocketId) -> Result<(), SctpHandleError> {
-        self.command(Command::Close(id))
-    }
-
-    /// Stops the loop; [`SctpReactor::run`] returns and the sockets close.
-    pub fn shutdown(&self) -> Result<(), SctpHandleError> {
-        self.command(Command::Shutdown)
-    }
-}
 
 struct Slot<D> {
     socket: SctpSocket,
@@ -214,7 +103,7 @@ impl<D: SctpDriver> SctpReactor<D> {
 
     /// Puts `socket` (made non-blocking here) on the loop with `driver`.
     pub fn add_socket(&mut self, socket: SctpSocket, driver: D) -> Result<SctpSocketId, SctpError> {
-        let id = SctpSocketId(self.handle.next_id.fetch_add(1, Ordering::Relaxed));
+        let id = self.handle.next_id();
         self.insert(id, socket, driver)
             .map_err(|(_driver, error)| error)?;
         Ok(id)
@@ -227,7 +116,7 @@ impl<D: SctpDriver> SctpReactor<D> {
         socket: SctpSocket,
         acceptor: impl SctpAcceptor<D> + Send + 'static,
     ) -> Result<SctpSocketId, SctpError> {
-        let id = SctpSocketId(self.handle.next_id.fetch_add(1, Ordering::Relaxed));
+        let id = self.handle.next_id();
         self.insert_listener(id, socket, Box::new(acceptor))
             .map_err(|(_acceptor, error)| error)?;
         Ok(id)
@@ -301,7 +190,7 @@ impl<D: SctpDriver> SctpReactor<D> {
             let Some(driver) = listener.acceptor.accept(Instant::now(), peer) else {
                 continue;
             };
-            let new_id = SctpSocketId(self.handle.next_id.fetch_add(1, Ordering::Relaxed));
+            let new_id = self.handle.next_id();
             if let Err((_driver, error)) = self.insert(new_id, socket, driver) {
                 if let Some(listener) = self.listeners.get_mut(&id) {
                     listener.acceptor.handle_error(Instant::now(), error);

@@ -30,6 +30,7 @@ mod consts;
 mod driver;
 mod error;
 mod event_loop;
+mod loop_handle;
 mod options;
 mod recv;
 mod send;
@@ -39,7 +40,8 @@ mod socket;
 pub use auth::CHUNK_DATA;
 pub use driver::{Outgoing, SctpAcceptor, SctpDriver, SctpLoopConfig, SctpLoopEvent, SctpOpen};
 pub use error::SctpError;
-pub use event_loop::{SctpHandleError, SctpReactor, SctpReactorHandle, SctpSocketId};
+pub use event_loop::SctpReactor;
+pub use loop_handle::{SctpHandleError, SctpReactorHandle, SctpSocketId};
 pub use options::{
     SCTP_ALL_ASSOC, SCTP_CURRENT_ASSOC, SCTP_ENABLE_CHANGE_ASSOC_REQ, SCTP_ENABLE_RESET_ASSOC_REQ,
     SCTP_ENABLE_RESET_STREAM_REQ, SCTP_FUTURE_ASSOC, SCTP_STREAM_RESET_INCOMING,
