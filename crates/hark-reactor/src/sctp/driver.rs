@@ -44,6 +44,9 @@ pub enum SctpLoopEvent {
     },
     /// Reading failed (other than `EAGAIN`); reading resumes on the next readiness.
     ReadFailed(SctpError),
+    /// Changing the socket's readiness interest in epoll failed (writability may not be
+    /// reported until the next read).
+    PollFailed(SctpError),
     /// A one-to-one socket's association ended: end of stream.
     Eof,
     /// A socket sent with [`SctpReactorHandle::add_socket`](super::SctpReactorHandle::add_socket)

@@ -396,7 +396,7 @@ impl<D: SctpDriver> SctpReactor<D> {
                 Ok(()) => slot.writable = want_writable,
                 Err(source) => slot.driver.handle_loop_event(
                     Instant::now(),
-                    SctpLoopEvent::ReadFailed(SctpError::Io {
+                    SctpLoopEvent::PollFailed(SctpError::Io {
                         operation: "epoll_ctl",
                         source,
                     }),
