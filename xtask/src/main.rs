@@ -65,7 +65,8 @@ enum Task {
         rules: String,
     },
     /// Print the transfer report: hark's uTP beside raw UDP, TCP and libtorrent's uTP on
-    /// loopback, with OS default and 4 MiB socket buffers, and the event hub's cost.
+    /// loopback, with OS default and 4 MiB socket buffers, and the event hub's cost; then the
+    /// TCP notifier beside mio, and SCTP notifications per second.
     Bench {
         /// Run the criterion benches (`cargo bench --workspace`) and their ratios instead.
         #[arg(long)]
