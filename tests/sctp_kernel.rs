@@ -1,8 +1,12 @@
 //! Kernel SCTP on loopback. Built only with the `kernel-sctp` feature and run inside a real
 //! Linux kernel by `cargo xtask sctp-vm` (the development and CI machines have no SCTP).
 
+#[path = "sctp_kernel/on_loop.rs"]
+mod on_loop;
 #[path = "sctp_kernel/peer.rs"]
 mod peer;
+#[path = "sctp_kernel/raw.rs"]
+mod raw;
 
 use hark_proto::sctp::{AssocEvent, AssocState, CloseReason};
 use hark_reactor::sctp::{
@@ -628,5 +632,127 @@ fn auth_key_events() -> io::Result<()> {
     })?;
     client.report("auth");
     server.report("auth");
+    Ok(())
+}
+
+/// `setsockopt(SOL_SOCKET, SO_RCVBUF)` on an SCTP socket.
+fn set_rcvbuf(sock: &SctpSocket, bytes: libc::c_int) -> io::Result<()> {
+    use std::os::fd::AsRawFd;
+    // SAFETY: `bytes` is a live int of the given size.
+    let ret = unsafe {
+        libc::setsockopt(
+            sock.as_raw_fd(),
+            libc::SOL_SOCKET,
+            libc::SO_RCVBUF,
+            (&raw const bytes).cast(),
+            size_of::<libc::c_int>() as libc::socklen_t,
+        )
+    };
+    check(ret, "SO_RCVBUF").map(drop)
+}
+
+/// Partial delivery (RFC 6458 8.1.21): with SCTP_PARTIAL_DELIVERY_POINT at 1000 bytes and a
+/// small receive buffer, a 150 KB message reaches the server in pieces without MSG_EOR; the
+/// client's ABORT in the middle gives SCTP_PARTIAL_DELIVERY_EVENT (aborted) at the server.
+#[test]
+fn partial_delivery_aborted_by_the_peer() -> io::Result<()> {
+    let server = socket(SocketStyle::OneToMany, &[v4("127.0.0.1:0")])?;
+    set_rcvbuf(&server, 16 * 1024)?;
+    server.set_partial_delivery_point(1000).map_err(io)?;
+    server.listen(8).map_err(io)?;
+    let addr = server.local_addr().map_err(io)?;
+    let client = socket(SocketStyle::OneToMany, &[v4("127.0.0.1:0")])?;
+    let assoc_id = client.connectx(&[addr]).map_err(io)?;
+    let mut server = Peer::new("server", server)?;
+    let mut client = Peer::new("client", client)?;
+    server.wait_for("COMM_UP", |p| up(p).is_some())?;
+    let server_assoc = up(&server).unwrap_or_default();
+    let message: Vec<u8> = (0..150_000u32).map(|i| i as u8).collect();
+    client
+        .sock
+        .sendv(&message, None, &sndinfo(assoc_id, 1, 77, 0), None)
+        .map_err(io)?;
+    // Read a few pieces only, so the rest of the message stays behind the closed window.
+    let mut pieces = Vec::new();
+    let deadline = std::time::Instant::now() + Duration::from_secs(15);
+    while pieces.len() < 4 {
+        if std::time::Instant::now() > deadline {
+            return Err(io::Error::other(format!("{} pieces only", pieces.len())));
+        }
+        match server.sock.recvv(500) {
+            Ok(r) if r.is_notification() => server.take(r)?,
+            Ok(r) => pieces.push(r),
+            Err(err) if err.is_would_block() => std::thread::sleep(Duration::from_millis(10)),
+            Err(err) => return Err(io(err)),
+        }
+    }
+    assert!(pieces.iter().all(|p| !p.is_eor()), "a partial message");
+    let joined: Vec<u8> = pieces.iter().flat_map(|p| p.data.clone()).collect();
+    assert_eq!(joined, message[..joined.len()]);
+    client
+        .sock
+        .sendv(b"", None, &sndinfo(assoc_id, 0, 0, SCTP_ABORT), None)
+        .map_err(io)?;
+    server.wait_for("PARTIAL_DELIVERY_ABORTED", |p| {
+        p.events
+            .iter()
+            .any(|e| matches!(e, AssocEvent::PartialDeliveryAborted { .. }))
+    })?;
+    server.wait_for("COMM_LOST", |p| closed_with(p, AssocState::Lost))?;
+    let tracked = server.tracker.association(server_assoc).unwrap();
+    assert_eq!(tracked.partial_delivery_aborts, 1);
+    assert!(
+        server.data.iter().all(|d| !d.is_eor()),
+        "the message never completes"
+    );
+    client.wait_for("local COMM_LOST", |p| closed_with(p, AssocState::Lost))?;
+    client.report("partial-delivery");
+    server.report("partial-delivery");
+    Ok(())
+}
+
+/// SCTP_REMOTE_ERROR on the kernel: a raw socket learns the client's verification tag from a
+/// packet the server sends it, then injects an ERROR chunk (cause 13, Protocol Violation,
+/// "hark") as if from the server; the client's kernel reports it.
+#[test]
+fn injected_error_chunk_is_a_remote_error() -> io::Result<()> {
+    let raw = raw::RawSctp::open()?;
+    let (mut server, mut client, assoc_id) = one_to_many_pair()?;
+    server.wait_for("COMM_UP", |p| up(p).is_some())?;
+    client.wait_for("COMM_UP", |p| up(p) == Some(assoc_id))?;
+    let server_assoc = up(&server).unwrap_or_default();
+    let server_port = server.sock.local_addr().map_err(io)?.port();
+    let client_port = client.sock.local_addr().map_err(io)?.port();
+    server
+        .sock
+        .sendv(b"tag please", None, &sndinfo(server_assoc, 0, 0, 0), None)
+        .map_err(io)?;
+    let vtag = raw.sniff_vtag(server_port, client_port, Duration::from_secs(5))?;
+    // ERROR chunk (type 9, length 12) with one cause: code 13, length 8, "hark".
+    let chunk = [
+        0x09, 0x00, 0x00, 0x0c, 0x00, 0x0d, 0x00, 0x08, b'h', b'a', b'r', b'k',
+    ];
+    raw.inject(server_port, client_port, vtag, &chunk)?;
+    client.wait_for("SCTP_REMOTE_ERROR", |p| {
+        p.events
+            .iter()
+            .any(|e| matches!(e, AssocEvent::RemoteError { .. }))
+    })?;
+    let (error, data) = client
+        .events
+        .iter()
+        .find_map(|e| match e {
+            AssocEvent::RemoteError {
+                assoc_id: id,
+                error,
+                data,
+            } if *id == assoc_id => Some((*error, data.clone())),
+            _ => None,
+        })
+        .expect("a remote error on this association");
+    assert_eq!(error, 13);
+    assert!(data.starts_with(b"hark"), "{data:02x?}");
+    assert!(client.tracker.association(assoc_id).unwrap().state.is_up());
+    client.report("remote-error");
     Ok(())
 }

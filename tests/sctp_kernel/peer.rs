@@ -86,9 +86,13 @@ impl Peer {
         }
     }
 
-    fn take(&mut self, received: Received) -> io::Result<()> {
+    /// Records one message: a notification updates the tracker (and is printed in hex with
+    /// `--nocapture`, for the wire tests' kernel vectors), data is kept.
+    pub fn take(&mut self, received: Received) -> io::Result<()> {
         if let Some(parsed) = received.notification() {
             let n = parsed.map_err(|err| io::Error::other(err.to_string()))?;
+            let hex: String = received.data.iter().map(|b| format!("{b:02x}")).collect();
+            println!("HARK-VECTOR linux {} {} {hex}", self.name, n.kind().name());
             self.kinds.insert(n.kind().name());
             self.tracker.handle_notification(Instant::now(), &n);
             while let Some(event) = self.tracker.poll_event() {

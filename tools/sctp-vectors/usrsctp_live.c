@@ -1,6 +1,7 @@
 /*
  * Real notifications from a real stack: runs two usrsctp associations between sockets of
- * one process over loopback UDP encapsulation (RFC 6951, UDP port 9899 on 127.0.0.1),
+ * one process over loopback UDP encapsulation (RFC 6951, UDP port 9899 on 127.0.0.1, or the
+ * port given as the only argument),
  * drives events (association up, stream reset, stream add, association reset, partial
  * delivery aborted by a peer ABORT, send failure, sender dry, authentication key freed,
  * graceful shutdown, and a peer ERROR chunk injected as a UDP packet) and prints every
@@ -25,10 +26,11 @@
 /* From FreeBSD's and usrsctp's netinet/sctp.h; usrsctp.h declares the struct only. */
 #define SCTP_GET_NONCE_VALUES 0x00001105
 
-#define ENCAPS_PORT 9899
+#define DEFAULT_ENCAPS_PORT 9899
 #define SERVER_PORT 5001
 
 static unsigned seq;
+static uint16_t encaps_port = DEFAULT_ENCAPS_PORT;
 
 static void die(const char *what)
 {
@@ -67,7 +69,7 @@ static void common_setup(struct socket *s)
 	struct sctp_udpencaps enc;
 	memset(&enc, 0, sizeof enc);
 	enc.sue_address.ss_family = AF_INET;
-	enc.sue_port = htons(ENCAPS_PORT);
+	enc.sue_port = htons(encaps_port);
 	sockopt(s, SCTP_REMOTE_UDP_ENCAPS_PORT, &enc, sizeof enc, "SCTP_REMOTE_UDP_ENCAPS_PORT");
 	struct sctp_setadaptation ad = { .ssb_adaptation_ind = 0x01020304 };
 	sockopt(s, SCTP_ADAPTATION_LAYER, &ad, sizeof ad, "SCTP_ADAPTATION_LAYER");
@@ -129,7 +131,7 @@ static void inject_error_chunk(struct socket *client)
 	struct sockaddr_in to;
 	memset(&to, 0, sizeof to);
 	to.sin_family = AF_INET;
-	to.sin_port = htons(ENCAPS_PORT);
+	to.sin_port = htons(encaps_port);
 	to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	if (sendto(fd, pkt, sizeof pkt, 0, (struct sockaddr *)&to, sizeof to) < 0)
 		fprintf(stderr, "sendto: %s\n", strerror(errno));
@@ -187,9 +189,22 @@ static size_t drain(struct socket *s, const char *who, int ms, size_t data_budge
 	return data;
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
-	usrsctp_init(ENCAPS_PORT, NULL, NULL);
+	if (argc > 2) {
+		fprintf(stderr, "usage: %s [udp-encapsulation-port]\n", argv[0]);
+		return 2;
+	}
+	if (argc == 2) {
+		char *end = NULL;
+		unsigned long port = strtoul(argv[1], &end, 10);
+		if (!end || *end != '\0' || port == 0 || port > 65535) {
+			fprintf(stderr, "usrsctp_live: bad port %s\n", argv[1]);
+			return 2;
+		}
+		encaps_port = (uint16_t)port;
+	}
+	usrsctp_init(encaps_port, NULL, NULL);
 	usrsctp_sysctl_set_sctp_blackhole(2);
 
 	struct socket *listener = new_socket();

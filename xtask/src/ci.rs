@@ -2,12 +2,17 @@
 
 use crate::{fuzz, sctp_vm, util};
 
-/// Debian packages the test suite needs (interop peers, checkers).
+/// Debian packages the test suite needs (interop peers, checkers). `gcc`, `libc6-dev` and
+/// `libusrsctp-dev` build the usrsctp program whose notifications `tests/sctp_usrsctp_live.rs`
+/// parses on every run (it fails, never skips, without them).
 const DEBIAN_PACKAGES: &[&str] = &[
     "tshark",
     "python3-libtorrent",
     "transmission-daemon",
     "transmission-cli",
+    "gcc",
+    "libc6-dev",
+    "libusrsctp-dev",
 ];
 
 /// Runs fmt, clippy, every test, the kernel-SCTP tests in a VM, and a bounded fuzz smoke run.

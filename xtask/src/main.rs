@@ -6,8 +6,8 @@
 //! - `cargo xtask bench`: the transfer report (uTP, raw UDP, TCP, libtorrent; the hub's
 //!   cost) in release, the hub's events per second, then the TCP notifier beside a
 //!   hand-written mio loop (interleaved medians and callgrind instruction counts,
-//!   `benches/tcp_ratio/`); `--criterion` runs every criterion bench instead, with their
-//!   ratios.
+//!   `benches/tcp_ratio/`), then SCTP notifications per second (parsed, tracked,
+//!   dispatched); `--criterion` runs every criterion bench instead, with their ratios.
 //! - `cargo xtask sctp-vm`: runs the kernel-SCTP tests inside Debian's kernel under qemu.
 //! - `cargo xtask lab [SEED] [--rules plusplus|draft-gain|rfc6817]`: uTP's LEDBAT on a
 //!   simulated bottleneck, beside its goals.
@@ -67,7 +67,8 @@ enum Task {
     },
     /// Print the transfer report: hark's uTP beside raw UDP, TCP and libtorrent's uTP on
     /// loopback, with OS default and 4 MiB socket buffers, and the event hub's cost; then
-    /// the TCP notifier beside a hand-written mio loop (`benches/tcp_ratio/`).
+    /// the hub's events per second, the TCP notifier beside a hand-written mio loop
+    /// (`benches/tcp_ratio/`), and SCTP notifications per second.
     Bench {
         /// Run the criterion benches (`cargo bench --workspace`) and their ratios instead.
         #[arg(long)]
@@ -158,7 +159,19 @@ fn main() -> ExitCode {
                 tcp.arg("--no-callgrind");
             }
             let tcp = util::run(tcp);
-            report.and(hub).and(tcp)
+            // SCTP notifications per second: parsed, tracked, dispatched (issue 7).
+            let mut sctp = util::cargo();
+            sctp.args([
+                "bench",
+                "--quiet",
+                "-p",
+                "hark-suite",
+                "--bench",
+                "sctp_notifications",
+            ]);
+            let sctp = util::run(sctp);
+            ratios::print();
+            report.and(hub).and(tcp).and(sctp)
         }
     };
     match result {

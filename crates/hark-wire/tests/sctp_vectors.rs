@@ -10,7 +10,7 @@
 //!
 //! For FreeBSD's `sctp_pdapi_event` and `sctp_authkey_event` the C program uses FreeBSD's
 //! `sctp_uio.h` rather than usrsctp.h, whose declarations disagree with the bytes the
-//! usrsctp library really sends (see `sctp_usrsctp_live.rs`).
+//! usrsctp library really sends (see `sctp_usrsctp_recorded.rs`).
 
 use hark_wire::sctp::*;
 use std::collections::HashMap;

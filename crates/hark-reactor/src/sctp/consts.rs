@@ -11,6 +11,8 @@ pub(crate) const SCTP_INITMSG: c_int = 2;
 pub(crate) const SCTP_NODELAY: c_int = 3;
 /// `SCTP_ADAPTATION_LAYER`.
 pub(crate) const SCTP_ADAPTATION_LAYER: c_int = 7;
+/// `SCTP_PARTIAL_DELIVERY_POINT`.
+pub(crate) const SCTP_PARTIAL_DELIVERY_POINT: c_int = 19;
 /// `SCTP_RECVRCVINFO`.
 pub(crate) const SCTP_RECVRCVINFO: c_int = 32;
 /// `SCTP_RECVNXTINFO`.
@@ -19,6 +21,9 @@ pub(crate) const SCTP_RECVNXTINFO: c_int = 33;
 pub(crate) const SCTP_SOCKOPT_BINDX_ADD: c_int = 100;
 /// `SCTP_SOCKOPT_CONNECTX` (the assoc id is setsockopt's return value).
 pub(crate) const SCTP_SOCKOPT_CONNECTX: c_int = 110;
+/// `SCTP_SOCKOPT_CONNECTX3` (a getsockopt that writes the assoc id back, even while a
+/// non-blocking handshake is in progress).
+pub(crate) const SCTP_SOCKOPT_CONNECTX3: c_int = 111;
 /// `SCTP_GET_PEER_ADDRS`.
 pub(crate) const SCTP_GET_PEER_ADDRS: c_int = 108;
 /// `SCTP_GET_LOCAL_ADDRS`.

@@ -17,13 +17,20 @@
 //! - mio: [`SctpSocket`] is a [`mio::event::Source`]; call
 //!   [`set_nonblocking`](SctpSocket::set_nonblocking) first and drain to
 //!   [`SctpError::is_would_block`].
+//! - [`SctpReactor`]: a mio loop that drains each socket to `WouldBlock` and hands every
+//!   message to the socket's [`SctpDriver`], sends what the driver queues (bounded, with
+//!   [`SctpLoopEvent::Throttled`]/`Unthrottled`), and takes commands from other threads
+//!   through an [`SctpReactorHandle`]. [`SctpOpen`] opens and configures a socket for it.
 //!
 //! Numbers come from Debian's `/usr/include/linux/sctp.h`.
 
 mod auth;
 mod cmsg;
 mod consts;
+mod driver;
 mod error;
+mod event_loop;
+mod loop_handle;
 mod options;
 mod recv;
 mod send;
@@ -31,7 +38,10 @@ mod sockaddr;
 mod socket;
 
 pub use auth::CHUNK_DATA;
+pub use driver::{Outgoing, SctpAcceptor, SctpDriver, SctpLoopConfig, SctpLoopEvent, SctpOpen};
 pub use error::SctpError;
+pub use event_loop::SctpReactor;
+pub use loop_handle::{SctpHandleError, SctpReactorHandle, SctpSocketId};
 pub use options::{
     SCTP_ALL_ASSOC, SCTP_CURRENT_ASSOC, SCTP_ENABLE_CHANGE_ASSOC_REQ, SCTP_ENABLE_RESET_ASSOC_REQ,
     SCTP_ENABLE_RESET_STREAM_REQ, SCTP_FUTURE_ASSOC, SCTP_STREAM_RESET_INCOMING,

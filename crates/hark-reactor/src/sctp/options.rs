@@ -4,8 +4,8 @@
 
 use super::consts::{
     SCTP_ADAPTATION_LAYER, SCTP_ADD_STREAMS, SCTP_ENABLE_STREAM_RESET, SCTP_EVENT,
-    SCTP_GET_LOCAL_ADDRS, SCTP_GET_PEER_ADDRS, SCTP_INITMSG, SCTP_NODELAY, SCTP_PR_SUPPORTED,
-    SCTP_RESET_ASSOC, SCTP_RESET_STREAMS,
+    SCTP_GET_LOCAL_ADDRS, SCTP_GET_PEER_ADDRS, SCTP_INITMSG, SCTP_NODELAY,
+    SCTP_PARTIAL_DELIVERY_POINT, SCTP_PR_SUPPORTED, SCTP_RESET_ASSOC, SCTP_RESET_STREAMS,
 };
 use super::error::SctpError;
 use super::sockaddr;
@@ -97,6 +97,17 @@ impl SctpSocket {
             SCTP_ADAPTATION_LAYER,
             &indication.to_ne_bytes(),
             "SCTP_ADAPTATION_LAYER",
+        )
+    }
+
+    /// `SCTP_PARTIAL_DELIVERY_POINT`: once this many bytes of a message have arrived, the
+    /// kernel starts handing it up in pieces (partial delivery); an abort in the middle is
+    /// then reported as `SCTP_PARTIAL_DELIVERY_ABORTED`.
+    pub fn set_partial_delivery_point(&self, bytes: u32) -> Result<(), SctpError> {
+        self.set_bytes(
+            SCTP_PARTIAL_DELIVERY_POINT,
+            &bytes.to_ne_bytes(),
+            "SCTP_PARTIAL_DELIVERY_POINT",
         )
     }
 

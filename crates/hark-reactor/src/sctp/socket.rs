@@ -1,7 +1,8 @@
 //! The SCTP socket: creation, bind/connect/listen/accept, and its mio registration.
 
 use super::consts::{
-    SCTP_RECVNXTINFO, SCTP_RECVRCVINFO, SCTP_SOCKOPT_BINDX_ADD, SCTP_SOCKOPT_CONNECTX, SOL_SCTP,
+    SCTP_RECVNXTINFO, SCTP_RECVRCVINFO, SCTP_SOCKOPT_BINDX_ADD, SCTP_SOCKOPT_CONNECTX,
+    SCTP_SOCKOPT_CONNECTX3, SOL_SCTP,
 };
 use super::error::SctpError;
 use super::sockaddr;
@@ -31,6 +32,17 @@ pub enum Domain {
 
 /// An SCTP association id (`sctp_assoc_t`).
 pub type AssocId = u32;
+
+/// `struct sctp_getaddrs_old` of `linux/sctp.h`, the argument of `SCTP_SOCKOPT_CONNECTX3`:
+/// the assoc id (written back), the byte length of the packed addresses, and a pointer to
+/// them.
+#[repr(C)]
+#[allow(dead_code)] // `addr_num` and `addrs` are read by the kernel only.
+struct ConnectxParam {
+    assoc_id: i32,
+    addr_num: i32,
+    addrs: *const u8,
+}
 
 /// A Linux kernel SCTP socket.
 #[derive(Debug)]
@@ -86,11 +98,59 @@ impl SctpSocket {
     }
 
     /// `sctp_connectx`: starts an association to a peer reachable at any of `addrs`, and
-    /// returns its assoc id. A blocking socket waits for the handshake; a non-blocking one
-    /// gives an error for which [`SctpError::is_in_progress`] is true (the id then comes
-    /// with the `SCTP_COMM_UP` notification).
+    /// returns its assoc id. A blocking socket waits for the handshake. A non-blocking one
+    /// returns at once: with the id while the handshake goes on (`SCTP_COMM_UP` reports
+    /// its end), or, on a kernel older than `SCTP_SOCKOPT_CONNECTX3` (Linux 2.6.30), with an
+    /// error for which [`SctpError::is_in_progress`] is true (the id then comes with
+    /// `SCTP_COMM_UP`).
     pub fn connectx(&self, addrs: &[SocketAddr]) -> Result<AssocId, SctpError> {
         let packed = sockaddr::pack(addrs, "sctp_connectx")?;
+        match self.connectx3(&packed) {
+            Err(SctpError::Unsupported {
+                errno: libc::ENOPROTOOPT,
+                ..
+            }) => self.connectx_old(&packed),
+            other => other,
+        }
+    }
+
+    /// `getsockopt(SCTP_SOCKOPT_CONNECTX3)`: what libsctp's `sctp_connectx` tries first; the
+    /// kernel writes the assoc id back even when the handshake is still in progress.
+    fn connectx3(&self, packed: &[u8]) -> Result<AssocId, SctpError> {
+        let mut param = ConnectxParam {
+            assoc_id: 0,
+            addr_num: i32::try_from(packed.len()).map_err(|_| SctpError::TooMany {
+                what: "sctp_connectx",
+                len: packed.len(),
+            })?,
+            addrs: packed.as_ptr(),
+        };
+        let mut len = socklen(std::mem::size_of::<ConnectxParam>(), "sctp_connectx")?;
+        // SAFETY: `param` is a live, writable `struct sctp_getaddrs_old` of `len` bytes whose
+        // `addrs` points to `packed` (`addr_num` bytes), which outlives the call; the kernel
+        // reads the addresses and writes back at most `len` bytes (the assoc id) into `param`.
+        let ret = unsafe {
+            libc::getsockopt(
+                self.fd.as_raw_fd(),
+                SOL_SCTP,
+                SCTP_SOCKOPT_CONNECTX3,
+                (&raw mut param).cast(),
+                &mut len,
+            )
+        };
+        if ret < 0 {
+            let err = std::io::Error::last_os_error();
+            if err.raw_os_error() == Some(libc::EINPROGRESS) {
+                return Ok(param.assoc_id.unsigned_abs());
+            }
+            return Err(SctpError::from_io("sctp_connectx", err));
+        }
+        Ok(param.assoc_id.unsigned_abs())
+    }
+
+    /// `setsockopt(SCTP_SOCKOPT_CONNECTX)`: the assoc id is the return value (none while a
+    /// non-blocking handshake is in progress).
+    fn connectx_old(&self, packed: &[u8]) -> Result<AssocId, SctpError> {
         let len = socklen(packed.len(), "sctp_connectx")?;
         // SAFETY: the pointer and length describe `packed`, which outlives the call; the
         // kernel only reads it. SCTP_SOCKOPT_CONNECTX returns the new assoc id.

@@ -59,3 +59,27 @@ fn errno_classification() {
     );
     assert!(progress.is_in_progress() && !progress.is_would_block());
 }
+
+/// The loop's `open` gives the same typed error as the socket where SCTP is missing.
+#[test]
+fn reactor_open_without_kernel_sctp_is_unsupported() {
+    struct Nothing;
+    impl SctpDriver for Nothing {
+        fn handle_received(&mut self, _now: std::time::Instant, _received: &Received) {}
+        fn handle_loop_event(&mut self, _now: std::time::Instant, _event: SctpLoopEvent) {}
+        fn poll_send(&mut self) -> Option<Outgoing> {
+            None
+        }
+    }
+    let mut reactor = SctpReactor::new(SctpLoopConfig::default()).unwrap();
+    let mut open = SctpOpen::new(Domain::Ipv6, SocketStyle::OneToOne);
+    open.connect = vec!["[::1]:9".parse().unwrap()];
+    match reactor.open(&open, Nothing) {
+        Err(SctpError::Unsupported { operation, errno }) => {
+            assert_eq!((operation, errno), ("socket", libc::EPROTONOSUPPORT));
+        }
+        Err(other) => panic!("expected Unsupported, got {other}"),
+        // A kernel with SCTP: nothing listens on port 9, but the socket is on the loop.
+        Ok((id, _)) => assert!(reactor.socket(id).is_some()),
+    }
+}

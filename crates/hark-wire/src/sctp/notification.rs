@@ -189,6 +189,27 @@ impl<'a> Notification<'a> {
         }
     }
 
+    /// The association the notification is about (`sac_assoc_id`, `spc_assoc_id`, ...);
+    /// `None` for `SCTP_NOTIFICATIONS_STOPPED_EVENT`, which names none.
+    pub fn assoc_id(&self) -> Option<u32> {
+        Some(match self {
+            Notification::AssocChange(e) => e.sac_assoc_id,
+            Notification::PeerAddrChange(e) => e.spc_assoc_id,
+            Notification::RemoteError(e) => e.sre_assoc_id,
+            Notification::SendFailed(e) => e.ssf_assoc_id,
+            Notification::ShutdownEvent(e) => e.sse_assoc_id,
+            Notification::AdaptationIndication(e) => e.sai_assoc_id,
+            Notification::PartialDeliveryEvent(e) => e.pdapi_assoc_id,
+            Notification::AuthenticationEvent(e) => e.auth_assoc_id,
+            Notification::SenderDryEvent(e) => e.sender_dry_assoc_id,
+            Notification::NotificationsStoppedEvent(_) => return None,
+            Notification::SendFailedEvent(e) => e.ssfe_assoc_id,
+            Notification::StreamResetEvent(e) => e.strreset_assoc_id,
+            Notification::AssocResetEvent(e) => e.assocreset_assoc_id,
+            Notification::StreamChangeEvent(e) => e.strchange_assoc_id,
+        })
+    }
+
     /// `sn_flags`, as it would be written in `layout` (the send-failed flags differ).
     pub fn sn_flags(&self, layout: Layout) -> Result<u16, EmitError> {
         dispatch!(self, body => body.flags(layout))

@@ -6,8 +6,8 @@ use crate::events::{
     SctpSendFailed,
 };
 use crate::tcp::SharedHub;
-use hark_proto::sctp::{AssocEvent, AssociationTracker};
-use hark_reactor::sctp::{Received, SctpError, SctpSocket};
+use hark_proto::sctp::{AssocEvent, AssociationTracker, MAX_EVENTS};
+use hark_reactor::sctp::{Outgoing, Received, SctpDriver, SctpError, SctpLoopEvent, SctpSocket};
 use hark_wire::sctp::{EmitError, Layout, Notification, ParseError};
 use std::collections::VecDeque;
 use std::time::Instant;
@@ -38,6 +38,7 @@ pub struct SctpDispatcher<H> {
     tracker: AssociationTracker,
     commands: VecDeque<SctpCommand>,
     events: VecDeque<AssocEvent>,
+    dropped_events: u64,
     hub: Option<SharedHub>,
 }
 
@@ -49,6 +50,7 @@ impl<H: SctpHandler> SctpDispatcher<H> {
             tracker: AssociationTracker::new(Layout::Linux),
             commands: VecDeque::new(),
             events: VecDeque::new(),
+            dropped_events: 0,
             hub: None,
         }
     }
@@ -148,10 +150,21 @@ impl<H: SctpHandler> SctpDispatcher<H> {
         &self.tracker
     }
 
-    /// The next tracker event (the pull view of what the callbacks saw).
+    /// The handler, mutably (between dispatches: callbacks never run re-entrantly).
+    pub fn handler_mut(&mut self) -> &mut H {
+        &mut self.handler
+    }
+
+    /// The next tracker event (the pull view of what the callbacks saw). At most
+    /// [`MAX_EVENTS`] wait; beyond that the oldest are dropped and counted.
     #[must_use]
     pub fn poll_event(&mut self) -> Option<AssocEvent> {
         self.events.pop_front()
+    }
+
+    /// Tracker events dropped because [`MAX_EVENTS`] were left unpolled.
+    pub fn dropped_events(&self) -> u64 {
+        self.dropped_events
     }
 
     /// Commands queued by callbacks and not yet run.
@@ -187,6 +200,10 @@ impl<H: SctpHandler> SctpDispatcher<H> {
         );
         while let Some(event) = self.tracker.poll_event() {
             self.emit_tracker_event(&event);
+            if self.events.len() >= MAX_EVENTS {
+                self.events.pop_front();
+                self.dropped_events += 1;
+            }
             self.events.push_back(event);
         }
         let mut ctx = SctpContext {
@@ -243,5 +260,40 @@ impl<H: SctpHandler> SctpDispatcher<H> {
             }
         }
         Ok(count)
+    }
+}
+
+/// On an [`SctpReactor`](hark_reactor::sctp::SctpReactor): every message the loop reads is
+/// dispatched as by [`SctpDispatcher::handle_received`] (a malformed notification goes to
+/// [`SctpHandler::on_error`]), loop events go to [`SctpHandler::on_loop_event`], and the
+/// messages callbacks queue with [`SctpContext::send`] are what the loop sends.
+impl<H: SctpHandler> SctpDriver for SctpDispatcher<H> {
+    fn handle_received(&mut self, now: Instant, received: &Received) {
+        if let Err(error) = SctpDispatcher::handle_received(self, now, received) {
+            tracing::warn!(%error, "SCTP message not dispatched");
+            let mut ctx = SctpContext {
+                tracker: &self.tracker,
+                commands: &mut self.commands,
+            };
+            self.handler.on_error(&mut ctx, &error);
+        }
+    }
+
+    fn handle_loop_event(&mut self, _now: Instant, event: SctpLoopEvent) {
+        let mut ctx = SctpContext {
+            tracker: &self.tracker,
+            commands: &mut self.commands,
+        };
+        self.handler.on_loop_event(&mut ctx, &event);
+    }
+
+    fn poll_send(&mut self) -> Option<Outgoing> {
+        match self.commands.pop_front()? {
+            SctpCommand::Send { data, info } => Some(Outgoing {
+                data,
+                to: None,
+                info,
+            }),
+        }
     }
 }

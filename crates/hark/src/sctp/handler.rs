@@ -1,7 +1,8 @@
 //! The callback trait and what a callback may do.
 
+use super::dispatcher::SctpDispatchError;
 use hark_proto::sctp::{Association, AssociationTracker};
-use hark_reactor::sctp::Received;
+use hark_reactor::sctp::{Received, SctpLoopEvent};
 use hark_wire::sctp::{
     AdaptationIndication, AssocChange, AssocResetEvent, AuthenticationEvent, NotificationDict,
     PartialDeliveryEvent, PeerAddrChange, RemoteError, SendFailed, SendFailedEvent, SenderDryEvent,
@@ -83,4 +84,9 @@ pub trait SctpHandler {
     fn on_assoc_reset(&mut self, ctx: &mut SctpContext<'_>, event: &AssocResetEvent) {}
     /// `SCTP_STREAM_CHANGE_EVENT`.
     fn on_stream_change(&mut self, ctx: &mut SctpContext<'_>, event: &StreamChangeEvent) {}
+    /// On a loop: backpressure (`Throttled`/`Unthrottled`), a refused or failed send, a
+    /// read error, end of stream.
+    fn on_loop_event(&mut self, ctx: &mut SctpContext<'_>, event: &SctpLoopEvent) {}
+    /// On a loop: a message that could not be dispatched (a malformed notification).
+    fn on_error(&mut self, ctx: &mut SctpContext<'_>, error: &SctpDispatchError) {}
 }

@@ -8,12 +8,29 @@
 //! [`AssociationTracker`](hark_proto::sctp::AssociationTracker) up to date (callbacks read it
 //! through [`SctpContext`]), and calls the handler. Callbacks never touch the socket: they queue
 //! [`SctpCommand`]s that [`SctpDispatcher::drive`] runs after the callbacks return.
+//!
+//! To have callbacks fire as notifications arrive, put sockets on an [`SctpLoop`] (hark-reactor's
+//! mio loop with one dispatcher per socket): [`SctpLoop::open`] creates, configures and adds a
+//! socket ([`SctpError::Unsupported`](hark_reactor::sctp::SctpError::Unsupported) where the
+//! kernel has no SCTP), [`SctpLoop::run`] drains every socket to `WouldBlock` and sends what
+//! the callbacks queued, and an [`SctpLoopHandle`] adds sockets, sends, and stops the loop
+//! from other threads. A listening one-to-one socket goes on the loop with
+//! [`SctpLoop::open_listener`]: a closure gives each accepted association its dispatcher.
 
 mod dispatcher;
 mod handler;
 
 pub use dispatcher::{MAX_COMMANDS, SctpDispatchError, SctpDispatcher};
 pub use handler::{SctpCommand, SctpContext, SctpHandler};
+pub use hark_reactor::sctp::{
+    Outgoing, SctpAcceptor, SctpHandleError, SctpLoopConfig, SctpLoopEvent, SctpOpen, SctpSocketId,
+};
+
+/// A mio loop over SCTP sockets, each driven by an [`SctpDispatcher`] over a handler.
+pub type SctpLoop<H> = hark_reactor::sctp::SctpReactor<SctpDispatcher<H>>;
+
+/// The cross-thread handle of an [`SctpLoop`].
+pub type SctpLoopHandle<H> = hark_reactor::sctp::SctpReactorHandle<SctpDispatcher<H>>;
 
 #[cfg(test)]
 mod tests;

@@ -167,3 +167,55 @@ fn malformed_notification_is_a_typed_error() {
     ));
     assert!(dispatcher.handler().sn_types.is_empty());
 }
+
+#[test]
+fn loop_without_kernel_sctp_is_unsupported() {
+    use hark_reactor::sctp::{Domain, SctpError, SocketStyle};
+
+    let mut sctp_loop = SctpLoop::<Recorder>::new(SctpLoopConfig::default()).unwrap();
+    let mut open = SctpOpen::new(Domain::Ipv4, SocketStyle::OneToMany);
+    open.bind = vec!["127.0.0.1:0".parse().unwrap()];
+    open.listen = Some(8);
+    match sctp_loop.open(&open, SctpDispatcher::new(Recorder::default())) {
+        Err(SctpError::Unsupported { operation, .. }) => assert_eq!(operation, "socket"),
+        Err(other) => panic!("expected Unsupported, got {other}"),
+        // A kernel with SCTP (the VM tests cover this path): the socket is on the loop.
+        Ok((id, _)) => assert!(sctp_loop.socket(id).is_some()),
+    }
+    let mut listener = SctpOpen::new(Domain::Ipv4, SocketStyle::OneToOne);
+    listener.listen = Some(8);
+    let accept = |_peer| Some(SctpDispatcher::new(Recorder::default()));
+    match sctp_loop.open_listener(&listener, accept) {
+        Err(SctpError::Unsupported { operation, .. }) => assert_eq!(operation, "socket"),
+        Err(other) => panic!("expected Unsupported, got {other}"),
+        Ok(id) => assert!(sctp_loop.socket(id).is_some()),
+    }
+}
+
+#[test]
+fn loop_stops_from_another_thread() {
+    let sctp_loop = SctpLoop::<Recorder>::new(SctpLoopConfig {
+        command_capacity: 2,
+        ..SctpLoopConfig::default()
+    })
+    .unwrap();
+    let handle: SctpLoopHandle<Recorder> = sctp_loop.handle();
+    let thread = std::thread::spawn(move || sctp_loop.run());
+    // A message for a socket the loop does not have is ignored.
+    let message = Outgoing {
+        data: b"nobody".to_vec(),
+        to: None,
+        info: SndInfo::default(),
+    };
+    while let Err(SctpHandleError::Busy) = handle.send(SctpSocketId(7), message.clone()) {
+        std::thread::yield_now();
+    }
+    while let Err(SctpHandleError::Busy) = handle.shutdown() {
+        std::thread::yield_now();
+    }
+    thread.join().unwrap().unwrap();
+    assert!(matches!(
+        handle.shutdown(),
+        Err(SctpHandleError::ReactorGone)
+    ));
+}
