@@ -23,6 +23,7 @@ import json
 import os
 import random
 import select
+import shutil
 import signal
 import socket
 import subprocess
@@ -211,7 +212,10 @@ def download(args, rpc, peer_port, dirs):
         if not complete and state["percentDone"] == 1:
             # Stopping flushes transmission's write cache: the file is then complete on disk.
             rpc.call("torrent-stop", ids=[torrent_id])
+            deadline = time.time() + 10
             while torrent_state(rpc, torrent_id)["status"] != STOPPED:
+                if time.time() > deadline:
+                    sys.exit("transmission did not stop the finished torrent within 10 s")
                 time.sleep(0.05)
             emit({"event": "complete", "t": round(time.monotonic() - started, 2),
                   "have_valid": state["haveValid"],
@@ -228,6 +232,11 @@ def main():
     args = parser.parse_args()
     if args.mode == "download" and not args.tracker:
         parser.error("download needs --tracker")
+    missing = [tool for tool in ("transmission-daemon", "transmission-create")
+               if shutil.which(tool) is None]
+    if missing:
+        sys.exit(f"{', '.join(missing)} not found: install Debian's transmission-daemon and "
+                 "transmission-cli (`cargo xtask ci` does)")
     args.dir = os.path.abspath(args.dir)
     dirs = {name: os.path.join(args.dir, name) for name in ("source", "data", "config")}
     for path in dirs.values():
