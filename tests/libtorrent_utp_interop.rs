@@ -2,13 +2,11 @@
 //! (Debian's python3-libtorrent, uTP only): both directions, a BitTorrent handshake
 //! exchange and a 4 MiB torrent download on top.
 
-use std::collections::HashSet;
-
-use hark::utp::UtpSocket;
-use hark_suite::bittorrent::{self, HANDSHAKE_LEN, Handshake, id};
-use hark_suite::peer_process::{PeerInfo, PeerProcess, unique_dir};
-use hark_suite::seeder_check::{ANSWER, PEER_ID, assert_seeder_reply, handshake_with_seeder};
-use hark_suite::utp_peer::{UtpEvent, UtpPeer};
+use hark_suite::bittorrent::{self, HANDSHAKE_LEN, id};
+use hark_suite::hark_seeder::{accept_leecher, answer_as_seeder, serve};
+use hark_suite::peer_process::{PeerProcess, unique_dir};
+use hark_suite::seeder_check::{ANSWER, assert_seeder_reply, handshake_with_seeder};
+use hark_suite::utp_peer::UtpPeer;
 
 const SCRIPT: &str = "libtorrent_peer.py";
 
@@ -56,42 +54,21 @@ fn libtorrent_connects_to_a_hark_listener_and_downloads_the_torrent_from_it() {
     std::fs::remove_dir_all(&source_dir).ok();
 
     // libtorrent initiates and speaks first: its handshake.
-    let read = hark
-        .read_until(ANSWER, |stream| stream.len() >= HANDSHAKE_LEN)
-        .to_vec();
-    let socket = match hark.log.first() {
-        Some(UtpEvent::Accepted(socket, from)) => {
-            assert_eq!(from.ip(), std::net::Ipv4Addr::LOCALHOST);
-            assert_eq!(
-                from.port(),
-                info.port,
-                "libtorrent connects from its uTP port"
-            );
-            *socket
-        }
-        other => panic!(
-            "on_accept came first, not {other:?}; events: {:?}",
-            hark.log
-        ),
-    };
-    let theirs = Handshake::parse(&read).unwrap_or_else(|| {
-        connector.fail(&format!(
-            "not a BitTorrent handshake: {:02x?}",
-            &read[..HANDSHAKE_LEN]
-        ))
-    });
+    let leecher = accept_leecher(&mut hark, ANSWER);
+    assert_eq!(leecher.from.ip(), std::net::Ipv4Addr::LOCALHOST);
     assert_eq!(
-        theirs.info_hash, info.info_hash,
+        leecher.from.port(),
+        info.port,
+        "libtorrent connects from its uTP port"
+    );
+    assert_eq!(
+        leecher.handshake.info_hash, info.info_hash,
         "libtorrent asks for its torrent"
     );
+    let socket = leecher.socket;
 
     // hark answers as a seeder: handshake (no extensions) and a full bitfield.
-    let mut answer = bittorrent::handshake(&info.info_hash, PEER_ID).to_vec();
-    answer.extend_from_slice(&bittorrent::full_bitfield(info.pieces));
-    hark.reactor
-        .remote()
-        .write(socket, &answer)
-        .expect("hark writes its handshake");
+    answer_as_seeder(&hark, socket, &info, ANSWER);
 
     // A downloader that sees a seeder says it is interested.
     let read = hark.read_until(ANSWER, |stream| {
@@ -120,7 +97,7 @@ fn libtorrent_connects_to_a_hark_listener_and_downloads_the_torrent_from_it() {
 
     // hark unchokes and serves every block libtorrent asks for; libtorrent checks each
     // piece's hash and reports the torrent finished.
-    serve(&mut hark, socket, &info, &file);
+    serve(&mut hark, socket, &info, &file, ANSWER);
     connector.wait_line(ANSWER, |line| line.contains("\"torrent_finished\""));
     // Once finished, libtorrent may drop hark (two seeds have nothing to trade); before,
     // the connection must not fail, and no piece may fail its hash check.
@@ -140,52 +117,4 @@ fn libtorrent_connects_to_a_hark_listener_and_downloads_the_torrent_from_it() {
         .map(|(_, line)| line)
         .collect();
     assert!(failures.is_empty(), "libtorrent reported {failures:?}");
-}
-
-/// Answers `interested` with `unchoke` and each `request` with its `piece`, until every
-/// byte of `file` was sent at least once.
-fn serve(hark: &mut UtpPeer, socket: UtpSocket, info: &PeerInfo, file: &[u8]) {
-    let remote = hark.reactor.remote();
-    let mut consumed = HANDSHAKE_LEN;
-    let mut served = HashSet::new();
-    let mut served_bytes = 0;
-    let mut unchoked = false;
-    while served_bytes < file.len() {
-        let at = consumed;
-        let read = hark.read_until(ANSWER, |stream| {
-            bittorrent::messages(stream.get(at..).unwrap_or_default()).1 > 0
-        });
-        let (messages, used) = bittorrent::messages(&read[at..]);
-        consumed += used;
-        let mut out = Vec::new();
-        for (id, payload) in messages {
-            match id {
-                id::INTERESTED if !unchoked => {
-                    out.extend_from_slice(&bittorrent::message(id::UNCHOKE, &[]));
-                    unchoked = true;
-                }
-                id::REQUEST => {
-                    assert_eq!(payload.len(), 12, "a request has three numbers");
-                    let word = |i: usize| {
-                        u32::from_be_bytes([0, 1, 2, 3].map(|k| payload[i + k])) as usize
-                    };
-                    let (index, begin, length) = (word(0), word(4), word(8));
-                    let start = index * info.piece_length + begin;
-                    let block = file
-                        .get(start..start + length)
-                        .unwrap_or_else(|| panic!("request beyond the torrent: {payload:?}"));
-                    let mut body = payload[..8].to_vec();
-                    body.extend_from_slice(block);
-                    out.extend_from_slice(&bittorrent::message(id::PIECE, &body));
-                    if served.insert((index, begin)) {
-                        served_bytes += length;
-                    }
-                }
-                _ => {}
-            }
-        }
-        if !out.is_empty() {
-            remote.write(socket, &out).expect("hark writes pieces");
-        }
-    }
 }

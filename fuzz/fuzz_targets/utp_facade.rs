@@ -43,7 +43,7 @@ fuzz_target!(|data: &[u8]| {
             seed = seed.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
             seed
         })
-        .sendto(move |datagram, to, _flags| {
+        .sendto(move |_socket, datagram, to, _flags| {
             assert_eq!(to, peer);
             Packet::new_checked(datagram).expect("the context sent a malformed packet");
         })

@@ -3,9 +3,12 @@
 pub mod bittorrent;
 pub mod capture;
 pub mod captures;
+pub mod hark_seeder;
+pub mod host_addr;
 pub mod pcap;
 pub mod peer_process;
 pub mod seeder_check;
+pub mod tracker;
 pub mod transfer;
 pub mod tshark;
 pub mod utp_peer;

@@ -143,13 +143,20 @@ impl PeerProcess {
         &self.dir
     }
 
-    /// Fails the test with what the peer printed.
+    /// Fails the test with what the peer printed (lines not yet read included).
     pub fn fail(&self, why: &str) -> ! {
+        let mut stdout = self.seen.clone();
+        stdout.extend(self.lines.try_iter());
+        // Copied out first: a guard held while panicking would poison the lock.
+        let stderr = self
+            .stderr
+            .lock()
+            .map(|text| text.clone())
+            .unwrap_or_default();
         panic!(
-            "{}: {why}\nstdout:\n{}\nstderr:\n{}",
+            "{}: {why}\nstdout:\n{}\nstderr:\n{stderr}",
             self.name,
-            self.seen.join("\n"),
-            self.stderr.lock().unwrap()
+            stdout.join("\n"),
         )
     }
 }

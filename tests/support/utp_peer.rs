@@ -27,7 +27,7 @@ pub enum UtpEvent {
 /// Decides what to write in reply to an event; runs on the reactor thread.
 pub type Responder = Box<dyn FnMut(&mut ContextHandle<'_>, &UtpEvent) + Send>;
 
-/// A hark uTP endpoint on 127.0.0.1 reporting its callbacks.
+/// A hark uTP endpoint on a local address reporting its callbacks.
 pub struct UtpPeer {
     /// The reactor; dropping it stops the thread.
     pub reactor: UtpReactor,
@@ -39,8 +39,14 @@ pub struct UtpPeer {
 }
 
 impl UtpPeer {
-    /// Starts an endpoint; `respond` sees every event first and may write or close.
+    /// Starts an endpoint on 127.0.0.1; `respond` sees every event first and may write or
+    /// close.
     pub fn spawn(respond: Responder) -> UtpPeer {
+        UtpPeer::spawn_on(IpAddr::V4(Ipv4Addr::LOCALHOST), respond)
+    }
+
+    /// Starts an endpoint on a free UDP port of the local address `ip`.
+    pub fn spawn_on(ip: IpAddr, respond: Responder) -> UtpPeer {
         let (tx, events) = mpsc::channel();
         let respond = std::sync::Arc::new(std::sync::Mutex::new(respond));
         let report = move |cx: &mut ContextHandle<'_>, tx: &Sender<UtpEvent>, event: UtpEvent| {
@@ -64,12 +70,8 @@ impl UtpPeer {
             .on_read(move |cx, s, data| r3(cx, &t3, UtpEvent::Read(s, data.to_vec())))
             .on_error(move |cx, s, code| r4(cx, &t4, UtpEvent::Error(s, code)))
             .on_state_change(move |cx, s, state| r5(cx, &t5, UtpEvent::State(s, state)));
-        let reactor = UtpReactor::spawn(
-            UtpContext::builder().callbacks(callbacks),
-            IpAddr::V4(Ipv4Addr::LOCALHOST),
-            [0],
-        )
-        .expect("a hark uTP reactor on 127.0.0.1");
+        let reactor = UtpReactor::spawn(UtpContext::builder().callbacks(callbacks), ip, [0])
+            .unwrap_or_else(|err| panic!("a hark uTP reactor on {ip}: {err}"));
         UtpPeer {
             reactor,
             events,

@@ -264,7 +264,7 @@ fn table(
             seed
         })
         .log(move |_socket, _level, _text| log())
-        .sendto(move |data, addr, _flags| {
+        .sendto(move |_socket, data, addr, _flags| {
             sendto();
             if let Some(socket) = &socket {
                 // A datagram the kernel cannot take is lost; uTP retransmits it.

@@ -446,14 +446,22 @@ fn application_owned_socket_mode_b_talks_to_a_reactor_context() {
         .option(ContextOption::Log(LogLevel::Mtu, true));
     let socket = {
         let mut probe = UtpContext::builder()
-            .callbacks(Callbacks::new().sendto(|_, _, _| {}))
+            .callbacks(Callbacks::new().sendto(|_, _, _, _| {}))
             .build()
             .unwrap();
         probe.bind_udp(LOCALHOST, [0]).unwrap()
     };
     let sender = socket.try_clone().unwrap();
+    // The sockets sendto named, each once.
+    let senders = Arc::new(Mutex::new(Vec::new()));
+    let senders_seen = Arc::clone(&senders);
     let callbacks = sending_callbacks(data.clone(), &client_log, sent_tx)
-        .sendto(move |datagram, addr, _flags| {
+        .sendto(move |from, datagram, addr, _flags| {
+            let mut seen = senders_seen.lock().unwrap();
+            if !seen.contains(&from) {
+                seen.push(from);
+            }
+            drop(seen);
             // A full socket buffer on loopback drops the datagram; uTP retransmits.
             let _ = sender.send_to(datagram, addr);
         })
@@ -464,10 +472,24 @@ fn application_owned_socket_mode_b_talks_to_a_reactor_context() {
 
     let mut non_utp = 0;
     assert!(!context.process_udp(b"not a utp packet at all", server.local_addr()));
-    context.connect(server.local_addr()).unwrap();
+    let client = context.connect(server.local_addr()).unwrap();
     drive_until(&mut context, &socket, &sent_rx, &mut non_utp);
     let received = received_rx.recv_timeout(WAIT).unwrap();
     assert!(received == data, "received bytes differ from the sent ones");
+    assert_eq!(
+        senders.lock().unwrap().first(),
+        Some(&Some(client)),
+        "the SYN named its socket"
+    );
+    // A DATA packet for no connection (id 77) is answered by a RESET that names no socket.
+    let stray = [1, 0, 0, 77, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 9, 0, 3];
+    assert!(context.process_udp(&stray, server.local_addr()));
+    let senders = senders.lock().unwrap();
+    assert!(senders.contains(&None), "a RESET's sendto got {senders:?}");
+    assert!(
+        senders.iter().all(|s| s.is_none() || *s == Some(client)),
+        "only the one connection sent: {senders:?}"
+    );
     assert_eq!(non_utp, 0);
     assert_eq!(context.context_stats().malformed, 1);
     assert_eq!(squash(&server_log), ["accept", "read", "eof", "destroying"]);
@@ -643,7 +665,7 @@ fn mode_b_runs_on_the_applications_clock() {
                     seed = seed.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
                     seed
                 })
-                .sendto(move |_data, _addr, _flags| *sent_count.lock().unwrap() += 1)
+                .sendto(move |_socket, _data, _addr, _flags| *sent_count.lock().unwrap() += 1)
                 .on_error(move |_cx, _socket, code| {
                     let _ = error_tx.send(code);
                 }),
@@ -754,7 +776,7 @@ fn a_wild_application_clock_does_not_panic() {
     let mut context = UtpContext::builder()
         .callbacks(
             Callbacks::new()
-                .sendto(|_, _, _| {})
+                .sendto(|_, _, _, _| {})
                 .get_microseconds(move || clock.lock().unwrap().pop().unwrap_or(7)),
         )
         .build()

@@ -77,6 +77,9 @@ pub struct Transmit {
     pub len: usize,
     /// Send with the don't-fragment flag (libutp's UTP_UDP_DONTFRAG).
     pub dont_fragment: bool,
+    /// The connection that sends it; `None` for a RESET answering a packet that belongs
+    /// to no connection.
+    pub connection: Option<ConnectionHandle>,
 }
 
 /// Counters of the endpoint itself.
@@ -500,6 +503,7 @@ impl Endpoint {
                     destination: reset.to,
                     len,
                     dont_fragment: false,
+                    connection: None,
                 });
             }
         }
@@ -517,6 +521,7 @@ impl Endpoint {
                     destination,
                     len,
                     dont_fragment,
+                    connection: Some(ConnectionHandle(index)),
                 });
             }
         }

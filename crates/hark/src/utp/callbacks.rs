@@ -20,7 +20,7 @@ type AddrQuery = Box<dyn FnMut(UtpSocket, SocketAddr) -> u16 + Send>;
 type Clock = Box<dyn FnMut() -> u64 + Send>;
 type Random = Box<dyn FnMut() -> u32 + Send>;
 type Log = Box<dyn FnMut(Option<UtpSocket>, LogLevel, &str) + Send>;
-type SendTo = Box<dyn FnMut(&[u8], SocketAddr, SendFlags) + Send>;
+type SendTo = Box<dyn FnMut(Option<UtpSocket>, &[u8], SocketAddr, SendFlags) + Send>;
 
 /// The callbacks of a [`UtpContext`](super::UtpContext), after libutp's
 /// `utp_set_callback`.
@@ -251,10 +251,15 @@ impl Callbacks {
         self
     }
 
-    /// `sendto(data, addr, flags)`: send one datagram. Required in mode (b), where the
-    /// application owns the UDP socket; in mode (a) the reactor sends and this is unused.
+    /// `sendto(socket, data, addr, flags)`: send one datagram. `socket` is the connection
+    /// that sends it, `None` for a RESET answering a packet of no connection (libutp passes
+    /// NULL there too). Required in mode (b), where the application owns the UDP socket; in
+    /// mode (a) the reactor sends and this is unused.
     #[must_use]
-    pub fn sendto(mut self, f: impl FnMut(&[u8], SocketAddr, SendFlags) + Send + 'static) -> Self {
+    pub fn sendto(
+        mut self,
+        f: impl FnMut(Option<UtpSocket>, &[u8], SocketAddr, SendFlags) + Send + 'static,
+    ) -> Self {
         self.sendto = Some(Box::new(f));
         self
     }

@@ -488,10 +488,14 @@ impl UtpContext {
                 let flags = SendFlags {
                     dont_frag: transmit.dont_fragment,
                 };
+                let socket = transmit
+                    .connection
+                    .and_then(|handle| self.sockets.by_handle(handle))
+                    .map(|entry| entry.socket);
                 if let (Some(sendto), Some(data)) =
                     (self.callbacks.sendto.as_mut(), buf.get(..transmit.len))
                 {
-                    sendto(data, transmit.destination, flags);
+                    sendto(socket, data, transmit.destination, flags);
                 }
             }
             self.buf = buf;

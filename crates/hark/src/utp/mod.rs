@@ -7,7 +7,8 @@
 //! `on_state_change` ([`UtpState`]; no CONNECT while `on_connect` is set),
 //! `get_read_buffer_size`, `on_delay_sample`, `get_udp_mtu`, `get_udp_overhead`,
 //! `get_milliseconds`, `get_microseconds`, `get_random`, `log` ([`LogLevel`]s switched on
-//! as context options) and `sendto` ([`SendFlags`], `UTP_UDP_DONTFRAG`).
+//! as context options) and `sendto` (the sending [`UtpSocket`] or `None`, [`SendFlags`],
+//! `UTP_UDP_DONTFRAG`).
 //!
 //! # Two ways to run, one core
 //!
@@ -54,8 +55,7 @@
 //! | `utp_getpeername`, `utp_get_stats`, `utp_get_delays` | `peer_addr`, `stats`, `info` |
 //! | `utp_get_context_stats` | [`UtpContext::context_stats`] |
 //!
-//! Differences: `sendto` gets no socket (the core does not say which connection a
-//! datagram belongs to); `log` also gets the level; `UTP_SNDBUF`/`UTP_RCVBUF` are chosen
+//! Differences: `log` also gets the level; `UTP_SNDBUF`/`UTP_RCVBUF` are chosen
 //! per context at build time (the core has no per-socket setter).
 
 mod callbacks;

@@ -148,6 +148,15 @@ impl Harness {
         out
     }
 
+    /// Drains everything the endpoint wants to send, with the connection each datagram names.
+    pub fn sent_by(&mut self) -> Vec<(Pkt, Option<ConnectionHandle>)> {
+        let mut out = Vec::new();
+        while let Some(t) = self.ep.poll_transmit(self.now, &mut self.buf) {
+            out.push((Pkt::decode(&self.buf[..t.len]), t.connection));
+        }
+        out
+    }
+
     /// Drains everything the endpoint wants to send, with each datagram's don't-fragment flag.
     pub fn sent_with_df(&mut self) -> Vec<(Pkt, bool)> {
         let mut out = Vec::new();

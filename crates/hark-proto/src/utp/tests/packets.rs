@@ -351,6 +351,23 @@ fn reset_for_unknown_connection_and_not_for_a_reset() {
 }
 
 #[test]
+fn each_transmit_names_its_connection_and_a_stray_reset_none() {
+    let mut h = Harness::new(config(), &[u32::from(RECV_ID), u32::from(SYN_SEQ), 0xabcd]);
+    let c = h.ep.connect(h.now, super::harness::remote()).unwrap();
+    let sent = h.sent_by();
+    assert_eq!(sent.len(), 1);
+    assert_eq!((sent[0].0.ty, sent[0].1), (PacketType::Syn, Some(c)));
+    let outcome = h.deliver(&Pkt {
+        conn_id: 77,
+        ..TEMPLATE
+    });
+    assert_eq!(outcome, DatagramOutcome::UnknownConnection);
+    let sent = h.sent_by();
+    assert_eq!(sent.len(), 1);
+    assert_eq!((sent[0].0.ty, sent[0].1), (PacketType::Reset, None));
+}
+
+#[test]
 fn reset_refuses_syn_and_resets_connection() {
     let mut h = Harness::new(config(), &[u32::from(RECV_ID), u32::from(SYN_SEQ)]);
     let c = h.ep.connect(h.now, super::harness::remote()).unwrap();
