@@ -11,7 +11,7 @@ use std::panic::AssertUnwindSafe;
 use std::time::{Duration, Instant};
 
 use hark_suite::hark_seeder::{accept_leecher, answer_as_seeder, serve};
-use hark_suite::host_addr::local_non_loopback_ipv4;
+use hark_suite::netns::NetNs;
 use hark_suite::peer_process::PeerProcess;
 use hark_suite::seeder_check::{ANSWER, PEER_ID, assert_seeder_reply, handshake_with_seeder};
 use hark_suite::tracker::Tracker;
@@ -37,13 +37,16 @@ fn hark_connects_to_transmissions_libutp_and_downloads_the_torrent() {
 
 #[test]
 fn transmission_connects_to_a_hark_listener_over_utp_and_downloads_the_torrent_from_it() {
-    // transmission 3.00 never dials tracker peers in 127.0.0.0/8, so hark listens on one of
-    // this host's other addresses (still delivered through `lo`).
-    let host = local_non_loopback_ipv4().unwrap_or_else(|why| {
-        panic!(
-            "transmission ignores loopback peers, so this test needs another local address: {why}"
-        )
-    });
+    // transmission 3.00 never dials tracker peers in 127.0.0.0/8, so the test runs in a
+    // network namespace of its own whose loopback also has an address outside it; hark,
+    // the tracker and transmission-daemon all live there.
+    let host = Ipv4Addr::new(10, 77, 0, 1);
+    let ns = NetNs::create("transmission", host)
+        .unwrap_or_else(|why| panic!("transmission ignores loopback peers, so this test makes a namespace with another address: {why}"));
+    ns.run(move || transmission_downloads_from_hark(host));
+}
+
+fn transmission_downloads_from_hark(host: Ipv4Addr) {
     let (mut hark, tcp_trap) = utp_listener_with_tcp_trap(host);
     let listener = SocketAddrV4::new(host, hark.local_addr().port());
     let tracker = Tracker::start(vec![listener]);

@@ -4,7 +4,7 @@ pub mod bittorrent;
 pub mod capture;
 pub mod captures;
 pub mod hark_seeder;
-pub mod host_addr;
+pub mod netns;
 pub mod pcap;
 pub mod peer_process;
 pub mod seeder_check;
