@@ -12,7 +12,7 @@ use super::config::EndpointConfig;
 use super::connection::{Connection, EventQueue};
 use super::error::{AcceptError, ConnectError, HandleError, WriteError};
 use super::event::{ConnectionError, ConnectionState, ConnectionStats, Event};
-use super::packet::{self, Header, MalformedPacket, PacketType};
+use super::packet::{self, Extras, Header, MalformedPacket, PacketType, offers_checksum};
 
 /// Index of a connection in the endpoint's slab. Valid until its `Destroying` event has
 /// been polled; the index may be reused afterwards.
@@ -31,6 +31,7 @@ pub struct Incoming {
     pub(crate) timestamp_micros: u32,
     pub(crate) received_at: Instant,
     pub(crate) datagram_len: usize,
+    pub(crate) offers_integrity: bool,
 }
 
 impl Incoming {
@@ -42,6 +43,11 @@ impl Incoming {
     /// Connection id carried by the SYN (the peer's receive id).
     pub fn connection_id(&self) -> u16 {
         self.connection_id
+    }
+
+    /// Whether the SYN offered hark's integrity extension (a hark peer; libutp never does).
+    pub fn offers_integrity(&self) -> bool {
+        self.offers_integrity
     }
 }
 
@@ -57,12 +63,15 @@ pub enum DatagramOutcome {
     UnknownConnection,
     /// A SYN refused because `max_half_open` connections are half-open; a RESET is queued.
     SynRefused,
+    /// A uTP packet whose checksum extension does not match its bytes: damaged on the way.
+    /// Counted and dropped, as if lost.
+    ChecksumMismatch,
     /// Not a well-formed uTP packet; counted and otherwise ignored.
     Malformed(MalformedPacket),
 }
 
 impl DatagramOutcome {
-    /// True if the datagram was a well-formed uTP packet.
+    /// True if the datagram was a uTP packet (a damaged checksummed one included).
     pub fn is_utp(&self) -> bool {
         !matches!(self, Self::Malformed(_))
     }
@@ -86,6 +95,8 @@ pub struct EndpointStats {
     pub datagrams: u64,
     /// Datagrams that were not uTP.
     pub malformed: u64,
+    /// uTP packets dropped because their checksum extension did not match.
+    pub checksum_failures: u64,
     /// uTP packets for no known connection.
     pub unknown_connection: u64,
     /// SYNs refused because of the half-open bound.
@@ -121,6 +132,8 @@ pub struct ConnectionInfo {
     pub readable: usize,
     /// Bytes `write` would accept now.
     pub writable: usize,
+    /// Whether both sides checksum every packet (hark's integrity extension).
+    pub integrity: bool,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -128,6 +141,8 @@ struct PendingReset {
     to: SocketAddr,
     connection_id: u16,
     ack_nr: u16,
+    /// Whether the peer expects the checksum extension.
+    checksum: bool,
 }
 
 #[derive(Debug)]
@@ -252,6 +267,13 @@ impl Endpoint {
         let Some(slot) = self.slab.get_mut(index).and_then(Option::as_mut) else {
             return;
         };
+        if let Some(reset) = slot.conn.take_reset_request() {
+            let to = slot.conn.remote();
+            self.queue_reset(to, reset.connection_id, reset.ack_nr, reset.checksum);
+        }
+        let Some(slot) = self.slab.get_mut(index).and_then(Option::as_mut) else {
+            return;
+        };
         let conn = &mut slot.conn;
         if slot.counted_half_open && (!conn.half_open || conn.is_destroyed()) {
             slot.counted_half_open = false;
@@ -293,12 +315,13 @@ impl Endpoint {
         Some(index)
     }
 
-    fn queue_reset(&mut self, to: SocketAddr, connection_id: u16, ack_nr: u16) {
+    fn queue_reset(&mut self, to: SocketAddr, connection_id: u16, ack_nr: u16, checksum: bool) {
         if self.resets.len() < self.config.max_pending_resets {
             self.resets.push_back(PendingReset {
                 to,
                 connection_id,
                 ack_nr,
+                checksum,
             });
         } else {
             self.stats.resets_dropped += 1;
@@ -332,7 +355,8 @@ impl Endpoint {
     }
 
     /// Accepts an incoming connection; its SYN-ACK comes out of the next `poll_transmit`.
-    /// On `TooManyHalfOpen` and `TooManyConnections` the peer is sent a RESET.
+    /// On `TooManyHalfOpen`, `TooManyConnections` and `IntegrityRequired` the peer is sent
+    /// a RESET.
     pub fn accept(
         &mut self,
         now: Instant,
@@ -350,6 +374,10 @@ impl Endpoint {
             self.refuse(incoming);
             return Err(AcceptError::TooManyConnections);
         }
+        if self.config.connection.require_integrity && !incoming.offers_integrity {
+            self.refuse(incoming);
+            return Err(AcceptError::IntegrityRequired);
+        }
         let our_seq = self.rng.next_u32() as u16;
         let config = self.config.connection.clone();
         let epoch = self.epoch;
@@ -358,12 +386,20 @@ impl Endpoint {
         }))
     }
 
-    /// Refuses an incoming connection with a RESET.
+    /// Refuses an incoming connection with a RESET (unchecked: the initiator cannot
+    /// expect a checksum before the handshake).
     pub fn refuse(&mut self, incoming: Incoming) {
-        self.queue_reset(incoming.remote, incoming.connection_id, incoming.seq_nr);
+        self.queue_reset(
+            incoming.remote,
+            incoming.connection_id,
+            incoming.seq_nr,
+            false,
+        );
     }
 
-    /// Processes one received datagram. Never panics, whatever the bytes.
+    /// Processes one received datagram. Never panics, whatever the bytes. A packet whose
+    /// checksum extension does not verify is dropped here, before it can reach (or, with a
+    /// damaged connection id, reset) any connection.
     pub fn handle_datagram(
         &mut self,
         now: Instant,
@@ -373,6 +409,10 @@ impl Endpoint {
         self.stats.datagrams += 1;
         let parsed = match packet::parse(datagram) {
             Ok(parsed) => parsed,
+            Err(MalformedPacket::ChecksumMismatch { .. }) => {
+                self.stats.checksum_failures += 1;
+                return DatagramOutcome::ChecksumMismatch;
+            }
             Err(error) => {
                 self.stats.malformed += 1;
                 return DatagramOutcome::Malformed(error);
@@ -397,7 +437,8 @@ impl Endpoint {
                     return DatagramOutcome::UnknownConnection;
                 };
                 if let Some(slot) = self.slab[index].as_mut() {
-                    slot.conn.handle_reset(&mut self.events);
+                    slot.conn
+                        .handle_reset(parsed.extras.checksum, &mut self.events);
                 }
                 index
             }
@@ -415,7 +456,7 @@ impl Endpoint {
                 let Some(index) = existing else {
                     if self.half_open >= self.config.max_half_open {
                         self.stats.syns_refused += 1;
-                        self.queue_reset(from, id, h.seq_nr);
+                        self.queue_reset(from, id, h.seq_nr, false);
                         return DatagramOutcome::SynRefused;
                     }
                     return DatagramOutcome::Incoming(Incoming {
@@ -426,6 +467,10 @@ impl Endpoint {
                         timestamp_micros: h.timestamp_micros,
                         received_at: now,
                         datagram_len: datagram.len(),
+                        offers_integrity: parsed
+                            .extras
+                            .extension_bits
+                            .is_some_and(|bits| offers_checksum(&bits)),
                     });
                 };
                 if let Some(slot) = self.slab[index].as_mut() {
@@ -437,7 +482,8 @@ impl Endpoint {
             _ => {
                 let Some(index) = self.lookup((from, id)) else {
                     self.stats.unknown_connection += 1;
-                    self.queue_reset(from, id, h.seq_nr);
+                    // A checksummed packet comes from a peer that drops unchecked RESETs.
+                    self.queue_reset(from, id, h.seq_nr, parsed.extras.checksum);
                     return DatagramOutcome::UnknownConnection;
                 };
                 if let Some(slot) = self.slab[index].as_mut() {
@@ -494,7 +540,8 @@ impl Endpoint {
                 seq_nr: self.rng.next_u32() as u16,
                 ack_nr: reset.ack_nr,
             };
-            if let Some(len) = packet::emit(&header, None, &[], buf) {
+            let extras = Extras::checksum(reset.checksum);
+            if let Some(len) = packet::emit(&header, None, extras, &[], buf) {
                 self.stats.resets_sent += 1;
                 return Some(Transmit {
                     destination: reset.to,
@@ -657,6 +704,7 @@ impl Endpoint {
             max_payload: c.mss(),
             readable: c.readable(),
             writable: c.send_buffer_free(),
+            integrity: c.integrity_active(),
         })
     }
 
