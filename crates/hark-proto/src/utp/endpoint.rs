@@ -59,7 +59,8 @@ pub enum DatagramOutcome {
     Connection(ConnectionHandle),
     /// A SYN for a new connection: accept or refuse it.
     Incoming(Incoming),
-    /// uTP for no known connection; a RESET is queued unless it was a RESET itself.
+    /// uTP for no known connection; a RESET is queued unless it was a RESET itself (or,
+    /// when integrity is required, a packet without a checksum).
     UnknownConnection,
     /// A SYN refused because `max_half_open` connections are half-open; a RESET is queued.
     SynRefused,
@@ -483,7 +484,12 @@ impl Endpoint {
                 let Some(index) = self.lookup((from, id)) else {
                     self.stats.unknown_connection += 1;
                     // A checksummed packet comes from a peer that drops unchecked RESETs.
-                    self.queue_reset(from, id, h.seq_nr, parsed.extras.checksum);
+                    // When integrity is required no unchecked connection can exist, so an
+                    // unchecked stray is noise (a damaged SYN, say) and gets no RESET.
+                    let checksum = parsed.extras.checksum;
+                    if checksum || !self.config.connection.require_integrity {
+                        self.queue_reset(from, id, h.seq_nr, checksum);
+                    }
                     return DatagramOutcome::UnknownConnection;
                 };
                 if let Some(slot) = self.slab[index].as_mut() {

@@ -1,5 +1,6 @@
 //! Tests of the whole core: packet-level stories and in-memory transfers.
 
 mod harness;
+mod integrity;
 mod packets;
 mod pair;
