@@ -50,7 +50,7 @@ fn render(out: &mut String, packet: &Packet<&[u8]>, repr: &PacketRepr<'_>) -> st
             }
             ExtensionType::Checksum => {
                 // new_checked verified it.
-                writeln!(out, "extension 104 (crc32c) {}, verified", hex(ext.data))?;
+                writeln!(out, "extension 104 (crc32) {}, verified", hex(ext.data))?;
             }
             ExtensionType::Unknown(kind) => {
                 writeln!(out, "extension {kind} (unknown) {}", hex(ext.data))?;
@@ -80,9 +80,9 @@ mod tests {
     #[test]
     fn decodes_and_verifies_a_checksum() {
         // hark-wire's hand-built checksummed DATA (tests/utp.rs, `hark_integrity::DATA`).
-        let data = "0168123401020304000000000010000000100020000428609bff6861726b";
+        let data = "016812340102030400000000001000000010002000042d5b457f6861726b";
         let text = run(data).unwrap();
-        assert!(text.contains("extension 104 (crc32c) 28609bff, verified"));
+        assert!(text.contains("extension 104 (crc32) 2d5b457f, verified"));
         let damaged = data.replacen("6861726b", "6861726c", 1);
         let err = run(&damaged).unwrap_err();
         assert!(err.contains("checksum mismatch"), "{err}");

@@ -3,7 +3,7 @@
 //!
 //! uTP itself has no checksum (a flipped seq_nr bit misplaces payload undetectably), so the
 //! corruption cells run with hark's integrity extension required on both sides: every
-//! packet after the SYN carries a CRC32C, a damaged one is dropped as loss, and a damaged
+//! packet after the SYN carries a CRC-32, a damaged one is dropped as loss, and a damaged
 //! handshake ends in a typed error. Their contract is then the same as everyone's.
 //!
 //! The default run covers every impairment with a few seeds and sizes up to 64 MB; the full

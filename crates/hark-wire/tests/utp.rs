@@ -36,14 +36,14 @@ mod libutp {
 }
 
 /// hark's integrity extension, built by hand from its definition (extension bits with the
-/// last bit set; a type-104 link with a big-endian CRC32C of every other byte). The CRCs were
-/// computed outside this crate by a bitwise CRC-32C (reflected polynomial 0x82F63B78).
+/// last bit set; a type-104 link with a big-endian CRC-32 of every other byte). The CRCs were
+/// computed outside this crate, with Python's `zlib.crc32`.
 mod hark_integrity {
     /// A DATA packet whose only extension is the checksum, payload "hark".
-    pub const DATA: &str = "0168123401020304000000000010000000100020000428609bff6861726b";
+    pub const DATA: &str = "016812340102030400000000001000000010002000042d5b457f6861726b";
     /// A SYN-ACK accepting the offer: extension bits (flag set), then the checksum.
     pub const SYN_ACK: &str =
-        "2102123401020304000000050010000000110010680800000000000000010004df59e748";
+        "2102123401020304000000050010000000110010680800000000000000010004504c32a9";
 }
 
 #[test]
@@ -51,7 +51,7 @@ fn checksummed_data_parses_and_reemits() {
     let bytes = hex(hark_integrity::DATA);
     let packet = Packet::new_checked(&bytes[..]).unwrap();
     assert_eq!(packet.first_extension_type(), CHECKSUM);
-    assert_eq!(packet.checksum(), Some(0x2860_9bff));
+    assert_eq!(packet.checksum(), Some(0x2d5b_457f));
     let kinds: Vec<_> = packet.extensions().map(|e| e.extension_type).collect();
     assert_eq!(kinds, [ExtensionType::Checksum]);
     let repr = assert_reemits(&bytes);
@@ -101,7 +101,7 @@ fn every_flipped_bit_of_a_checksummed_packet_is_caught() {
     assert!(matches!(
         Packet::new_checked(&damaged[..]),
         Err(Error::ChecksumMismatch {
-            carried: 0xdf59_e748,
+            carried: 0x504c_32a9,
             ..
         })
     ));
@@ -132,7 +132,7 @@ fn checksum_typed_errors_and_fill_after_setters() {
     packet.fill_checksum();
     let packet = Packet::new_checked(&edited[..]).unwrap();
     assert_eq!((packet.seq_nr(), packet.payload()), (0x11, &b"Hark"[..]));
-    assert_ne!(packet.checksum(), Some(0x2860_9bff));
+    assert_ne!(packet.checksum(), Some(0x2d5b_457f));
 }
 
 #[test]

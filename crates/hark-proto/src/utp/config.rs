@@ -79,7 +79,7 @@ pub struct ConnectionConfig {
     /// Report overhead statistics as events (off by default: two events per packet).
     pub report_overhead: bool,
     /// Offer hark's integrity extension: the SYN's extension bits say "I checksum", and a
-    /// hark peer that answers likewise in its SYN-ACK makes both sides append a CRC32C of
+    /// hark peer that answers likewise in its SYN-ACK makes both sides append a CRC-32 of
     /// the whole datagram to every later packet and drop any packet whose checksum does not
     /// verify (as loss). A peer without it (libutp, libtorrent) ignores the offer and the
     /// connection runs unchecked. On by default.

@@ -49,9 +49,9 @@ pub enum Error {
     /// The checksum extension does not match the datagram: it was damaged on the way.
     #[error("uTP checksum mismatch: carried {carried:#010x}, computed {computed:#010x}")]
     ChecksumMismatch {
-        /// The CRC32C the packet carries.
+        /// The CRC-32 the packet carries.
         carried: u32,
-        /// The CRC32C of the bytes received.
+        /// The CRC-32 of the bytes received.
         computed: u32,
     },
     /// A known extension type appears twice in one chain.

@@ -8,13 +8,13 @@ pub const SELECTIVE_ACK: u8 = 1;
 pub const EXTENSION_BITS: u8 = 2;
 /// Length libutp requires of the extension-bits extension.
 pub const EXTENSION_BITS_LEN: usize = 8;
-/// Type value of hark's checksum extension: a CRC32C of the whole datagram.
+/// Type value of hark's checksum extension: a CRC-32 of the whole datagram.
 ///
 /// BEP 29 defines types 1 and 2 and libtorrent uses 3 (its close reason); 104 (ASCII `h`)
 /// is far from both. libutp drops a packet whose *first* extension it does not know, so
 /// this extension is only ever sent to a peer that asked for it (see [`CHECKSUM_OFFER`]).
 pub const CHECKSUM: u8 = 104;
-/// Length of the checksum extension's body: a big-endian CRC32C.
+/// Length of the checksum extension's body: a big-endian CRC-32 (IEEE 802.3).
 pub const CHECKSUM_LEN: usize = 4;
 /// Byte of the extension-bits body that holds hark's "I checksum" flag.
 const CHECKSUM_OFFER_BYTE: usize = 7;
@@ -41,7 +41,7 @@ pub enum ExtensionType {
     SelectiveAck,
     /// Type 2: extension bits (8 bytes).
     ExtensionBits,
-    /// Type 104: hark's CRC32C checksum (4 bytes).
+    /// Type 104: hark's CRC-32 checksum (4 bytes).
     Checksum,
     /// Any other type: skipped by uTP, exposed here.
     Unknown(u8),

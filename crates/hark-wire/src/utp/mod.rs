@@ -31,7 +31,7 @@
 //!
 //! hark's integrity extension: a SYN whose extension bits carry [`CHECKSUM_OFFER`] offers
 //! it, a SYN-ACK carrying them accepts it, and from then on both sides append a checksum
-//! extension (type [`CHECKSUM`], a CRC32C of the whole datagram) to every packet.
+//! extension (type [`CHECKSUM`], a CRC-32 of the whole datagram) to every packet.
 //! [`Packet::new_checked`] rejects a packet whose checksum does not match with
 //! [`Error::ChecksumMismatch`]. Since libutp drops a packet whose first extension it does
 //! not know, the checksum goes only to peers that accepted it.

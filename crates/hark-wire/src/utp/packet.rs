@@ -176,7 +176,7 @@ impl<T: AsRef<[u8]>> Packet<T> {
         self.bytes().get(start..start + 8)?.try_into().ok()
     }
 
-    /// The CRC32C carried by hark's checksum extension, if present (verified by
+    /// The CRC-32 carried by hark's checksum extension, if present (verified by
     /// [`Packet::new_checked`]).
     pub fn checksum(&self) -> Option<u32> {
         checksum::read(self.bytes(), self.chain.checksum?)
