@@ -46,6 +46,7 @@ pub mod rtt;
 mod send_buffer;
 pub mod seq;
 mod slowdown;
+mod timer_queue;
 mod timers;
 
 pub use config::{

@@ -2,5 +2,6 @@
 
 mod harness;
 mod integrity;
+mod many_connections;
 mod packets;
 mod pair;
