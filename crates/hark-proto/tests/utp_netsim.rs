@@ -284,14 +284,31 @@ fn sixty_four_megabytes_clean_and_lossy() {
 #[test]
 #[ignore = "full matrix; run with --release --ignored"]
 fn full_matrix() {
+    let mut runs = 0;
     for size in [KB, MB, 64 * MB] {
         for impairment in ALL {
+            let (mut complete, mut errors, mut caught) = (0, 0, 0);
             for seed in 0..50 {
-                check(seed, size, 0, impairment);
-                check(seed, 0, size, impairment);
+                for r in [
+                    check(seed, size, 0, impairment),
+                    check(seed, 0, size, impairment),
+                ] {
+                    if r.complete {
+                        complete += 1;
+                    } else {
+                        errors += 1;
+                    }
+                    caught += r.caught;
+                }
             }
+            runs += complete + errors;
+            println!(
+                "{size:>8} bytes, {impairment:?}: {complete} byte-exact, {errors} typed errors, \
+                 {caught} damaged packets caught"
+            );
         }
     }
+    println!("{runs} runs, no wrong byte, no hang, no panic");
 }
 
 /// A 10 Mbit/s bottleneck with 20 ms of delay and 500 ms of drop-tail buffer.
