@@ -36,7 +36,12 @@ fuzz_target!(|data: &[u8]| {
     let mut now = t0;
     let peer: SocketAddr = "10.1.1.1:4000".parse().unwrap();
     let mut ep = Endpoint::new(EndpointConfig::default(), t0, Box::new(Counter(7)));
-    let syn = utp_script::syn();
+    // The first byte's low bit: does the peer offer (and then use) the checksum extension?
+    let (offer_integrity, data) = match data.split_first() {
+        Some((first, rest)) => (first & 1 == 1, rest),
+        None => (false, data),
+    };
+    let syn = utp_script::syn(offer_integrity);
     let DatagramOutcome::Incoming(incoming) = ep.handle_datagram(now, peer, &syn) else {
         panic!("a SYN must produce an Incoming");
     };

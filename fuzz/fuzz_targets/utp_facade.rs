@@ -64,7 +64,12 @@ fuzz_target!(|data: &[u8]| {
             }
         });
     let mut context = UtpContext::builder().callbacks(callbacks).build().expect("sendto is set");
-    let syn = utp_script::syn();
+    // The first byte's low bit: does the peer offer (and then use) the checksum extension?
+    let (offer_integrity, data) = match data.split_first() {
+        Some((first, rest)) => (first & 1 == 1, rest),
+        None => (false, data),
+    };
+    let syn = utp_script::syn(offer_integrity);
     assert!(context.process_udp(&syn, peer));
     let socket = shared.lock().unwrap().socket.expect("on_accept ran");
 

@@ -48,6 +48,10 @@ fn render(out: &mut String, packet: &Packet<&[u8]>, repr: &PacketRepr<'_>) -> st
             ExtensionType::ExtensionBits => {
                 writeln!(out, "extension 2 (bits)    {}", hex(ext.data))?;
             }
+            ExtensionType::Checksum => {
+                // new_checked verified it.
+                writeln!(out, "extension 104 (crc32) {}, verified", hex(ext.data))?;
+            }
             ExtensionType::Unknown(kind) => {
                 writeln!(out, "extension {kind} (unknown) {}", hex(ext.data))?;
             }
@@ -71,6 +75,17 @@ mod tests {
         assert!(text.contains("type                  ST_SYN"));
         assert!(text.contains("connection_id         4660"));
         assert!(text.contains("extension 2 (bits)    0000000000000000"));
+    }
+
+    #[test]
+    fn decodes_and_verifies_a_checksum() {
+        // hark-wire's hand-built checksummed DATA (tests/utp.rs, `hark_integrity::DATA`).
+        let data = "016812340102030400000000001000000010002000042d5b457f6861726b";
+        let text = run(data).unwrap();
+        assert!(text.contains("extension 104 (crc32) 2d5b457f, verified"));
+        let damaged = data.replacen("6861726b", "6861726c", 1);
+        let err = run(&damaged).unwrap_err();
+        assert!(err.contains("checksum mismatch"), "{err}");
     }
 
     #[test]

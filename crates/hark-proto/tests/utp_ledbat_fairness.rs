@@ -61,8 +61,14 @@ fn run_for(sim: &mut Sim, span: Duration) {
 
 /// Bytes each flow delivers while measured, the second started `delay` after the first.
 fn shares(seed: u64, delay: Duration, variant: LedbatVariant) -> (f64, f64) {
+    shares_with_mtu(seed, delay, variant, ConnectionConfig::default().udp_mtu_v4)
+}
+
+/// [`shares`] with datagrams of `udp_mtu` bytes.
+fn shares_with_mtu(seed: u64, delay: Duration, variant: LedbatVariant, udp_mtu: u16) -> (f64, f64) {
     let connection = ConnectionConfig {
         ledbat_variant: variant,
+        udp_mtu_v4: udp_mtu,
         ..ConnectionConfig::default()
     };
     let mut sim = Sim::new(seed, Instant::now());
@@ -90,17 +96,35 @@ fn gap((a, b): (f64, f64)) -> f64 {
 fn flows_started_together_share_equally() {
     let seed = 1;
     let split = shares(seed, Duration::ZERO, LedbatVariant::PlusPlus);
-    // Measured: 47.9 % / 52.1 %.
+    // Measured: 48.2 % / 51.8 %.
     assert!(gap(split) < 0.15, "seed {seed}: {split:?}");
 }
+
+/// Datagram sizes the latecomer runs with. This link has no randomness, so one run is one
+/// phase of LEDBAT++'s periodic slowdowns against the packet clock: the split of a single
+/// run moves by several points with the packet size alone (1380 to 1408 bytes give gaps
+/// from 0 % to 12 %). Fairness is judged on the sum over the sizes, each run against the
+/// issue's 20 % bound.
+const LATECOMER_MTUS: [u16; 4] = [1380, 1390, 1402, 1408];
 
 #[test]
 fn a_latecomer_shares_equally_with_plus_plus_but_not_with_rfc6817() {
     let seed = 1;
     let delay = Duration::from_secs(10);
-    // Measured: 50.3 % / 49.7 % against RFC 6817's 37.2 % / 62.8 %.
-    let split = shares(seed, delay, LedbatVariant::PlusPlus);
-    assert!(gap(split) < 0.1, "seed {seed}: {split:?}");
+    let mut total = (0.0, 0.0);
+    for mtu in LATECOMER_MTUS {
+        let split = shares_with_mtu(seed, delay, LedbatVariant::PlusPlus, mtu);
+        println!("{mtu}-byte datagrams: gap {:.3} {split:?}", gap(split));
+        assert!(gap(split) < 0.2, "seed {seed}, {mtu} bytes: {split:?}");
+        total = (total.0 + split.0, total.1 + split.1);
+    }
+    // Measured: 49.0 % / 51.0 % over the four sizes, against RFC 6817's 37.3 % / 62.7 %.
+    assert!(gap(total) < 0.05, "seed {seed}: {total:?}");
     let rfc = shares(seed, delay, LedbatVariant::Rfc6817);
+    println!(
+        "RFC 6817: {:.3} / {:.3}",
+        rfc.0 / (rfc.0 + rfc.1),
+        rfc.1 / (rfc.0 + rfc.1)
+    );
     assert!(gap(rfc) > 0.3, "seed {seed}: {rfc:?}");
 }

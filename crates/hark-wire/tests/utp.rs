@@ -1,8 +1,8 @@
 //! Byte-vector, error and round-trip tests for `hark_wire::utp`.
 
 use hark_wire::utp::{
-    Error, Extension, ExtensionType, HEADER_LEN, Packet, PacketRepr, PacketType, SelectiveAck,
-    UnknownExtensions,
+    CHECKSUM, CHECKSUM_OFFER, Error, Extension, ExtensionType, HEADER_LEN, Packet, PacketRepr,
+    PacketType, SelectiveAck, UnknownExtensions, offers_checksum,
 };
 use proptest::prelude::*;
 
@@ -33,6 +33,124 @@ mod libutp {
     /// Its handshake, the first DATA it could send (an accepting libutp socket writes only
     /// after the first DATA arrives); its seq_nr equals the SYN-ACK's, which consumed none.
     pub const DATA: &str = "010012347c1860897c15fded000400007486000213426974546f7272656e742070726f746f636f6c0000000000100004095f3ee1fe4c4c16b5284e923ab2e1160dc79a4a2d5452333030302d6b7173636932623039676f65";
+}
+
+/// hark's integrity extension, built by hand from its definition (extension bits with the
+/// last bit set; a type-104 link with a big-endian CRC-32 of every other byte). The CRCs were
+/// computed outside this crate, with Python's `zlib.crc32`.
+mod hark_integrity {
+    /// A DATA packet whose only extension is the checksum, payload "hark".
+    pub const DATA: &str = "016812340102030400000000001000000010002000042d5b457f6861726b";
+    /// A SYN-ACK accepting the offer: extension bits (flag set), then the checksum.
+    pub const SYN_ACK: &str =
+        "2102123401020304000000050010000000110010680800000000000000010004504c32a9";
+}
+
+#[test]
+fn checksummed_data_parses_and_reemits() {
+    let bytes = hex(hark_integrity::DATA);
+    let packet = Packet::new_checked(&bytes[..]).unwrap();
+    assert_eq!(packet.first_extension_type(), CHECKSUM);
+    assert_eq!(packet.checksum(), Some(0x2d5b_457f));
+    let kinds: Vec<_> = packet.extensions().map(|e| e.extension_type).collect();
+    assert_eq!(kinds, [ExtensionType::Checksum]);
+    let repr = assert_reemits(&bytes);
+    assert_eq!(
+        repr,
+        PacketRepr {
+            timestamp_micros: 0x0102_0304,
+            wnd_size: 0x0010_0000,
+            seq_nr: 0x10,
+            ack_nr: 0x20,
+            checksum: true,
+            payload: b"hark",
+            ..PacketRepr::new(PacketType::Data, 0x1234)
+        }
+    );
+}
+
+#[test]
+fn checksummed_syn_ack_accepts_the_offer() {
+    let bytes = hex(hark_integrity::SYN_ACK);
+    let repr = assert_reemits(&bytes);
+    assert_eq!(repr.extension_bits, Some(CHECKSUM_OFFER));
+    assert!(offers_checksum(&CHECKSUM_OFFER));
+    assert!(!offers_checksum(&[0; 8]));
+    assert!(repr.checksum);
+    assert_eq!(
+        (repr.packet_type, repr.seq_nr, repr.ack_nr),
+        (PacketType::State, 0x11, 0x10)
+    );
+    assert!(repr.unknown_extensions.is_empty());
+}
+
+#[test]
+fn every_flipped_bit_of_a_checksummed_packet_is_caught() {
+    let bytes = hex(hark_integrity::SYN_ACK);
+    for bit in 0..bytes.len() * 8 {
+        let mut damaged = bytes.clone();
+        damaged[bit / 8] ^= 1 << (bit % 8);
+        // Either the view refuses it, or the flip took the checksum out of the chain (a
+        // receiver that expects one drops such a packet).
+        if let Ok(packet) = Packet::new_checked(&damaged[..]) {
+            assert_eq!(packet.checksum(), None, "bit {bit} went unnoticed");
+        }
+    }
+    let mut damaged = bytes.clone();
+    damaged[17] ^= 0x01; // seq_nr 0x0011 -> 0x0010
+    assert!(matches!(
+        Packet::new_checked(&damaged[..]),
+        Err(Error::ChecksumMismatch {
+            carried: 0x504c_32a9,
+            ..
+        })
+    ));
+}
+
+#[test]
+fn checksum_typed_errors_and_fill_after_setters() {
+    let bytes = hex(hark_integrity::DATA);
+    // A checksum body that is not 4 bytes.
+    let mut short = bytes[..HEADER_LEN].to_vec();
+    short.extend_from_slice(&[0, 2, 0, 0]);
+    assert_eq!(
+        Packet::new_checked(&short[..]),
+        Err(Error::MalformedChecksum { len: 2 })
+    );
+    // Two checksums in one chain.
+    let mut twice = bytes[..HEADER_LEN].to_vec();
+    twice.extend_from_slice(&[CHECKSUM, 4, 0, 0, 0, 0, 0, 4, 0, 0, 0, 0]);
+    assert_eq!(
+        Packet::new_checked(&twice[..]),
+        Err(Error::DuplicateExtension(CHECKSUM))
+    );
+    // The setters leave the checksum stale; fill_checksum makes the packet whole again.
+    let mut edited = bytes.clone();
+    let mut packet = Packet::new_checked(&mut edited[..]).unwrap();
+    packet.set_seq_nr(0x11);
+    packet.payload_mut()[0] = b'H';
+    packet.fill_checksum();
+    let packet = Packet::new_checked(&edited[..]).unwrap();
+    assert_eq!((packet.seq_nr(), packet.payload()), (0x11, &b"Hark"[..]));
+    assert_ne!(packet.checksum(), Some(0x2d5b_457f));
+}
+
+#[test]
+fn emit_header_then_fill_checksum_matches_emit() {
+    let repr = PacketRepr {
+        seq_nr: 9,
+        checksum: true,
+        payload: b"split",
+        ..PacketRepr::new(PacketType::Data, 77)
+    };
+    let mut whole = [0u8; 64];
+    let len = repr.emit(&mut whole).unwrap();
+    let mut split = [0u8; 64];
+    let header_len = repr.emit_header(&mut split).unwrap();
+    split[header_len..len].copy_from_slice(b"split");
+    repr.fill_checksum(&mut split[..len]);
+    assert_eq!(whole[..len], split[..len]);
+    assert_eq!(PacketRepr::parse_bytes(&split[..len]).unwrap(), repr);
 }
 
 #[test]
@@ -423,6 +541,21 @@ fn emit_refuses_what_libutp_drops() {
         ..PacketRepr::new(PacketType::State, 1)
     };
     assert_eq!(repr.emit(&mut buf), Err(Error::ReservedExtensionType(1)));
+
+    // The checksum goes through its own field, never as an "unknown" extension.
+    let checksum = [Extension {
+        extension_type: ExtensionType::Unknown(CHECKSUM),
+        data: b"zzzz",
+    }];
+    let repr = PacketRepr {
+        extension_bits: Some([0; 8]),
+        unknown_extensions: UnknownExtensions::from_list(&checksum),
+        ..PacketRepr::new(PacketType::State, 1)
+    };
+    assert_eq!(
+        repr.emit(&mut buf),
+        Err(Error::ReservedExtensionType(CHECKSUM))
+    );
 }
 
 #[test]
@@ -456,7 +589,11 @@ proptest! {
         sack_words in proptest::option::of(1usize..8),
         sack_seed in any::<u64>(),
         bits in proptest::option::of(any::<[u8; 8]>()),
-        unknown in proptest::collection::vec((3u8..=255, proptest::collection::vec(any::<u8>(), 0..16)), 0..3),
+        unknown in proptest::collection::vec(
+            ((3u8..=255).prop_filter("not the checksum type", |kind| *kind != CHECKSUM),
+             proptest::collection::vec(any::<u8>(), 0..16)),
+            0..3),
+        checksum in any::<bool>(),
         payload in proptest::collection::vec(any::<u8>(), 0..1500),
     ) {
         let sack_bytes: Vec<u8> = sack_words
@@ -479,6 +616,7 @@ proptest! {
             selective_ack: sack_words.map(|_| SelectiveAck::new_checked(&sack_bytes[..]).unwrap()),
             extension_bits: bits,
             unknown_extensions: UnknownExtensions::from_list(&unknown_list),
+            checksum,
             payload: &payload,
         };
         let mut buf = vec![0u8; repr.buffer_len()];

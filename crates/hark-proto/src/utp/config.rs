@@ -78,6 +78,20 @@ pub struct ConnectionConfig {
     pub report_delay_samples: bool,
     /// Report overhead statistics as events (off by default: two events per packet).
     pub report_overhead: bool,
+    /// Offer hark's integrity extension: the SYN's extension bits say "I checksum", and a
+    /// hark peer that answers likewise in its SYN-ACK makes both sides append a CRC-32 of
+    /// the whole datagram to every later packet and drop any packet whose checksum does not
+    /// verify (as loss). A peer without it (libutp, libtorrent) ignores the offer and the
+    /// connection runs unchecked. On by default.
+    pub offer_integrity: bool,
+    /// Refuse to run unchecked: a peer that does not accept the integrity extension gets a
+    /// RESET and the connection fails with [`ConnectionError::IntegrityRequired`] (an
+    /// incoming SYN without the offer is refused with
+    /// [`AcceptError::IntegrityRequired`]). Implies `offer_integrity`. Off by default.
+    ///
+    /// [`ConnectionError::IntegrityRequired`]: super::ConnectionError::IntegrityRequired
+    /// [`AcceptError::IntegrityRequired`]: super::AcceptError::IntegrityRequired
+    pub require_integrity: bool,
 }
 
 impl Default for ConnectionConfig {
@@ -110,6 +124,8 @@ impl Default for ConnectionConfig {
             max_sack_bytes: 32,
             report_delay_samples: true,
             report_overhead: false,
+            offer_integrity: true,
+            require_integrity: false,
         }
     }
 }
@@ -140,6 +156,11 @@ impl ConnectionConfig {
         } else {
             UDP_OVERHEAD_V6
         }
+    }
+
+    /// Whether connections offer (or accept) the integrity extension.
+    pub fn integrity_offered(&self) -> bool {
+        self.offer_integrity || self.require_integrity
     }
 
     pub(crate) fn ledbat(&self) -> LedbatConfig {

@@ -10,7 +10,10 @@ use std::time::{Duration, Instant};
 use super::config::ConnectionConfig;
 use super::event::{ConnectionError, ConnectionState, ConnectionStats, Event, OverheadKind};
 use super::ledbat::Ledbat;
-use super::packet::{self, HEADER_LEN, Header, PacketType, Parsed};
+use super::packet::{
+    self, CHECKSUM_OFFER, CHECKSUM_OVERHEAD, Extras, HEADER_LEN, Header, PacketType, Parsed,
+    offers_checksum,
+};
 use super::recv_buffer::{Arrival, RecvBuffer};
 use super::rtt::RttEstimator;
 use super::send_buffer::{SendBuffer, SlotKind};
@@ -41,6 +44,28 @@ enum AckState {
     Now,
 }
 
+/// Where hark's integrity extension stands on a connection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Integrity {
+    /// Not offered, or the peer did not accept it: no checksums.
+    Off,
+    /// Offered in our SYN; the SYN-ACK will tell.
+    Offered,
+    /// Both sides checksum every packet; one without a valid checksum is dropped.
+    On,
+}
+
+/// A RESET the connection asks the endpoint to send to its peer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct ResetRequest {
+    /// The id the peer receives on.
+    pub connection_id: u16,
+    /// What the RESET acknowledges.
+    pub ack_nr: u16,
+    /// Whether the peer expects a checksum.
+    pub checksum: bool,
+}
+
 /// A uTP connection.
 #[derive(Debug)]
 pub(crate) struct Connection {
@@ -52,6 +77,11 @@ pub(crate) struct Connection {
     config: ConnectionConfig,
     epoch: Instant,
     mss: usize,
+    /// uTP header bytes of a data packet: the fixed header, plus the checksum extension
+    /// while it is offered or on.
+    header_overhead: usize,
+    integrity: Integrity,
+    reset_request: Option<ResetRequest>,
     udp_overhead: u32,
     timers: TimerTable,
     rtt: RttEstimator,
@@ -106,9 +136,15 @@ impl Connection {
         epoch: Instant,
         first_data_seq: u16,
         ack_nr: u16,
+        integrity: Integrity,
     ) -> Self {
+        let header_overhead = HEADER_LEN
+            + match integrity {
+                Integrity::Off => 0,
+                Integrity::Offered | Integrity::On => CHECKSUM_OVERHEAD,
+            };
         let mss = usize::from(config.udp_mtu(remote))
-            .saturating_sub(HEADER_LEN)
+            .saturating_sub(header_overhead)
             .max(64);
         let rtt = RttEstimator::new(config.initial_rto, config.min_rto, config.max_rto);
         let cc = Ledbat::new(config.ledbat(), mss);
@@ -131,6 +167,9 @@ impl Connection {
             config,
             epoch,
             mss,
+            header_overhead,
+            integrity,
+            reset_request: None,
             timers: TimerTable::default(),
             rtt,
             cc,
@@ -185,6 +224,11 @@ impl Connection {
         now: Instant,
         events: &mut EventQueue,
     ) -> Self {
+        let integrity = if config.integrity_offered() {
+            Integrity::Offered
+        } else {
+            Integrity::Off
+        };
         let mut conn = Self::new(
             handle,
             remote,
@@ -194,6 +238,7 @@ impl Connection {
             epoch,
             syn_seq.wrapping_add(1),
             0,
+            integrity,
         );
         conn.syn_pending = true;
         conn.peer_wnd = conn.mss;
@@ -204,7 +249,9 @@ impl Connection {
 
     /// An accepted incoming connection: the SYN carried the peer's receive id `c`, so we
     /// receive on `c + 1` and send on `c`. Our SYN-ACK (an ST_STATE) carries `our_seq`,
-    /// which is not consumed: our first DATA packet reuses it.
+    /// which is not consumed: our first DATA packet reuses it. If the SYN offered the
+    /// integrity extension and we offer it too, the SYN-ACK accepts it and every packet
+    /// from then on is checksummed.
     pub(crate) fn accept(
         handle: ConnectionHandle,
         incoming: &Incoming,
@@ -215,6 +262,11 @@ impl Connection {
         events: &mut EventQueue,
     ) -> Self {
         let id = incoming.connection_id;
+        let integrity = if incoming.offers_integrity && config.integrity_offered() {
+            Integrity::On
+        } else {
+            Integrity::Off
+        };
         let mut conn = Self::new(
             handle,
             incoming.remote,
@@ -224,6 +276,7 @@ impl Connection {
             epoch,
             our_seq,
             incoming.seq_nr,
+            integrity,
         );
         conn.peer_wnd = incoming.wnd_size as usize;
         conn.reply_micros = conn
@@ -314,8 +367,39 @@ impl Connection {
         self.mtu_floor = udp_mtu;
         self.mtu_ceiling = udp_mtu;
         self.mtu_probe = None;
-        self.mss = usize::from(udp_mtu).saturating_sub(HEADER_LEN).max(64);
+        self.update_mss();
+    }
+
+    /// Whether the integrity extension is on.
+    pub(crate) fn integrity_active(&self) -> bool {
+        self.integrity == Integrity::On
+    }
+
+    /// The RESET this connection wants sent to its peer, once.
+    pub(crate) fn take_reset_request(&mut self) -> Option<ResetRequest> {
+        self.reset_request.take()
+    }
+
+    /// Asks the endpoint to send the peer a RESET (with a checksum if the peer expects one).
+    fn request_reset(&mut self, checksum: bool) {
+        self.reset_request = Some(ResetRequest {
+            connection_id: self.send_id,
+            ack_nr: self.recv.ack_nr(),
+            checksum,
+        });
+    }
+
+    /// Recomputes the payload size from the path MTU and the header overhead.
+    fn update_mss(&mut self) {
+        self.mss = usize::from(self.mtu_floor)
+            .saturating_sub(self.header_overhead)
+            .max(64);
         self.cc.set_mss(self.mss);
+    }
+
+    /// The extensions every packet after the handshake carries.
+    fn extras(&self) -> Extras {
+        Extras::checksum(self.integrity == Integrity::On)
     }
 
     pub(crate) fn next_timeout(&self) -> Option<Instant> {
@@ -399,7 +483,7 @@ impl Connection {
         let (accepted, probe_seq) = self.send.write(
             data,
             self.mss,
-            probe.map(|size| usize::from(size).saturating_sub(HEADER_LEN)),
+            probe.map(|size| usize::from(size).saturating_sub(self.header_overhead)),
         );
         if let (Some(seq), Some(size)) = (probe_seq, probe) {
             self.mtu_probe = Some((seq, size));
@@ -437,8 +521,7 @@ impl Connection {
             Some((_, true)) | None => {
                 self.mtu_probe = None;
                 self.mtu_floor = size;
-                self.mss = usize::from(size).saturating_sub(HEADER_LEN).max(64);
-                self.cc.set_mss(self.mss);
+                self.update_mss();
             }
         }
     }
@@ -507,8 +590,13 @@ impl Connection {
         }
     }
 
-    /// Handles a RESET addressed to this connection.
-    pub(crate) fn handle_reset(&mut self, events: &mut EventQueue) {
+    /// Handles a RESET addressed to this connection; with the integrity extension on, one
+    /// without a checksum is dropped (it was damaged, or forged).
+    pub(crate) fn handle_reset(&mut self, checksummed: bool, events: &mut EventQueue) {
+        if self.integrity == Integrity::On && !checksummed {
+            self.stats.checksum_missing += 1;
+            return;
+        }
         let error = if self.state == ConnectionState::SynSent {
             ConnectionError::Refused
         } else {
@@ -533,6 +621,14 @@ impl Connection {
             return;
         }
         let h = p.header;
+        // With the extension on, the peer checksums everything; only its SYN, retried
+        // before it saw our SYN-ACK, cannot carry a checksum.
+        let retried_syn =
+            h.packet_type == PacketType::Syn && self.state == ConnectionState::SynReceived;
+        if self.integrity == Integrity::On && !p.extras.checksum && !retried_syn {
+            self.stats.checksum_missing += 1;
+            return;
+        }
         self.stats.packets_received += 1;
         if h.packet_type == PacketType::Syn {
             // A retransmitted SYN: our SYN-ACK was lost.
@@ -542,7 +638,18 @@ impl Connection {
             return;
         }
         if self.state == ConnectionState::SynSent {
-            if h.packet_type != PacketType::State || h.ack_nr != self.syn_seq {
+            if h.packet_type != PacketType::State {
+                return;
+            }
+            if h.ack_nr != self.syn_seq {
+                if p.extras.checksum {
+                    // An intact SYN-ACK for a SYN we never sent: ours arrived damaged.
+                    self.request_reset(true);
+                    self.fail(ConnectionError::CorruptHandshake, events);
+                }
+                return;
+            }
+            if !self.negotiate_integrity(p, events) {
                 return;
             }
             self.recv.set_ack_nr(h.seq_nr.wrapping_sub(1));
@@ -629,6 +736,38 @@ impl Connection {
             _ => {}
         }
         self.check_finished(now);
+    }
+
+    /// Reads the SYN-ACK's answer to our integrity offer; false if the SYN-ACK must be
+    /// dropped (damaged) or ended the connection (integrity required and refused).
+    fn negotiate_integrity(&mut self, p: &Parsed<'_>, events: &mut EventQueue) -> bool {
+        if self.integrity != Integrity::Offered {
+            return true;
+        }
+        let accepted = p
+            .extras
+            .extension_bits
+            .is_some_and(|bits| offers_checksum(&bits));
+        if p.extras.checksum {
+            self.integrity = Integrity::On;
+        } else if accepted {
+            // A peer that accepts always checksums: this SYN-ACK was damaged. Its retry
+            // (answering our next SYN) will do.
+            self.stats.checksum_missing += 1;
+            return false;
+        } else if self.config.require_integrity {
+            self.request_reset(false);
+            self.fail(ConnectionError::IntegrityRequired, events);
+            return false;
+        } else {
+            self.integrity = Integrity::Off;
+            self.header_overhead = HEADER_LEN;
+            self.update_mss();
+            // Nothing has fed congestion control yet: start it afresh at the larger packet
+            // size, so the initial window holds as many packets as configured.
+            self.cc = Ledbat::new(self.config.ledbat(), self.mss);
+        }
+        true
     }
 
     fn process_ack(&mut self, now: Instant, p: &Parsed<'_>, events: &mut EventQueue) {
@@ -929,7 +1068,11 @@ impl Connection {
         }
         if self.syn_pending {
             let header = self.header(now, PacketType::Syn, self.syn_seq, 0);
-            let len = packet::emit(&header, None, &[], buf)?;
+            let extras = Extras {
+                extension_bits: (self.integrity == Integrity::Offered).then_some(CHECKSUM_OFFER),
+                checksum: false,
+            };
+            let len = packet::emit(&header, None, extras, &[], buf)?;
             self.syn_pending = false;
             self.syn_transmissions += 1;
             self.syn_sent_at = Some(now);
@@ -943,7 +1086,12 @@ impl Connection {
                 self.send.first_seq(),
                 self.recv.ack_nr(),
             );
-            let len = packet::emit(&header, None, &[], buf)?;
+            let on = self.integrity == Integrity::On;
+            let extras = Extras {
+                extension_bits: on.then_some(CHECKSUM_OFFER),
+                checksum: on,
+            };
+            let len = packet::emit(&header, None, extras, &[], buf)?;
             self.syn_ack_pending = false;
             return Some(self.control_sent(now, len, OverheadKind::Connect, events));
         }
@@ -966,7 +1114,7 @@ impl Connection {
             };
             let header = self.header(now, PacketType::State, self.send.next_seq(), ack_nr);
             let sack = (sack_len > 0).then_some(&sack[..sack_len]);
-            let len = packet::emit(&header, sack, &[], buf)?;
+            let len = packet::emit(&header, sack, self.extras(), &[], buf)?;
             self.ack = AckState::None;
             self.timers.stop(Timer::DelayedAck);
             self.unacked_received = 0;
@@ -997,7 +1145,7 @@ impl Connection {
             self.update_zero_window(now);
             return None;
         }
-        let needed = packet::emitted_len(0, len);
+        let needed = packet::emitted_len(0, self.extras(), len);
         if buf.len() < needed {
             return None;
         }
@@ -1017,7 +1165,13 @@ impl Connection {
             SlotKind::Fin => PacketType::Fin,
         };
         let header = self.header(now, packet_type, out.seq_nr, self.recv.ack_nr());
-        let written = packet::emit(&header, None, self.send.payload(out.seq_nr), buf)?;
+        let written = packet::emit(
+            &header,
+            None,
+            self.extras(),
+            self.send.payload(out.seq_nr),
+            buf,
+        )?;
         if self.timers.get(Timer::Rto).is_none() {
             self.arm_rto(now);
         }

@@ -12,7 +12,8 @@ use super::config::EndpointConfig;
 use super::connection::{Connection, EventQueue};
 use super::error::{AcceptError, ConnectError, HandleError, WriteError};
 use super::event::{ConnectionError, ConnectionState, ConnectionStats, Event};
-use super::packet::{self, Header, MalformedPacket, PacketType};
+use super::packet::{self, Extras, Header, MalformedPacket, PacketType, offers_checksum};
+use super::timer_queue::TimerQueue;
 
 /// Index of a connection in the endpoint's slab. Valid until its `Destroying` event has
 /// been polled; the index may be reused afterwards.
@@ -31,6 +32,7 @@ pub struct Incoming {
     pub(crate) timestamp_micros: u32,
     pub(crate) received_at: Instant,
     pub(crate) datagram_len: usize,
+    pub(crate) offers_integrity: bool,
 }
 
 impl Incoming {
@@ -43,6 +45,11 @@ impl Incoming {
     pub fn connection_id(&self) -> u16 {
         self.connection_id
     }
+
+    /// Whether the SYN offered hark's integrity extension (a hark peer; libutp never does).
+    pub fn offers_integrity(&self) -> bool {
+        self.offers_integrity
+    }
 }
 
 /// What [`Endpoint::handle_datagram`] did with a datagram.
@@ -53,16 +60,20 @@ pub enum DatagramOutcome {
     Connection(ConnectionHandle),
     /// A SYN for a new connection: accept or refuse it.
     Incoming(Incoming),
-    /// uTP for no known connection; a RESET is queued unless it was a RESET itself.
+    /// uTP for no known connection; a RESET is queued unless it was a RESET itself (or,
+    /// when integrity is required, a packet without a checksum).
     UnknownConnection,
     /// A SYN refused because `max_half_open` connections are half-open; a RESET is queued.
     SynRefused,
+    /// A uTP packet whose checksum extension does not match its bytes: damaged on the way.
+    /// Counted and dropped, as if lost.
+    ChecksumMismatch,
     /// Not a well-formed uTP packet; counted and otherwise ignored.
     Malformed(MalformedPacket),
 }
 
 impl DatagramOutcome {
-    /// True if the datagram was a well-formed uTP packet.
+    /// True if the datagram was a uTP packet (a damaged checksummed one included).
     pub fn is_utp(&self) -> bool {
         !matches!(self, Self::Malformed(_))
     }
@@ -89,6 +100,8 @@ pub struct EndpointStats {
     pub datagrams: u64,
     /// Datagrams that were not uTP.
     pub malformed: u64,
+    /// uTP packets dropped because their checksum extension did not match.
+    pub checksum_failures: u64,
     /// uTP packets for no known connection.
     pub unknown_connection: u64,
     /// SYNs refused because of the half-open bound.
@@ -124,6 +137,8 @@ pub struct ConnectionInfo {
     pub readable: usize,
     /// Bytes `write` would accept now.
     pub writable: usize,
+    /// Whether both sides checksum every packet (hark's integrity extension).
+    pub integrity: bool,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -131,6 +146,8 @@ struct PendingReset {
     to: SocketAddr,
     connection_id: u16,
     ack_nr: u16,
+    /// Whether the peer expects the checksum extension.
+    checksum: bool,
 }
 
 #[derive(Debug)]
@@ -160,6 +177,10 @@ pub struct Endpoint {
     resets: VecDeque<PendingReset>,
     half_open: usize,
     stats: EndpointStats,
+    /// When each connection next needs `handle_timeout`.
+    timers: TimerQueue,
+    /// Scratch list of the connections due in `handle_timeout` (kept to reuse its memory).
+    due: Vec<usize>,
     /// The last (address, id) looked up and its slot: saves hashing on back-to-back packets.
     last_lookup: Option<((SocketAddr, u16), usize)>,
 }
@@ -193,6 +214,8 @@ impl Endpoint {
             resets,
             half_open: 0,
             stats: EndpointStats::default(),
+            timers: TimerQueue::default(),
+            due: Vec::new(),
             last_lookup: None,
         }
     }
@@ -250,12 +273,20 @@ impl Endpoint {
     }
 
     /// Bookkeeping after anything happened to a connection: schedule its output, its
-    /// deferred ACK, and forget its key once it is destroyed.
+    /// deferred ACK and its next timeout, and forget its key once it is destroyed.
     fn touched(&mut self, index: usize) {
         let Some(slot) = self.slab.get_mut(index).and_then(Option::as_mut) else {
             return;
         };
+        if let Some(reset) = slot.conn.take_reset_request() {
+            let to = slot.conn.remote();
+            self.queue_reset(to, reset.connection_id, reset.ack_nr, reset.checksum);
+        }
+        let Some(slot) = self.slab.get_mut(index).and_then(Option::as_mut) else {
+            return;
+        };
         let conn = &mut slot.conn;
+        self.timers.schedule(index, conn.next_timeout());
         if slot.counted_half_open && (!conn.half_open || conn.is_destroyed()) {
             slot.counted_half_open = false;
             self.half_open -= 1;
@@ -296,12 +327,13 @@ impl Endpoint {
         Some(index)
     }
 
-    fn queue_reset(&mut self, to: SocketAddr, connection_id: u16, ack_nr: u16) {
+    fn queue_reset(&mut self, to: SocketAddr, connection_id: u16, ack_nr: u16, checksum: bool) {
         if self.resets.len() < self.config.max_pending_resets {
             self.resets.push_back(PendingReset {
                 to,
                 connection_id,
                 ack_nr,
+                checksum,
             });
         } else {
             self.stats.resets_dropped += 1;
@@ -335,7 +367,8 @@ impl Endpoint {
     }
 
     /// Accepts an incoming connection; its SYN-ACK comes out of the next `poll_transmit`.
-    /// On `TooManyHalfOpen` and `TooManyConnections` the peer is sent a RESET.
+    /// On `TooManyHalfOpen`, `TooManyConnections` and `IntegrityRequired` the peer is sent
+    /// a RESET.
     pub fn accept(
         &mut self,
         now: Instant,
@@ -353,6 +386,10 @@ impl Endpoint {
             self.refuse(incoming);
             return Err(AcceptError::TooManyConnections);
         }
+        if self.config.connection.require_integrity && !incoming.offers_integrity {
+            self.refuse(incoming);
+            return Err(AcceptError::IntegrityRequired);
+        }
         let our_seq = self.rng.next_u32() as u16;
         let config = self.config.connection.clone();
         let epoch = self.epoch;
@@ -361,12 +398,20 @@ impl Endpoint {
         }))
     }
 
-    /// Refuses an incoming connection with a RESET.
+    /// Refuses an incoming connection with a RESET (unchecked: the initiator cannot
+    /// expect a checksum before the handshake).
     pub fn refuse(&mut self, incoming: Incoming) {
-        self.queue_reset(incoming.remote, incoming.connection_id, incoming.seq_nr);
+        self.queue_reset(
+            incoming.remote,
+            incoming.connection_id,
+            incoming.seq_nr,
+            false,
+        );
     }
 
-    /// Processes one received datagram. Never panics, whatever the bytes.
+    /// Processes one received datagram. Never panics, whatever the bytes. A packet whose
+    /// checksum extension does not verify is dropped here, before it can reach (or, with a
+    /// damaged connection id, reset) any connection.
     pub fn handle_datagram(
         &mut self,
         now: Instant,
@@ -376,6 +421,10 @@ impl Endpoint {
         self.stats.datagrams += 1;
         let parsed = match packet::parse(datagram) {
             Ok(parsed) => parsed,
+            Err(MalformedPacket::ChecksumMismatch { .. }) => {
+                self.stats.checksum_failures += 1;
+                return DatagramOutcome::ChecksumMismatch;
+            }
             Err(error) => {
                 self.stats.malformed += 1;
                 return DatagramOutcome::Malformed(error);
@@ -400,7 +449,8 @@ impl Endpoint {
                     return DatagramOutcome::UnknownConnection;
                 };
                 if let Some(slot) = self.slab[index].as_mut() {
-                    slot.conn.handle_reset(&mut self.events);
+                    slot.conn
+                        .handle_reset(parsed.extras.checksum, &mut self.events);
                 }
                 index
             }
@@ -418,7 +468,7 @@ impl Endpoint {
                 let Some(index) = existing else {
                     if self.half_open >= self.config.max_half_open {
                         self.stats.syns_refused += 1;
-                        self.queue_reset(from, id, h.seq_nr);
+                        self.queue_reset(from, id, h.seq_nr, false);
                         return DatagramOutcome::SynRefused;
                     }
                     return DatagramOutcome::Incoming(Incoming {
@@ -429,6 +479,10 @@ impl Endpoint {
                         timestamp_micros: h.timestamp_micros,
                         received_at: now,
                         datagram_len: datagram.len(),
+                        offers_integrity: parsed
+                            .extras
+                            .extension_bits
+                            .is_some_and(|bits| offers_checksum(&bits)),
                     });
                 };
                 if let Some(slot) = self.slab[index].as_mut() {
@@ -440,7 +494,13 @@ impl Endpoint {
             _ => {
                 let Some(index) = self.lookup((from, id)) else {
                     self.stats.unknown_connection += 1;
-                    self.queue_reset(from, id, h.seq_nr);
+                    // A checksummed packet comes from a peer that drops unchecked RESETs.
+                    // When integrity is required no unchecked connection can exist, so an
+                    // unchecked stray is noise (a damaged SYN, say) and gets no RESET.
+                    let checksum = parsed.extras.checksum;
+                    if checksum || !self.config.connection.require_integrity {
+                        self.queue_reset(from, id, h.seq_nr, checksum);
+                    }
                     return DatagramOutcome::UnknownConnection;
                 };
                 if let Some(slot) = self.slab[index].as_mut() {
@@ -470,17 +530,22 @@ impl Endpoint {
         }
     }
 
-    /// Runs the timers that are due. Spurious calls do nothing.
+    /// Runs the timers that are due. Spurious calls do nothing. Costs O(log n) per due
+    /// connection, not O(n): the connections wait in a timer heap.
     pub fn handle_timeout(&mut self, now: Instant) {
-        for index in 0..self.slab.len() {
-            let Some(slot) = self.slab[index].as_mut() else {
-                continue;
-            };
-            if slot.conn.next_timeout().is_some_and(|at| at <= now) {
-                slot.conn.handle_timeout(now, &mut self.events);
-                self.touched(index);
+        let mut due = std::mem::take(&mut self.due);
+        self.timers.pop_due(now, &mut due);
+        for &index in &due {
+            if let Some(slot) = self.slab.get_mut(index).and_then(Option::as_mut) {
+                if slot.conn.next_timeout().is_some_and(|at| at <= now) {
+                    slot.conn.handle_timeout(now, &mut self.events);
+                }
             }
+            // Reschedules the connection, whatever its timers now say.
+            self.touched(index);
         }
+        due.clear();
+        self.due = due;
     }
 
     /// Writes the next datagram to send into `buf` (which should hold at least the
@@ -497,7 +562,8 @@ impl Endpoint {
                 seq_nr: self.rng.next_u32() as u16,
                 ack_nr: reset.ack_nr,
             };
-            if let Some(len) = packet::emit(&header, None, &[], buf) {
+            let extras = Extras::checksum(reset.checksum);
+            if let Some(len) = packet::emit(&header, None, extras, &[], buf) {
                 self.stats.resets_sent += 1;
                 return Some(Transmit {
                     destination: reset.to,
@@ -512,8 +578,10 @@ impl Endpoint {
                 continue;
             };
             slot.conn.ready_queued = false;
-            if let Some((len, dont_fragment)) = slot.conn.poll_transmit(now, buf, &mut self.events)
-            {
+            let sent = slot.conn.poll_transmit(now, buf, &mut self.events);
+            // Sending arms the retransmission and keepalive timers.
+            self.timers.schedule(index, slot.conn.next_timeout());
+            if let Some((len, dont_fragment)) = sent {
                 let destination = slot.conn.remote();
                 slot.conn.ready_queued = true;
                 self.ready.push_back(index);
@@ -545,20 +613,32 @@ impl Endpoint {
             if slot.counted_half_open {
                 self.half_open -= 1;
             }
+            self.timers.schedule(handle.0, None);
             self.live -= 1;
             self.free.push(handle.0);
         }
         Some((handle, event))
     }
 
-    /// The earliest instant at which `handle_timeout` has work to do.
+    /// The earliest instant at which `handle_timeout` has work to do. O(1): the top of the
+    /// timer heap.
     #[must_use]
     pub fn poll_timeout(&self) -> Option<Instant> {
-        self.slab
-            .iter()
-            .flatten()
-            .filter_map(|slot| slot.conn.next_timeout())
-            .min()
+        let next = self.timers.next();
+        #[cfg(debug_assertions)]
+        {
+            let scanned = self
+                .slab
+                .iter()
+                .flatten()
+                .filter_map(|slot| slot.conn.next_timeout())
+                .min();
+            debug_assert_eq!(
+                next, scanned,
+                "the timer heap disagrees with the connections"
+            );
+        }
+        next
     }
 
     /// Queues data on a connection and returns how much was accepted (never more than
@@ -662,6 +742,7 @@ impl Endpoint {
             max_payload: c.mss(),
             readable: c.readable(),
             writable: c.send_buffer_free(),
+            integrity: c.integrity_active(),
         })
     }
 

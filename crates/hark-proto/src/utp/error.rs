@@ -25,6 +25,9 @@ pub enum AcceptError {
     /// A connection with this peer and id exists already (a retransmitted SYN).
     #[error("connection already exists")]
     Duplicate,
+    /// The configuration requires the integrity extension and the SYN did not offer it.
+    #[error("the peer does not offer the integrity extension, which is required")]
+    IntegrityRequired,
 }
 
 /// Why `write` failed.

@@ -38,6 +38,14 @@ pub enum ConnectionError {
     /// acknowledged (which was then freed), so the stream cannot be completed.
     #[error("peer's acknowledgements went backwards")]
     Protocol,
+    /// The connection requires the integrity extension and the peer did not accept it
+    /// (or its SYN-ACK arrived too damaged to tell).
+    #[error("peer does not checksum its packets and integrity is required")]
+    IntegrityRequired,
+    /// The peer's checksummed SYN-ACK acknowledged a SYN we never sent: our SYN was
+    /// damaged on the way, so the peer's view of the connection is wrong.
+    #[error("the handshake was damaged on the way: the peer acknowledged another SYN")]
+    CorruptHandshake,
 }
 
 /// What kind of protocol overhead an [`Event::Overhead`] counts.
@@ -107,4 +115,8 @@ pub struct ConnectionStats {
     pub duplicates: u64,
     /// Packets dropped (outside the windows, or no room).
     pub dropped: u64,
+    /// Packets dropped because they lacked the checksum this connection's peer always
+    /// sends (damaged on the way; packets whose checksum fails are counted by the
+    /// endpoint, as they cannot be attributed to a connection).
+    pub checksum_missing: u64,
 }

@@ -27,6 +27,26 @@
 //! ([`Endpoint::readable_slices`] + [`Endpoint::consume`]); nothing allocates per packet
 //! once the buffers have been touched.
 //!
+//! Integrity: uTP has no checksum of its own, so a flipped seq_nr bit that UDP's checksum
+//! misses (or a path without one) misplaces payload undetectably. Between hark endpoints the
+//! SYN's extension bits offer a checksum extension ([`ConnectionConfig::offer_integrity`],
+//! on by default); a hark acceptor answers in its SYN-ACK, and from then on both sides
+//! append a CRC-32 of the whole datagram to every packet. A packet whose checksum fails is
+//! dropped by the endpoint before it can reach or reset a connection
+//! ([`EndpointStats::checksum_failures`]); one that lacks it on a checksummed connection
+//! is dropped by the connection ([`ConnectionStats::checksum_missing`]): both count as loss.
+//! libutp and libtorrent ignore the offer and never receive a checksum (libutp drops a
+//! packet whose first extension it does not know). With
+//! [`ConnectionConfig::require_integrity`] an unchecked peer is refused or reset, and a
+//! damaged handshake ends in a typed error ([`ConnectionError::CorruptHandshake`],
+//! [`ConnectionError::IntegrityRequired`], `Refused`), never in an unchecked connection.
+//! Wireshark's bt-utp heuristic only recognises packets whose first extension type is below
+//! 3, so it shows checksummed packets without a SACK as plain UDP.
+//!
+//! Timers: the endpoint keeps each connection's next deadline in a binary heap (stale
+//! entries discarded lazily), so [`Endpoint::poll_timeout`] is O(1) and
+//! [`Endpoint::handle_timeout`] costs O(log n) per connection that is due.
+//!
 //! Congestion control is LEDBAT++ by default ([`LedbatVariant::PlusPlus`]: a decrease
 //! proportional to the window and periodic slowdowns that re-measure the base delay, so
 //! flows sharing a bottleneck converge to equal shares, latecomers included); libutp's
@@ -46,6 +66,7 @@ pub mod rtt;
 mod send_buffer;
 pub mod seq;
 mod slowdown;
+mod timer_queue;
 mod timers;
 
 pub use config::{

@@ -1,13 +1,19 @@
 //! The core's narrow view of the uTP wire format, on top of [`hark_wire::utp`].
 //!
-//! The connection logic needs a header, an optional selective ACK bitmask and the
-//! payload; this module is the single place that turns datagrams into that view and back.
+//! The connection logic needs a header, an optional selective ACK bitmask, the extension
+//! bits and checksum that negotiate and carry hark's integrity extension, and the payload;
+//! this module is the single place that turns datagrams into that view and back.
 
 use std::fmt;
 
-use hark_wire::utp::{Packet, PacketRepr, SelectiveAck};
+use hark_wire::utp::{CHECKSUM_LEN, Packet, PacketRepr, SelectiveAck};
 
-pub use hark_wire::utp::{Error as MalformedPacket, HEADER_LEN, PacketType, VERSION};
+pub use hark_wire::utp::{
+    CHECKSUM_OFFER, Error as MalformedPacket, HEADER_LEN, PacketType, VERSION, offers_checksum,
+};
+
+/// Bytes the checksum extension adds to a packet (two-byte link header and the CRC).
+pub const CHECKSUM_OVERHEAD: usize = 2 + CHECKSUM_LEN;
 
 /// The fixed header fields the core works with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -28,13 +34,47 @@ pub struct Header {
     pub ack_nr: u16,
 }
 
-/// A parsed datagram: header, selective ACK bitmask and payload, borrowed.
+/// The extensions besides the selective ACK that a packet carries.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Extras {
+    /// The extension bits (type 2): SYN and SYN-ACK carry them to negotiate the checksum.
+    pub extension_bits: Option<[u8; 8]>,
+    /// hark's checksum extension (only for a peer that accepted it).
+    pub checksum: bool,
+}
+
+impl Extras {
+    /// No extension besides a selective ACK.
+    pub const NONE: Self = Self {
+        extension_bits: None,
+        checksum: false,
+    };
+
+    /// The checksum alone when `checksum` is set, else nothing.
+    pub const fn checksum(checksum: bool) -> Self {
+        Self {
+            extension_bits: None,
+            checksum,
+        }
+    }
+
+    /// Bytes these extensions take on the wire.
+    pub fn wire_len(&self) -> usize {
+        self.extension_bits.map_or(0, |bits| 2 + bits.len())
+            + if self.checksum { CHECKSUM_OVERHEAD } else { 0 }
+    }
+}
+
+/// A parsed datagram: header, selective ACK bitmask, extras and payload, borrowed.
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub struct Parsed<'a> {
     /// The fixed header.
     pub header: Header,
     /// The selective ACK bitmask (at least one byte), if present.
     pub sack: Option<&'a [u8]>,
+    /// The extension bits, and whether a checksum was carried (parsing has verified it:
+    /// a packet whose checksum does not match is [`MalformedPacket::ChecksumMismatch`]).
+    pub extras: Extras,
     /// Payload after the header and extensions.
     pub payload: &'a [u8],
 }
@@ -44,12 +84,13 @@ impl fmt::Debug for Parsed<'_> {
         f.debug_struct("Parsed")
             .field("header", &self.header)
             .field("sack", &self.sack)
+            .field("extras", &self.extras)
             .field("payload_len", &self.payload.len())
             .finish()
     }
 }
 
-/// Parses a datagram; never panics.
+/// Parses a datagram and verifies its checksum, if it carries one; never panics.
 pub fn parse(datagram: &[u8]) -> Result<Parsed<'_>, MalformedPacket> {
     let packet = Packet::new_checked(datagram)?;
     let header = Header {
@@ -66,21 +107,32 @@ pub fn parse(datagram: &[u8]) -> Result<Parsed<'_>, MalformedPacket> {
         SelectiveAck::new_checked(mask)?;
     }
     let payload = datagram.get(packet.header_len()..).unwrap_or(&[]);
+    let extras = Extras {
+        extension_bits: packet.extension_bits(),
+        checksum: packet.checksum().is_some(),
+    };
     Ok(Parsed {
         header,
         sack,
+        extras,
         payload,
     })
 }
 
-/// Bytes needed to emit a packet with this SACK length and payload length.
-pub fn emitted_len(sack_len: usize, payload_len: usize) -> usize {
-    HEADER_LEN + if sack_len > 0 { 2 + sack_len } else { 0 } + payload_len
+/// Bytes needed to emit a packet with this SACK length, these extras and payload length.
+pub fn emitted_len(sack_len: usize, extras: Extras, payload_len: usize) -> usize {
+    HEADER_LEN + if sack_len > 0 { 2 + sack_len } else { 0 } + extras.wire_len() + payload_len
 }
 
 /// Writes a packet into `out` and returns its length, or `None` if `out` is too small
-/// or the SACK is empty.
-pub fn emit(header: &Header, sack: Option<&[u8]>, payload: &[u8], out: &mut [u8]) -> Option<usize> {
+/// or the SACK is empty. With `extras.checksum` the checksum is computed here.
+pub fn emit(
+    header: &Header,
+    sack: Option<&[u8]>,
+    extras: Extras,
+    payload: &[u8],
+    out: &mut [u8],
+) -> Option<usize> {
     let selective_ack = match sack {
         Some(mask) => Some(SelectiveAck::new_checked(mask).ok()?),
         None => None,
@@ -92,6 +144,8 @@ pub fn emit(header: &Header, sack: Option<&[u8]>, payload: &[u8], out: &mut [u8]
         seq_nr: header.seq_nr,
         ack_nr: header.ack_nr,
         selective_ack,
+        extension_bits: extras.extension_bits,
+        checksum: extras.checksum,
         payload,
         ..PacketRepr::new(header.packet_type, header.connection_id)
     };
@@ -117,13 +171,52 @@ mod tests {
     #[test]
     fn round_trip_with_sack_and_payload() {
         let mut buf = [0u8; 64];
-        let n = emit(&header(), Some(&[1, 0, 0, 0x80]), b"hi", &mut buf).unwrap();
+        let n = emit(
+            &header(),
+            Some(&[1, 0, 0, 0x80]),
+            Extras::NONE,
+            b"hi",
+            &mut buf,
+        )
+        .unwrap();
         assert_eq!(n, 28);
-        assert_eq!(n, emitted_len(4, 2));
+        assert_eq!(n, emitted_len(4, Extras::NONE, 2));
         let p = parse(&buf[..n]).unwrap();
         assert_eq!(p.header, header());
         assert_eq!(p.sack, Some(&[1u8, 0, 0, 0x80][..]));
+        assert_eq!(p.extras, Extras::NONE);
         assert_eq!(p.payload, b"hi");
+    }
+
+    #[test]
+    fn checksummed_round_trip_and_any_flipped_bit_is_caught() {
+        let extras = Extras {
+            extension_bits: Some(CHECKSUM_OFFER),
+            checksum: true,
+        };
+        let mut buf = [0u8; 64];
+        let n = emit(&header(), Some(&[1, 0, 0, 0]), extras, b"payload", &mut buf).unwrap();
+        assert_eq!(n, emitted_len(4, extras, 7));
+        let p = parse(&buf[..n]).unwrap();
+        assert_eq!(
+            (p.header, p.extras, p.payload),
+            (header(), extras, &b"payload"[..])
+        );
+        assert!(
+            p.extras
+                .extension_bits
+                .is_some_and(|bits| offers_checksum(&bits))
+        );
+        for bit in 0..n * 8 {
+            let mut damaged = buf;
+            damaged[bit / 8] ^= 1 << (bit % 8);
+            match parse(&damaged[..n]) {
+                Err(_) => {}
+                // The flip removed the checksum from the chain: the connection drops such
+                // a packet because its peer always checksums.
+                Ok(p) => assert!(!p.extras.checksum, "bit {bit} went unnoticed"),
+            }
+        }
     }
 
     #[test]
@@ -153,7 +246,13 @@ mod tests {
     #[test]
     fn too_small_output_is_reported() {
         let mut buf = [0u8; 21];
-        assert_eq!(emit(&header(), None, b"xy", &mut buf), None);
-        assert_eq!(emit(&header(), Some(&[]), b"", &mut [0u8; 64]), None);
+        assert_eq!(emit(&header(), None, Extras::NONE, b"xy", &mut buf), None);
+        assert_eq!(
+            emit(&header(), Some(&[]), Extras::NONE, b"", &mut [0u8; 64]),
+            None
+        );
+        let checksummed = Extras::checksum(true);
+        let mut short = [0u8; 26];
+        assert_eq!(emit(&header(), None, checksummed, b"x", &mut short), None);
     }
 }

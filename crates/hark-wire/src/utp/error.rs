@@ -40,6 +40,20 @@ pub enum Error {
         /// The extension's length in bytes.
         len: usize,
     },
+    /// A checksum extension (type 104) that is not 4 bytes long.
+    #[error("checksum extension of {len} bytes: it must be 4")]
+    MalformedChecksum {
+        /// The extension's length in bytes.
+        len: usize,
+    },
+    /// The checksum extension does not match the datagram: it was damaged on the way.
+    #[error("uTP checksum mismatch: carried {carried:#010x}, computed {computed:#010x}")]
+    ChecksumMismatch {
+        /// The CRC-32 the packet carries.
+        carried: u32,
+        /// The CRC-32 of the bytes received.
+        computed: u32,
+    },
     /// A known extension type appears twice in one chain.
     #[error("uTP extension of type {0} appears twice")]
     DuplicateExtension(u8),

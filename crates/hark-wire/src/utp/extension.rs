@@ -8,6 +8,31 @@ pub const SELECTIVE_ACK: u8 = 1;
 pub const EXTENSION_BITS: u8 = 2;
 /// Length libutp requires of the extension-bits extension.
 pub const EXTENSION_BITS_LEN: usize = 8;
+/// Type value of hark's checksum extension: a CRC-32 of the whole datagram.
+///
+/// BEP 29 defines types 1 and 2 and libtorrent uses 3 (its close reason); 104 (ASCII `h`)
+/// is far from both. libutp drops a packet whose *first* extension it does not know, so
+/// this extension is only ever sent to a peer that asked for it (see [`CHECKSUM_OFFER`]).
+pub const CHECKSUM: u8 = 104;
+/// Length of the checksum extension's body: a big-endian CRC-32 (IEEE 802.3).
+pub const CHECKSUM_LEN: usize = 4;
+/// Byte of the extension-bits body that holds hark's "I checksum" flag.
+const CHECKSUM_OFFER_BYTE: usize = 7;
+/// The flag's mask within that byte (the last bit of the 64).
+const CHECKSUM_OFFER_MASK: u8 = 0x01;
+/// Extension bits with only hark's "I checksum" flag set: a SYN carrying them offers the
+/// checksum extension, a SYN-ACK carrying them accepts it. libutp sends these bits as zeros
+/// and ignores their value, so the offer is harmless to it.
+pub const CHECKSUM_OFFER: [u8; EXTENSION_BITS_LEN] = {
+    let mut bits = [0; EXTENSION_BITS_LEN];
+    bits[CHECKSUM_OFFER_BYTE] = CHECKSUM_OFFER_MASK;
+    bits
+};
+
+/// Whether extension bits carry hark's "I checksum" flag.
+pub fn offers_checksum(bits: &[u8; EXTENSION_BITS_LEN]) -> bool {
+    bits[CHECKSUM_OFFER_BYTE] & CHECKSUM_OFFER_MASK != 0
+}
 
 /// What kind of extension a link of the chain is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -16,6 +41,8 @@ pub enum ExtensionType {
     SelectiveAck,
     /// Type 2: extension bits (8 bytes).
     ExtensionBits,
+    /// Type 104: hark's CRC-32 checksum (4 bytes).
+    Checksum,
     /// Any other type: skipped by uTP, exposed here.
     Unknown(u8),
 }
@@ -26,6 +53,7 @@ impl ExtensionType {
         match value {
             SELECTIVE_ACK => Self::SelectiveAck,
             EXTENSION_BITS => Self::ExtensionBits,
+            CHECKSUM => Self::Checksum,
             other => Self::Unknown(other),
         }
     }
@@ -35,6 +63,7 @@ impl ExtensionType {
         match self {
             Self::SelectiveAck => SELECTIVE_ACK,
             Self::ExtensionBits => EXTENSION_BITS,
+            Self::Checksum => CHECKSUM,
             Self::Unknown(value) => value,
         }
     }
@@ -134,6 +163,8 @@ pub(super) struct ChainInfo {
     pub sack: Option<(usize, usize)>,
     /// Start of the extension-bits body.
     pub bits: Option<usize>,
+    /// Start of the checksum body.
+    pub checksum: Option<usize>,
     /// Whether any extension of an unknown type is present.
     pub has_unknown: bool,
 }
@@ -172,6 +203,15 @@ pub(super) fn validate_chain(first_type: u8, chain: &[u8]) -> Result<ChainInfo, 
                 }
                 info.bits = Some(body);
             }
+            CHECKSUM => {
+                if info.checksum.is_some() {
+                    return Err(Error::DuplicateExtension(current));
+                }
+                if data.len() != CHECKSUM_LEN {
+                    return Err(Error::MalformedChecksum { len: data.len() });
+                }
+                info.checksum = Some(body);
+            }
             _ => info.has_unknown = true,
         }
         current = next;
@@ -201,7 +241,7 @@ impl<'a> UnknownExtensions<'a> {
     };
 
     /// Unknown extensions given as a list, emitted in this order. Each must have an unknown
-    /// type (3 or more): [`PacketRepr::emit`](super::PacketRepr::emit) rejects others.
+    /// type (3 or more, not [`CHECKSUM`]): [`PacketRepr::emit`](super::PacketRepr::emit) rejects others.
     pub fn from_list(list: &'a [Extension<'a>]) -> Self {
         Self {
             source: Source::List(list),

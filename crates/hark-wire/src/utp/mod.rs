@@ -28,7 +28,15 @@
 //! more, and one whose extension-bits extension (type 2) is not 8 bytes long. Parsing accepts
 //! the first (unknown extensions are skipped but exposed) and rejects the second;
 //! [`PacketRepr::emit`] never produces either.
+//!
+//! hark's integrity extension: a SYN whose extension bits carry [`CHECKSUM_OFFER`] offers
+//! it, a SYN-ACK carrying them accepts it, and from then on both sides append a checksum
+//! extension (type [`CHECKSUM`], a CRC-32 of the whole datagram) to every packet.
+//! [`Packet::new_checked`] rejects a packet whose checksum does not match with
+//! [`Error::ChecksumMismatch`]. Since libutp drops a packet whose first extension it does
+//! not know, the checksum goes only to peers that accepted it.
 
+mod checksum;
 mod error;
 mod extension;
 mod packet;
@@ -36,7 +44,10 @@ mod repr;
 mod sack;
 
 pub use error::Error;
-pub use extension::{Extension, ExtensionType, Extensions, UnknownExtensions};
+pub use extension::{
+    CHECKSUM, CHECKSUM_LEN, CHECKSUM_OFFER, Extension, ExtensionType, Extensions,
+    UnknownExtensions, offers_checksum,
+};
 pub use packet::{HEADER_LEN, Packet, PacketType, VERSION};
 pub use repr::PacketRepr;
 pub use sack::SelectiveAck;

@@ -1,7 +1,7 @@
 //! The checked view over a uTP datagram.
 
 use super::extension::{self, ChainInfo, Extensions};
-use super::{Error, SelectiveAck};
+use super::{Error, SelectiveAck, checksum};
 
 /// The only uTP version that exists.
 pub const VERSION: u8 = 1;
@@ -68,8 +68,10 @@ impl PacketType {
 
 /// A validated view over the bytes of one uTP datagram.
 ///
-/// Construction checks the header and walks the whole extension chain, so every getter is
-/// infallible afterwards.
+/// Construction checks the header, walks the whole extension chain and, when the packet
+/// carries hark's checksum extension, verifies it, so every getter is infallible afterwards
+/// and a damaged checksummed packet never gets a view. The `set_*` setters leave the
+/// checksum stale: call [`Packet::fill_checksum`] after them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Packet<T: AsRef<[u8]>> {
     buffer: T,
@@ -174,6 +176,12 @@ impl<T: AsRef<[u8]>> Packet<T> {
         self.bytes().get(start..start + 8)?.try_into().ok()
     }
 
+    /// The CRC-32 carried by hark's checksum extension, if present (verified by
+    /// [`Packet::new_checked`]).
+    pub fn checksum(&self) -> Option<u32> {
+        checksum::read(self.bytes(), self.chain.checksum?)
+    }
+
     /// Whether the chain holds any extension of an unknown type.
     pub fn has_unknown_extensions(&self) -> bool {
         self.chain.has_unknown
@@ -248,7 +256,15 @@ impl<T: AsRef<[u8]> + AsMut<[u8]>> Packet<T> {
         self.write_u16(field::ACK_NR, value);
     }
 
-    /// The payload, writable.
+    /// Recomputes the checksum extension after the setters changed the packet; does nothing
+    /// when the packet carries none.
+    pub fn fill_checksum(&mut self) {
+        if let Some(body) = self.chain.checksum {
+            checksum::fill(self.buffer.as_mut(), body);
+        }
+    }
+
+    /// The payload, writable. Call [`Packet::fill_checksum`] after changing it.
     pub fn payload_mut(&mut self) -> &mut [u8] {
         let start = self.header_len();
         &mut self.buffer.as_mut()[start..]
@@ -269,8 +285,16 @@ fn validate(bytes: &[u8]) -> Result<ChainInfo, Error> {
     if PacketType::from_wire(packet_type).is_none() {
         return Err(Error::UnknownType(packet_type));
     }
-    match bytes[field::EXTENSION] {
-        0 => Ok(ChainInfo::default()),
-        first => extension::validate_chain(first, &bytes[HEADER_LEN..]),
+    let chain = match bytes[field::EXTENSION] {
+        0 => ChainInfo::default(),
+        first => extension::validate_chain(first, &bytes[HEADER_LEN..])?,
+    };
+    if let Some(body) = chain.checksum {
+        let carried = checksum::read(bytes, body).unwrap_or(0);
+        let computed = checksum::compute(bytes, body);
+        if carried != computed {
+            return Err(Error::ChecksumMismatch { carried, computed });
+        }
     }
+    Ok(chain)
 }

@@ -1,12 +1,15 @@
 //! The owned (payload-borrowing) representation of a uTP packet.
 
-use super::extension::{EXTENSION_BITS, EXTENSION_BITS_LEN, SELECTIVE_ACK, UnknownExtensions};
-use super::{Error, ExtensionType, HEADER_LEN, Packet, PacketType, SelectiveAck, VERSION};
+use super::extension::{
+    CHECKSUM, CHECKSUM_LEN, EXTENSION_BITS, EXTENSION_BITS_LEN, SELECTIVE_ACK, UnknownExtensions,
+};
+use super::{Error, HEADER_LEN, Packet, PacketType, SelectiveAck, VERSION, checksum};
 
 /// A uTP packet as typed values. The payload and extension bodies borrow from elsewhere.
 ///
 /// Emitting writes the selective ACK first, then the extension bits, then any unknown
-/// extensions, so the first extension is never one libutp drops.
+/// extensions, then the checksum, so the first extension is never one libutp drops unless
+/// the checksum is the only one (which only a peer that accepted it receives).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PacketRepr<'a> {
     /// The packet type.
@@ -29,6 +32,9 @@ pub struct PacketRepr<'a> {
     pub extension_bits: Option<[u8; EXTENSION_BITS_LEN]>,
     /// Extensions of unknown types, in order.
     pub unknown_extensions: UnknownExtensions<'a>,
+    /// Whether the packet carries hark's checksum extension; [`PacketRepr::emit`] computes
+    /// its value. Send it only to a peer that accepted it.
+    pub checksum: bool,
     /// The payload.
     pub payload: &'a [u8],
 }
@@ -48,6 +54,7 @@ impl<'a> PacketRepr<'a> {
             selective_ack: None,
             extension_bits: None,
             unknown_extensions: UnknownExtensions::NONE,
+            checksum: false,
             payload: &[],
         }
     }
@@ -79,6 +86,7 @@ impl<'a> PacketRepr<'a> {
             selective_ack,
             extension_bits: packet.extension_bits(),
             unknown_extensions,
+            checksum: packet.checksum().is_some(),
             payload: &bytes[header_len..],
         })
     }
@@ -96,6 +104,7 @@ impl<'a> PacketRepr<'a> {
                 .map_or(0, |sack| 2 + sack.as_bytes().len())
             + self.extension_bits.map_or(0, |_| 2 + EXTENSION_BITS_LEN)
             + self.unknown_extensions.wire_len()
+            + if self.checksum { 2 + CHECKSUM_LEN } else { 0 }
     }
 
     /// Length of the whole datagram.
@@ -109,11 +118,22 @@ impl<'a> PacketRepr<'a> {
         let total = len + self.payload.len();
         // emit_header checked that the payload fits too.
         buf[len..total].copy_from_slice(self.payload);
+        self.fill_checksum(&mut buf[..total]);
         Ok(total)
     }
 
+    /// After [`PacketRepr::emit_header`] and the payload were written to `datagram` (the
+    /// whole packet, nothing more), computes and writes the checksum; does nothing unless
+    /// `checksum` is set.
+    pub fn fill_checksum(&self, datagram: &mut [u8]) {
+        if self.checksum {
+            checksum::fill(datagram, self.header_len() - CHECKSUM_LEN);
+        }
+    }
+
     /// Writes only the header and extensions (the payload is expected to follow at
-    /// `header_len()`, placed there by the caller); returns the header length.
+    /// `header_len()`, placed there by the caller, who then calls
+    /// [`PacketRepr::fill_checksum`]); returns the header length.
     pub fn emit_header(&self, buf: &mut [u8]) -> Result<usize, Error> {
         let header_len = self.header_len();
         let required = header_len + self.payload.len();
@@ -122,10 +142,8 @@ impl<'a> PacketRepr<'a> {
         }
         let has_unknown = !self.unknown_extensions.is_empty();
         for ext in self.unknown_extensions.iter().filter(|_| has_unknown) {
-            let ExtensionType::Unknown(kind) = ext.extension_type else {
-                continue;
-            };
-            if kind <= EXTENSION_BITS {
+            let kind = ext.extension_type.to_wire();
+            if kind <= EXTENSION_BITS || kind == CHECKSUM {
                 return Err(Error::ReservedExtensionType(kind));
             }
             if ext.data.len() > usize::from(u8::MAX) {
@@ -147,6 +165,8 @@ impl<'a> PacketRepr<'a> {
             EXTENSION_BITS
         } else if let Some(ext) = first_unknown {
             return Err(Error::UnknownFirstExtension(ext.extension_type.to_wire()));
+        } else if self.checksum {
+            CHECKSUM
         } else {
             0
         };
@@ -184,6 +204,9 @@ impl<'a> PacketRepr<'a> {
             for ext in self.unknown_extensions.iter() {
                 write_link(buf, ext.extension_type.to_wire(), ext.data);
             }
+        }
+        if self.checksum {
+            write_link(buf, CHECKSUM, &[0; CHECKSUM_LEN]);
         }
         debug_assert_eq!(offset, header_len);
         Ok(offset)

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use rand_core::TryRng;
 
-use crate::utp::packet::{self, Header, PacketType};
+use crate::utp::packet::{self, Extras, Header, PacketType};
 use crate::utp::{ConnectionHandle, DatagramOutcome, Endpoint, EndpointConfig, Event};
 
 /// An RNG that returns scripted values, then counts up.
@@ -43,6 +43,10 @@ pub struct Pkt {
     pub seq: u16,
     pub ack: u16,
     pub sack: Option<Vec<u8>>,
+    /// Extension bits (SYN and SYN-ACK of the integrity negotiation).
+    pub bits: Option<[u8; 8]>,
+    /// Whether the packet carries (on decode: a verified) checksum extension.
+    pub checksum: bool,
     pub payload: Vec<u8>,
 }
 
@@ -58,6 +62,8 @@ pub const TEMPLATE: Pkt = Pkt {
     seq: 0,
     ack: 0,
     sack: None,
+    bits: None,
+    checksum: false,
     payload: Vec::new(),
 };
 
@@ -73,8 +79,18 @@ impl Pkt {
             ack_nr: self.ack,
         };
         let mut buf = vec![0; 2048];
-        let n = packet::emit(&header, self.sack.as_deref(), &self.payload, &mut buf)
-            .expect("test packet fits");
+        let extras = Extras {
+            extension_bits: self.bits,
+            checksum: self.checksum,
+        };
+        let n = packet::emit(
+            &header,
+            self.sack.as_deref(),
+            extras,
+            &self.payload,
+            &mut buf,
+        )
+        .expect("test packet fits");
         buf.truncate(n);
         buf
     }
@@ -90,6 +106,8 @@ impl Pkt {
             seq: p.header.seq_nr,
             ack: p.header.ack_nr,
             sack: p.sack.map(<[u8]>::to_vec),
+            bits: p.extras.extension_bits,
+            checksum: p.extras.checksum,
             payload: p.payload.to_vec(),
         }
     }

@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use super::harness::{Harness, Pkt, TEMPLATE, WND};
-use crate::utp::packet::{MalformedPacket, PacketType};
+use crate::utp::packet::{CHECKSUM_OFFER, MalformedPacket, PacketType};
 use crate::utp::{
     ConnectionError, ConnectionHandle, ConnectionState, DatagramOutcome, EndpointConfig, Event,
     WriteError,
@@ -26,6 +26,10 @@ fn initiator_with(
     wnd: u32,
 ) -> (Harness, ConnectionHandle) {
     let our_wnd = config.connection.recv_buffer as u32;
+    let bits = config
+        .connection
+        .integrity_offered()
+        .then_some(CHECKSUM_OFFER);
     let mut h = Harness::new(config, &[u32::from(RECV_ID), u32::from(syn_seq)]);
     let c = h.ep.connect(h.now, super::harness::remote()).unwrap();
     assert_eq!(
@@ -36,6 +40,7 @@ fn initiator_with(
             seq: syn_seq,
             ack: 0,
             wnd: our_wnd,
+            bits,
             ..TEMPLATE
         }]
     );
@@ -94,7 +99,8 @@ fn acceptor() -> (Harness, ConnectionHandle) {
 fn initiator_handshake_ids_and_first_data() {
     let mut h = Harness::new(config(), &[u32::from(RECV_ID), u32::from(SYN_SEQ)]);
     let c = h.ep.connect(h.now, super::harness::remote()).unwrap();
-    // The SYN carries our receive id and consumes SYN_SEQ.
+    // The SYN carries our receive id and consumes SYN_SEQ; its extension bits offer the
+    // integrity extension (libutp sends them as zeros and ignores their value).
     assert_eq!(
         h.sent(),
         vec![Pkt {
@@ -102,6 +108,7 @@ fn initiator_handshake_ids_and_first_data() {
             conn_id: RECV_ID,
             seq: SYN_SEQ,
             ack: 0,
+            bits: Some(CHECKSUM_OFFER),
             ..TEMPLATE
         }]
     );
@@ -681,6 +688,7 @@ fn syn_retries_then_timeout() {
                 conn_id: RECV_ID,
                 ts,
                 seq: SYN_SEQ,
+                bits: Some(CHECKSUM_OFFER),
                 ..TEMPLATE
             }]
         );
@@ -934,7 +942,8 @@ fn overhead_statistics_when_enabled() {
     let overhead: Vec<_> = std::iter::from_fn(|| h.ep.poll_event())
         .filter(|(_, e)| matches!(e, Event::Overhead { .. }))
         .collect();
-    // A 20-byte SYN plus 28 bytes of IPv4 and UDP headers.
+    // A 20-byte SYN with 10 bytes of extension bits (the integrity offer) plus 28 bytes of
+    // IPv4 and UDP headers.
     use crate::utp::OverheadKind;
     assert_eq!(
         overhead,
@@ -942,7 +951,7 @@ fn overhead_statistics_when_enabled() {
             c,
             Event::Overhead {
                 sent: true,
-                bytes: 48,
+                bytes: 58,
                 kind: OverheadKind::Connect
             }
         )]
