@@ -82,7 +82,10 @@ pub struct ConnectionConfig {
     /// hark peer that answers likewise in its SYN-ACK makes both sides append a CRC-32 of
     /// the whole datagram to every later packet and drop any packet whose checksum does not
     /// verify (as loss). A peer without it (libutp, libtorrent) ignores the offer and the
-    /// connection runs unchecked. On by default.
+    /// connection runs unchecked. Off by default: the checksum costs a CRC-32 per packet
+    /// on each side, and Wireshark's bt-utp dissector does not recognise packets whose
+    /// first extension is hark's. UDP's own checksum already guards real networks; turn
+    /// this on (or `require_integrity`) where damage can get past it.
     pub offer_integrity: bool,
     /// Refuse to run unchecked: a peer that does not accept the integrity extension gets a
     /// RESET and the connection fails with [`ConnectionError::IntegrityRequired`] (an
@@ -124,7 +127,7 @@ impl Default for ConnectionConfig {
             max_sack_bytes: 32,
             report_delay_samples: true,
             report_overhead: false,
-            offer_integrity: true,
+            offer_integrity: false,
             require_integrity: false,
         }
     }

@@ -21,6 +21,7 @@ const CHECKSUM_BYTES: usize = 6;
 
 fn config(require: bool) -> EndpointConfig {
     let mut config = EndpointConfig::default();
+    config.connection.offer_integrity = true;
     config.connection.require_integrity = require;
     config
 }

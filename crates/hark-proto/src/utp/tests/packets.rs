@@ -99,8 +99,8 @@ fn acceptor() -> (Harness, ConnectionHandle) {
 fn initiator_handshake_ids_and_first_data() {
     let mut h = Harness::new(config(), &[u32::from(RECV_ID), u32::from(SYN_SEQ)]);
     let c = h.ep.connect(h.now, super::harness::remote()).unwrap();
-    // The SYN carries our receive id and consumes SYN_SEQ; its extension bits offer the
-    // integrity extension (libutp sends them as zeros and ignores their value).
+    // The SYN carries our receive id and consumes SYN_SEQ; by default it offers no
+    // integrity extension, so it is exactly what libutp sends.
     assert_eq!(
         h.sent(),
         vec![Pkt {
@@ -108,7 +108,6 @@ fn initiator_handshake_ids_and_first_data() {
             conn_id: RECV_ID,
             seq: SYN_SEQ,
             ack: 0,
-            bits: Some(CHECKSUM_OFFER),
             ..TEMPLATE
         }]
     );
@@ -688,7 +687,6 @@ fn syn_retries_then_timeout() {
                 conn_id: RECV_ID,
                 ts,
                 seq: SYN_SEQ,
-                bits: Some(CHECKSUM_OFFER),
                 ..TEMPLATE
             }]
         );
@@ -942,8 +940,7 @@ fn overhead_statistics_when_enabled() {
     let overhead: Vec<_> = std::iter::from_fn(|| h.ep.poll_event())
         .filter(|(_, e)| matches!(e, Event::Overhead { .. }))
         .collect();
-    // A 20-byte SYN with 10 bytes of extension bits (the integrity offer) plus 28 bytes of
-    // IPv4 and UDP headers.
+    // A 20-byte SYN plus 28 bytes of IPv4 and UDP headers.
     use crate::utp::OverheadKind;
     assert_eq!(
         overhead,
@@ -951,7 +948,7 @@ fn overhead_statistics_when_enabled() {
             c,
             Event::Overhead {
                 sent: true,
-                bytes: 58,
+                bytes: 48,
                 kind: OverheadKind::Connect
             }
         )]
