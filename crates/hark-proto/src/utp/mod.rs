@@ -30,8 +30,9 @@
 //! Integrity: uTP has no checksum of its own, so a flipped seq_nr bit that UDP's checksum
 //! misses (or a path without one) misplaces payload undetectably. Between hark endpoints the
 //! SYN's extension bits offer a checksum extension ([`ConnectionConfig::offer_integrity`],
-//! off by default: it costs a CRC-32 per packet on each side); a hark acceptor answers in its SYN-ACK, and from then on both sides
-//! append a CRC-32 of the whole datagram to every packet. A packet whose checksum fails is
+//! off by default: it costs a CRC-32 per packet on each side); a hark acceptor answers in
+//! its SYN-ACK, and from then on both sides append a CRC-32 of the whole datagram to every
+//! packet. A packet whose checksum fails is
 //! dropped by the endpoint before it can reach or reset a connection
 //! ([`EndpointStats::checksum_failures`]); one that lacks it on a checksummed connection
 //! is dropped by the connection ([`ConnectionStats::checksum_missing`]): both count as loss.
