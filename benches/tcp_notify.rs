@@ -33,6 +33,8 @@ fn interleaved(b: &mut criterion::Bencher<'_>, subject: usize, mut run: impl FnM
 }
 
 fn bench(c: &mut Criterion) {
+    // The servers pin themselves to the last CPU; the client takes the first.
+    tcp_echo::pin_to_cpu(tcp_echo::Role::Client);
     let hark_server = HarkServer::spawn();
     let mio_server = MioServer::spawn();
     let connect = || -> [TcpStream; 2] {

@@ -36,6 +36,34 @@ impl TcpNotify for Echo {
     }
 }
 
+/// Pins the calling thread to one CPU: the servers to the last, their client to the first.
+/// Both servers then run under the same scheduling (a round trip costs very different
+/// amounts depending on whether client and server share a CPU, and which way the
+/// scheduler places them can change from run to run). Does nothing if the kernel refuses.
+pub fn pin_to_cpu(role: Role) {
+    let cpus = std::thread::available_parallelism().map_or(1, usize::from);
+    let cpu = match role {
+        Role::Server => cpus - 1,
+        Role::Client => 0,
+    };
+    // SAFETY: `set` is a plain bitmask owned by this frame; sched_setaffinity reads
+    // `size_of::<cpu_set_t>()` bytes of it and affects only the calling thread (pid 0).
+    unsafe {
+        let mut set: libc::cpu_set_t = std::mem::zeroed();
+        libc::CPU_SET(cpu, &mut set);
+        let _ = libc::sched_setaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), &set);
+    }
+}
+
+/// Which side of a benchmark a thread is, for [`pin_to_cpu`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    /// An echo server's loop thread.
+    Server,
+    /// The thread driving the clients.
+    Client,
+}
+
 /// The reactor's loop; a function of its own so a profiler can single it out.
 #[inline(never)]
 pub fn serve_hark_notify(reactor: TcpReactor) {
@@ -57,7 +85,10 @@ impl HarkServer {
         let handle = reactor.handle();
         let thread = std::thread::Builder::new()
             .name("hark-notify".into())
-            .spawn(move || serve_hark_notify(reactor))
+            .spawn(move || {
+                pin_to_cpu(Role::Server);
+                serve_hark_notify(reactor);
+            })
             .expect("spawn");
         let new_echo = |_peer| Some(Box::new(Echo) as Box<dyn TcpNotify>);
         let listener = TcpListener::bind(&handle, "127.0.0.1:0".parse().expect("addr"), new_echo)
@@ -106,7 +137,10 @@ impl MioServer {
         let flag = Arc::clone(&stop);
         let thread = std::thread::Builder::new()
             .name("mio-by-hand".into())
-            .spawn(move || serve_mio_by_hand(poll, listener, &flag))
+            .spawn(move || {
+                pin_to_cpu(Role::Server);
+                serve_mio_by_hand(poll, listener, &flag);
+            })
             .expect("spawn");
         MioServer {
             addr,

@@ -5,9 +5,12 @@
 //!   to back (alternating which goes first), so machine load hits both alike; the ratio is
 //!   the median of the per-round ratios, with its 95 % confidence interval (order
 //!   statistics), and the goal counts as shown only when the whole interval is at or above
-//!   it. The server thread's CPU time (user + system, from `/proc/self/task/*/schedstat`)
-//!   counts the kernel's work in the syscalls, which is most of an echo server's cost, and
-//!   is far steadier than the wall clock on a shared machine: it decides the verdict.
+//!   it. Both servers' loop threads are pinned to the last CPU and the client to the
+//!   first: unpinned, a round trip cost 4 or 16 us depending on where the scheduler put the
+//!   threads, which flipped the ratio between runs. The wall clock (throughput, round
+//!   trips) is what the goal is about; the server thread's CPU time (user + system, from
+//!   `/proc/self/task/*/schedstat`) is printed beside it, since it counts the kernel's work
+//!   in the syscalls, most of an echo server's cost.
 //! - **Instructions**: this binary runs itself under callgrind (`valgrind --tool=callgrind
 //!   --toggle-collect=<server loop>`), once per server and workload at two sizes; the
 //!   difference divided by the extra work is the server thread's user-space instructions
@@ -71,15 +74,19 @@ fn main() {
         "tcp_ratio: {} interleaved rounds per workload, hark_notify beside mio_by_hand",
         settings.rounds
     );
-    let mut cpu_met = true;
+    let (mut wall_met, mut cpu_met) = (true, true);
     for workload in Workload::ALL {
-        cpu_met &= wall::report(workload, settings.rounds);
+        let shown = wall::report(workload, settings.rounds);
+        wall_met &= shown.wall;
+        cpu_met &= shown.cpu;
     }
     let verdict = |met: bool| if met { "meets" } else { "misses" };
     eprintln!(
-        "tcp_ratio: by server CPU time hark {} the {}x goal on both workloads",
+        "tcp_ratio: by throughput and round trips (wall clock) hark {} the {}x goal on both \
+         workloads; by server CPU time it {} it",
+        verdict(wall_met),
+        wall::GOAL,
         verdict(cpu_met),
-        wall::GOAL
     );
     if settings.callgrind {
         match callgrind::report() {
