@@ -944,13 +944,17 @@ impl UtpContext {
         }
     }
 
-    /// Emits a hub event, after the overhead sums counted before it.
+    /// Emits a hub event. One about a connection comes after the overhead sums counted
+    /// before it, so each connection's events keep their order; per-datagram `utp_packet`
+    /// events name no connection and leave the sums to grow over the batch.
     fn emit(
         &mut self,
         kind: impl Into<crate::events::EventKind>,
         connection: Option<ConnectionId>,
     ) {
-        self.flush_overhead();
+        if connection.is_some() {
+            self.flush_overhead();
+        }
         let _ = self.hub.emit(kind, connection);
     }
 
