@@ -43,6 +43,8 @@ impl WriteData {
 
 /// How many spare write buffers the queue keeps for reuse.
 const SPARE_BUFFERS: usize = 8;
+/// Spare buffers larger than this are freed rather than kept.
+const SPARE_CAPACITY: usize = 256 * 1024;
 
 /// The commands callbacks queued, and spare buffers for the data of writes, so that
 /// writing from a callback costs a copy but no allocation.
@@ -68,7 +70,7 @@ impl CommandQueue {
     /// Takes back a write's buffer once its data reached the core.
     pub(crate) fn recycle(&mut self, data: WriteData) {
         if let WriteData::Copied(buf) = data {
-            if self.spare.len() < SPARE_BUFFERS {
+            if self.spare.len() < SPARE_BUFFERS && buf.capacity() <= SPARE_CAPACITY {
                 self.spare.push(buf);
             }
         }
