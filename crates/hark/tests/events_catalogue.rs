@@ -57,7 +57,7 @@ fn catalogue_lists_the_seed_kinds_with_their_severities() {
             ("utp_destroying", S::Debug, C::Connection, G),
             ("utp_delay_sample", S::Debug, C::Performance, D),
             ("utp_overhead", S::Debug, C::TransportStats, D),
-            ("utp_packet", S::Debug, C::Log, D),
+            ("utp_packets", S::Debug, C::Log, D),
             ("utp_log", S::Debug, C::Log, D),
             ("events_dropped", S::Warning, C::Performance, G),
             ("tcp_proxy_via", S::Debug, C::Connection, D),

@@ -212,7 +212,7 @@ fn reactor_mode_transfers_bytes_exactly_with_libutps_callback_order() {
         "listen_success",
         "utp_accept",
         "peer_data_in",
-        "utp_packet",
+        "utp_packets",
         "utp_eof",
         "utp_destroying",
     ] {
@@ -848,12 +848,26 @@ fn the_hubs_overhead_events_sum_the_per_packet_callbacks() {
     let (callback_sums, hub_sums) = (Sums::default(), Sums::default());
     let from_callback = Arc::clone(&callback_sums);
     let from_hub = Arc::clone(&hub_sums);
+    // Headers of the data packets the server received, from `utp_packets` events.
+    let data_headers = Arc::new(Mutex::new(Vec::new()));
+    let headers_seen = Arc::clone(&data_headers);
     let hub = EventHub::builder()
         .on_utp_overhead(move |_: &Event, o: &hark::events::UtpOverhead| {
             let mut sums = from_hub.lock().unwrap();
             let entry = sums.entry((o.sent, o.overhead.to_string())).or_default();
             entry.0 += o.length;
             entry.1 += u64::from(o.packets);
+        })
+        .on_utp_packets(move |_: &Event, p: &hark::events::UtpPackets| {
+            assert!(!p.headers.is_empty() && p.headers.len() <= 1024);
+            if !p.sent {
+                headers_seen.lock().unwrap().extend(
+                    p.headers
+                        .iter()
+                        .filter(|h| h.packet_type == hark::utp::PacketType::Data)
+                        .map(|h| (h.seq_nr, h.payload_len())),
+                );
+            }
         })
         .build();
     let (received_tx, received_rx) = mpsc::channel();
@@ -904,6 +918,10 @@ fn the_hubs_overhead_events_sum_the_per_packet_callbacks() {
         .map_or(0, |&(_, packets)| packets);
     assert!(data_packets >= 200, "{callbacks:?}");
     assert_eq!(*callbacks, *events, "hub sums differ from the callbacks'");
+    // One header per data packet received, the payloads adding up to the bytes sent.
+    let headers = data_headers.lock().unwrap();
+    assert_eq!(headers.len() as u64, data_packets);
+    assert!(headers.iter().map(|&(_, len)| len).sum::<usize>() >= data.len());
     let events_received: usize = events.len();
     assert!(events_received >= 3, "{events:?}");
 }

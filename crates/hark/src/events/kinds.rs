@@ -291,10 +291,12 @@ define_kinds! {
         }
     }
 
-    /// A uTP datagram was sent or received: its header fields and sizes, for following a
-    /// connection packet by packet (the payload is what `peer_data_in` and the callbacks
-    /// report). Emitted only while a listener watches it.
-    "utp_packet" => UtpPacket, on_utp_packet {
+    /// uTP datagrams were sent to or received from a peer: the header fields and sizes of
+    /// each, for following a connection packet by packet (the payload is what
+    /// `peer_data_in` and the callbacks report). One event per peer and direction for each
+    /// batch of datagrams the context handles (at most 1024 headers); emitted only while a
+    /// listener watches it.
+    "utp_packets" => UtpPackets, on_utp_packets {
         category: Log,
         severity: Debug,
         delivery: Droppable,
@@ -302,10 +304,10 @@ define_kinds! {
         attributes: {
             /// The other end.
             peer: SocketAddr,
-            /// True for a datagram sent, false for one received.
+            /// True for datagrams sent, false for ones received.
             sent: bool,
-            /// The packet's header fields and sizes.
-            header: UtpPacketHeader,
+            /// Each datagram's header, in the order sent or received.
+            headers: Vec<UtpPacketHeader>,
         }
     }
 
@@ -795,25 +797,41 @@ impl Describe for UtpOverhead {
     }
 }
 
-impl Describe for UtpPacket {
+impl Describe for UtpPackets {
     fn describe(&self) -> String {
-        let h = &self.header;
-        let way = if self.sent { "Sent" } else { "Received" };
-        let to = if self.sent { "to" } else { "from" };
-        let sack = if h.selective_ack {
-            ", selective ACK"
+        let (way, to) = if self.sent {
+            ("Sent", "to")
         } else {
-            ""
+            ("Received", "from")
+        };
+        let count = self.headers.len();
+        let bytes: usize = self
+            .headers
+            .iter()
+            .map(|h| usize::from(h.datagram_len))
+            .sum();
+        let plural = if count == 1 { "" } else { "s" };
+        let span = match (self.headers.first(), self.headers.last()) {
+            (Some(first), Some(last)) if count > 1 => format!(
+                "; first {} seq {} ack {}, last {} seq {} ack {}",
+                first.packet_type.name(),
+                first.seq_nr,
+                first.ack_nr,
+                last.packet_type.name(),
+                last.seq_nr,
+                last.ack_nr
+            ),
+            (Some(only), _) => format!(
+                "; {} seq {} ack {} window {}",
+                only.packet_type.name(),
+                only.seq_nr,
+                only.ack_nr,
+                only.wnd_size
+            ),
+            _ => String::new(),
         };
         format!(
-            "{way} {} {} seq {} ack {} ({} bytes, {} of payload, window {}{sack}) {to} {} over uTP.",
-            h.packet_type.name(),
-            h.connection_id,
-            h.seq_nr,
-            h.ack_nr,
-            h.datagram_len,
-            h.payload_len(),
-            h.wnd_size,
+            "{way} {count} uTP datagram{plural} ({bytes} bytes{span}) {to} {}.",
             self.peer
         )
     }

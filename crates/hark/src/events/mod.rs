@@ -101,7 +101,7 @@ pub use kinds::{
     TcpAccepted, TcpAuthFailed, TcpClosed, TcpConnectFailed, TcpConnected, TcpConnecting,
     TcpExpect, TcpListenerClosed, TcpListening, TcpNotListening, TcpProxyVia, TcpReceived, TcpSent,
     TcpThrottled, TcpUnthrottled, UtpAccept, UtpConnect, UtpDelaySample, UtpDestroying, UtpEof,
-    UtpError, UtpFirewall, UtpLog, UtpOverhead, UtpPacket, UtpWritable,
+    UtpError, UtpFirewall, UtpLog, UtpOverhead, UtpPackets, UtpWritable,
 };
 pub use listeners::ListenerId;
 pub use queue::{Emitted, ReservedLaneFull};

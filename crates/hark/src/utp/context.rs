@@ -20,13 +20,14 @@ use super::handle::{Command, CommandQueue, ContextHandle};
 use super::outbox::Gauge;
 use super::overhead_tally::OverheadTally;
 use super::packet_header::UtpPacketHeader;
+use super::packet_log::PacketLog;
 use super::rng::CallbackRng;
 use super::socket::{Sockets, UtpSocket};
 use crate::events::ConnectionId;
 use crate::events::{
     Admission, Direction, EventHub, KindId, PeerDataIn, Protocol, UtpAccept, UtpConnect,
     UtpDelaySample, UtpDestroying, UtpEof, UtpError as UtpErrorEvent, UtpFirewall, UtpLog,
-    UtpOverhead, UtpPacket, UtpWritable,
+    UtpOverhead, UtpPackets, UtpWritable,
 };
 use crate::listen::{ListenError, bind_udp};
 
@@ -101,6 +102,7 @@ impl UtpContextBuilder {
                 hub
             },
             overhead_tally: OverheadTally::default(),
+            packet_log: PacketLog::default(),
             sockets: Sockets::default(),
             commands: CommandQueue::default(),
             applying: Vec::new(),
@@ -142,6 +144,7 @@ pub struct UtpContext {
     callbacks: Callbacks,
     hub: EventHub,
     overhead_tally: OverheadTally,
+    packet_log: PacketLog,
     sockets: Sockets,
     commands: CommandQueue,
     /// The batch of commands being applied; kept to reuse its allocation.
@@ -403,16 +406,9 @@ impl UtpContext {
     pub(crate) fn handle_datagram(&mut self, now: Instant, from: SocketAddr, data: &[u8]) -> bool {
         let outcome = self.endpoint.handle_datagram(now, from, data);
         let is_utp = outcome.is_utp();
-        if is_utp && self.hub.wants(KindId::UtpPacket) {
+        if is_utp && self.hub.wants(KindId::UtpPackets) {
             if let Some(header) = UtpPacketHeader::parse(data) {
-                self.emit(
-                    UtpPacket {
-                        peer: from,
-                        sent: false,
-                        header,
-                    },
-                    None,
-                );
+                self.log_packet(from, false, header);
             }
         }
         match outcome {
@@ -452,19 +448,11 @@ impl UtpContext {
     /// The next datagram from the core, for the reactor.
     pub(crate) fn next_transmit(&mut self, now: Instant, buf: &mut [u8]) -> Option<Transmit> {
         let transmit = self.endpoint.poll_transmit(now, buf)?;
-        if self.hub.wants(KindId::UtpPacket) {
+        if self.hub.wants(KindId::UtpPackets) {
             if let Some(header) =
                 UtpPacketHeader::parse(buf.get(..transmit.len).unwrap_or_default())
             {
-                let peer = transmit.destination;
-                self.emit(
-                    UtpPacket {
-                        peer,
-                        sent: true,
-                        header,
-                    },
-                    None,
-                );
+                self.log_packet(transmit.destination, true, header);
             }
         }
         Some(transmit)
@@ -944,18 +932,38 @@ impl UtpContext {
         }
     }
 
-    /// Emits a hub event. One about a connection comes after the overhead sums counted
-    /// before it, so each connection's events keep their order; per-datagram `utp_packet`
-    /// events name no connection and leave the sums to grow over the batch.
+    /// Emits a hub event, after the packet headers and overhead sums counted before it, so
+    /// that each connection's events keep their order.
     fn emit(
         &mut self,
         kind: impl Into<crate::events::EventKind>,
         connection: Option<ConnectionId>,
     ) {
-        if connection.is_some() {
-            self.flush_overhead();
-        }
+        self.flush_packet_log();
+        self.flush_overhead();
         let _ = self.hub.emit(kind, connection);
+    }
+
+    /// Records a datagram's header for the next `utp_packets` event.
+    fn log_packet(&mut self, peer: SocketAddr, sent: bool, header: UtpPacketHeader) {
+        if self.packet_log.add(peer, sent, header) {
+            self.flush_packet_log();
+        }
+    }
+
+    /// Emits one `utp_packets` event per peer and direction logged since the last flush.
+    fn flush_packet_log(&mut self) {
+        if self.packet_log.is_empty() {
+            return;
+        }
+        for batch in self.packet_log.drain() {
+            let event = UtpPackets {
+                peer: batch.peer,
+                sent: batch.sent,
+                headers: batch.headers,
+            };
+            let _ = self.hub.emit(event, None);
+        }
     }
 
     /// Emits one `utp_overhead` event per sum counted since the last flush.
@@ -977,6 +985,7 @@ impl UtpContext {
 
     /// Delivers the queued hub events to the listeners.
     fn dispatch_events(&mut self) {
+        self.flush_packet_log();
         self.flush_overhead();
         self.hub.dispatch();
     }

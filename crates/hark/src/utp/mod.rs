@@ -35,8 +35,8 @@
 //! Every callback also reports to the context's [`EventHub`](crate::events::EventHub):
 //! `utp_accept`, `utp_connect`, `utp_error`, `utp_writable`, `utp_eof`, `utp_destroying`,
 //! `utp_delay_sample`, `utp_overhead` (summed per batch of datagrams), `utp_log`,
-//! `utp_firewall`, plus `peer_data_in` for reads and `utp_packet` with the header of every
-//! datagram sent or received. The context puts its hub in listeners-only mode: each event
+//! `utp_firewall`, plus `peer_data_in` for reads and `utp_packets` with the header of every
+//! datagram sent or received (one event per peer and direction per batch). The context puts its hub in listeners-only mode: each event
 //! reaches the listeners as it happens, on the same thread as the callbacks, and a kind no
 //! listener watches is never built. Incoming and outgoing connections pass the hub's IP
 //! filter ([`EventHub::admit`](crate::events::EventHub::admit)), and bound sockets report
@@ -66,6 +66,7 @@ mod handle;
 mod outbox;
 mod overhead_tally;
 mod packet_header;
+mod packet_log;
 mod reactor;
 mod rng;
 mod socket;

@@ -1,4 +1,4 @@
-//! [`UtpPacketHeader`]: the header fields of one datagram, as `utp_packet` events report
+//! [`UtpPacketHeader`]: the header fields of one datagram, as `utp_packets` events report
 //! them without copying the datagram.
 
 use hark_wire::utp::{Packet, PacketType};
@@ -24,9 +24,9 @@ pub struct UtpPacketHeader {
     /// Whether a selective ACK extension is present.
     pub selective_ack: bool,
     /// Header and extensions, bytes.
-    pub header_len: usize,
+    pub header_len: u16,
     /// The whole datagram, bytes.
-    pub datagram_len: usize,
+    pub datagram_len: u16,
 }
 
 impl UtpPacketHeader {
@@ -43,15 +43,15 @@ impl UtpPacketHeader {
             timestamp_micros: packet.timestamp_micros(),
             timestamp_difference_micros: packet.timestamp_difference_micros(),
             selective_ack: packet.selective_ack().is_some(),
-            header_len: packet.header_len(),
-            datagram_len: datagram.len(),
+            header_len: u16::try_from(packet.header_len()).ok()?,
+            datagram_len: u16::try_from(datagram.len()).ok()?,
         })
     }
 
     /// Payload bytes.
     #[must_use]
     pub fn payload_len(&self) -> usize {
-        self.datagram_len.saturating_sub(self.header_len)
+        usize::from(self.datagram_len.saturating_sub(self.header_len))
     }
 }
 
