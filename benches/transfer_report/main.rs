@@ -5,12 +5,16 @@
 //! interleaved (each round runs every case once, starting at a different case) and each
 //! figure is the median over the rounds, so machine noise hits every row alike.
 //!
-//! Run with `cargo bench --bench transfer_report [-- --rounds N --megabytes N --only LABEL]` (this
+//! Run with `cargo bench --bench transfer_report [-- --rounds N --megabytes N --hub-pairs N --only LABEL]` (this
 //! target has `bench = false`: plain `cargo bench` runs only the criterion benches).
+
+#[path = "../tcp_ratio/stats.rs"]
+mod stats;
 
 mod buffers;
 mod cpu;
 mod hark_utp;
+mod hub_pairs;
 mod libtorrent;
 mod raw_udp;
 mod report;
@@ -30,6 +34,8 @@ struct Settings {
     bytes: u64,
     libtorrent_bytes: u64,
     libtorrent_rounds: usize,
+    /// Back-to-back pairs for the hub's cost.
+    hub_pairs: usize,
     /// Only cases whose label contains one of these (all when empty).
     only: Vec<String>,
 }
@@ -41,6 +47,7 @@ impl Settings {
             bytes: 200_000_000,
             libtorrent_bytes: 128 << 20,
             libtorrent_rounds: 5,
+            hub_pairs: 31,
             only: Vec::new(),
         };
         let mut args = std::env::args().skip(1);
@@ -59,6 +66,7 @@ impl Settings {
                 "--libtorrent-rounds" => {
                     settings.libtorrent_rounds = value("--libtorrent-rounds")? as usize;
                 }
+                "--hub-pairs" => settings.hub_pairs = value("--hub-pairs")? as usize,
                 "--only" => match args.next() {
                     Some(label) => settings.only.push(label),
                     None => return Err("--only needs part of a case label".to_string()),
@@ -72,7 +80,7 @@ impl Settings {
 }
 
 /// How long one hark transfer may take before what arrived is reported.
-const HARK_DEADLINE: Duration = Duration::from_secs(15);
+pub(crate) const HARK_DEADLINE: Duration = Duration::from_secs(15);
 /// How long one libtorrent download may take before what arrived is reported.
 const LIBTORRENT_DEADLINE: Duration = Duration::from_secs(6);
 
@@ -161,6 +169,14 @@ fn main() {
                 }
             }
         }
+    }
+    let hub_selected = settings.only.is_empty()
+        || settings
+            .only
+            .iter()
+            .any(|part| "hub: pairs".contains(part.as_str()));
+    if hub_selected && settings.hub_pairs > 0 {
+        report.set_hub_pairs(hub_pairs::measure(settings.hub_pairs, settings.bytes));
     }
     eprintln!("measured in {:.0} s", started.elapsed().as_secs_f64());
     print!("{}", report.render());
