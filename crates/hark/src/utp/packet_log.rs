@@ -7,7 +7,8 @@ use super::packet_header::UtpPacketHeader;
 
 /// Most headers one batch holds; the context flushes the log when one reaches it.
 pub(crate) const MAX_BATCH: usize = 1024;
-/// Room a new batch starts with, so a typical batch grows without reallocating.
+/// Room the first batch starts with; later ones start with the size of the largest
+/// batch of the previous flush, so a steady stream of batches does not reallocate.
 const FIRST_CAPACITY: usize = 64;
 
 /// The headers of the datagrams sent to or received from one peer in this batch.
@@ -19,9 +20,20 @@ pub(crate) struct PacketBatch {
 }
 
 /// Batches since the last flush, in the order their first datagram came.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub(crate) struct PacketLog {
     batches: Vec<PacketBatch>,
+    /// Room for a new batch's headers.
+    capacity: usize,
+}
+
+impl Default for PacketLog {
+    fn default() -> Self {
+        PacketLog {
+            batches: Vec::new(),
+            capacity: FIRST_CAPACITY,
+        }
+    }
 }
 
 impl PacketLog {
@@ -38,7 +50,7 @@ impl PacketLog {
                     self.batches.push(PacketBatch {
                         peer,
                         sent,
-                        headers: Vec::with_capacity(FIRST_CAPACITY),
+                        headers: Vec::with_capacity(self.capacity),
                     });
                     self.batches.len() - 1
                 }
@@ -60,6 +72,9 @@ impl PacketLog {
 
     /// Takes the batches, leaving the log empty.
     pub(crate) fn drain(&mut self) -> std::vec::Drain<'_, PacketBatch> {
+        if let Some(largest) = self.batches.iter().map(|b| b.headers.len()).max() {
+            self.capacity = largest.clamp(FIRST_CAPACITY, MAX_BATCH);
+        }
         self.batches.drain(..)
     }
 }
