@@ -139,6 +139,22 @@ fn sending_callbacks(data: Vec<u8>, log: &Log, done: Sender<()>) -> Callbacks {
         })
 }
 
+/// A reactor that connects to `server` and sends `data` from its callbacks; the receiver
+/// hears when its socket is destroyed.
+fn sender_to(server: std::net::SocketAddr, data: Vec<u8>) -> (UtpReactor, Receiver<()>) {
+    let (sent_tx, sent_rx) = mpsc::channel();
+    let client = UtpReactor::spawn(
+        UtpContext::builder()
+            .endpoint_config(quick_config())
+            .callbacks(sending_callbacks(data, &Log::default(), sent_tx)),
+        LOCALHOST,
+        [0],
+    )
+    .unwrap();
+    client.remote().connect(server).unwrap();
+    (client, sent_rx)
+}
+
 /// Joins consecutive duplicates, so the order of kinds of callbacks shows.
 fn squash(log: &Log) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
@@ -558,16 +574,7 @@ fn held_read_bytes_stay_until_read_drained() {
         [0],
     )
     .unwrap();
-    let (sent_tx, sent_rx) = mpsc::channel();
-    let client = UtpReactor::spawn(
-        UtpContext::builder()
-            .endpoint_config(quick_config())
-            .callbacks(sending_callbacks(data.clone(), &Log::default(), sent_tx)),
-        LOCALHOST,
-        [0],
-    )
-    .unwrap();
-    client.remote().connect(server.local_addr()).unwrap();
+    let (_client, sent_rx) = sender_to(server.local_addr(), data.clone());
     let got = received_rx.recv_timeout(WAIT).unwrap();
     sent_rx.recv_timeout(WAIT).unwrap();
     assert!(got == data, "held bytes were delivered twice or lost");
@@ -892,16 +899,7 @@ fn the_hubs_overhead_events_sum_the_per_packet_callbacks() {
     )
     .unwrap();
     let data = pattern(300_000);
-    let (sent_tx, sent_rx) = mpsc::channel();
-    let client = UtpReactor::spawn(
-        UtpContext::builder()
-            .endpoint_config(quick_config())
-            .callbacks(sending_callbacks(data.clone(), &Log::default(), sent_tx)),
-        LOCALHOST,
-        [0],
-    )
-    .unwrap();
-    client.remote().connect(server.local_addr()).unwrap();
+    let (client, sent_rx) = sender_to(server.local_addr(), data.clone());
     assert!(
         received_rx
             .recv_timeout(WAIT)

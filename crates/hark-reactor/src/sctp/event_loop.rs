@@ -153,18 +153,7 @@ impl<D: SctpDriver> SctpReactor<D> {
         mut socket: SctpSocket,
         acceptor: Box<dyn SctpAcceptor<D> + Send>,
     ) -> Result<(), (Box<dyn SctpAcceptor<D> + Send>, SctpError)> {
-        if let Err(error) = socket.set_nonblocking(true) {
-            return Err((acceptor, error));
-        }
-        if let Err(source) =
-            self.poll
-                .registry()
-                .register(&mut socket, Token(id.0), Interest::READABLE)
-        {
-            let error = SctpError::Io {
-                operation: "epoll_ctl",
-                source,
-            };
+        if let Err(error) = self.register(&mut socket, id) {
             return Err((acceptor, error));
         }
         self.listeners.insert(id, Listener { socket, acceptor });
@@ -199,6 +188,18 @@ impl<D: SctpDriver> SctpReactor<D> {
         }
     }
 
+    /// Makes `socket` non-blocking and registers it for reading under `id`.
+    fn register(&self, socket: &mut SctpSocket, id: SctpSocketId) -> Result<(), SctpError> {
+        socket.set_nonblocking(true)?;
+        self.poll
+            .registry()
+            .register(socket, Token(id.0), Interest::READABLE)
+            .map_err(|source| SctpError::Io {
+                operation: "epoll_ctl",
+                source,
+            })
+    }
+
     /// Registers the socket; on failure hands the driver back with the error.
     fn insert(
         &mut self,
@@ -206,18 +207,7 @@ impl<D: SctpDriver> SctpReactor<D> {
         mut socket: SctpSocket,
         driver: D,
     ) -> Result<(), (D, SctpError)> {
-        if let Err(error) = socket.set_nonblocking(true) {
-            return Err((driver, error));
-        }
-        if let Err(source) =
-            self.poll
-                .registry()
-                .register(&mut socket, Token(id.0), Interest::READABLE)
-        {
-            let error = SctpError::Io {
-                operation: "epoll_ctl",
-                source,
-            };
+        if let Err(error) = self.register(&mut socket, id) {
             return Err((driver, error));
         }
         self.slots.insert(
