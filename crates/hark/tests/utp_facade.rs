@@ -139,6 +139,22 @@ fn sending_callbacks(data: Vec<u8>, log: &Log, done: Sender<()>) -> Callbacks {
         })
 }
 
+/// A reactor on `ip` whose only callback reports each socket's error code.
+fn erring_client(ip: std::net::IpAddr) -> (UtpReactor, Receiver<UtpErrorCode>) {
+    let (error_tx, error_rx) = mpsc::channel();
+    let client = UtpReactor::spawn(
+        UtpContext::builder()
+            .endpoint_config(quick_config())
+            .callbacks(Callbacks::new().on_error(move |_cx, _socket, code| {
+                let _ = error_tx.send(code);
+            })),
+        ip,
+        [0],
+    )
+    .unwrap();
+    (client, error_rx)
+}
+
 /// A reactor that connects to `server` and sends `data` from its callbacks; the receiver
 /// hears when its socket is destroyed.
 fn sender_to(server: std::net::SocketAddr, data: Vec<u8>) -> (UtpReactor, Receiver<()>) {
@@ -300,17 +316,7 @@ fn firewall_blocks_incoming_connections() {
         [0],
     )
     .unwrap();
-    let (error_tx, error_rx) = mpsc::channel();
-    let client = UtpReactor::spawn(
-        UtpContext::builder()
-            .endpoint_config(quick_config())
-            .callbacks(Callbacks::new().on_error(move |_cx, _socket, code| {
-                let _ = error_tx.send(code);
-            })),
-        LOCALHOST,
-        [0],
-    )
-    .unwrap();
+    let (client, error_rx) = erring_client(LOCALHOST);
     client.remote().connect(server.local_addr()).unwrap();
     let asked = asked_rx.recv_timeout(WAIT).unwrap();
     assert_eq!(asked, client.local_addr());
@@ -373,17 +379,7 @@ fn a_context_without_on_accept_refuses_with_connrefused() {
 #[test]
 fn a_silent_peer_times_out() {
     let silent = UdpSocket::bind("127.0.0.1:0").unwrap();
-    let (error_tx, error_rx) = mpsc::channel();
-    let client = UtpReactor::spawn(
-        UtpContext::builder()
-            .endpoint_config(quick_config())
-            .callbacks(Callbacks::new().on_error(move |_cx, _socket, code| {
-                let _ = error_tx.send(code);
-            })),
-        LOCALHOST,
-        [0],
-    )
-    .unwrap();
+    let (client, error_rx) = erring_client(LOCALHOST);
     client
         .remote()
         .connect(silent.local_addr().unwrap())
@@ -730,17 +726,7 @@ fn the_hubs_ip_filter_refuses_incoming_and_blocks_outgoing() {
     )
     .unwrap();
     // A client on 127.0.0.2, which the server's filter blocks: refused with a RESET.
-    let (error_tx, error_rx) = mpsc::channel();
-    let client = UtpReactor::spawn(
-        UtpContext::builder()
-            .endpoint_config(quick_config())
-            .callbacks(Callbacks::new().on_error(move |_, _, code| {
-                let _ = error_tx.send(code);
-            })),
-        blocked_ip,
-        [0],
-    )
-    .unwrap();
+    let (client, error_rx) = erring_client(blocked_ip);
     client.remote().connect(server.local_addr()).unwrap();
     assert_eq!(
         error_rx.recv_timeout(WAIT).unwrap(),
@@ -920,6 +906,6 @@ fn the_hubs_overhead_events_sum_the_per_packet_callbacks() {
     let headers = data_headers.lock().unwrap();
     assert_eq!(headers.len() as u64, data_packets);
     assert!(headers.iter().map(|&(_, len)| len).sum::<usize>() >= data.len());
-    let events_received: usize = events.len();
-    assert!(events_received >= 3, "{events:?}");
+    // Connect, data headers and ACKs at least: the sums cover more than one kind.
+    assert!(events.len() >= 3, "{events:?}");
 }

@@ -113,30 +113,32 @@ impl ContextHandle<'_> {
     /// than the send buffer has room for (libutp's `utp_write`). Wait for
     /// `UTP_STATE_WRITABLE` to write the rest. 0 for an unknown or closed socket.
     pub fn write(&mut self, socket: UtpSocket, data: &[u8]) -> usize {
-        let room = self.writable(socket);
-        let n = room.min(data.len());
-        if !data.is_empty() {
-            let accepted = self.commands.copy(data.get(..n).unwrap_or_default());
-            self.commands
-                .push(Command::Write(socket, accepted, n < data.len()));
-        }
-        n
+        self.queue_write(socket, data.len(), |commands, n| {
+            commands.copy(data.get(..n).unwrap_or_default())
+        })
     }
 
     /// Like [`write`](Self::write), for data the caller already holds as [`Bytes`]: the
     /// accepted part is queued without a copy (the send buffer then takes its one copy).
     pub fn write_bytes(&mut self, socket: UtpSocket, data: &Bytes) -> usize {
-        let room = self.writable(socket);
-        let n = room.min(data.len());
-        if n > 0 {
-            self.commands.push(Command::Write(
-                socket,
-                WriteData::Shared(data.slice(..n)),
-                n < data.len(),
-            ));
-        } else if !data.is_empty() {
+        self.queue_write(socket, data.len(), |_, n| {
+            WriteData::Shared(data.slice(..n))
+        })
+    }
+
+    /// Queues as much of a `len`-byte write as there is room for, its data made by `take`
+    /// for the accepted length; an empty write queues nothing.
+    fn queue_write(
+        &mut self,
+        socket: UtpSocket,
+        len: usize,
+        take: impl FnOnce(&mut CommandQueue, usize) -> WriteData,
+    ) -> usize {
+        let n = self.writable(socket).min(len);
+        if len > 0 {
+            let accepted = take(self.commands, n);
             self.commands
-                .push(Command::Write(socket, WriteData::Copied(Vec::new()), true));
+                .push(Command::Write(socket, accepted, n < len));
         }
         n
     }
