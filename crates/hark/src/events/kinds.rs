@@ -201,7 +201,7 @@ define_kinds! {
     }
 
     /// A uTP connection failed (libutp's `on_error`); `utp_destroying` follows.
-    "utp_error" => UtpError, on_utp_error {
+    "utp_error" => UtpFailed, on_utp_error {
         category: Connection,
         severity: Warning,
         delivery: Guaranteed,
@@ -739,7 +739,7 @@ impl Describe for UtpConnect {
     }
 }
 
-impl Describe for UtpError {
+impl Describe for UtpFailed {
     fn describe(&self) -> String {
         format!(
             "The uTP connection with {} failed: {}.",

@@ -101,9 +101,9 @@ pub use kinds::{
     TcpAccepted, TcpAuthFailed, TcpClosed, TcpConnectFailed, TcpConnected, TcpConnecting,
     TcpExpect, TcpListenerClosed, TcpListening, TcpNotListening, TcpProxyVia, TcpReceived, TcpSent,
     TcpThrottled, TcpUnthrottled, UtpAccept, UtpConnect, UtpDelaySample, UtpDestroying, UtpEof,
-    UtpError, UtpFirewall, UtpLog, UtpOverhead, UtpPackets, UtpWritable,
+    UtpFailed, UtpFirewall, UtpLog, UtpOverhead, UtpPackets, UtpWritable,
 };
-pub use listeners::ListenerId;
+pub use listeners::HubListenerId;
 pub use queue::{Emitted, ReservedLaneFull};
 pub use registrar::Registrar;
 pub use severity::Severity;

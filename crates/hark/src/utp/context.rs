@@ -26,8 +26,8 @@ use super::socket::{Sockets, UtpSocket};
 use crate::events::ConnectionId;
 use crate::events::{
     Admission, Direction, EventHub, KindId, PeerDataIn, Protocol, UtpAccept, UtpConnect,
-    UtpDelaySample, UtpDestroying, UtpEof, UtpError as UtpErrorEvent, UtpFirewall, UtpLog,
-    UtpOverhead, UtpPackets, UtpWritable,
+    UtpDelaySample, UtpDestroying, UtpEof, UtpFailed, UtpFirewall, UtpLog, UtpOverhead, UtpPackets,
+    UtpWritable,
 };
 use crate::listen::{ListenError, bind_udp};
 
@@ -665,7 +665,7 @@ impl UtpContext {
             CoreEvent::Error(error) => {
                 let code = UtpErrorCode::from_core(error);
                 self.emit(
-                    UtpErrorEvent {
+                    UtpFailed {
                         peer,
                         code: code.libutp_name(),
                     },
