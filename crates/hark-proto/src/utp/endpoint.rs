@@ -6,7 +6,8 @@ use std::collections::{HashMap, VecDeque};
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
-use rand_core::Rng;
+use rand_core::{Rng, SeedableRng};
+use rand_pcg::Pcg32;
 
 use super::config::EndpointConfig;
 use super::connection::{Connection, EventQueue};
@@ -197,7 +198,10 @@ impl std::fmt::Debug for Endpoint {
 
 impl Endpoint {
     /// An endpoint whose wire timestamps count microseconds from `epoch`, drawing
-    /// connection ids and initial sequence numbers from `rng`.
+    /// connection ids and initial sequence numbers from `rng`: any random number generator
+    /// of `rand_core` 0.10 (re-exported as [`rand_core`](super::rand_core); its
+    /// [`Rng`](super::Rng) is implemented by every `TryRng<Error = Infallible>`).
+    /// [`Endpoint::with_seed`] builds one from a seed.
     pub fn new(config: EndpointConfig, epoch: Instant, rng: Box<dyn Rng + Send>) -> Self {
         let resets = VecDeque::with_capacity(config.max_pending_resets);
         Self {
@@ -218,6 +222,32 @@ impl Endpoint {
             due: Vec::new(),
             last_lookup: None,
         }
+    }
+
+    /// An endpoint drawing its connection ids and sequence numbers from a PCG-32 generator
+    /// seeded with `seed`: the same seed gives the same ids, which makes tests and
+    /// simulations repeatable. Off-path attackers who can guess the seed can guess
+    /// connection ids, so outside tests seed it from the operating system, e.g.
+    /// `std::collections::hash_map::RandomState::new().hash_one(0u8)`.
+    ///
+    /// ```
+    /// use hark_proto::utp::{Endpoint, EndpointConfig};
+    /// use std::time::Instant;
+    ///
+    /// let now = Instant::now();
+    /// let mut a = Endpoint::with_seed(EndpointConfig::default(), now, 7);
+    /// let mut b = Endpoint::with_seed(EndpointConfig::default(), now, 7);
+    /// let peer = "127.0.0.1:6881".parse()?;
+    /// a.connect(now, peer)?;
+    /// b.connect(now, peer)?;
+    /// let (mut syn_a, mut syn_b) = ([0u8; 1500], [0u8; 1500]);
+    /// let len_a = a.poll_transmit(now, &mut syn_a).map(|t| t.len).unwrap_or(0);
+    /// let len_b = b.poll_transmit(now, &mut syn_b).map(|t| t.len).unwrap_or(0);
+    /// assert_eq!(syn_a[..len_a], syn_b[..len_b]); // same connection id and sequence number
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn with_seed(config: EndpointConfig, epoch: Instant, seed: u64) -> Self {
+        Self::new(config, epoch, Box::new(Pcg32::seed_from_u64(seed)))
     }
 
     /// The endpoint's configuration.
