@@ -354,6 +354,18 @@ impl Connection {
         self.recv.readable()
     }
 
+    /// Packets written (data, and the FIN once `close` was called) that the peer has not
+    /// acknowledged yet, sent or not.
+    pub(crate) fn unacknowledged_packets(&self) -> usize {
+        usize::from(seq_distance(self.send.first_seq(), self.send.next_seq()))
+            + usize::from(self.fin_pending)
+    }
+
+    /// Whether the peer acknowledged our FIN (and so every byte written before `close`).
+    pub(crate) fn fin_acked(&self) -> bool {
+        self.fin_acked
+    }
+
     pub(crate) fn send_buffer_free(&self) -> usize {
         self.send.free_bytes()
     }
@@ -832,8 +844,9 @@ impl Connection {
                 self.on_loss_detected(now, lost);
             }
         }
-        if outcome.fin_acked {
+        if outcome.fin_acked && !self.fin_acked {
             self.fin_acked = true;
+            events.push_back((self.handle, Event::FinAcked));
         }
         if self.send.unacked_packets() == 0 {
             self.timers.stop(Timer::Rto);

@@ -140,6 +140,12 @@ pub struct ConnectionInfo {
     pub writable: usize,
     /// Whether both sides checksum every packet (hark's integrity extension).
     pub integrity: bool,
+    /// Packets written (data, and the FIN after `close`) that the peer has not yet
+    /// acknowledged, sent or not: 0 once every byte written so far has arrived.
+    pub unacknowledged_packets: usize,
+    /// Whether the peer acknowledged our FIN, and so every byte written before `close`
+    /// ([`Event::FinAcked`] reports the moment).
+    pub fin_acked: bool,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -717,8 +723,10 @@ impl Endpoint {
         Ok(n)
     }
 
-    /// Closes the sending direction: a FIN follows the queued data. The connection is
-    /// destroyed once both FINs are acknowledged (or the peer stays silent).
+    /// Closes the sending direction: a FIN follows the queued data. [`Event::FinAcked`]
+    /// reports when the peer has acknowledged it (all data delivered). The connection is
+    /// destroyed [`ConnectionConfig::linger`](super::ConnectionConfig::linger) (2 s by
+    /// default) after both FINs are acknowledged, or when the peer stays silent.
     pub fn close(&mut self, handle: ConnectionHandle) -> Result<(), HandleError> {
         let slot = self
             .slab
@@ -773,6 +781,8 @@ impl Endpoint {
             readable: c.readable(),
             writable: c.send_buffer_free(),
             integrity: c.integrity_active(),
+            unacknowledged_packets: c.unacknowledged_packets(),
+            fin_acked: c.fin_acked(),
         })
     }
 

@@ -15,6 +15,10 @@ pub enum UtpState {
     /// `UTP_STATE_EOF`: the peer finished sending.
     Eof,
     /// `UTP_STATE_DESTROYING`: the socket is being destroyed; its handle is invalid after.
+    /// After an orderly close this comes [`ConnectionConfig::linger`](super::ConnectionConfig::linger)
+    /// (2 s by default) after both FINs were acknowledged, so it is no end-of-transfer
+    /// mark: the sender's is [`Callbacks::on_fin_acked`](super::Callbacks::on_fin_acked),
+    /// the receiver's is [`UtpState::Eof`].
     Destroying,
 }
 

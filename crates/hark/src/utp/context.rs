@@ -6,8 +6,9 @@ use std::net::{IpAddr, SocketAddr, UdpSocket};
 use std::time::{Duration, Instant};
 
 use hark_proto::utp::{
-    ConnectionConfig, ConnectionHandle, ConnectionInfo, ConnectionStats, DatagramOutcome, Endpoint,
-    EndpointConfig, EndpointStats, Event as CoreEvent, Incoming, Transmit,
+    ConnectionConfig, ConnectionError, ConnectionHandle, ConnectionInfo, ConnectionStats,
+    DatagramOutcome, Endpoint, EndpointConfig, EndpointStats, Event as CoreEvent, Incoming,
+    Transmit,
 };
 
 use super::callbacks::Callbacks;
@@ -23,12 +24,12 @@ use super::packet_header::UtpPacketHeader;
 use super::packet_log::PacketLog;
 use super::rng::CallbackRng;
 use super::socket::{Sockets, UtpSocket};
-use crate::events::ConnectionId;
 use crate::events::{
-    Admission, Direction, EventHub, KindId, PeerDataIn, Protocol, UtpAccept, UtpConnect,
-    UtpDelaySample, UtpDestroying, UtpEof, UtpFailed, UtpFirewall, UtpLog, UtpOverhead, UtpPackets,
-    UtpWritable,
+    Admission, Direction, EventHub, KindId, PeerDataIn, Protocol, UtpAccept, UtpClosed, UtpConnect,
+    UtpDelaySample, UtpDestroying, UtpEof, UtpFailed, UtpFinAcked, UtpFirewall, UtpLog,
+    UtpOverhead, UtpPackets, UtpWritable,
 };
+use crate::events::{ConnectionId, DisconnectReason};
 use crate::listen::{ListenError, bind_udp};
 
 /// Builds a [`UtpContext`]: callbacks, event hub, core configuration and options.
@@ -264,7 +265,10 @@ impl UtpContext {
         Ok(n)
     }
 
-    /// Closes the sending direction of `socket` (libutp's `utp_close`).
+    /// Closes the sending direction of `socket` (libutp's `utp_close`). `on_fin_acked`
+    /// reports when everything written has arrived; `UTP_STATE_DESTROYING` follows after
+    /// the linger ([`ConnectionConfig::linger`], 2 s by default; see the
+    /// [module docs](super#closing-and-the-linger-before-destroying)).
     pub fn close(&mut self, socket: UtpSocket) -> Result<(), UtpError> {
         let now = self.now();
         let handle = self.sockets.handle(socket).ok_or(UtpError::UnknownSocket)?;
@@ -658,11 +662,15 @@ impl UtpContext {
             }
             CoreEvent::Readable => self.deliver_reads(handle),
             CoreEvent::Eof => {
+                self.note_end(handle, DisconnectReason::ClosedByPeer);
                 self.deliver_reads(handle);
                 self.emit(UtpEof { peer }, id);
                 self.state_change(socket, UtpState::Eof);
             }
             CoreEvent::Error(error) => {
+                if let Some(entry) = self.sockets.by_handle_mut(handle) {
+                    entry.end = Some(disconnect_reason(error));
+                }
                 let code = UtpErrorCode::from_core(error);
                 self.emit(
                     UtpFailed {
@@ -710,17 +718,36 @@ impl UtpContext {
                     f(&mut handle!(self), socket, sent, length, kind);
                 }
             }
-            CoreEvent::Destroying => {
-                let (bytes_sent, bytes_received) = self
+            CoreEvent::FinAcked => {
+                let bytes_sent = self
                     .sockets
                     .by_handle(handle)
-                    .map_or((0, 0), |e| (e.bytes_written, e.bytes_read));
+                    .map_or(0, |e| e.bytes_written);
+                if self.hub.wants(KindId::UtpFinAcked) {
+                    self.emit(UtpFinAcked { peer, bytes_sent }, id);
+                }
+                if let Some(f) = self.callbacks.on_fin_acked.as_mut() {
+                    f(&mut handle!(self), socket);
+                }
+            }
+            CoreEvent::Destroying => {
+                let (bytes_sent, bytes_received, end) = self
+                    .sockets
+                    .by_handle(handle)
+                    .map_or((0, 0, None), |e| (e.bytes_written, e.bytes_read, e.end));
                 let event = UtpDestroying {
                     peer,
                     bytes_sent,
                     bytes_received,
                 };
                 self.emit(event, id);
+                let closed = UtpClosed {
+                    peer,
+                    reason: end.unwrap_or(DisconnectReason::ClosedLocally),
+                    bytes_sent,
+                    bytes_received,
+                };
+                self.emit(closed, id);
                 self.log_line(
                     Some(socket),
                     LogLevel::Normal,
@@ -814,7 +841,15 @@ impl UtpContext {
         Ok(())
     }
 
+    /// Records who ended the connection first, for `utp_closed`.
+    fn note_end(&mut self, handle: ConnectionHandle, reason: DisconnectReason) {
+        if let Some(entry) = self.sockets.by_handle_mut(handle) {
+            entry.end.get_or_insert(reason);
+        }
+    }
+
     fn close_handle(&mut self, handle: ConnectionHandle) {
+        self.note_end(handle, DisconnectReason::ClosedLocally);
         let Some(entry) = self.sockets.by_handle_mut(handle) else {
             return;
         };
@@ -1013,5 +1048,16 @@ impl UtpContext {
             };
             self.emit(event, socket.map(UtpSocket::connection_id));
         }
+    }
+}
+
+/// How a failure reads as the reason a connection ended.
+fn disconnect_reason(error: ConnectionError) -> DisconnectReason {
+    match error {
+        ConnectionError::TimedOut => DisconnectReason::TimedOut,
+        ConnectionError::Protocol
+        | ConnectionError::IntegrityRequired
+        | ConnectionError::CorruptHandshake => DisconnectReason::ProtocolError,
+        _ => DisconnectReason::Reset,
     }
 }

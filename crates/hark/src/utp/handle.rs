@@ -155,7 +155,8 @@ impl ContextHandle<'_> {
     }
 
     /// Closes the sending direction of `socket` after the data written so far
-    /// (libutp's `utp_close`).
+    /// (libutp's `utp_close`). `on_fin_acked` reports when all of it arrived; DESTROYING
+    /// follows after the linger ([`ConnectionConfig::linger`](super::ConnectionConfig::linger), 2 s by default).
     pub fn close(&mut self, socket: UtpSocket) {
         self.commands.push(Command::Close(socket));
     }

@@ -210,6 +210,8 @@ impl UtpRemote {
     }
 
     /// Closes the sending direction of `socket` once everything written is queued.
+    /// `on_fin_acked` reports when all of it arrived; `UTP_STATE_DESTROYING` follows after
+    /// the linger ([`ConnectionConfig::linger`](super::ConnectionConfig::linger), 2 s by default).
     pub fn close(&self, socket: UtpSocket) -> Result<(), ReactorUtpError> {
         self.retry(move || {
             move |context: &mut UtpContext, _now: Instant| context.remote_close(socket)
