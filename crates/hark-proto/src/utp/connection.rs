@@ -20,6 +20,7 @@ use super::send_buffer::{SendBuffer, SlotKind};
 use super::seq::{seq_distance, seq_less, seq_less_eq};
 use super::timers::{Timer, TimerTable};
 use super::{ConnectionHandle, Incoming};
+use crate::icmp::Unreachable;
 
 /// Events are queued with the handle of the connection that raised them.
 pub(crate) type EventQueue = VecDeque<(ConnectionHandle, Event)>;
@@ -619,6 +620,30 @@ impl Connection {
         } else {
             self.fail(error, events);
         }
+    }
+
+    /// An ICMP report that the peer is unreachable. A connection attempt fails whatever
+    /// the kind; an established connection only when the peer's port is closed (other
+    /// kinds may be passing routing trouble, which retransmissions ride out, as TCP
+    /// treats them). True if the connection ended.
+    pub(crate) fn handle_unreachable(
+        &mut self,
+        kind: Unreachable,
+        events: &mut EventQueue,
+    ) -> bool {
+        if self.state == ConnectionState::Destroying || self.error.is_some() {
+            return false;
+        }
+        if self.state != ConnectionState::SynSent && kind != Unreachable::Port {
+            return false;
+        }
+        if self.close_requested && self.fin_acked {
+            // Everything was delivered; the peer went away while we lingered.
+            self.destroy(events);
+        } else {
+            self.fail(ConnectionError::Unreachable(kind), events);
+        }
+        true
     }
 
     /// Handles one parsed packet addressed to this connection (never a RESET).

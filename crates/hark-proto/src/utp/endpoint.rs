@@ -15,6 +15,7 @@ use super::error::{AcceptError, ConnectError, HandleError, WriteError};
 use super::event::{ConnectionError, ConnectionState, ConnectionStats, Event};
 use super::packet::{self, Extras, Header, MalformedPacket, PacketType, offers_checksum};
 use super::timer_queue::TimerQueue;
+use crate::icmp::Unreachable;
 
 /// Index of a connection in the endpoint's slab. Valid until its `Destroying` event has
 /// been polled; the index may be reused afterwards.
@@ -161,6 +162,18 @@ struct PendingReset {
 struct Slot {
     conn: Connection,
     counted_half_open: bool,
+}
+
+/// The packet type and connection id of a quoted uTP header, if it looks like one.
+fn quoted_header(quoted: &[u8]) -> Option<(PacketType, u16)> {
+    let [type_version, _, id_high, id_low, ..] = *quoted else {
+        return None;
+    };
+    if type_version & 0x0f != 1 {
+        return None;
+    }
+    let packet_type = PacketType::from_wire(type_version >> 4)?;
+    Some((packet_type, u16::from_be_bytes([id_high, id_low])))
 }
 
 /// A uTP endpoint over one UDP socket.
@@ -377,6 +390,13 @@ impl Endpoint {
     }
 
     /// Opens a connection to `remote`; its SYN comes out of the next `poll_transmit`.
+    ///
+    /// Connect timeout: the SYN is resent after `initial_rto`, doubling each time, up to
+    /// `syn_retries` times; then the connection fails with [`ConnectionError::TimedOut`].
+    /// With the defaults (1 s, 3 retries) that is 1 + 2 + 4 + 8 = 15 s. A closed port
+    /// fails much sooner when the driver passes the kernel's ICMP reports to
+    /// [`Endpoint::handle_icmp_error`], and at once with `Refused` when the peer answers
+    /// with a RESET.
     pub fn connect(
         &mut self,
         now: Instant,
@@ -548,6 +568,64 @@ impl Endpoint {
         };
         self.touched(index);
         DatagramOutcome::Connection(ConnectionHandle(index))
+    }
+
+    /// Handles an ICMP destination-unreachable report about a datagram this endpoint sent
+    /// to `destination` (libutp's `utp_process_icmp_error`); `quoted` is the start of that
+    /// datagram as the report quotes it (may be empty). Returns whether a connection
+    /// ended.
+    ///
+    /// A connection attempt (SYN sent) to `destination` fails at once with
+    /// [`ConnectionError::Unreachable`] instead of retrying its SYN for
+    /// `initial_rto * (2^(syn_retries + 1) - 1)` (15 s by default); an established
+    /// connection fails only on [`Unreachable::Port`]. With a quoted uTP header only the
+    /// connection that sent it is concerned; without one, every connection to
+    /// `destination`. Reports about RESETs answering strangers concern nobody.
+    pub fn handle_icmp_error(
+        &mut self,
+        now: Instant,
+        destination: SocketAddr,
+        kind: Unreachable,
+        quoted: &[u8],
+    ) -> bool {
+        let _ = now;
+        let mut targets = Vec::new();
+        match quoted_header(quoted) {
+            Some((PacketType::Reset, _)) => {}
+            Some((PacketType::Syn, id)) => targets.extend(self.by_key.get(&(destination, id))),
+            Some((_, id)) => {
+                // The packet carried the send id: the initiator receives on id - 1, the
+                // acceptor on id + 1.
+                for recv_id in [id.wrapping_sub(1), id.wrapping_add(1)] {
+                    if let Some(&index) = self.by_key.get(&(destination, recv_id)) {
+                        let sent_it = self
+                            .conn(ConnectionHandle(index))
+                            .is_some_and(|c| c.send_id() == id);
+                        if sent_it {
+                            targets.push(index);
+                        }
+                    }
+                }
+            }
+            None => targets.extend(
+                self.slab
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, slot)| {
+                        slot.as_ref()
+                            .is_some_and(|s| s.conn.remote() == destination)
+                    })
+                    .map(|(index, _)| index),
+            ),
+        }
+        let mut ended = false;
+        for index in targets {
+            if let Some(slot) = self.slab.get_mut(index).and_then(Option::as_mut) {
+                ended |= slot.conn.handle_unreachable(kind, &mut self.events);
+            }
+            self.touched(index);
+        }
+        ended
     }
 
     /// Sends the deferred ACKs of every connection that received data since the last

@@ -52,6 +52,12 @@ pub enum ConnectionError {
     /// damaged on the way, so the peer's view of the connection is wrong.
     #[error("the handshake was damaged on the way: the peer acknowledged another SYN")]
     CorruptHandshake,
+    /// ICMP reported the peer unreachable ([`Endpoint::handle_icmp_error`]): any kind
+    /// while connecting, `Port` on an established connection (the peer's socket is gone).
+    ///
+    /// [`Endpoint::handle_icmp_error`]: super::Endpoint::handle_icmp_error
+    #[error("destination unreachable: {0}")]
+    Unreachable(crate::icmp::Unreachable),
 }
 
 /// What kind of protocol overhead an [`Event::Overhead`] counts.

@@ -71,6 +71,8 @@ mod slowdown;
 mod timer_queue;
 mod timers;
 
+/// ICMP destination-unreachable kinds, for [`Endpoint::handle_icmp_error`].
+pub use crate::icmp::Unreachable;
 pub use config::{
     ConnectionConfig, DEFAULT_UDP_MTU_V4, DEFAULT_UDP_MTU_V6, EndpointConfig, UDP_OVERHEAD_V4,
     UDP_OVERHEAD_V6,

@@ -61,11 +61,12 @@ impl UtpErrorCode {
     }
 
     /// The code for a core failure. libutp has three codes; a protocol violation by the
-    /// peer ends the connection as a reset does.
+    /// peer ends the connection as a reset does, and an ICMP unreachable report is
+    /// `UTP_ECONNREFUSED` (what the kernel calls a port unreachable).
     #[must_use]
     pub fn from_core(error: ConnectionError) -> UtpErrorCode {
         match error {
-            ConnectionError::Refused => UtpErrorCode::ConnRefused,
+            ConnectionError::Refused | ConnectionError::Unreachable(_) => UtpErrorCode::ConnRefused,
             ConnectionError::TimedOut => UtpErrorCode::TimedOut,
             _ => UtpErrorCode::ConnReset,
         }

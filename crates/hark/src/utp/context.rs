@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use hark_proto::utp::{
     ConnectionConfig, ConnectionError, ConnectionHandle, ConnectionInfo, ConnectionStats,
     DatagramOutcome, Endpoint, EndpointConfig, EndpointStats, Event as CoreEvent, Incoming,
-    Transmit,
+    Transmit, Unreachable,
 };
 
 use super::callbacks::Callbacks;
@@ -232,17 +232,61 @@ impl UtpContext {
     }
 
     /// Binds a UDP socket on `ip` at the first free port of `ports` for the application
-    /// to drive, reporting `listen_success`/`listen_failure` to the hub.
+    /// to drive, reporting `listen_success`/`listen_failure` to the hub. ICMP errors are
+    /// switched on ([`enable_icmp_errors`](super::enable_icmp_errors)): feed them to
+    /// [`process_icmp_errors`](Self::process_icmp_errors).
     pub fn bind_udp(
         &mut self,
         ip: IpAddr,
         ports: impl IntoIterator<Item = u16>,
     ) -> Result<UdpSocket, ListenError> {
-        bind_udp(&mut self.hub, ip, ports)
+        let socket = bind_udp(&mut self.hub, ip, ports)?;
+        // Best effort: without it a closed port shows as a connect timeout.
+        let _ = hark_reactor::udp::enable_icmp_errors(&socket);
+        Ok(socket)
+    }
+
+    /// An ICMP destination-unreachable report about a datagram sent to `to`, whose first
+    /// bytes are `data` (libutp's `utp_process_icmp_error`); returns whether it ended a uTP
+    /// connection. As in libutp the report is taken as the peer's port being closed
+    /// ([`Unreachable::Port`](super::Unreachable::Port)): a connection attempt fails with
+    /// `UTP_ECONNREFUSED` at once, instead of `UTP_ETIMEDOUT` after the SYN retries.
+    pub fn process_icmp_error(&mut self, data: &[u8], to: SocketAddr) -> bool {
+        let now = self.now();
+        let ended = self.icmp_error(now, to, Unreachable::Port, data);
+        self.drain(now);
+        self.send_all(now);
+        ended
+    }
+
+    /// Reads every ICMP report queued on the application's `socket` (bound with
+    /// [`bind_udp`](Self::bind_udp), or set up with
+    /// [`enable_icmp_errors`](super::enable_icmp_errors)) and hands each to the core with its
+    /// kind; returns how many ended a connection. Call it when the socket signals an error:
+    /// a receive or send failing with `ConnectionRefused` (or host/network unreachable),
+    /// or `POLLERR`.
+    pub fn process_icmp_errors(&mut self, socket: &UdpSocket) -> std::io::Result<usize> {
+        let now = self.now();
+        let mut buf = [0u8; 256];
+        let mut ended = 0;
+        hark_reactor::udp::drain_icmp_errors(socket, &mut buf, |report| {
+            ended +=
+                usize::from(self.icmp_error(now, report.destination, report.kind, report.quoted));
+        })?;
+        self.drain(now);
+        self.send_all(now);
+        Ok(ended)
     }
 
     /// Opens a connection to `remote` (libutp's `utp_create_socket` + `utp_connect`).
     /// Its `on_connect` or `on_error` follows.
+    ///
+    /// Connect timeout: the SYN is resent after `initial_rto` (1 s), doubling, `syn_retries`
+    /// (3) times, so a silent peer gives `UTP_ETIMEDOUT` after 15 s by default
+    /// ([`ConnectionConfig`], through [`UtpContextBuilder::endpoint_config`]). A peer that
+    /// refuses answers with a RESET (`UTP_ECONNREFUSED` at once); a closed port gives the
+    /// same at once when ICMP errors reach [`process_icmp_errors`](Self::process_icmp_errors)
+    /// (in mode (a) the reactor does this itself).
     pub fn connect(&mut self, remote: SocketAddr) -> Result<UtpSocket, UtpError> {
         let now = self.now();
         let socket = self.open(now, remote)?;
@@ -404,6 +448,33 @@ impl UtpContext {
     /// Records the reactor's clock reading (mode (a)).
     pub(crate) fn observe(&mut self, now: Instant) {
         self.clock.last = self.clock.last.max(now);
+    }
+
+    /// Hands an ICMP report to the core; true if it ended a connection.
+    pub(crate) fn icmp_error(
+        &mut self,
+        now: Instant,
+        destination: SocketAddr,
+        kind: Unreachable,
+        quoted: &[u8],
+    ) -> bool {
+        let ended = self
+            .endpoint
+            .handle_icmp_error(now, destination, kind, quoted);
+        if ended {
+            self.log_line(
+                None,
+                LogLevel::Normal,
+                format_args!("ICMP: {destination} is unreachable ({kind})"),
+            );
+        }
+        ended
+    }
+
+    /// Why `socket` failed, in the core's terms (see [`ContextHandle::connection_error`]).
+    #[must_use]
+    pub fn connection_error(&self, socket: UtpSocket) -> Option<ConnectionError> {
+        self.endpoint.connection_error(self.sockets.handle(socket)?)
     }
 
     /// Feeds one datagram to the core and answers a SYN; true if it was uTP.

@@ -5,7 +5,7 @@ use std::net::SocketAddr;
 
 use bytes::Bytes;
 
-use hark_proto::utp::{ConnectionInfo, ConnectionStats, Endpoint};
+use hark_proto::utp::{ConnectionError, ConnectionInfo, ConnectionStats, Endpoint};
 
 use super::constants::{ContextOption, SocketOption};
 use super::error::OptionError;
@@ -198,5 +198,13 @@ impl ContextHandle<'_> {
     #[must_use]
     pub fn info(&self, socket: UtpSocket) -> Option<ConnectionInfo> {
         self.endpoint.connection_info(self.sockets.handle(socket)?)
+    }
+
+    /// Why `socket` failed, in the core's terms (finer than `on_error`'s libutp code: a
+    /// RESET and an ICMP port unreachable are both `UTP_ECONNREFUSED`). Set from the
+    /// `on_error` call on, until the socket is destroyed.
+    #[must_use]
+    pub fn connection_error(&self, socket: UtpSocket) -> Option<ConnectionError> {
+        self.endpoint.connection_error(self.sockets.handle(socket)?)
     }
 }

@@ -65,6 +65,7 @@
 //! | `utp_create_socket` + `utp_connect` | [`UtpContext::connect`], [`UtpRemote::connect`] |
 //! | `utp_write`, `utp_close`, `utp_read_drained` | [`ContextHandle`], [`UtpContext`], [`UtpRemote`] methods of the same names; [`ContextHandle::write_bytes`] queues shared [`Bytes`](bytes::Bytes) without a copy |
 //! | `utp_process_udp`, `utp_issue_deferred_acks`, `utp_check_timeouts` | [`UtpContext::process_udp`], [`UtpContext::issue_deferred_acks`], [`UtpContext::check_timeouts`] |
+//! | `utp_process_icmp_error` | [`UtpContext::process_icmp_error`]; [`UtpContext::process_icmp_errors`] reads them, typed, off the socket (mode (a) does so itself) |
 //! | `utp_setsockopt(UTP_TARGET_DELAY)` | [`UtpContext::set_socket_option`] |
 //! | `utp_getpeername`, `utp_get_stats`, `utp_get_delays` | `peer_addr`, `stats`, `info` |
 //! | `utp_get_context_stats` | [`UtpContext::context_stats`] |
@@ -94,12 +95,16 @@ pub use context::{UtpContext, UtpContextBuilder};
 pub use error::{BuildError, OptionError, ReactorUtpError, UtpError};
 pub use handle::ContextHandle;
 pub use hark_proto::utp::{
-    ConnectionConfig, ConnectionInfo, ConnectionStats, DEFAULT_UDP_MTU_V4, DEFAULT_UDP_MTU_V6,
-    EndpointConfig, EndpointStats, UDP_OVERHEAD_V4, UDP_OVERHEAD_V6,
+    ConnectionConfig, ConnectionError, ConnectionInfo, ConnectionStats, DEFAULT_UDP_MTU_V4,
+    DEFAULT_UDP_MTU_V6, EndpointConfig, EndpointStats, UDP_OVERHEAD_V4, UDP_OVERHEAD_V6,
+    Unreachable,
 };
 /// The UDP socket setup of [`UtpReactor::spawn_with_udp`] (re-exported from
 /// `hark-reactor`).
 pub use hark_reactor::udp::UdpConfig;
+/// Switches on ICMP error reports for an application-owned UDP socket (mode (b)), for
+/// [`UtpContext::process_icmp_errors`] (re-exported from `hark-reactor`).
+pub use hark_reactor::udp::enable_icmp_errors;
 pub use hark_wire::utp::PacketType;
 pub use packet_header::UtpPacketHeader;
 pub use reactor::{UtpReactor, UtpRemote};
