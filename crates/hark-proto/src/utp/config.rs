@@ -56,7 +56,9 @@ pub struct ConnectionConfig {
     pub min_rto: Duration,
     /// Upper bound of the retransmission timeout.
     pub max_rto: Duration,
-    /// SYN retransmissions before connecting fails with `TimedOut`.
+    /// SYN retransmissions before connecting fails with `TimedOut`: the attempt lasts
+    /// `initial_rto * (2^(syn_retries + 1) - 1)`, 15 s with the defaults, unless a RESET or
+    /// an ICMP report (`Endpoint::handle_icmp_error`) ends it sooner.
     pub syn_retries: u32,
     /// Consecutive retransmission timeouts before the connection fails with `TimedOut`.
     pub max_consecutive_timeouts: u32,

@@ -239,7 +239,9 @@ define_kinds! {
     }
 
     /// A uTP connection is being destroyed (`UTP_STATE_DESTROYING`); its socket handle is
-    /// invalid afterwards.
+    /// invalid afterwards. After an orderly close this comes the linger
+    /// (`ConnectionConfig::linger`, 2 s) after the last byte; `utp_fin_acked` marks the end
+    /// of a sender's transfer.
     "utp_destroying" => UtpDestroying, on_utp_destroying {
         category: Connection,
         severity: Debug,
