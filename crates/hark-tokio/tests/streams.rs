@@ -1,0 +1,251 @@
+//! UtpStreams on loopback: bulk copy, half-close, many streams on one socket, failure to
+//! connect, and what dropping a stream sends.
+
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+
+use hark_tokio::{ConnectionError, UtpError, UtpOptions, UtpSocket};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+fn loopback() -> SocketAddr {
+    "127.0.0.1:0".parse().unwrap()
+}
+
+/// Deterministic bytes that differ at every offset modulo a large period.
+fn pattern(len: usize, seed: u64) -> Vec<u8> {
+    let mut x = seed | 1;
+    (0..len)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x as u8
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tokio_io_copy_moves_100_mib_byte_exact() {
+    const LEN: usize = 100 << 20;
+    let data = pattern(LEN, 0x5eed_0001);
+    let server = UtpSocket::bind(loopback()).await.unwrap();
+    let client = UtpSocket::bind(loopback()).await.unwrap();
+    let addr = server.local_addr();
+    let receiver = tokio::spawn(async move {
+        let (mut stream, peer) = server.accept().await.unwrap();
+        let mut sink = Vec::with_capacity(LEN);
+        let copied = tokio::io::copy(&mut stream, &mut sink).await.unwrap();
+        (copied, sink, peer)
+    });
+    let mut stream = client.connect(addr).await.unwrap();
+    assert_eq!(stream.peer_addr(), addr);
+    let local = stream.local_addr();
+    let copied = tokio::io::copy(&mut &data[..], &mut stream).await.unwrap();
+    assert_eq!(copied, LEN as u64);
+    stream.shutdown().await.unwrap();
+    let (received, sink, peer) = tokio::time::timeout(Duration::from_secs(120), receiver)
+        .await
+        .expect("the transfer finishes")
+        .unwrap();
+    assert_eq!(peer, local);
+    assert_eq!(received, LEN as u64);
+    assert!(sink == data, "received bytes differ from the sent ones");
+    let stats = stream.stats();
+    assert!(stats.bytes_sent >= LEN as u64, "{stats:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn half_close_lets_the_other_direction_go_on() {
+    let server = UtpSocket::bind(loopback()).await.unwrap();
+    let client = UtpSocket::bind(loopback()).await.unwrap();
+    let addr = server.local_addr();
+    let answer = pattern(300_000, 7);
+    let expected = answer.clone();
+    let served = tokio::spawn(async move {
+        let (mut stream, _) = server.accept().await.unwrap();
+        let mut request = Vec::new();
+        // Ends at the client's FIN, while the server's direction is still open.
+        stream.read_to_end(&mut request).await.unwrap();
+        stream.write_all(&answer).await.unwrap();
+        stream.shutdown().await.unwrap();
+        request
+    });
+    let mut stream = client.connect(addr).await.unwrap();
+    stream.write_all(b"GET after half-close").await.unwrap();
+    stream.shutdown().await.unwrap();
+    assert!(
+        stream.write_all(b"more").await.is_err(),
+        "writing after shutdown fails"
+    );
+    let mut reply = Vec::new();
+    stream.read_to_end(&mut reply).await.unwrap();
+    assert!(reply == expected, "the reply after our FIN differs");
+    assert_eq!(served.await.unwrap(), b"GET after half-close");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_thousand_concurrent_streams_share_one_socket() {
+    const STREAMS: usize = 1000;
+    const LEN: usize = 4096;
+    let options = UtpOptions {
+        backlog: STREAMS,
+        max_half_open: STREAMS,
+        ..UtpOptions::default()
+    };
+    let server = UtpSocket::bind_with(loopback(), options.clone())
+        .await
+        .unwrap();
+    let client = UtpSocket::bind_with(loopback(), options).await.unwrap();
+    let addr = server.local_addr();
+    let echo = tokio::spawn(async move {
+        for _ in 0..STREAMS {
+            let (mut stream, _) = server.accept().await.unwrap();
+            tokio::spawn(async move {
+                let (mut reader, mut writer) = stream.split();
+                tokio::io::copy(&mut reader, &mut writer).await.unwrap();
+                writer.shutdown().await.unwrap();
+            });
+        }
+        server
+    });
+    let mut tasks = Vec::new();
+    for i in 0..STREAMS {
+        let client = client.clone();
+        tasks.push(tokio::spawn(async move {
+            let data = pattern(LEN, i as u64 + 1);
+            let stream = client.connect(addr).await.unwrap();
+            let (mut reader, mut writer) = stream.into_split();
+            let sent = data.clone();
+            let write = tokio::spawn(async move {
+                writer.write_all(&sent).await.unwrap();
+                writer.shutdown().await.unwrap();
+            });
+            let mut back = Vec::new();
+            reader.read_to_end(&mut back).await.unwrap();
+            write.await.unwrap();
+            assert!(back == data, "stream {i} echoed other bytes");
+        }));
+    }
+    let all = async {
+        for task in tasks {
+            task.await.unwrap();
+        }
+    };
+    tokio::time::timeout(Duration::from_secs(120), all)
+        .await
+        .expect("all streams finish");
+    let server = echo.await.unwrap();
+    assert!(server.stats().driver.refused == 0, "{:?}", server.stats());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn connecting_to_a_closed_port_fails_with_a_typed_error() {
+    let closed = std::net::UdpSocket::bind(loopback()).unwrap();
+    let target = closed.local_addr().unwrap();
+    drop(closed);
+    let options = UtpOptions {
+        initial_rto: Duration::from_millis(100),
+        syn_retries: 2,
+        ..UtpOptions::default()
+    };
+    let client = UtpSocket::bind_with(loopback(), options).await.unwrap();
+    let started = Instant::now();
+    let result = tokio::time::timeout(Duration::from_secs(30), client.connect(target))
+        .await
+        .expect("connect gives up");
+    let error = result.expect_err("nobody listens there");
+    assert!(
+        matches!(
+            error,
+            UtpError::Connection(ConnectionError::TimedOut | ConnectionError::Refused)
+        ),
+        "{error:?}"
+    );
+    let io: std::io::Error = error.into();
+    assert!(matches!(
+        io.kind(),
+        std::io::ErrorKind::TimedOut | std::io::ErrorKind::ConnectionRefused
+    ));
+    // 100 ms, then 200 ms and 400 ms backoff: well under the default 1 s RTO's 7 s.
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_connection_is_reported_as_refused() {
+    // A socket whose every handle is gone refuses SYNs with a RESET.
+    let options = UtpOptions {
+        backlog: 1,
+        ..UtpOptions::default()
+    };
+    let server = UtpSocket::bind_with(loopback(), options).await.unwrap();
+    let client = UtpSocket::bind(loopback()).await.unwrap();
+    let addr = server.local_addr();
+    // Fill the one-place accept queue, then the next SYN is refused.
+    let _first = client.connect(addr).await.unwrap();
+    let error = client.connect(addr).await.expect_err("the backlog is full");
+    assert!(
+        matches!(error, UtpError::Connection(ConnectionError::Refused)),
+        "{error:?}"
+    );
+    assert_eq!(server.stats().driver.refused, 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dropping_a_stream_sends_fin_after_the_queued_data() {
+    let server = UtpSocket::bind(loopback()).await.unwrap();
+    let client = UtpSocket::bind(loopback()).await.unwrap();
+    let addr = server.local_addr();
+    let data = pattern(2 << 20, 99);
+    let mut stream = client.connect(addr).await.unwrap();
+    let (mut accepted, _) = server.accept().await.unwrap();
+    // Queue as much as the send buffer takes, then drop without shutdown.
+    let queued = {
+        let mut n = 0;
+        while n < data.len() {
+            match tokio::time::timeout(Duration::from_millis(200), stream.write(&data[n..])).await {
+                Ok(written) => n += written.unwrap(),
+                Err(_) => break,
+            }
+        }
+        n
+    };
+    assert!(queued > 0);
+    drop(stream);
+    let mut received = Vec::new();
+    tokio::time::timeout(Duration::from_secs(30), accepted.read_to_end(&mut received))
+        .await
+        .expect("the FIN arrives")
+        .expect("a FIN, not a RESET");
+    assert_eq!(received.len(), queued);
+    assert!(received == data[..queued], "the queued data arrives intact");
+    // The accepting side closes too; both connections finish and are forgotten.
+    drop(accepted);
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while client.stats().connections + server.stats().connections > 0 {
+        assert!(Instant::now() < deadline, "connections linger forever");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cancelled_accept_loses_no_connection() {
+    let server = UtpSocket::bind(loopback()).await.unwrap();
+    let client = UtpSocket::bind(loopback()).await.unwrap();
+    // An accept that is cancelled before anyone connects.
+    assert!(
+        tokio::time::timeout(Duration::from_millis(50), server.accept())
+            .await
+            .is_err()
+    );
+    let mut stream = client.connect(server.local_addr()).await.unwrap();
+    stream.write_all(b"still there").await.unwrap();
+    stream.shutdown().await.unwrap();
+    let (mut accepted, _) = server.accept().await.unwrap();
+    let mut got = Vec::new();
+    accepted.read_to_end(&mut got).await.unwrap();
+    assert_eq!(got, b"still there");
+}
