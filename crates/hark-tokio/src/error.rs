@@ -18,6 +18,11 @@ pub enum UtpError {
     /// The socket's driver task has stopped (its runtime shut down or the socket failed).
     #[error("the uTP socket's driver has stopped")]
     SocketClosed,
+    /// The connection ended before the peer's FIN arrived, without a reported failure
+    /// (for instance the peer's FIN came but data before it never did, and the linger time
+    /// ran out).
+    #[error("the uTP connection ended before the peer finished sending")]
+    Aborted,
     /// The stream's write direction was shut down.
     #[error("the stream was shut down for writing")]
     WriteClosed,
@@ -36,6 +41,7 @@ impl UtpError {
             UtpError::Connection(_) => io::ErrorKind::InvalidData,
             UtpError::Connect(_) => io::ErrorKind::AddrNotAvailable,
             UtpError::SocketClosed => io::ErrorKind::NotConnected,
+            UtpError::Aborted => io::ErrorKind::ConnectionAborted,
             UtpError::WriteClosed => io::ErrorKind::BrokenPipe,
             UtpError::Io(e) => e.kind(),
         }

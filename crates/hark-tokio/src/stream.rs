@@ -56,8 +56,11 @@ impl StreamRef {
         if let Some(error) = conn.error {
             return Poll::Ready(Err(UtpError::Connection(error).into()));
         }
-        if conn.handle.is_none() || state.stopped.is_some() {
+        if state.stopped.is_some() {
             return Poll::Ready(Err(UtpError::SocketClosed.into()));
+        }
+        if conn.handle.is_none() {
+            return Poll::Ready(Err(UtpError::Aborted.into()));
         }
         register(&mut conn.read_waker, cx.waker());
         Poll::Pending
@@ -78,8 +81,11 @@ impl StreamRef {
         if let Some(error) = conn.error {
             return Poll::Ready(Err(UtpError::Connection(error).into()));
         }
-        let (Some(handle), None) = (conn.handle, state.stopped) else {
+        if state.stopped.is_some() {
             return Poll::Ready(Err(UtpError::SocketClosed.into()));
+        }
+        let Some(handle) = conn.handle else {
+            return Poll::Ready(Err(UtpError::Aborted.into()));
         };
         match state.endpoint.write(handle, data) {
             Ok(0) => {
