@@ -144,6 +144,9 @@ impl Driver {
         for w in state.accept_wakers.drain(..) {
             w.wake();
         }
+        for w in state.close_wakers.drain(..) {
+            w.wake();
+        }
         for conn in state.conns.values_mut() {
             if let Some(w) = conn.read_waker.take() {
                 w.wake();

@@ -215,6 +215,26 @@ impl UtpSocket {
         }
     }
 
+    /// Drops this handle and waits until the socket's driver has finished: every handle
+    /// and stream dropped and every connection ended (FINs acknowledged and the linger
+    /// time over, or failed). A program that exits right after writing should await this,
+    /// or its last data and FIN may never leave. Cancellation-safe.
+    pub async fn close(self) {
+        let shared = Arc::clone(self.shared());
+        drop(self);
+        poll_fn(|cx| {
+            let mut state = shared.lock();
+            if state.stopped.is_some() {
+                return Poll::Ready(());
+            }
+            if !state.close_wakers.iter().any(|w| w.will_wake(cx.waker())) {
+                state.close_wakers.push(cx.waker().clone());
+            }
+            Poll::Pending
+        })
+        .await
+    }
+
     /// The socket's counters.
     pub fn stats(&self) -> SocketStats {
         let state = self.shared().lock();

@@ -137,6 +137,8 @@ pub(crate) struct State {
     pub(crate) accept_queue: VecDeque<StreamKey>,
     pub(crate) backlog: usize,
     pub(crate) accept_wakers: Vec<Waker>,
+    /// Tasks waiting in `UtpSocket::close` for the driver to finish.
+    pub(crate) close_wakers: Vec<Waker>,
     pub(crate) driver_waker: Option<Waker>,
     /// `UtpSocket` handles alive; at 0 incoming connections are refused.
     pub(crate) sockets: usize,
@@ -159,6 +161,7 @@ impl State {
             accept_queue: VecDeque::new(),
             backlog: backlog.max(1),
             accept_wakers: Vec::new(),
+            close_wakers: Vec::new(),
             driver_waker: None,
             sockets: 1,
             streams: 0,
