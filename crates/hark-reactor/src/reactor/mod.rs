@@ -236,6 +236,10 @@ impl<E: DatagramEndpoint + 'static> Reactor<E> {
                 continue;
             }
             if let Some(Some(slot)) = self.slots.get_mut(event.token().0) {
+                if event.is_error() {
+                    // ICMP errors (IP_RECVERR): e.g. a SYN's port unreachable.
+                    slot.drain_icmp_errors(Instant::now());
+                }
                 let readable = event.is_readable() || event.is_error() || event.is_read_closed();
                 slot.on_event(readable, event.is_writable());
             }

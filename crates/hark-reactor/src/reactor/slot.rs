@@ -99,6 +99,18 @@ impl<E: DatagramEndpoint> Slot<E> {
         Ok(())
     }
 
+    /// Error readiness: hands the socket's queued ICMP reports to the endpoint, whose
+    /// output may change.
+    pub(crate) fn drain_icmp_errors(&mut self, now: Instant) {
+        let endpoint = &mut self.endpoint;
+        // A failing error-queue read is no reason to stop the socket; the next error
+        // readiness tries again.
+        let _ = self.socket.drain_icmp_errors(|report| {
+            endpoint.handle_icmp_error(now, report.destination, report.kind, report.quoted);
+        });
+        self.output_pending = true;
+    }
+
     /// Fires the endpoint's timer if it is due.
     pub(crate) fn fire_timer(&mut self, now: Instant) {
         if self.endpoint.poll_timeout().is_some_and(|at| at <= now) {
