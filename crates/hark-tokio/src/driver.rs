@@ -13,6 +13,7 @@ use std::time::Instant;
 
 use hark_reactor::udp::{BatchSocket, QueueError, RecvBuffers, SendQueue};
 use tokio::io::unix::AsyncFd;
+use tokio::io::{Interest, Ready};
 use tokio::time::Sleep;
 
 use crate::state::{Shared, State};
@@ -35,6 +36,14 @@ impl AsRawFd for Fd {
     }
 }
 
+/// Resolves when the socket has error readiness (an ICMP report in its error queue).
+type ErrorReady = Pin<Box<dyn Future<Output = io::Result<Ready>> + Send>>;
+
+fn error_ready(shared: &Arc<Shared>) -> ErrorReady {
+    let shared = Arc::clone(shared);
+    Box::pin(async move { shared.sender.ready(Interest::ERROR).await })
+}
+
 /// The driver task's future.
 pub(crate) struct Driver {
     shared: Arc<Shared>,
@@ -43,12 +52,14 @@ pub(crate) struct Driver {
     queue: SendQueue,
     sleep: Pin<Box<Sleep>>,
     armed: Option<Instant>,
+    errors: ErrorReady,
 }
 
 impl Driver {
     pub(crate) fn new(shared: Arc<Shared>, io: AsyncFd<Fd>) -> Driver {
         let recv = io.get_ref().0.recv_buffers();
         Driver {
+            errors: error_ready(&shared),
             shared,
             io,
             recv,
@@ -97,6 +108,8 @@ impl Driver {
             }
         }
 
+        self.read_icmp_errors(cx)?;
+
         let now = Instant::now();
         let mut state = self.shared.lock();
         match &state.driver_waker {
@@ -132,6 +145,31 @@ impl Driver {
             cx.waker().wake_by_ref();
         }
         Ok(false)
+    }
+
+    /// Hands the ICMP destination-unreachable reports queued on the socket to the core
+    /// (a SYN to a closed port fails at once instead of after its retries).
+    fn read_icmp_errors(&mut self, cx: &mut Context<'_>) -> io::Result<()> {
+        while self.errors.as_mut().poll(cx)?.is_ready() {
+            let now = Instant::now();
+            let mut state = self.shared.lock();
+            let state = &mut *state;
+            self.io.get_mut().0.drain_icmp_errors(|report| {
+                state.stats.icmp_errors += 1;
+                let _ = state.endpoint.handle_icmp_error(
+                    now,
+                    report.destination,
+                    report.kind,
+                    report.quoted,
+                );
+            })?;
+            // The queue is empty: clear the readiness so the next report wakes us again.
+            let _ = self.shared.sender.try_io(Interest::ERROR, || {
+                Err::<(), _>(io::ErrorKind::WouldBlock.into())
+            });
+            self.errors = error_ready(&self.shared);
+        }
+        Ok(())
     }
 
     /// Marks the socket stopped and wakes everyone waiting on it.

@@ -38,6 +38,9 @@ impl UtpError {
             UtpError::Connection(ConnectionError::Refused) => io::ErrorKind::ConnectionRefused,
             UtpError::Connection(ConnectionError::Reset) => io::ErrorKind::ConnectionReset,
             UtpError::Connection(ConnectionError::TimedOut) => io::ErrorKind::TimedOut,
+            UtpError::Connection(ConnectionError::Unreachable(_)) => {
+                io::ErrorKind::ConnectionRefused
+            }
             UtpError::Connection(_) => io::ErrorKind::InvalidData,
             UtpError::Connect(_) => io::ErrorKind::AddrNotAvailable,
             UtpError::SocketClosed => io::ErrorKind::NotConnected,

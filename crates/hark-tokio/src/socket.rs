@@ -39,8 +39,6 @@ pub struct UtpSocket {
 
 struct SocketRef {
     shared: Arc<Shared>,
-    /// A second descriptor of the same socket, for other users' single datagrams.
-    sender: tokio::net::UdpSocket,
 }
 
 impl Drop for SocketRef {
@@ -105,10 +103,10 @@ impl UtpSocket {
             Instant::now(),
             Box::new(Pcg32::seed_from_u64(seed)),
         );
-        let shared = Shared::new(State::new(endpoint, options.backlog), local);
+        let shared = Shared::new(State::new(endpoint, options.backlog), local, sender);
         tokio::spawn(Driver::new(Arc::clone(&shared), io));
         Ok(UtpSocket {
-            inner: Arc::new(SocketRef { shared, sender }),
+            inner: Arc::new(SocketRef { shared }),
         })
     }
 
@@ -192,7 +190,7 @@ impl UtpSocket {
     /// Sends one datagram from this socket's port (for the port's other users, such as a
     /// DHT or a tracker client); waits while the kernel's send buffer is full.
     pub async fn send_to(&self, data: &[u8], target: SocketAddr) -> io::Result<usize> {
-        self.inner.sender.send_to(data, target).await
+        self.inner.shared.sender.send_to(data, target).await
     }
 
     /// Polls sending one datagram from this socket's port.
@@ -202,7 +200,7 @@ impl UtpSocket {
         data: &[u8],
         target: SocketAddr,
     ) -> Poll<io::Result<usize>> {
-        self.inner.sender.poll_send_to(cx, data, target)
+        self.inner.shared.sender.poll_send_to(cx, data, target)
     }
 
     /// The events of every connection on this socket as a `Stream`, through a queue of

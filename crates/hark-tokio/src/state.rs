@@ -18,13 +18,21 @@ use crate::events::Subscribers;
 pub(crate) struct Shared {
     state: Mutex<State>,
     pub(crate) local: SocketAddr,
+    /// A second descriptor of the socket: other users' single datagrams leave through it,
+    /// and the driver waits on it for error readiness (ICMP reports).
+    pub(crate) sender: tokio::net::UdpSocket,
 }
 
 impl Shared {
-    pub(crate) fn new(state: State, local: SocketAddr) -> Arc<Shared> {
+    pub(crate) fn new(
+        state: State,
+        local: SocketAddr,
+        sender: tokio::net::UdpSocket,
+    ) -> Arc<Shared> {
         Arc::new(Shared {
             state: Mutex::new(state),
             local,
+            sender,
         })
     }
 
@@ -51,6 +59,8 @@ pub(crate) struct Conn {
     /// Waiting in the accept queue.
     pub(crate) queued: bool,
     pub(crate) connected: bool,
+    /// The peer acknowledged our FIN (and every byte before it).
+    pub(crate) fin_acked: bool,
     pub(crate) eof: bool,
     pub(crate) error: Option<ConnectionError>,
     /// `poll_shutdown` (or dropping the write half) closed the sending direction.
@@ -69,6 +79,7 @@ impl Conn {
             refs: 0,
             queued,
             connected: false,
+            fin_acked: false,
             eof: false,
             error: None,
             write_closed: false,
@@ -119,6 +130,8 @@ pub struct DriverStats {
     pub claimed: u64,
     /// Datagrams a claim wanted but whose queue was full (dropped, as UDP would).
     pub claim_overflows: u64,
+    /// ICMP destination-unreachable reports read from the socket's error queue.
+    pub icmp_errors: u64,
     /// Datagrams neither uTP nor claimed.
     pub unclaimed: u64,
     /// SYNs refused because the accept queue was full or the socket no longer accepts.
@@ -332,6 +345,10 @@ impl State {
                 conn.wake_write();
             }
             Event::Writable => conn.wake_write(),
+            Event::FinAcked => {
+                conn.fin_acked = true;
+                conn.wake_write();
+            }
             Event::Readable => {
                 if conn.detached() {
                     self.discard_readable(handle);

@@ -106,6 +106,30 @@ impl StreamRef {
         self.shared.lock().shutdown_write(self.key);
     }
 
+    /// Closes the sending direction and waits until the peer acknowledged the FIN.
+    fn poll_shutdown(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        let mut guard = self.shared.lock();
+        guard.shutdown_write(self.key);
+        let state = &mut *guard;
+        let Some(conn) = state.conns.get_mut(&self.key) else {
+            return Poll::Ready(Err(UtpError::SocketClosed.into()));
+        };
+        if conn.fin_acked {
+            return Poll::Ready(Ok(()));
+        }
+        if let Some(error) = conn.error {
+            return Poll::Ready(Err(UtpError::Connection(error).into()));
+        }
+        if state.stopped.is_some() {
+            return Poll::Ready(Err(UtpError::SocketClosed.into()));
+        }
+        if conn.handle.is_none() {
+            return Poll::Ready(Err(UtpError::Aborted.into()));
+        }
+        register(&mut conn.write_waker, cx.waker());
+        Poll::Pending
+    }
+
     fn peer_addr(&self) -> SocketAddr {
         let state = self.shared.lock();
         state
@@ -156,8 +180,9 @@ impl StreamRef {
 ///
 /// - `poll_write` queues into the connection's send buffer (`UtpOptions::send_buffer`)
 ///   and returns `Pending` while it is full; `poll_flush` has nothing to do.
-/// - `poll_shutdown` closes the sending direction: a FIN follows the queued data. The
-///   stream can still read until the peer's FIN (half-close).
+/// - `poll_shutdown` closes the sending direction (a FIN follows the queued data) and
+///   completes once the peer acknowledged the FIN, so every byte written was delivered.
+///   The stream can still read until the peer's FIN (half-close).
 /// - Reading returns 0 at the peer's FIN; a failed connection reads and writes an
 ///   `io::Error` whose kind says why (`ConnectionRefused`, `ConnectionReset`, `TimedOut`)
 ///   and whose inner error is a [`UtpError`].
@@ -254,9 +279,8 @@ impl AsyncWrite for UtpStream {
         Poll::Ready(Ok(()))
     }
 
-    fn poll_shutdown(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        self.inner.shutdown();
-        Poll::Ready(Ok(()))
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        self.inner.poll_shutdown(cx)
     }
 }
 
@@ -341,9 +365,8 @@ macro_rules! impl_write {
                 Poll::Ready(Ok(()))
             }
 
-            fn poll_shutdown(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-                self.0.shutdown();
-                Poll::Ready(Ok(()))
+            fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+                self.0.poll_shutdown(cx)
             }
         }
     };

@@ -40,8 +40,12 @@ where
     let (wrote, read) = tokio::join!(writer.write_all(&out), reader.read_exact(&mut got));
     wrote.unwrap();
     read.unwrap();
-    // librqbit-utp's shutdown waits for the FIN's fate; hark-tokio's returns at once.
-    let _ = tokio::time::timeout(Duration::from_secs(5), writer.shutdown()).await;
+    // Both shutdowns complete once the peer has taken the FIN (hark-tokio's when the FIN
+    // is acknowledged).
+    tokio::time::timeout(Duration::from_secs(10), writer.shutdown())
+        .await
+        .expect("shutdown completes")
+        .expect("shutdown succeeds");
     let mut rest = [0u8; 16];
     let eof = matches!(
         tokio::time::timeout(Duration::from_secs(10), reader.read(&mut rest)).await,

@@ -4,6 +4,7 @@
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
+use hark_proto::icmp::Unreachable;
 use hark_tokio::{ConnectionError, UtpError, UtpOptions, UtpSocket};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
@@ -139,16 +140,12 @@ async fn a_thousand_concurrent_streams_share_one_socket() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn connecting_to_a_closed_port_fails_with_a_typed_error() {
+async fn connecting_to_a_closed_port_fails_fast_from_the_icmp_error() {
     let closed = std::net::UdpSocket::bind(loopback()).unwrap();
     let target = closed.local_addr().unwrap();
     drop(closed);
-    let options = UtpOptions {
-        initial_rto: Duration::from_millis(100),
-        syn_retries: 2,
-        ..UtpOptions::default()
-    };
-    let client = UtpSocket::bind_with(loopback(), options).await.unwrap();
+    // Default options: without the ICMP report the SYN would be retried for 15 s.
+    let client = UtpSocket::bind(loopback()).await.unwrap();
     let started = Instant::now();
     let result = tokio::time::timeout(Duration::from_secs(30), client.connect(target))
         .await
@@ -157,20 +154,51 @@ async fn connecting_to_a_closed_port_fails_with_a_typed_error() {
     assert!(
         matches!(
             error,
-            UtpError::Connection(ConnectionError::TimedOut | ConnectionError::Refused)
+            UtpError::Connection(ConnectionError::Unreachable(Unreachable::Port))
         ),
         "{error:?}"
     );
+    assert!(
+        started.elapsed() < Duration::from_millis(900),
+        "before the first SYN retry: {:?}",
+        started.elapsed()
+    );
+    assert_eq!(client.stats().driver.icmp_errors, 1);
     let io: std::io::Error = error.into();
-    assert!(matches!(
-        io.kind(),
-        std::io::ErrorKind::TimedOut | std::io::ErrorKind::ConnectionRefused
-    ));
-    // 100 ms, then 200 ms and 400 ms backoff: well under the default 1 s RTO's 7 s.
+    assert_eq!(io.kind(), std::io::ErrorKind::ConnectionRefused);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_silent_peer_times_out_with_a_typed_error() {
+    // A bound socket that never answers: no ICMP, so the SYN retries run out.
+    let silent = std::net::UdpSocket::bind(loopback()).unwrap();
+    let options = UtpOptions {
+        initial_rto: Duration::from_millis(100),
+        syn_retries: 2,
+        ..UtpOptions::default()
+    };
+    let client = UtpSocket::bind_with(loopback(), options).await.unwrap();
+    let started = Instant::now();
+    let error = tokio::time::timeout(
+        Duration::from_secs(30),
+        client.connect(silent.local_addr().unwrap()),
+    )
+    .await
+    .expect("connect gives up")
+    .expect_err("nobody answers");
+    assert!(
+        matches!(error, UtpError::Connection(ConnectionError::TimedOut)),
+        "{error:?}"
+    );
+    // 100 ms, then 200 ms and 400 ms of backoff.
     assert!(
         started.elapsed() < Duration::from_secs(5),
         "{:?}",
         started.elapsed()
+    );
+    assert_eq!(
+        std::io::Error::from(error).kind(),
+        std::io::ErrorKind::TimedOut
     );
 }
 
