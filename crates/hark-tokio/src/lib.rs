@@ -20,6 +20,18 @@
 //!   (a DHT's, a tracker's) to a bounded queue before uTP sees them, and
 //!   [`UtpSocket::send_to`] sends from the same port.
 //! - [`UtpSocket::events`] is every connection's core events as a `Stream`.
+//! - ICMP destination-unreachable reports (the kernel's error queue, read on tokio's error
+//!   readiness) go to the core: a `connect` to a closed port fails at once with
+//!   [`ConnectionError::Unreachable`] instead of after its SYN retries.
+//!
+//! # Closing
+//!
+//! `shutdown` sends a FIN after the queued data and completes when the peer acknowledged
+//! it; reading goes on until the peer's FIN (half-close). Dropping a stream (both halves)
+//! sends a FIN too, never a RESET: what was written is still delivered, and data arriving
+//! afterwards is discarded. A program about to exit awaits [`UtpSocket::close`], which
+//! returns once every connection has finished, so the last packets are not lost with the
+//! runtime.
 //!
 //! Linux only (like hark-reactor's batch socket). The runtime needs its I/O and time
 //! drivers (`enable_all`).

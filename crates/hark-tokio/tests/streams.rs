@@ -277,3 +277,81 @@ async fn a_cancelled_accept_loses_no_connection() {
     accepted.read_to_end(&mut got).await.unwrap();
     assert_eq!(got, b"still there");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_peer_that_does_not_read_makes_poll_write_pend() {
+    const BUFFER: usize = 256 * 1024;
+    let options = UtpOptions {
+        send_buffer: BUFFER,
+        recv_buffer: BUFFER,
+        ..UtpOptions::default()
+    };
+    let server = UtpSocket::bind_with(loopback(), options.clone())
+        .await
+        .unwrap();
+    let client = UtpSocket::bind_with(loopback(), options).await.unwrap();
+    let mut stream = client.connect(server.local_addr()).await.unwrap();
+    let (_idle, _) = server.accept().await.unwrap();
+    let chunk = vec![7u8; 64 * 1024];
+    let mut written = 0;
+    let blocked = loop {
+        match tokio::time::timeout(Duration::from_millis(500), stream.write(&chunk)).await {
+            Ok(n) => written += n.unwrap(),
+            Err(_) => break true,
+        }
+        if written > 16 * BUFFER {
+            break false;
+        }
+    };
+    assert!(blocked, "writes never pended ({written} bytes accepted)");
+    // What the peer's window and our send buffer hold, no more.
+    assert!(
+        written <= 2 * BUFFER + 64 * 1024,
+        "{written} bytes accepted"
+    );
+    assert!(written >= BUFFER, "only {written} bytes accepted");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_socket_made_from_a_tokio_udp_socket_carries_streams() {
+    let udp = tokio::net::UdpSocket::bind(loopback()).await.unwrap();
+    let addr = udp.local_addr().unwrap();
+    let server = UtpSocket::from_tokio(udp, UtpOptions::default()).unwrap();
+    assert_eq!(server.local_addr(), addr);
+    let client = UtpSocket::bind(loopback()).await.unwrap();
+    let mut stream = client.connect(addr).await.unwrap();
+    stream.write_all(b"through a tokio socket").await.unwrap();
+    stream.shutdown().await.unwrap();
+    let (mut accepted, from) = server.accept().await.unwrap();
+    assert_eq!(from, client.local_addr());
+    let mut got = Vec::new();
+    accepted.read_to_end(&mut got).await.unwrap();
+    assert_eq!(got, b"through a tokio socket");
+    assert_eq!(accepted.stats().bytes_received, got.len() as u64);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cancelled_connect_leaves_nothing_behind() {
+    let silent = std::net::UdpSocket::bind(loopback()).unwrap();
+    let options = UtpOptions {
+        initial_rto: Duration::from_millis(100),
+        syn_retries: 2,
+        ..UtpOptions::default()
+    };
+    let client = UtpSocket::bind_with(loopback(), options).await.unwrap();
+    let cancelled = tokio::time::timeout(
+        Duration::from_millis(50),
+        client.connect(silent.local_addr().unwrap()),
+    )
+    .await;
+    assert!(cancelled.is_err(), "the connect was still waiting");
+    // The dropped half-open stream was closed; the core forgets it once its SYN gives up.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while client.stats().connections > 0 {
+        assert!(
+            Instant::now() < deadline,
+            "the cancelled connection lingers"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
