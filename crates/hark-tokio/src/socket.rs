@@ -174,7 +174,8 @@ impl UtpSocket {
     /// Claims the datagrams for which `filter` returns true, before uTP sees them (a DHT:
     /// `|_, d| d.first() == Some(&b'd')`; uTP packets start with a type/version byte
     /// whose low nibble is 1). At most `capacity` wait in the claim's queue. Filters are
-    /// asked in the order they were registered.
+    /// asked in the order they were registered. A filter runs on the driver under the
+    /// socket's lock: it must not call into this socket or its streams.
     pub fn claim(
         &self,
         filter: impl Fn(SocketAddr, &[u8]) -> bool + Send + Sync + 'static,

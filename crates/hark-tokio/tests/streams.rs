@@ -355,3 +355,38 @@ async fn a_cancelled_connect_leaves_nothing_behind() {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn options_reach_the_core_integrity_and_mtu_included() {
+    let options = UtpOptions {
+        require_integrity: true,
+        udp_mtu_v4: 1200,
+        target_delay: Duration::from_millis(50),
+        ..UtpOptions::default()
+    };
+    let server = UtpSocket::bind_with(loopback(), options.clone())
+        .await
+        .unwrap();
+    let client = UtpSocket::bind_with(loopback(), options).await.unwrap();
+    let mut stream = client.connect(server.local_addr()).await.unwrap();
+    let data = pattern(500_000, 5);
+    stream.write_all(&data).await.unwrap();
+    stream.shutdown().await.unwrap();
+    let (mut accepted, _) = server.accept().await.unwrap();
+    let mut got = Vec::new();
+    accepted.read_to_end(&mut got).await.unwrap();
+    assert!(got == data);
+    let info = stream.info().expect("the connection lingers");
+    assert!(info.integrity, "both sides checksum: {info:?}");
+    assert!(info.max_payload < 1200, "{info:?}");
+    // A peer that does not checksum is refused.
+    let plain = UtpSocket::bind(loopback()).await.unwrap();
+    let error = plain
+        .connect(server.local_addr())
+        .await
+        .expect_err("refused");
+    assert!(
+        matches!(error, UtpError::Connection(ConnectionError::Refused)),
+        "{error:?}"
+    );
+}
