@@ -390,3 +390,29 @@ async fn options_reach_the_core_integrity_and_mtu_included() {
         "{error:?}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn data_sent_to_a_dropped_stream_is_discarded_so_the_peer_finishes() {
+    const BUFFER: usize = 128 * 1024;
+    let options = UtpOptions {
+        recv_buffer: BUFFER,
+        ..UtpOptions::default()
+    };
+    let server = UtpSocket::bind(loopback()).await.unwrap();
+    let client = UtpSocket::bind_with(loopback(), options).await.unwrap();
+    let stream = client.connect(server.local_addr()).await.unwrap();
+    let (mut accepted, _) = server.accept().await.unwrap();
+    drop(stream);
+    // Far more than the dropped side's receive window: it only gets through if the
+    // dropped side keeps reading (and discarding).
+    let data = vec![3u8; 16 * BUFFER];
+    tokio::time::timeout(Duration::from_secs(30), async {
+        accepted.write_all(&data).await.unwrap();
+        accepted.shutdown().await.unwrap();
+    })
+    .await
+    .expect("the peer of a dropped stream can finish sending");
+    let mut rest = Vec::new();
+    accepted.read_to_end(&mut rest).await.unwrap();
+    assert!(rest.is_empty(), "the dropped side sent nothing but its FIN");
+}
