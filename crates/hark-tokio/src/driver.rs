@@ -22,6 +22,8 @@ use crate::state::{Shared, State};
 const RECV_BATCHES_PER_TURN: usize = 16;
 /// Send-queue fills per flush before the driver yields.
 const SEND_ROUNDS_PER_FLUSH: usize = 16;
+/// Error-queue drains per turn.
+const ICMP_ROUNDS_PER_TURN: usize = 4;
 /// Datagrams the send queue holds.
 const SEND_QUEUE_DATAGRAMS: usize = 256;
 /// Bytes per send-queue slot: above any MTU the core uses (probes stop at 1472).
@@ -108,7 +110,7 @@ impl Driver {
             }
         }
 
-        self.read_icmp_errors(cx)?;
+        self.read_icmp_errors(cx);
 
         let now = Instant::now();
         let mut state = self.shared.lock();
@@ -149,12 +151,24 @@ impl Driver {
 
     /// Hands the ICMP destination-unreachable reports queued on the socket to the core
     /// (a SYN to a closed port fails at once instead of after its retries).
-    fn read_icmp_errors(&mut self, cx: &mut Context<'_>) -> io::Result<()> {
-        while self.errors.as_mut().poll(cx)?.is_ready() {
+    fn read_icmp_errors(&mut self, cx: &mut Context<'_>) {
+        // Bounded, like the other work of a turn; the driver is woken to go on.
+        for _ in 0..ICMP_ROUNDS_PER_TURN {
+            match self.errors.as_mut().poll(cx) {
+                Poll::Ready(Ok(_)) => {}
+                Poll::Ready(Err(_)) => {
+                    // Error readiness is unavailable: the core's timeouts remain.
+                    self.errors = Box::pin(std::future::pending());
+                    return;
+                }
+                Poll::Pending => return,
+            }
             let now = Instant::now();
             let mut state = self.shared.lock();
             let state = &mut *state;
-            self.io.get_mut().0.drain_icmp_errors(|report| {
+            // A failing error-queue read loses reports, not the socket: the core's own
+            // retries and timeouts still end the connections concerned.
+            let _ = self.io.get_mut().0.drain_icmp_errors(|report| {
                 state.stats.icmp_errors += 1;
                 let _ = state.endpoint.handle_icmp_error(
                     now,
@@ -162,14 +176,14 @@ impl Driver {
                     report.kind,
                     report.quoted,
                 );
-            })?;
+            });
             // The queue is empty: clear the readiness so the next report wakes us again.
             let _ = self.shared.sender.try_io(Interest::ERROR, || {
                 Err::<(), _>(io::ErrorKind::WouldBlock.into())
             });
             self.errors = error_ready(&self.shared);
         }
-        Ok(())
+        cx.waker().wake_by_ref();
     }
 
     /// Marks the socket stopped and wakes everyone waiting on it.
