@@ -416,3 +416,38 @@ async fn data_sent_to_a_dropped_stream_is_discarded_so_the_peer_finishes() {
     accepted.read_to_end(&mut rest).await.unwrap();
     assert!(rest.is_empty(), "the dropped side sent nothing but its FIN");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn streams_run_over_ipv6_and_a_closed_v6_port_fails_fast() {
+    let v6: SocketAddr = "[::1]:0".parse().unwrap();
+    let server = UtpSocket::bind(v6).await.unwrap();
+    let client = UtpSocket::bind(v6).await.unwrap();
+    let data = pattern(3 << 20, 66);
+    let mut stream = client.connect(server.local_addr()).await.unwrap();
+    let sent = data.clone();
+    let writer = tokio::spawn(async move {
+        stream.write_all(&sent).await.unwrap();
+        stream.shutdown().await.unwrap();
+        stream
+    });
+    let (mut accepted, from) = server.accept().await.unwrap();
+    assert_eq!(from, client.local_addr());
+    let mut got = Vec::new();
+    accepted.read_to_end(&mut got).await.unwrap();
+    assert!(got == data);
+    drop(writer.await.unwrap());
+
+    let closed = std::net::UdpSocket::bind(v6).unwrap();
+    let target = closed.local_addr().unwrap();
+    drop(closed);
+    let started = Instant::now();
+    let error = client.connect(target).await.expect_err("closed port");
+    assert!(
+        matches!(
+            error,
+            UtpError::Connection(ConnectionError::Unreachable(Unreachable::Port))
+        ),
+        "{error:?}"
+    );
+    assert!(started.elapsed() < Duration::from_millis(900));
+}
