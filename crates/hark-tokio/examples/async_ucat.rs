@@ -2,23 +2,21 @@
 //! connection, `async_ucat HOST PORT` connects. stdin goes to the peer (its end sends a
 //! FIN), the peer's data to stdout; the program exits once both directions are done.
 
-use std::net::SocketAddr;
-
 use hark_tokio::{UtpOptions, UtpSocket};
 use tokio::io::{AsyncWriteExt, copy, stdin, stdout};
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let args: Vec<&str> = args.iter().map(String::as_str).collect();
     // A short linger: exit soon after both FINs are acknowledged.
+    let linger = std::time::Duration::from_millis(300);
     let options = UtpOptions {
-        linger: std::time::Duration::from_millis(300),
+        linger,
         ..UtpOptions::default()
     };
-    let (socket, stream) = match args[..] {
+    let (socket, stream) = match args.iter().map(String::as_str).collect::<Vec<_>>()[..] {
         ["-l", "-p", port] | ["-p", port, "-l"] => {
-            let local = SocketAddr::from(([0, 0, 0, 0], port.parse()?));
+            let local = format!("0.0.0.0:{port}").parse()?;
             let socket = UtpSocket::bind_with(local, options).await?;
             eprintln!("listening on {}", socket.local_addr());
             let (stream, peer) = socket.accept().await?;
@@ -26,16 +24,14 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             (socket, stream)
         }
         [host, port] => {
-            let remote = tokio::net::lookup_host((host, port.parse()?))
-                .await?
-                .next()
-                .ok_or("no address")?;
-            let local = if remote.is_ipv4() {
+            let mut found = tokio::net::lookup_host((host, port.parse()?)).await?;
+            let remote = found.next().ok_or("no address")?;
+            let any = if remote.is_ipv4() {
                 "0.0.0.0:0"
             } else {
                 "[::]:0"
             };
-            let socket = UtpSocket::bind_with(local.parse()?, options).await?;
+            let socket = UtpSocket::bind_with(any.parse()?, options).await?;
             let stream = socket.connect(remote).await?;
             (socket, stream)
         }
@@ -52,6 +48,6 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     };
     tokio::try_join!(send, recv)?;
     drop((from_peer, to_peer));
-    socket.close().await; // the last data and FIN leave before the runtime stops
+    socket.close().await; // the last ACK leaves before the runtime stops
     Ok(())
 }
