@@ -7,7 +7,9 @@
 //!   cost) in release, the hub's events per second, then the TCP notifier beside a
 //!   hand-written mio loop (interleaved medians and callgrind instruction counts,
 //!   `benches/tcp_ratio/`), then SCTP notifications per second (parsed, tracked,
-//!   dispatched); `--criterion` runs every criterion bench instead, with their ratios.
+//!   dispatched), then hark-tokio's stream beside librqbit-utp's and tokio's TCP
+//!   (`crates/hark-tokio/benches/tokio_utp.rs`); `--criterion` runs every criterion bench
+//!   instead, with their ratios.
 //! - `cargo xtask sctp-vm`: runs the kernel-SCTP tests inside Debian's kernel under qemu.
 //! - `cargo xtask lab [SEED] [--rules plusplus|draft-gain|rfc6817]`: uTP's LEDBAT on a
 //!   simulated bottleneck, beside its goals.
@@ -170,8 +172,19 @@ fn main() -> ExitCode {
                 "sctp_notifications",
             ]);
             let sctp = util::run(sctp);
+            // hark-tokio's UtpStream beside librqbit-utp's and tokio's TCP (issue 18).
+            let mut tokio_utp = util::cargo();
+            tokio_utp.args([
+                "bench",
+                "--quiet",
+                "-p",
+                "hark-tokio",
+                "--bench",
+                "tokio_utp",
+            ]);
+            let tokio_utp = util::run(tokio_utp);
             ratios::print();
-            report.and(hub).and(tcp).and(sctp)
+            report.and(hub).and(tcp).and(sctp).and(tokio_utp)
         }
     };
     match result {
