@@ -1,0 +1,3 @@
+//! BitTorrent wire formats.
+
+pub mod peer;
