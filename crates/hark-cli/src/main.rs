@@ -3,9 +3,12 @@
 //! - `hark decode utp HEX`: print a uTP datagram field by field.
 //! - `hark decode sctp [--layout linux|freebsd] HEX`: print an SCTP notification with
 //!   pysctp's field names.
+//! - `hark decode bt [--file PATH] [HEX...]`: list a BitTorrent peer-wire stream, one
+//!   message a line.
 //! - `hark ucat`: netcat over uTP with the flags of libutp's ucat.
 //! - `hark demo`: a loopback transfer through libutp's callback table.
 
+mod decode_bt;
 mod decode_sctp;
 mod decode_utp;
 mod demo;
@@ -57,6 +60,19 @@ enum Decode {
         #[arg(required = true)]
         hex: Vec<String>,
     },
+    /// A BitTorrent peer-wire byte stream (BEP 3/5/6/10), one message a line; it may start
+    /// with the handshake.
+    Bt {
+        /// Read the raw bytes from this file instead of hex arguments.
+        #[arg(long, conflicts_with = "hex")]
+        file: Option<String>,
+        /// The largest length prefix accepted (default 1 MiB).
+        #[arg(long)]
+        max_len: Option<u32>,
+        /// The stream as hex (whitespace and `:` separators allowed; may span arguments).
+        #[arg(required_unless_present = "file")]
+        hex: Vec<String>,
+    },
 }
 
 fn main() -> ExitCode {
@@ -65,6 +81,9 @@ fn main() -> ExitCode {
         Command::Decode { what } => match what {
             Decode::Utp { hex } => decode_utp::run(&hex.join(" ")),
             Decode::Sctp { layout, hex } => decode_sctp::run(layout.as_deref(), &hex.join(" ")),
+            Decode::Bt { file, max_len, hex } => {
+                decode_bt::run(file.as_deref(), &hex.join(" "), max_len)
+            }
         },
         Command::Ucat(args) => ucat::run(args).map(|()| String::new()),
         Command::Demo(args) => demo::run(args).map(|()| String::new()),
