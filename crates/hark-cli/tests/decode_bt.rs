@@ -61,3 +61,38 @@ fn decode_bt_refuses_an_oversize_length() {
         "{err}"
     );
 }
+
+#[test]
+fn decode_bt_lists_a_recorded_libtorrent_stream() {
+    // Recorded by tools/bt-peer-wire-capture.py (see hark-wire's tests/bt_peer_recorded.rs).
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../hark-wire/tests/vectors/bt_libtorrent_leecher.bin"
+    );
+    let out = hark(&["decode", "bt", "--file", path]);
+    assert!(out.status.success(), "{out:?}");
+    let text = String::from_utf8(out.stdout).unwrap();
+    let kinds: Vec<&str> = text
+        .lines()
+        .map(|line| line.split_whitespace().nth(1).unwrap_or(""))
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            "handshake",
+            "extended",
+            "have_none",
+            "port",
+            "interested",
+            "request",
+            "request",
+            "request",
+            "have"
+        ],
+        "{text}"
+    );
+    assert!(
+        text.contains("request index=2 begin=0 length=1000"),
+        "{text}"
+    );
+}
