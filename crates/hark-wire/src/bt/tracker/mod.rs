@@ -1,4 +1,4 @@
-//! Trackers: the announce event.
+//! Trackers: HTTP (BEP 3, 7, 23, 48) and UDP (BEP 15) codecs, and the announce event.
 //!
 //! ```
 //! use hark_wire::bt::tracker::AnnounceEvent;
@@ -8,5 +8,9 @@
 //! ```
 
 mod event;
+pub mod http;
+mod stats;
+pub mod udp;
 
 pub use event::AnnounceEvent;
+pub use stats::ScrapeStats;
