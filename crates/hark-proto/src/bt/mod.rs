@@ -1,0 +1,3 @@
+//! BitTorrent state machines.
+
+pub mod announce;
