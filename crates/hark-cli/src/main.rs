@@ -7,6 +7,7 @@
 //!   message a line.
 //! - `hark ucat`: netcat over uTP with the flags of libutp's ucat.
 //! - `hark demo`: a loopback transfer through libutp's callback table.
+//! - `hark torrent info FILE`: a .torrent's name, files, pieces, info hash and trackers.
 
 mod decode_bt;
 mod decode_sctp;
@@ -14,6 +15,7 @@ mod decode_utp;
 mod demo;
 mod hex;
 mod progress;
+mod torrent_info;
 mod ucat;
 
 use clap::{Parser, Subcommand};
@@ -40,6 +42,21 @@ enum Command {
     /// Two uTP endpoints on loopback move 100 MB through libutp's callback table; prints
     /// throughput, the count of each callback and sample events.
     Demo(demo::DemoArgs),
+    /// BitTorrent metainfo files.
+    Torrent {
+        #[command(subcommand)]
+        what: Torrent,
+    },
+}
+
+#[derive(Subcommand)]
+enum Torrent {
+    /// Name, files with their sizes in bytes, piece length and count, info hash, trackers
+    /// by tier, web seeds and the private flag of a .torrent file.
+    Info {
+        /// The .torrent file.
+        file: std::path::PathBuf,
+    },
 }
 
 #[derive(Subcommand)]
@@ -87,6 +104,9 @@ fn main() -> ExitCode {
         },
         Command::Ucat(args) => ucat::run(args).map(|()| String::new()),
         Command::Demo(args) => demo::run(args).map(|()| String::new()),
+        Command::Torrent { what } => match what {
+            Torrent::Info { file } => torrent_info::run(&file),
+        },
     };
     match result {
         Ok(text) => {

@@ -87,7 +87,7 @@ mod registrar;
 mod severity;
 mod tracing_bridge;
 
-pub use attributes::{Direction, DisconnectReason, Protocol};
+pub use attributes::{Direction, DisconnectReason, FileOperation, Protocol};
 pub use catalogue::catalogue_markdown;
 pub use category::{Category, CategoryMask};
 pub use event::{ConnectionId, Event};
@@ -102,6 +102,12 @@ pub use kinds::{
     TcpExpect, TcpListenerClosed, TcpListening, TcpNotListening, TcpProxyVia, TcpReceived, TcpSent,
     TcpThrottled, TcpUnthrottled, UtpAccept, UtpConnect, UtpDelaySample, UtpDestroying, UtpEof,
     UtpError, UtpFirewall, UtpLog, UtpOverhead, UtpPackets, UtpWritable,
+};
+pub use kinds::{
+    FileClose, FileError, FileOpen, FileRead, FileWrite, InvalidRequest, PeerBan, PeerError,
+    PieceHashFailed, PieceHashPassed, PieceProgress, TorrentAdded, TorrentFinished, TorrentPaused,
+    TorrentResumed, TrackerAnnounce, TrackerFailure, TrackerRead, TrackerSuccess, TrackerWarning,
+    TrackerWrite, UrlSeed,
 };
 pub use listeners::ListenerId;
 pub use queue::{Emitted, ReservedLaneFull};
