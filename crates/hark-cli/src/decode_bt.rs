@@ -1,7 +1,8 @@
 //! `hark decode bt [--file PATH] [HEX...]`: a BitTorrent peer-wire stream, one message a line.
 
 use hark_wire::bt::peer::{
-    DEFAULT_MAX_MESSAGE_LEN, Decoded, Decoder, Frame, HandshakeRepr, MessageRepr, PROTOCOL,
+    DEFAULT_MAX_MESSAGE_LEN, Decoded, Decoder, EXTENDED_HANDSHAKE_ID, ExtendedHandshake, Frame,
+    HandshakeRepr, MessageRepr, PROTOCOL,
 };
 use std::fmt::Write;
 
@@ -91,6 +92,17 @@ fn message(out: &mut String, msg: &MessageRepr<'_>) {
             write!(out, " bytes={} set={set} bits={}", bits.len(), hex(bits))
         }
         MessageRepr::Port(port) => write!(out, " port={port}"),
+        MessageRepr::Extended { id, payload } if id == EXTENDED_HANDSHAKE_ID => {
+            match ExtendedHandshake::parse(payload) {
+                Ok(hs) => extended_handshake(out, payload.len(), &hs),
+                Err(err) => write!(
+                    out,
+                    " id=0 length={} invalid handshake ({err}) payload={}",
+                    payload.len(),
+                    text(payload)
+                ),
+            }
+        }
         MessageRepr::Extended { id, payload } => {
             write!(
                 out,
@@ -109,6 +121,28 @@ fn message(out: &mut String, msg: &MessageRepr<'_>) {
         }
         _ => Ok(()),
     };
+}
+
+/// `m`, `v`, `reqq`, `yourip` and `p` of a BEP 10 handshake.
+fn extended_handshake(out: &mut String, len: usize, hs: &ExtendedHandshake) -> std::fmt::Result {
+    let m: Vec<String> =
+        hs.m.iter()
+            .map(|(name, id)| format!("{name}={id}"))
+            .collect();
+    write!(out, " id=0 length={len} handshake m={{{}}}", m.join(","))?;
+    if let Some(v) = &hs.v {
+        write!(out, " v={v:?}")?;
+    }
+    if let Some(reqq) = hs.reqq {
+        write!(out, " reqq={reqq}")?;
+    }
+    if let Some(ip) = hs.yourip {
+        write!(out, " yourip={ip}")?;
+    }
+    if let Some(p) = hs.p {
+        write!(out, " p={p}")?;
+    }
+    Ok(())
 }
 
 fn hex(bytes: &[u8]) -> String {

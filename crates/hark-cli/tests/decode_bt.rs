@@ -95,4 +95,10 @@ fn decode_bt_lists_a_recorded_libtorrent_stream() {
         text.contains("request index=2 begin=0 length=1000"),
         "{text}"
     );
+    assert!(
+        text.contains(
+            "68      extended id=0 length=203 handshake m={lt_donthave=7,share_mode=8,upload_only=3,ut_holepunch=4,ut_metadata=2,ut_pex=1} v=\"libtorrent/2.0.8.0\" reqq=2000 yourip=127.0.0.1 p=40607"
+        ),
+        "{text}"
+    );
 }

@@ -151,3 +151,35 @@ fn every_cut_of_the_recorded_stream_resumes_exactly() {
     assert!(buffer.is_empty());
     assert_eq!(count, 12);
 }
+
+#[test]
+fn libtorrent_extended_handshakes_parse_with_bencode() {
+    use hark_wire::bt::peer::ExtendedHandshake;
+    use std::net::{IpAddr, Ipv4Addr};
+
+    for (stream, port) in [(SEEDER, None), (LEECHER, Some(40607))] {
+        let (_, messages) = frames(stream);
+        let MessageRepr::Extended { id: 0, payload } = messages[0].0 else {
+            panic!("the extended handshake comes first")
+        };
+        let hs = ExtendedHandshake::parse(payload).unwrap();
+        let m: Vec<(&str, u8)> = hs.m.iter().map(|(k, v)| (k.as_str(), *v)).collect();
+        assert_eq!(
+            m,
+            [
+                ("lt_donthave", 7),
+                ("share_mode", 8),
+                ("upload_only", 3),
+                ("ut_holepunch", 4),
+                ("ut_metadata", 2),
+                ("ut_pex", 1)
+            ]
+        );
+        assert_eq!(hs.v.as_deref(), Some("libtorrent/2.0.8.0"));
+        assert_eq!(hs.reqq, Some(2000));
+        assert_eq!(hs.yourip, Some(IpAddr::V4(Ipv4Addr::LOCALHOST)));
+        assert_eq!(hs.p, port);
+        // Re-emitted, it parses to the same keys (the ones hark does not know are dropped).
+        assert_eq!(ExtendedHandshake::parse(&hs.to_vec()), Ok(hs));
+    }
+}

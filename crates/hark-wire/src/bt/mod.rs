@@ -13,5 +13,5 @@
 
 pub mod bencode;
 pub mod metainfo;
-pub mod tracker;
 pub mod peer;
+pub mod tracker;

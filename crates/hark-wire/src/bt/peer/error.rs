@@ -54,6 +54,16 @@ pub enum Error {
         /// The block's length.
         len: usize,
     },
+    /// An extended handshake (BEP 10) that is not valid bencode.
+    #[error("extended handshake: {0}")]
+    Bencode(crate::bt::bencode::Error),
+    /// An extended handshake whose dictionary (or one of its known keys) has the wrong
+    /// type or range.
+    #[error("extended handshake: bad `{field}`")]
+    BadExtendedHandshake {
+        /// The key (or `dictionary` when the payload is not one).
+        field: &'static str,
+    },
     /// The output buffer is too small.
     #[error("buffer too small: {required} bytes required")]
     BufferTooSmall {

@@ -8,7 +8,8 @@
 //! `buffer_len`. [`Decoder`] walks a byte stream and reports
 //! [`Decoded::Incomplete`] with how many more bytes it needs; a length prefix above the
 //! configured maximum is refused as soon as the 4 prefix bytes are in, before waiting for
-//! (or allocating) the body.
+//! (or allocating) the body. [`ExtendedHandshake`] is the BEP 10 handshake dictionary
+//! (`m`, `v`, `reqq`, `yourip`, `p`), read and written with [`bencode`](crate::bt::bencode).
 //!
 //! ```
 //! use hark_wire::bt::peer::{
@@ -45,6 +46,7 @@
 //! ```
 
 mod error;
+mod extended;
 mod handshake;
 mod message;
 mod repr;
@@ -53,6 +55,7 @@ mod stream;
 mod tests;
 
 pub use error::Error;
+pub use extended::{EXTENDED_HANDSHAKE_ID, ExtendedHandshake};
 pub use handshake::{HANDSHAKE_LEN, Handshake, HandshakeRepr, PROTOCOL, Reserved};
 pub use message::{Message, MessageId, PREFIX_LEN};
 pub use repr::{BlockRequest, MessageRepr, piece_header};

@@ -365,3 +365,76 @@ proptest! {
         let _ = Handshake::new_checked(&bytes[..]);
     }
 }
+
+mod extended {
+    use super::super::*;
+    use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+
+    #[test]
+    fn a_handshake_dictionary_emits_canonically_and_parses_back() {
+        let hs = ExtendedHandshake {
+            m: [("ut_metadata".to_string(), 2), ("ut_pex".to_string(), 1)]
+                .into_iter()
+                .collect(),
+            v: Some("hark 0.1.0".into()),
+            reqq: Some(250),
+            yourip: Some(IpAddr::V4(Ipv4Addr::new(127, 0, 0, 1))),
+            p: Some(6881),
+        };
+        let bytes = hs.to_vec();
+        assert_eq!(
+            bytes,
+            b"d1:md11:ut_metadatai2e6:ut_pexi1ee1:pi6881e4:reqqi250e1:v10:hark 0.1.06:yourip4:\x7f\x00\x00\x01e"
+        );
+        assert_eq!(hs.buffer_len(), bytes.len());
+        assert_eq!(ExtendedHandshake::parse(&bytes), Ok(hs.clone()));
+        assert_eq!(
+            hs.emit(&mut [0u8; 10]),
+            Err(Error::BufferTooSmall {
+                required: bytes.len()
+            })
+        );
+        let v6 = ExtendedHandshake {
+            yourip: Some(IpAddr::V6(Ipv6Addr::LOCALHOST)),
+            ..ExtendedHandshake::default()
+        };
+        assert_eq!(
+            v6.to_vec(),
+            b"d1:mde6:yourip16:\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\x01e"
+        );
+        assert_eq!(ExtendedHandshake::parse(&v6.to_vec()), Ok(v6));
+    }
+
+    #[test]
+    fn unknown_keys_are_skipped_and_missing_ones_are_none() {
+        let hs = ExtendedHandshake::parse(b"d13:metadata_sizei135e1:md6:ut_pexi0eee").unwrap();
+        assert_eq!(hs.m.get("ut_pex"), Some(&0));
+        assert_eq!((hs.v, hs.reqq, hs.yourip, hs.p), (None, None, None, None));
+    }
+
+    #[test]
+    fn bad_fields_are_typed_errors() {
+        let cases: [(&[u8], &str); 8] = [
+            (b"le", "dictionary"),
+            (b"d1:mi1ee", "m"),
+            (b"d1:md1:ai256eee", "m"),
+            (b"d1:md1:a1:xee", "m"),
+            (b"d4:reqqi-1ee", "reqq"),
+            (b"d1:pi65536ee", "p"),
+            (b"d6:yourip3:abce", "yourip"),
+            (b"d1:vi1ee", "v"),
+        ];
+        for (bytes, field) in cases {
+            assert_eq!(
+                ExtendedHandshake::parse(bytes),
+                Err(Error::BadExtendedHandshake { field }),
+                "{}",
+                String::from_utf8_lossy(bytes)
+            );
+        }
+        assert!(matches!(
+            ExtendedHandshake::parse(b"d1:m"),
+            Err(Error::Bencode(_))
+        ));
+    }
+}
