@@ -1,6 +1,8 @@
 //! The settings of a peer session.
 
 use hark_wire::bt::peer::Reserved;
+use std::collections::BTreeMap;
+use std::net::IpAddr;
 use std::time::Duration;
 
 /// The standard block size (BEP 3: every current client requests 16 KiB).
@@ -44,6 +46,15 @@ pub struct SessionConfig {
     pub keep_alive_interval: Duration,
     /// The peer is ended after this long without a byte from it. Default 120 s.
     pub idle_timeout: Duration,
+    /// Our extended handshake's `m`: extension name → the extended id we receive it under.
+    /// Default empty.
+    pub extensions: BTreeMap<String, u8>,
+    /// Our extended handshake's `v`. Default `hark/` and the crate version.
+    pub client: Option<String>,
+    /// Our extended handshake's `p`: the TCP port we listen on, if any.
+    pub listen_port: Option<u16>,
+    /// Our extended handshake's `yourip`: the peer's address as we see it, if known.
+    pub peer_ip: Option<IpAddr>,
 }
 
 impl SessionConfig {
@@ -63,6 +74,10 @@ impl SessionConfig {
             handshake_timeout: Duration::from_secs(10),
             keep_alive_interval: Duration::from_secs(60),
             idle_timeout: Duration::from_secs(120),
+            extensions: BTreeMap::new(),
+            client: Some(concat!("hark/", env!("CARGO_PKG_VERSION")).to_string()),
+            listen_port: None,
+            peer_ip: None,
         }
     }
 }

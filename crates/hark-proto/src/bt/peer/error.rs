@@ -53,6 +53,9 @@ pub enum PeerError {
         /// The message's name.
         message: &'static str,
     },
+    /// An extended handshake (BEP 10) that is not a valid dictionary.
+    #[error("bad extended handshake: {0}")]
+    BadExtendedHandshake(WireError),
     /// An `extended` message although the extension protocol was not negotiated.
     #[error("extended message without the extension protocol negotiated")]
     ExtensionNotNegotiated,

@@ -1,6 +1,6 @@
 //! What a peer session reports.
 
-use hark_wire::bt::peer::{BlockRequest, Reserved};
+use hark_wire::bt::peer::{BlockRequest, ExtendedHandshake, Reserved};
 
 use super::{InvalidRequest, PeerError};
 
@@ -66,9 +66,12 @@ pub enum Event {
     Suggest(u32),
     /// The peer's DHT port (BEP 5).
     Port(u16),
-    /// An extension-protocol message (BEP 10).
+    /// The peer's extended handshake (BEP 10). Its `reqq` now caps our queue depth.
+    ExtendedHandshake(ExtendedHandshake),
+    /// An extension-protocol message (BEP 10) other than the handshake: `id` is one we
+    /// assigned in our `m`.
     Extended {
-        /// The extended id (0 = the extended handshake).
+        /// The extended id.
         id: u8,
         /// Its payload.
         payload: Vec<u8>,

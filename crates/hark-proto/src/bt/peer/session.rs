@@ -4,7 +4,8 @@ use std::collections::VecDeque;
 use std::time::Instant;
 
 use hark_wire::bt::peer::{
-    BlockRequest, Decoded, Decoder, Frame, HandshakeRepr, MessageRepr, Reserved, piece_header,
+    BlockRequest, Decoded, Decoder, EXTENDED_HANDSHAKE_ID, ExtendedHandshake, Frame, HandshakeRepr,
+    MessageRepr, Reserved, piece_header,
 };
 
 use super::rate::RateMeter;
@@ -95,6 +96,7 @@ pub struct PeerSession {
     snubbed: bool,
     last_block: Option<Instant>,
     peer_reqq: Option<usize>,
+    peer_extensions: Option<ExtendedHandshake>,
     down: RateMeter,
     up: RateMeter,
     /// The peer's requests we have not served.
@@ -152,6 +154,7 @@ impl PeerSession {
             snubbed: false,
             last_block: None,
             peer_reqq: None,
+            peer_extensions: None,
             down: RateMeter::new(now),
             up: RateMeter::new(now),
             incoming: VecDeque::new(),
@@ -538,6 +541,11 @@ impl PeerSession {
         self.up.rate(now)
     }
 
+    /// The peer's extended handshake (BEP 10), once it arrived.
+    pub fn peer_extensions(&self) -> Option<&ExtendedHandshake> {
+        self.peer_extensions.as_ref()
+    }
+
     /// The peer's request queue limit (`reqq`), when it told us one.
     pub fn peer_reqq(&self) -> Option<usize> {
         self.peer_reqq
@@ -667,7 +675,25 @@ impl PeerSession {
         self.event(Event::HandshakeComplete {
             reserved: self.negotiated,
         });
-        // Our pieces first, then the state set before the handshake.
+        // The extended handshake (libtorrent's order), our pieces, then the state set
+        // before the handshake.
+        if self.negotiated.extension_protocol() {
+            let ours = ExtendedHandshake {
+                m: self.config.extensions.clone(),
+                v: self.config.client.clone(),
+                reqq: Some(u32::try_from(self.config.max_incoming_requests).unwrap_or(u32::MAX)),
+                yourip: self.config.peer_ip,
+                p: self.config.listen_port,
+            };
+            let payload = ours.to_vec();
+            self.push(
+                now,
+                &MessageRepr::Extended {
+                    id: EXTENDED_HANDSHAKE_ID,
+                    payload: &payload,
+                },
+            );
+        }
         let fast = self.negotiated.fast();
         if fast && self.ours.is_full() {
             self.push(now, &MessageRepr::HaveAll);
@@ -757,7 +783,7 @@ impl PeerSession {
                 self.event(Event::AllowedFast(piece));
             }
             MessageRepr::Reject(request) => self.on_reject(request),
-            MessageRepr::Extended { id, payload } => self.on_extended(id, payload),
+            MessageRepr::Extended { id, payload } => self.on_extended(now, id, payload),
             // Keep-alives only reset the idle clock; BEP 3 ignores unknown ids.
             _ => {}
         }
@@ -815,14 +841,27 @@ impl PeerSession {
         self.event(Event::RequestCancelled(request));
     }
 
-    fn on_extended(&mut self, id: u8, payload: &[u8]) {
-        if self.negotiated.extension_protocol() {
+    fn on_extended(&mut self, now: Instant, id: u8, payload: &[u8]) {
+        if !self.negotiated.extension_protocol() {
+            self.end(PeerError::ExtensionNotNegotiated);
+            return;
+        }
+        if id != EXTENDED_HANDSHAKE_ID {
             self.event(Event::Extended {
                 id,
                 payload: payload.to_vec(),
             });
-        } else {
-            self.end(PeerError::ExtensionNotNegotiated);
+            return;
+        }
+        match ExtendedHandshake::parse(payload) {
+            Ok(hs) => {
+                if let Some(reqq) = hs.reqq {
+                    self.set_peer_reqq(now, reqq as usize);
+                }
+                self.peer_extensions = Some(hs.clone());
+                self.event(Event::ExtendedHandshake(hs));
+            }
+            Err(err) => self.end(PeerError::BadExtendedHandshake(err)),
         }
     }
 

@@ -102,13 +102,76 @@ fn the_extended_handshake_may_precede_the_pieces_message() {
         MessageRepr::Port(6881),
     ]);
     p.expect_events(&[
-        Event::Extended {
-            id: 0,
-            payload: b"de".to_vec(),
-        },
+        Event::ExtendedHandshake(ExtendedHandshake::default()),
         Event::PeerPieces,
         Event::Port(6881),
     ]);
     assert!(p.s.peer_pieces().is_full());
     p.expect_sent(&[]);
+}
+
+#[test]
+fn our_extended_handshake_goes_first_when_both_speak_it() {
+    let both = fast().with_extension_protocol(true);
+    let mut p = Peer::fresh(
+        SessionConfig {
+            extensions: [("ut_pex".to_string(), 1)].into_iter().collect(),
+            client: Some("hark/test".into()),
+            listen_port: Some(6881),
+            peer_ip: Some(std::net::Ipv4Addr::LOCALHOST.into()),
+            max_incoming_requests: 100,
+            ..config(both)
+        },
+        PieceSet::empty(PIECES),
+    );
+    p.handshake(both);
+    p.expect_sent(&[
+        MessageRepr::Extended {
+            id: 0,
+            payload: b"d1:md6:ut_pexi1ee1:pi6881e4:reqqi100e1:v9:hark/test6:yourip4:\x7f\0\0\x01e",
+        },
+        MessageRepr::HaveNone,
+    ]);
+}
+
+#[test]
+fn the_peers_reqq_caps_our_queue_depth() {
+    let both = fast().with_extension_protocol(true);
+    let mut p = Peer::open(both, PieceSet::empty(PIECES), &[]);
+    let theirs = ExtendedHandshake {
+        reqq: Some(1),
+        v: Some("libtorrent/2.0.8.0".into()),
+        ..ExtendedHandshake::default()
+    };
+    let payload = theirs.to_vec();
+    p.recv(&[
+        MessageRepr::Extended {
+            id: 0,
+            payload: &payload,
+        },
+        MessageRepr::HaveAll,
+        MessageRepr::Unchoke,
+    ]);
+    assert_eq!(
+        p.events(),
+        [
+            Event::ExtendedHandshake(theirs.clone()),
+            Event::PeerPieces,
+            Event::Unchoked
+        ]
+    );
+    assert_eq!(p.s.peer_extensions(), Some(&theirs));
+    assert_eq!(p.s.queue_depth(p.now), 1);
+    p.s.request(p.now, block(0, 0)).unwrap();
+    p.s.request(p.now, block(1, 0)).unwrap();
+    p.expect_sent(&[MessageRepr::Request(block(0, 0))]);
+    // Other extended ids pass through.
+    p.recv(&[MessageRepr::Extended {
+        id: 1,
+        payload: b"x",
+    }]);
+    p.expect_events(&[Event::Extended {
+        id: 1,
+        payload: b"x".to_vec(),
+    }]);
 }

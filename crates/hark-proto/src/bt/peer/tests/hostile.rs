@@ -310,3 +310,16 @@ proptest::proptest! {
         proptest::prop_assert!(closed <= 1);
     }
 }
+
+#[test]
+fn a_malformed_extended_handshake_ends_the_peer() {
+    let both = fast().with_extension_protocol(true);
+    let mut p = Peer::open(both, PieceSet::empty(PIECES), &[]);
+    p.recv(&[MessageRepr::Extended {
+        id: 0,
+        payload: b"d4:reqqi-5ee",
+    }]);
+    p.expect_closed(PeerError::BadExtendedHandshake(
+        WireError::BadExtendedHandshake { field: "reqq" },
+    ));
+}

@@ -9,7 +9,7 @@ mod upload;
 
 use super::*;
 use hark_wire::bt::peer::{
-    BlockRequest, Decoded, Decoder, Frame, HandshakeRepr, MessageRepr, Reserved,
+    BlockRequest, Decoded, Decoder, ExtendedHandshake, Frame, HandshakeRepr, MessageRepr, Reserved,
 };
 use std::time::{Duration, Instant};
 
