@@ -2,3 +2,4 @@
 
 pub mod announce;
 pub mod peer;
+pub mod picker;
