@@ -4,6 +4,7 @@
 mod download;
 mod handshake;
 mod hostile;
+mod pair;
 mod timers;
 mod upload;
 
