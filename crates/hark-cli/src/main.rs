@@ -3,14 +3,19 @@
 //! - `hark decode utp HEX`: print a uTP datagram field by field.
 //! - `hark decode sctp [--layout linux|freebsd] HEX`: print an SCTP notification with
 //!   pysctp's field names.
+//! - `hark decode bt [--file PATH] [HEX...]`: list a BitTorrent peer-wire stream, one
+//!   message a line.
 //! - `hark ucat`: netcat over uTP with the flags of libutp's ucat.
 //! - `hark demo`: a loopback transfer through libutp's callback table.
+//! - `hark torrent info FILE`: a .torrent's name, files, pieces, info hash and trackers.
 
+mod decode_bt;
 mod decode_sctp;
 mod decode_utp;
 mod demo;
 mod hex;
 mod progress;
+mod torrent_info;
 mod ucat;
 
 use clap::{Parser, Subcommand};
@@ -37,6 +42,21 @@ enum Command {
     /// Two uTP endpoints on loopback move 100 MB through libutp's callback table; prints
     /// throughput, the count of each callback and sample events.
     Demo(demo::DemoArgs),
+    /// BitTorrent metainfo files.
+    Torrent {
+        #[command(subcommand)]
+        what: Torrent,
+    },
+}
+
+#[derive(Subcommand)]
+enum Torrent {
+    /// Name, files with their sizes in bytes, piece length and count, info hash, trackers
+    /// by tier, web seeds and the private flag of a .torrent file.
+    Info {
+        /// The .torrent file.
+        file: std::path::PathBuf,
+    },
 }
 
 #[derive(Subcommand)]
@@ -57,6 +77,19 @@ enum Decode {
         #[arg(required = true)]
         hex: Vec<String>,
     },
+    /// A BitTorrent peer-wire byte stream (BEP 3/5/6/10), one message a line; it may start
+    /// with the handshake.
+    Bt {
+        /// Read the raw bytes from this file instead of hex arguments.
+        #[arg(long, conflicts_with = "hex")]
+        file: Option<String>,
+        /// The largest length prefix accepted (default 1 MiB).
+        #[arg(long)]
+        max_len: Option<u32>,
+        /// The stream as hex (whitespace and `:` separators allowed; may span arguments).
+        #[arg(required_unless_present = "file")]
+        hex: Vec<String>,
+    },
 }
 
 fn main() -> ExitCode {
@@ -65,9 +98,15 @@ fn main() -> ExitCode {
         Command::Decode { what } => match what {
             Decode::Utp { hex } => decode_utp::run(&hex.join(" ")),
             Decode::Sctp { layout, hex } => decode_sctp::run(layout.as_deref(), &hex.join(" ")),
+            Decode::Bt { file, max_len, hex } => {
+                decode_bt::run(file.as_deref(), &hex.join(" "), max_len)
+            }
         },
         Command::Ucat(args) => ucat::run(args).map(|()| String::new()),
         Command::Demo(args) => demo::run(args).map(|()| String::new()),
+        Command::Torrent { what } => match what {
+            Torrent::Info { file } => torrent_info::run(&file),
+        },
     };
     match result {
         Ok(text) => {

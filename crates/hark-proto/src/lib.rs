@@ -6,6 +6,7 @@
 #![forbid(unsafe_code)]
 
 pub mod icmp;
+pub mod bt;
 pub mod ipfilter;
 pub mod netsim;
 pub mod sctp;

@@ -82,6 +82,28 @@ fn catalogue_lists_the_seed_kinds_with_their_severities() {
             ("sctp_peer_address", S::Debug, C::Peer, D),
             ("sctp_send_failed", S::Warning, C::Connection, D),
             ("sctp_notification", S::Debug, C::Log, D),
+            ("file_error", S::Fatal, C::Storage, G),
+            ("file_open", S::Debug, C::Storage, D),
+            ("file_close", S::Debug, C::Storage, D),
+            ("file_write", S::Debug, C::Storage, D),
+            ("file_read", S::Debug, C::Storage, D),
+            ("tracker_announce", S::Info, C::Tracker, D),
+            ("tracker_failure", S::Warning, C::Tracker, G),
+            ("tracker_success", S::Info, C::Tracker, D),
+            ("tracker_warning", S::Warning, C::Tracker, D),
+            ("url_seed", S::Warning, C::Peer, G),
+            ("piece_hash_failed", S::Info, C::Torrent, D),
+            ("piece_hash_passed", S::Info, C::Torrent, D),
+            ("peer_ban", S::Info, C::Peer, G),
+            ("peer_error", S::Debug, C::Peer, D),
+            ("invalid_request", S::Debug, C::Peer, D),
+            ("tracker_write", S::Debug, C::Tracker, D),
+            ("tracker_read", S::Debug, C::Tracker, D),
+            ("torrent_added", S::Info, C::Torrent, D),
+            ("torrent_paused", S::Info, C::Torrent, G),
+            ("torrent_resumed", S::Info, C::Torrent, D),
+            ("torrent_finished", S::Info, C::Torrent, G),
+            ("piece_progress", S::Debug, C::Torrent, D),
         ]
     );
 }
@@ -109,14 +131,52 @@ fn every_kind_is_documented_and_only_ip_filter_decides() {
 }
 
 #[test]
-fn the_mask_keeps_the_reserved_storage_and_tracker_categories() {
+fn every_category_is_used_and_in_the_mask() {
     let used: Vec<Category> = KindId::ALL
         .iter()
         .map(|kind| kind.info().category)
         .collect();
-    assert!(!used.contains(&Category::Storage));
-    assert!(!used.contains(&Category::Tracker));
-    assert!(CategoryMask::ALL.contains(Category::Storage));
-    assert!(CategoryMask::ALL.contains(Category::Tracker));
-    assert_eq!(CategoryMask::ALL.bits().count_ones(), 8);
+    for category in Category::ALL {
+        assert!(used.contains(&category), "{category} has no kind");
+        assert!(CategoryMask::ALL.contains(category));
+    }
+    assert_eq!(CategoryMask::ALL.bits().count_ones(), 9);
+}
+
+#[test]
+fn the_bittorrent_kinds_carry_the_seeds_attributes() {
+    let attributes = |name: &str| -> Vec<&str> {
+        let kind = KindId::ALL
+            .iter()
+            .find(|kind| kind.name() == name)
+            .unwrap_or_else(|| panic!("no kind {name}"));
+        kind.info().attributes.iter().map(|a| a.name).collect()
+    };
+    // Net::BitTorrent's attributes (its `torrent` object is hark's info hash, its `file`
+    // object the file's path), then what hark adds.
+    assert_eq!(
+        attributes("tracker_failure")[..4],
+        ["torrent", "url", "times_in_row", "status_code"]
+    );
+    assert_eq!(
+        attributes("piece_hash_failed"),
+        ["torrent", "index", "peers"]
+    );
+    assert_eq!(
+        attributes("piece_hash_passed"),
+        ["torrent", "index", "peers"]
+    );
+    assert_eq!(attributes("peer_ban"), ["torrent", "ip"]);
+    assert_eq!(attributes("peer_error")[..2], ["peer_id", "ip"]);
+    assert_eq!(attributes("invalid_request")[..2], ["torrent", "ip"]);
+    assert_eq!(attributes("url_seed")[..2], ["torrent", "url"]);
+    assert_eq!(attributes("file_write")[..2], ["torrent", "file"]);
+    assert!(attributes("file_write").contains(&"length"));
+    assert!(attributes("file_read").contains(&"length"));
+    for name in ["file_error", "file_open", "file_close"] {
+        assert_eq!(attributes(name)[..2], ["torrent", "file"]);
+    }
+    for name in ["tracker_announce", "tracker_success", "tracker_warning"] {
+        assert_eq!(attributes(name)[0], "torrent");
+    }
 }

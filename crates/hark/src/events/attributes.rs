@@ -99,3 +99,30 @@ impl fmt::Display for DisconnectReason {
         })
     }
 }
+
+/// What storage was doing to a file when it failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum FileOperation {
+    /// Opening (or creating) it.
+    Open,
+    /// Reading from it.
+    Read,
+    /// Writing to it.
+    Write,
+    /// Allocating its space.
+    Allocate,
+    /// Closing it.
+    Close,
+}
+
+impl fmt::Display for FileOperation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            FileOperation::Open => "open",
+            FileOperation::Read => "read",
+            FileOperation::Write => "write",
+            FileOperation::Allocate => "allocate",
+            FileOperation::Close => "close",
+        })
+    }
+}

@@ -13,9 +13,9 @@ pub enum Category {
     Peer,
     /// Byte counts in and out of connections.
     TransportStats,
-    /// Storage (reserved: no kind uses it yet).
+    /// Storage: files opened, read, written, closed, and their errors.
     Storage,
-    /// Trackers (reserved: no kind uses it yet).
+    /// Trackers: announces, replies, failures and warnings.
     Tracker,
     /// Addresses blocked by the IP filter.
     IpBlock,
@@ -23,11 +23,13 @@ pub enum Category {
     Performance,
     /// Verbose protocol logs such as whole packets.
     Log,
+    /// Torrents: added, paused, resumed, finished, and piece verification.
+    Torrent,
 }
 
 impl Category {
     /// Every category, in bit order.
-    pub const ALL: [Category; 8] = [
+    pub const ALL: [Category; 9] = [
         Category::Connection,
         Category::Peer,
         Category::TransportStats,
@@ -36,6 +38,7 @@ impl Category {
         Category::IpBlock,
         Category::Performance,
         Category::Log,
+        Category::Torrent,
     ];
 
     /// The stable snake_case name.
@@ -50,6 +53,7 @@ impl Category {
             Category::IpBlock => "ip_block",
             Category::Performance => "performance",
             Category::Log => "log",
+            Category::Torrent => "torrent",
         }
     }
 

@@ -1,13 +1,17 @@
 //! The catalogue of event kinds: one `define_kinds!` entry each, then each kind's sentence.
 
-use super::attributes::{Direction, DisconnectReason, Protocol};
+use super::attributes::{Direction, DisconnectReason, FileOperation, Protocol};
 use super::kind::{Describe, Verdict};
 use crate::utp::UtpPacketHeader;
 use bytes::Bytes;
 use hark_proto::ipfilter::Rule;
+use hark_wire::bt::metainfo::InfoHash;
+use hark_wire::bt::tracker::AnnounceEvent;
 use std::fmt::Write as _;
 use std::io;
 use std::net::{IpAddr, SocketAddr};
+use std::path::PathBuf;
+use std::time::Duration;
 
 define_kinds! {
     /// An incoming connection was declined, or an outgoing attempt aborted, because the
@@ -641,6 +645,373 @@ define_kinds! {
             sn_type: u16,
         }
     }
+
+    // BitTorrent engine kinds (Net::BitTorrent's callbacks, then torrent status).
+
+    /// Storage failed to open, read, write or allocate a file the torrent needs; the torrent
+    /// is paused. Other torrents go on.
+    "file_error" => FileError, on_file_error {
+        category: Storage,
+        severity: Fatal,
+        delivery: Guaranteed,
+        reply: (),
+        attributes: {
+            /// The torrent, by its info hash.
+            torrent: InfoHash,
+            /// The file's path, starting with the torrent's name.
+            file: PathBuf,
+            /// What was being done to the file.
+            operation: FileOperation,
+            /// Why it failed.
+            error: io::ErrorKind,
+        }
+    }
+
+    /// A file was opened for reading, or for reading and writing.
+    "file_open" => FileOpen, on_file_open {
+        category: Storage,
+        severity: Debug,
+        delivery: Droppable,
+        reply: (),
+        attributes: {
+            /// The torrent, by its info hash.
+            torrent: InfoHash,
+            /// The file's path, starting with the torrent's name.
+            file: PathBuf,
+            /// Whether it was opened for writing as well.
+            writable: bool,
+        }
+    }
+
+    /// A file was closed.
+    "file_close" => FileClose, on_file_close {
+        category: Storage,
+        severity: Debug,
+        delivery: Droppable,
+        reply: (),
+        attributes: {
+            /// The torrent, by its info hash.
+            torrent: InfoHash,
+            /// The file's path, starting with the torrent's name.
+            file: PathBuf,
+        }
+    }
+
+    /// Bytes were written to a file.
+    "file_write" => FileWrite, on_file_write {
+        category: Storage,
+        severity: Debug,
+        delivery: Droppable,
+        reply: (),
+        attributes: {
+            /// The torrent, by its info hash.
+            torrent: InfoHash,
+            /// The file's path, starting with the torrent's name.
+            file: PathBuf,
+            /// Where the write started in the file.
+            offset: u64,
+            /// Bytes written.
+            length: usize,
+        }
+    }
+
+    /// Bytes were read from a file.
+    "file_read" => FileRead, on_file_read {
+        category: Storage,
+        severity: Debug,
+        delivery: Droppable,
+        reply: (),
+        attributes: {
+            /// The torrent, by its info hash.
+            torrent: InfoHash,
+            /// The file's path, starting with the torrent's name.
+            file: PathBuf,
+            /// Where the read started in the file.
+            offset: u64,
+            /// Bytes read.
+            length: usize,
+        }
+    }
+
+    /// An announce was sent (or attempted) to a tracker.
+    "tracker_announce" => TrackerAnnounce, on_tracker_announce {
+        category: Tracker,
+        severity: Info,
+        delivery: Droppable,
+        reply: (),
+        attributes: {
+            /// The torrent, by its info hash.
+            torrent: InfoHash,
+            /// The tracker's announce URL.
+            url: String,
+            /// The announce's `event`: started, completed, stopped or a regular one.
+            event: AnnounceEvent,
+        }
+    }
+
+    /// A tracker timed out, disconnected early, sent an invalid reply, a `failure reason`,
+    /// or an HTTP status other than 200. The announcer retries, or tries the next tracker.
+    "tracker_failure" => TrackerFailure, on_tracker_failure {
+        category: Tracker,
+        severity: Warning,
+        delivery: Guaranteed,
+        reply: (),
+        attributes: {
+            /// The torrent, by its info hash.
+            torrent: InfoHash,
+            /// The tracker's announce URL.
+            url: String,
+            /// How many times in a row this tracker has failed, this time included.
+            times_in_row: u32,
+            /// The HTTP status (401: needs authentication, 404: not found, ...); 0 when it
+            /// timed out or gave no HTTP status (UDP trackers, refused connections).
+            status_code: u16,
+            /// What went wrong: the tracker's `failure reason`, or hark's description.
+            reason: String,
+        }
+    }
+
+    /// A tracker answered an announce.
+    "tracker_success" => TrackerSuccess, on_tracker_success {
+        category: Tracker,
+        severity: Info,
+        delivery: Droppable,
+        reply: (),
+        attributes: {
+            /// The torrent, by its info hash.
+            torrent: InfoHash,
+            /// The tracker's announce URL.
+            url: String,
+            /// How many peers it returned.
+            peers: usize,
+            /// How long to wait before the next regular announce.
+            interval: Duration,
+        }
+    }
+
+    /// A tracker's reply carried a `warning message`: the announce worked, but the tracker has
+    /// something to say.
+    "tracker_warning" => TrackerWarning, on_tracker_warning {
+        category: Tracker,
+        severity: Warning,
+        delivery: Droppable,
+        reply: (),
+        attributes: {
+            /// The torrent, by its info hash.
+            torrent: InfoHash,
+            /// The tracker's announce URL.
+            url: String,
+            /// The warning message.
+            message: String,
+        }
+    }
+
+    /// A web seed (BEP 19) failed: its name lookup, connection or HTTP status.
+    "url_seed" => UrlSeed, on_url_seed {
+        category: Peer,
+        severity: Warning,
+        delivery: Guaranteed,
+        reply: (),
+        attributes: {
+            /// The torrent, by its info hash.
+            torrent: InfoHash,
+            /// The web seed's URL.
+            url: String,
+            /// The HTTP status, or 0 when there was no HTTP reply.
+            status_code: u16,
+            /// What went wrong.
+            reason: String,
+        }
+    }
+
+    /// A finished piece failed its hash check.
+    "piece_hash_failed" => PieceHashFailed, on_piece_hash_failed {
+        category: Torrent,
+        severity: Info,
+        delivery: Droppable,
+        reply: (),
+        attributes: {
+            /// The torrent, by its info hash.
+            torrent: InfoHash,
+            /// The zero-based piece index.
+            index: u32,
+            /// The peers that sent blocks of the piece; empty when the check was of data
+            /// already on disk.
+            peers: Vec<SocketAddr>,
+        }
+    }
+
+    /// A finished piece passed its hash check.
+    "piece_hash_passed" => PieceHashPassed, on_piece_hash_passed {
+        category: Torrent,
+        severity: Info,
+        delivery: Droppable,
+        reply: (),
+        attributes: {
+            /// The torrent, by its info hash.
+            torrent: InfoHash,
+            /// The zero-based piece index.
+            index: u32,
+            /// The peers that sent blocks of the piece; empty when the check was of data
+            /// already on disk.
+            peers: Vec<SocketAddr>,
+        }
+    }
+
+    /// A peer was banned for taking part in too many corrupt pieces.
+    "peer_ban" => PeerBan, on_peer_ban {
+        category: Peer,
+        severity: Info,
+        delivery: Guaranteed,
+        reply: (),
+        attributes: {
+            /// The torrent whose swarm the peer was in.
+            torrent: InfoHash,
+            /// The banned address.
+            ip: IpAddr,
+        }
+    }
+
+    /// A peer sent invalid data over the peer wire and is disconnected.
+    "peer_error" => PeerError, on_peer_error {
+        category: Peer,
+        severity: Debug,
+        delivery: Droppable,
+        reply: (),
+        attributes: {
+            /// The peer's id, if it had sent one.
+            peer_id: Option<[u8; 20]>,
+            /// The peer's address.
+            ip: IpAddr,
+            /// The peer's port.
+            port: u16,
+            /// What was invalid.
+            reason: String,
+        }
+    }
+
+    /// A peer sent an invalid piece request (out of range, while choked, or for a piece we do
+    /// not have).
+    "invalid_request" => InvalidRequest, on_invalid_request {
+        category: Peer,
+        severity: Debug,
+        delivery: Droppable,
+        reply: (),
+        attributes: {
+            /// The torrent whose swarm the peer is in.
+            torrent: InfoHash,
+            /// The peer's address.
+            ip: IpAddr,
+            /// The peer's port.
+            port: u16,
+            /// The requested piece.
+            index: u32,
+            /// The requested offset within the piece.
+            begin: u32,
+            /// The requested length.
+            length: u32,
+        }
+    }
+
+    /// Bytes were sent to a tracker.
+    "tracker_write" => TrackerWrite, on_tracker_write {
+        category: Tracker,
+        severity: Debug,
+        delivery: Droppable,
+        reply: (),
+        attributes: {
+            /// The torrent, by its info hash.
+            torrent: InfoHash,
+            /// The tracker's announce URL.
+            url: String,
+            /// Bytes sent.
+            length: usize,
+        }
+    }
+
+    /// Bytes were received from a tracker.
+    "tracker_read" => TrackerRead, on_tracker_read {
+        category: Tracker,
+        severity: Debug,
+        delivery: Droppable,
+        reply: (),
+        attributes: {
+            /// The torrent, by its info hash.
+            torrent: InfoHash,
+            /// The tracker's announce URL.
+            url: String,
+            /// Bytes received.
+            length: usize,
+        }
+    }
+
+    /// A torrent was added.
+    "torrent_added" => TorrentAdded, on_torrent_added {
+        category: Torrent,
+        severity: Info,
+        delivery: Droppable,
+        reply: (),
+        attributes: {
+            /// The torrent, by its info hash.
+            torrent: InfoHash,
+            /// The torrent's name.
+            name: String,
+        }
+    }
+
+    /// A torrent was paused (by the user, or by a fatal `file_error`).
+    "torrent_paused" => TorrentPaused, on_torrent_paused {
+        category: Torrent,
+        severity: Info,
+        delivery: Guaranteed,
+        reply: (),
+        attributes: {
+            /// The torrent, by its info hash.
+            torrent: InfoHash,
+        }
+    }
+
+    /// A paused torrent was resumed.
+    "torrent_resumed" => TorrentResumed, on_torrent_resumed {
+        category: Torrent,
+        severity: Info,
+        delivery: Droppable,
+        reply: (),
+        attributes: {
+            /// The torrent, by its info hash.
+            torrent: InfoHash,
+        }
+    }
+
+    /// A torrent has every piece, verified.
+    "torrent_finished" => TorrentFinished, on_torrent_finished {
+        category: Torrent,
+        severity: Info,
+        delivery: Guaranteed,
+        reply: (),
+        attributes: {
+            /// The torrent, by its info hash.
+            torrent: InfoHash,
+        }
+    }
+
+    /// A torrent's progress changed: pieces verified so far.
+    "piece_progress" => PieceProgress, on_piece_progress {
+        category: Torrent,
+        severity: Debug,
+        delivery: Droppable,
+        reply: (),
+        attributes: {
+            /// The torrent, by its info hash.
+            torrent: InfoHash,
+            /// Pieces verified.
+            pieces_done: u32,
+            /// Pieces in the torrent.
+            pieces_total: u32,
+            /// Bytes of verified pieces.
+            bytes_done: u64,
+        }
+    }
 }
 
 impl Describe for IpFiltered {
@@ -1051,5 +1422,227 @@ impl Describe for SctpSendFailed {
 impl Describe for SctpNotification {
     fn describe(&self) -> String {
         format!("SCTP notification {} ({:#06x}).", self.name, self.sn_type)
+    }
+}
+
+impl Describe for FileError {
+    fn describe(&self) -> String {
+        format!(
+            "Could not {} {} of torrent {}: {}. The torrent is paused.",
+            self.operation,
+            self.file.display(),
+            self.torrent,
+            self.error
+        )
+    }
+}
+
+impl Describe for FileOpen {
+    fn describe(&self) -> String {
+        let how = if self.writable {
+            "reading and writing"
+        } else {
+            "reading"
+        };
+        format!("Opened {} for {how}.", self.file.display())
+    }
+}
+
+impl Describe for FileClose {
+    fn describe(&self) -> String {
+        format!("Closed {}.", self.file.display())
+    }
+}
+
+impl Describe for FileWrite {
+    fn describe(&self) -> String {
+        format!(
+            "Wrote {} bytes to {} at offset {}.",
+            self.length,
+            self.file.display(),
+            self.offset
+        )
+    }
+}
+
+impl Describe for FileRead {
+    fn describe(&self) -> String {
+        format!(
+            "Read {} bytes from {} at offset {}.",
+            self.length,
+            self.file.display(),
+            self.offset
+        )
+    }
+}
+
+impl Describe for TrackerAnnounce {
+    fn describe(&self) -> String {
+        format!(
+            "Announcing torrent {} to {} ({} announce).",
+            self.torrent, self.url, self.event
+        )
+    }
+}
+
+impl Describe for TrackerFailure {
+    fn describe(&self) -> String {
+        let status = if self.status_code == 0 {
+            String::new()
+        } else {
+            format!(", HTTP status {}", self.status_code)
+        };
+        let times = if self.times_in_row == 1 {
+            "once".to_owned()
+        } else {
+            format!("{} times in a row", self.times_in_row)
+        };
+        format!(
+            "Tracker {} failed ({}{status}); it has failed {times}.",
+            self.url, self.reason
+        )
+    }
+}
+
+impl Describe for TrackerSuccess {
+    fn describe(&self) -> String {
+        format!(
+            "Tracker {} answered with {} peers; next announce in {} s.",
+            self.url,
+            self.peers,
+            self.interval.as_secs()
+        )
+    }
+}
+
+impl Describe for TrackerWarning {
+    fn describe(&self) -> String {
+        format!("Tracker {} warns: {}", self.url, self.message)
+    }
+}
+
+impl Describe for UrlSeed {
+    fn describe(&self) -> String {
+        let status = if self.status_code == 0 {
+            String::new()
+        } else {
+            format!(" (HTTP status {})", self.status_code)
+        };
+        format!("Web seed {} failed{status}: {}.", self.url, self.reason)
+    }
+}
+
+/// "from 1.2.3.4:5, 6.7.8.9:10" or "from data on disk".
+fn sources_text(peers: &[SocketAddr]) -> String {
+    if peers.is_empty() {
+        return "from data on disk".to_owned();
+    }
+    let peers: Vec<String> = peers.iter().map(SocketAddr::to_string).collect();
+    format!("from {}", peers.join(", "))
+}
+
+impl Describe for PieceHashFailed {
+    fn describe(&self) -> String {
+        format!(
+            "Piece {} of torrent {} failed its hash check ({}).",
+            self.index,
+            self.torrent,
+            sources_text(&self.peers)
+        )
+    }
+}
+
+impl Describe for PieceHashPassed {
+    fn describe(&self) -> String {
+        format!(
+            "Piece {} of torrent {} passed its hash check ({}).",
+            self.index,
+            self.torrent,
+            sources_text(&self.peers)
+        )
+    }
+}
+
+impl Describe for PeerBan {
+    fn describe(&self) -> String {
+        format!(
+            "Banned {} from torrent {} for sending corrupt data.",
+            self.ip, self.torrent
+        )
+    }
+}
+
+impl Describe for PeerError {
+    fn describe(&self) -> String {
+        let id = self.peer_id.map_or_else(String::new, |id| {
+            let printable: String = id
+                .iter()
+                .flat_map(|&byte| std::ascii::escape_default(byte))
+                .map(char::from)
+                .collect();
+            format!(" (peer id \"{printable}\")")
+        });
+        format!(
+            "Peer {}{id} sent invalid data and was disconnected: {}.",
+            SocketAddr::new(self.ip, self.port),
+            self.reason
+        )
+    }
+}
+
+impl Describe for InvalidRequest {
+    fn describe(&self) -> String {
+        format!(
+            "Peer {} sent an invalid request for piece {}, offset {}, {} bytes.",
+            SocketAddr::new(self.ip, self.port),
+            self.index,
+            self.begin,
+            self.length
+        )
+    }
+}
+
+impl Describe for TrackerWrite {
+    fn describe(&self) -> String {
+        format!("Sent {} bytes to tracker {}.", self.length, self.url)
+    }
+}
+
+impl Describe for TrackerRead {
+    fn describe(&self) -> String {
+        format!("Received {} bytes from tracker {}.", self.length, self.url)
+    }
+}
+
+impl Describe for TorrentAdded {
+    fn describe(&self) -> String {
+        format!("Added torrent \"{}\" ({}).", self.name, self.torrent)
+    }
+}
+
+impl Describe for TorrentPaused {
+    fn describe(&self) -> String {
+        format!("Paused torrent {}.", self.torrent)
+    }
+}
+
+impl Describe for TorrentResumed {
+    fn describe(&self) -> String {
+        format!("Resumed torrent {}.", self.torrent)
+    }
+}
+
+impl Describe for TorrentFinished {
+    fn describe(&self) -> String {
+        format!("Torrent {} is complete and verified.", self.torrent)
+    }
+}
+
+impl Describe for PieceProgress {
+    fn describe(&self) -> String {
+        format!(
+            "Torrent {}: {} of {} pieces verified ({} bytes).",
+            self.torrent, self.pieces_done, self.pieces_total, self.bytes_done
+        )
     }
 }

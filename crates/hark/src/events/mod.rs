@@ -74,6 +74,7 @@
 mod define;
 
 mod attributes;
+mod bittorrent;
 mod catalogue;
 mod category;
 mod event;
@@ -87,7 +88,8 @@ mod registrar;
 mod severity;
 mod tracing_bridge;
 
-pub use attributes::{Direction, DisconnectReason, Protocol};
+pub use attributes::{Direction, DisconnectReason, FileOperation, Protocol};
+pub use bittorrent::tracker_event_kind;
 pub use catalogue::catalogue_markdown;
 pub use category::{Category, CategoryMask};
 pub use event::{ConnectionId, Event};
@@ -102,6 +104,12 @@ pub use kinds::{
     TcpExpect, TcpListenerClosed, TcpListening, TcpNotListening, TcpProxyVia, TcpReceived, TcpSent,
     TcpThrottled, TcpUnthrottled, UtpAccept, UtpClosed, UtpConnect, UtpDelaySample, UtpDestroying,
     UtpEof, UtpFailed, UtpFinAcked, UtpFirewall, UtpLog, UtpOverhead, UtpPackets, UtpWritable,
+};
+pub use kinds::{
+    FileClose, FileError, FileOpen, FileRead, FileWrite, InvalidRequest, PeerBan, PeerError,
+    PieceHashFailed, PieceHashPassed, PieceProgress, TorrentAdded, TorrentFinished, TorrentPaused,
+    TorrentResumed, TrackerAnnounce, TrackerFailure, TrackerRead, TrackerSuccess, TrackerWarning,
+    TrackerWrite, UrlSeed,
 };
 pub use listeners::HubListenerId;
 pub use queue::{Emitted, ReservedLaneFull};

@@ -1,0 +1,5 @@
+//! BitTorrent state machines.
+
+pub mod announce;
+pub mod peer;
+pub mod picker;
