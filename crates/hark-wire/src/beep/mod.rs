@@ -4,5 +4,6 @@
 pub mod error;
 pub mod frame;
 pub mod header;
+pub mod mime;
 pub mod seq;
 pub mod stream;
