@@ -5,10 +5,12 @@
 //!   pysctp's field names.
 //! - `hark decode bt [--file PATH] [HEX...]`: list a BitTorrent peer-wire stream, one
 //!   message a line.
+//! - `hark decode beep [--file PATH | HEX]`: print a captured BEEP stream frame by frame.
 //! - `hark ucat`: netcat over uTP with the flags of libutp's ucat.
 //! - `hark demo`: a loopback transfer through libutp's callback table.
 //! - `hark torrent info FILE`: a .torrent's name, files, pieces, info hash and trackers.
 
+mod decode_beep;
 mod decode_bt;
 mod decode_sctp;
 mod decode_utp;
@@ -90,6 +92,19 @@ enum Decode {
         #[arg(required_unless_present = "file")]
         hex: Vec<String>,
     },
+    /// A captured BEEP (RFC 3080/3081) byte stream, frame by frame, with channel 0's XML
+    /// decoded.
+    Beep {
+        /// Read the stream from this file instead of hex arguments.
+        #[arg(long, conflicts_with = "hex")]
+        file: Option<std::path::PathBuf>,
+        /// Refuse frames whose payload is larger than this.
+        #[arg(long, default_value_t = hark_wire::beep::stream::DEFAULT_MAX_PAYLOAD)]
+        max_payload: u32,
+        /// The stream as hex (whitespace and `:` separators allowed; may span arguments).
+        #[arg(required_unless_present = "file")]
+        hex: Vec<String>,
+    },
 }
 
 fn main() -> ExitCode {
@@ -101,6 +116,17 @@ fn main() -> ExitCode {
             Decode::Bt { file, max_len, hex } => {
                 decode_bt::run(file.as_deref(), &hex.join(" "), max_len)
             }
+            Decode::Beep {
+                file,
+                max_payload,
+                hex,
+            } => match file {
+                Some(path) => std::fs::read(&path)
+                    .map_err(|e| format!("cannot read {}: {e}", path.display()))
+                    .and_then(|bytes| decode_beep::run(&bytes, max_payload)),
+                None => hex::decode(&hex.join(" "))
+                    .and_then(|bytes| decode_beep::run(&bytes, max_payload)),
+            },
         },
         Command::Ucat(args) => ucat::run(args).map(|()| String::new()),
         Command::Demo(args) => demo::run(args).map(|()| String::new()),

@@ -22,6 +22,7 @@
 //! ```
 #![forbid(unsafe_code)]
 
+pub mod beep;
 pub mod bt;
 pub mod sctp;
 pub mod utp;
