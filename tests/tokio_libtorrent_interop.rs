@@ -10,6 +10,7 @@ use hark_suite::bittorrent::{self, HANDSHAKE_LEN, Handshake, id};
 use hark_suite::peer_process::{PeerInfo, PeerProcess, unique_dir};
 use hark_suite::seeder_check::{ANSWER, PEER_ID};
 use hark_tokio::{UtpSocket, UtpStream};
+use hark_wire::bt::peer::{BlockRequest, MessageRepr};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 const SCRIPT: &str = "libtorrent_peer.py";
@@ -47,7 +48,8 @@ async fn read_handshake(stream: &mut UtpStream) -> Handshake {
         .await
         .expect("a handshake in time")
         .expect("a handshake");
-    Handshake::parse(&raw).unwrap_or_else(|| panic!("not a BitTorrent handshake: {raw:02x?}"))
+    bittorrent::parse_handshake(&raw)
+        .unwrap_or_else(|| panic!("not a BitTorrent handshake: {raw:02x?}"))
 }
 
 fn word(payload: &[u8], at: usize) -> usize {
@@ -99,18 +101,18 @@ async fn download(info: &PeerInfo, size: usize) -> Vec<u8> {
         }
     }
     stream
-        .write_all(&bittorrent::message(id::INTERESTED, &[]))
+        .write_all(&bittorrent::encode(&MessageRepr::Interested))
         .await
         .unwrap();
     while next_message(&mut stream).await.0 != id::UNCHOKE {}
     let mut requests = Vec::new();
     for index in 0..info.pieces {
         let length = info.piece_length.min(size - index * info.piece_length);
-        let mut body = Vec::with_capacity(12);
-        body.extend_from_slice(&(index as u32).to_be_bytes());
-        body.extend_from_slice(&0u32.to_be_bytes());
-        body.extend_from_slice(&(length as u32).to_be_bytes());
-        requests.extend_from_slice(&bittorrent::message(id::REQUEST, &body));
+        requests.extend_from_slice(&bittorrent::encode(&MessageRepr::Request(BlockRequest {
+            index: index as u32,
+            begin: 0,
+            length: length as u32,
+        })));
     }
     // Written from its own task: libtorrent answers while we still write.
     let (mut reader, mut writer) = stream.into_split();
@@ -257,7 +259,7 @@ async fn seed(socket: UtpSocket, info: PeerInfo, file: Vec<u8>) -> usize {
         match id {
             id::INTERESTED if !unchoked => {
                 stream
-                    .write_all(&bittorrent::message(id::UNCHOKE, &[]))
+                    .write_all(&bittorrent::encode(&MessageRepr::Unchoke))
                     .await
                     .unwrap();
                 unchoked = true;
@@ -270,12 +272,12 @@ async fn seed(socket: UtpSocket, info: PeerInfo, file: Vec<u8>) -> usize {
                 let block = file
                     .get(start..start + length)
                     .unwrap_or_else(|| panic!("request beyond the torrent: {payload:?}"));
-                let mut body = payload[..8].to_vec();
-                body.extend_from_slice(block);
-                stream
-                    .write_all(&bittorrent::message(id::PIECE, &body))
-                    .await
-                    .unwrap();
+                let piece = MessageRepr::Piece {
+                    index: index as u32,
+                    begin: begin as u32,
+                    data: block,
+                };
+                stream.write_all(&bittorrent::encode(&piece)).await.unwrap();
                 if blocks.insert((index, begin)) {
                     served += length;
                 }
