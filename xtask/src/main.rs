@@ -7,7 +7,8 @@
 //!   cost) in release, the hub's events per second, then the TCP notifier beside a
 //!   hand-written mio loop (interleaved medians and callgrind instruction counts,
 //!   `benches/tcp_ratio/`), then SCTP notifications per second (parsed, tracked,
-//!   dispatched); `--criterion` runs every criterion bench instead, with their ratios.
+//!   dispatched), then uTP memory per connection (`benches/utp_memory/`); `--criterion`
+//!   runs every criterion bench instead, with their ratios.
 //! - `cargo xtask sctp-vm`: runs the kernel-SCTP tests inside Debian's kernel under qemu.
 //! - `cargo xtask lab [SEED] [--rules plusplus|draft-gain|rfc6817]`: uTP's LEDBAT on a
 //!   simulated bottleneck, beside its goals.
@@ -170,8 +171,19 @@ fn main() -> ExitCode {
                 "sctp_notifications",
             ]);
             let sctp = util::run(sctp);
+            // uTP memory per connection, handshake rate and timer cost (issue 16).
+            let mut utp_memory = util::cargo();
+            utp_memory.args([
+                "bench",
+                "--quiet",
+                "-p",
+                "hark-suite",
+                "--bench",
+                "utp_memory",
+            ]);
+            let utp_memory = util::run(utp_memory);
             ratios::print();
-            report.and(hub).and(tcp).and(sctp)
+            report.and(hub).and(tcp).and(sctp).and(utp_memory)
         }
     };
     match result {

@@ -189,6 +189,11 @@ pub struct EndpointConfig {
     pub max_connections: usize,
     /// Most RESET replies queued for unknown connections; more are dropped.
     pub max_pending_resets: usize,
+    /// Most bytes of free buffer storage the endpoint keeps for reuse. Connections take
+    /// send and receive storage as data comes and give it back when it is drained, so an
+    /// idle connection holds none; this pool saves busy ones from allocating per packet.
+    /// A single receive ring larger than this is kept too when the pool is otherwise empty.
+    pub buffer_pool_bytes: usize,
 }
 
 impl Default for EndpointConfig {
@@ -198,6 +203,7 @@ impl Default for EndpointConfig {
             max_half_open: 64,
             max_connections: 4096,
             max_pending_resets: 64,
+            buffer_pool_bytes: 4 << 20,
         }
     }
 }

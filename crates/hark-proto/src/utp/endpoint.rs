@@ -4,11 +4,13 @@
 
 use std::collections::{HashMap, VecDeque};
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use rand_core::Rng;
 
-use super::config::EndpointConfig;
+use super::buffer_pool::BufferPool;
+use super::config::{ConnectionConfig, EndpointConfig};
 use super::connection::{Connection, EventQueue};
 use super::error::{AcceptError, ConnectError, HandleError, WriteError};
 use super::event::{ConnectionError, ConnectionState, ConnectionStats, Event};
@@ -167,7 +169,8 @@ pub struct Endpoint {
     config: EndpointConfig,
     epoch: Instant,
     rng: Box<dyn Rng + Send>,
-    slab: Vec<Option<Slot>>,
+    /// Boxed, so a slab grown for many connections costs a pointer per unused entry.
+    slab: Vec<Option<Box<Slot>>>,
     free: Vec<usize>,
     live: usize,
     by_key: HashMap<(SocketAddr, u16), usize>,
@@ -183,6 +186,10 @@ pub struct Endpoint {
     due: Vec<usize>,
     /// The last (address, id) looked up and its slot: saves hashing on back-to-back packets.
     last_lookup: Option<((SocketAddr, u16), usize)>,
+    /// Buffer storage the connections take as data arrives and give back when drained.
+    pool: BufferPool,
+    /// The connection options, shared by every connection until one changes its copy.
+    connection_config: Arc<ConnectionConfig>,
 }
 
 impl std::fmt::Debug for Endpoint {
@@ -200,6 +207,8 @@ impl Endpoint {
     /// connection ids and initial sequence numbers from `rng`.
     pub fn new(config: EndpointConfig, epoch: Instant, rng: Box<dyn Rng + Send>) -> Self {
         let resets = VecDeque::with_capacity(config.max_pending_resets);
+        let pool = BufferPool::new(config.buffer_pool_bytes);
+        let connection_config = Arc::new(config.connection.clone());
         Self {
             config,
             epoch,
@@ -217,6 +226,8 @@ impl Endpoint {
             timers: TimerQueue::default(),
             due: Vec::new(),
             last_lookup: None,
+            pool,
+            connection_config,
         }
     }
 
@@ -233,6 +244,18 @@ impl Endpoint {
     /// Number of connections held (including ones whose `Destroying` is not yet polled).
     pub fn connection_count(&self) -> usize {
         self.live
+    }
+
+    /// Bytes of buffer storage held: by the connections (send and receive data, out-of-order
+    /// packets) and free in the endpoint's pool, in that order.
+    pub fn buffer_bytes(&self) -> (usize, usize) {
+        let held = self
+            .slab
+            .iter()
+            .flatten()
+            .map(|slot| slot.conn.buffer_bytes())
+            .sum();
+        (held, self.pool.free_bytes())
     }
 
     /// Number of accepted connections still waiting for the initiator's first packet.
@@ -263,10 +286,10 @@ impl Endpoint {
         if counted_half_open {
             self.half_open += 1;
         }
-        self.slab[index] = Some(Slot {
+        self.slab[index] = Some(Box::new(Slot {
             conn,
             counted_half_open,
-        });
+        }));
         self.live += 1;
         self.touched(index);
         handle
@@ -359,7 +382,7 @@ impl Endpoint {
         }
         let recv_id = recv_id.ok_or(ConnectError::NoConnectionId)?;
         let syn_seq = self.rng.next_u32() as u16;
-        let config = self.config.connection.clone();
+        let config = Arc::clone(&self.connection_config);
         let epoch = self.epoch;
         Ok(self.insert(|handle, events| {
             Connection::connect(handle, remote, recv_id, syn_seq, config, epoch, now, events)
@@ -391,7 +414,7 @@ impl Endpoint {
             return Err(AcceptError::IntegrityRequired);
         }
         let our_seq = self.rng.next_u32() as u16;
-        let config = self.config.connection.clone();
+        let config = Arc::clone(&self.connection_config);
         let epoch = self.epoch;
         Ok(self.insert(|handle, events| {
             Connection::accept(handle, &incoming, our_seq, config, epoch, now, events)
@@ -486,8 +509,13 @@ impl Endpoint {
                     });
                 };
                 if let Some(slot) = self.slab[index].as_mut() {
-                    slot.conn
-                        .handle_packet(now, datagram.len(), &parsed, &mut self.events);
+                    slot.conn.handle_packet(
+                        now,
+                        datagram.len(),
+                        &parsed,
+                        &mut self.events,
+                        &mut self.pool,
+                    );
                 }
                 index
             }
@@ -504,8 +532,13 @@ impl Endpoint {
                     return DatagramOutcome::UnknownConnection;
                 };
                 if let Some(slot) = self.slab[index].as_mut() {
-                    slot.conn
-                        .handle_packet(now, datagram.len(), &parsed, &mut self.events);
+                    slot.conn.handle_packet(
+                        now,
+                        datagram.len(),
+                        &parsed,
+                        &mut self.events,
+                        &mut self.pool,
+                    );
                 }
                 index
             }
@@ -605,7 +638,8 @@ impl Endpoint {
             Event::Destroying => self.slab.get_mut(handle.0).and_then(Option::take),
             _ => None,
         };
-        if let Some(slot) = destroyed {
+        if let Some(mut slot) = destroyed {
+            slot.conn.release_buffers(&mut self.pool);
             let key = (slot.conn.remote(), slot.conn.recv_id());
             if self.by_key.get(&key) == Some(&handle.0) {
                 self.by_key.remove(&key);
@@ -649,7 +683,7 @@ impl Endpoint {
             .get_mut(handle.0)
             .and_then(Option::as_mut)
             .ok_or(WriteError::UnknownConnection)?;
-        let n = slot.conn.write(data, &mut self.events)?;
+        let n = slot.conn.write(data, &mut self.events, &mut self.pool)?;
         self.touched(handle.0);
         Ok(n)
     }
@@ -661,7 +695,7 @@ impl Endpoint {
             .get_mut(handle.0)
             .and_then(Option::as_mut)
             .ok_or(HandleError::UnknownConnection)?;
-        let n = slot.conn.read(buf);
+        let n = slot.conn.read(buf, &mut self.pool);
         self.touched(handle.0);
         Ok(n)
     }
@@ -682,7 +716,7 @@ impl Endpoint {
             .get_mut(handle.0)
             .and_then(Option::as_mut)
             .ok_or(HandleError::UnknownConnection)?;
-        let n = slot.conn.consume(n);
+        let n = slot.conn.consume(n, &mut self.pool);
         self.touched(handle.0);
         Ok(n)
     }
