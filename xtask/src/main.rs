@@ -12,6 +12,8 @@
 //! - `cargo xtask sctp-vm`: runs the kernel-SCTP tests inside Debian's kernel under qemu.
 //! - `cargo xtask lab [SEED] [--rules plusplus|draft-gain|rfc6817]`: uTP's LEDBAT on a
 //!   simulated bottleneck, beside its goals.
+//! - `cargo xtask ledbat-bed [-- ARGS]`: uTP's LEDBAT on a real kernel bottleneck (network
+//!   namespaces, `tc qdisc tbf`) beside Linux TCP and libtorrent's uTP (root).
 
 mod ci;
 mod cpio;
@@ -77,6 +79,15 @@ enum Task {
         /// Arguments for the bench binaries (after `--`), such as `--rounds 3`.
         args: Vec<String>,
     },
+    /// uTP's LEDBAT on a real kernel bottleneck: three network namespaces (sender, a router
+    /// with `tc qdisc tbf`, receiver), beside Linux TCP flows (cubic, reno, bbr) and, with
+    /// `--reference`, libtorrent's uTP; utilisation, queueing delay and shares, medians of
+    /// `--runs`. Needs root. Arguments after `--`: `--rate-mbit 10 --queue-bytes 250000
+    /// --duration 30 --warmup 5 --late 10 --runs 3 --reference --only NAME`.
+    LedbatBed {
+        /// Arguments for the bed (`benches/ledbat_bed/`).
+        args: Vec<String>,
+    },
 }
 
 fn main() -> ExitCode {
@@ -98,6 +109,20 @@ fn main() -> ExitCode {
             .args(["utp_lab", "--"])
             .arg(seed.to_string())
             .arg(rules);
+            util::run(cmd)
+        }
+        Task::LedbatBed { args } => {
+            let mut cmd = util::cargo();
+            cmd.args([
+                "bench",
+                "--quiet",
+                "-p",
+                "hark-suite",
+                "--bench",
+                "ledbat_bed",
+                "--",
+            ])
+            .args(&args);
             util::run(cmd)
         }
         Task::Bench {
