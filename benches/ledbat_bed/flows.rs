@@ -13,7 +13,9 @@ use std::sync::{Arc, Mutex, mpsc};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use hark::utp::{Callbacks, ContextHandle, UtpContext, UtpReactor, UtpSocket, UtpState};
+use hark::utp::{
+    Callbacks, ContextHandle, ContextOption, UtpContext, UtpReactor, UtpSocket, UtpState,
+};
 
 use crate::bed::{Bed, RECEIVER, SENDER, spawn_in};
 
@@ -22,8 +24,8 @@ use crate::bed::{Bed, RECEIVER, SENDER, spawn_in};
 pub enum Kind {
     /// Linux TCP with this congestion control (`TCP_CONGESTION`).
     Tcp(String),
-    /// hark's uTP.
-    Hark,
+    /// hark's uTP; `Some(ms)` overrides its LEDBAT target delay.
+    Hark(Option<u64>),
     /// libtorrent's uTP (a seeder and a downloader, uTP only).
     Libtorrent,
 }
@@ -32,7 +34,8 @@ impl Kind {
     pub fn name(&self) -> String {
         match self {
             Kind::Tcp(cc) => format!("tcp-{cc}"),
-            Kind::Hark => "hark-utp".into(),
+            Kind::Hark(None) => "hark-utp".into(),
+            Kind::Hark(Some(ms)) => format!("hark-utp-{ms}ms"),
             Kind::Libtorrent => "libtorrent-utp".into(),
         }
     }
@@ -75,7 +78,7 @@ pub fn start(bed: &Bed, kind: &Kind, port: u16) -> Result<Flow, String> {
     };
     match kind {
         Kind::Tcp(cc) => start_tcp(bed, cc, port, &mut flow)?,
-        Kind::Hark => start_hark(bed, port, &mut flow)?,
+        Kind::Hark(target) => start_hark(bed, port, *target, &mut flow)?,
         Kind::Libtorrent => start_libtorrent(bed, port, &mut flow)?,
     }
     Ok(flow)
@@ -181,7 +184,7 @@ fn set_congestion(stream: &TcpStream, cc: &str) -> Result<(), String> {
     Ok(())
 }
 
-fn start_hark(bed: &Bed, port: u16, flow: &mut Flow) -> Result<(), String> {
+fn start_hark(bed: &Bed, port: u16, target_ms: Option<u64>, flow: &mut Flow) -> Result<(), String> {
     let delivered = flow.delivered.clone();
     let receiver = spawn_in(&bed.receiver, move || {
         let callbacks = Callbacks::new()
@@ -215,12 +218,11 @@ fn start_hark(bed: &Bed, port: u16, flow: &mut Flow) -> Result<(), String> {
                     (on_state.lock().unwrap())(cx, s);
                 }
             });
-        UtpReactor::spawn(
-            UtpContext::builder().callbacks(callbacks),
-            IpAddr::V4(SENDER),
-            [0],
-        )
-        .map_err(|e| format!("hark sender: {e}"))
+        let mut builder = UtpContext::builder().callbacks(callbacks);
+        if let Some(ms) = target_ms {
+            builder = builder.option(ContextOption::TargetDelay(Duration::from_millis(ms)));
+        }
+        UtpReactor::spawn(builder, IpAddr::V4(SENDER), [0]).map_err(|e| format!("hark sender: {e}"))
     })
     .join()
     .map_err(|_| "hark sender thread panicked".to_string())??;

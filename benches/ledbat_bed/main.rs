@@ -9,7 +9,9 @@
 //! issue's goals.
 //!
 //! `cargo bench --bench ledbat_bed -- [--rate-mbit 10] [--queue-bytes 250000]
-//! [--duration 30] [--warmup 5] [--late 10] [--runs 3] [--reference]` (root; with
+//! [--duration 30] [--warmup 5] [--late 10] [--runs 3] [--reference] [--only NAME]
+//! [--target-ms MS]` (root; `--only` runs the scenarios whose name contains NAME,
+//! `--target-ms` overrides hark's LEDBAT target; with
 //! `--reference`, libtorrent's uTP through Debian's python3-libtorrent runs the same
 //! scenarios).
 
@@ -31,6 +33,7 @@ struct Args {
     runs: usize,
     reference: bool,
     only: Option<String>,
+    target_ms: Option<u64>,
 }
 
 fn parse_args() -> Args {
@@ -56,6 +59,10 @@ fn parse_args() -> Args {
         runs: number("--runs", 3.0) as usize,
         reference: args.iter().any(|a| a == "--reference"),
         only: value("--only"),
+        target_ms: value("--target-ms").map(|v| {
+            v.parse()
+                .unwrap_or_else(|_| panic!("--target-ms takes a number, not {v:?}"))
+        }),
     }
 }
 
@@ -227,7 +234,7 @@ fn main() {
     println!(
         "ledbat-bed: utilisation = bytes through the bottleneck qdisc / capacity; shares = each flow's delivered payload / capacity"
     );
-    let mut kinds = vec![Kind::Hark];
+    let mut kinds = vec![Kind::Hark(args.target_ms)];
     if args.reference {
         kinds.push(Kind::Libtorrent);
     }

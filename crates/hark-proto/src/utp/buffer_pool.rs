@@ -2,8 +2,9 @@
 //! or is written, and give it back as soon as it is drained, so an idle connection holds
 //! no buffer at all and a busy one reuses memory without allocating per packet.
 //!
-//! Two kinds of storage: packet buffers (a send slot's payload, an out-of-order packet
-//! held by the receiver) and receive rings, whose sizes are powers of two. The pool keeps
+//! Three kinds of storage: packet buffers (a send slot's payload, an out-of-order packet
+//! held by the receiver), receive rings, whose sizes are powers of two, and the send
+//! side's slot queues. The pool keeps
 //! at most `limit` bytes of free storage (or one ring, if a single ring is larger); what is
 //! given back beyond that returns to the allocator.
 
@@ -12,10 +13,15 @@ pub(crate) const MIN_RING: usize = 4096;
 /// Ring size classes: `1 << class` bytes for class `0..RING_CLASSES`.
 const RING_CLASSES: usize = usize::BITS as usize;
 
+use std::collections::VecDeque;
+
+use super::send_buffer::Slot;
+
 /// Free storage shared by the connections of one endpoint.
 #[derive(Debug)]
 pub(crate) struct BufferPool {
     packets: Vec<Vec<u8>>,
+    slot_queues: Vec<VecDeque<Slot>>,
     rings: [Vec<Vec<u8>>; RING_CLASSES],
     free_bytes: usize,
     limit: usize,
@@ -31,6 +37,7 @@ impl BufferPool {
     pub(crate) fn new(limit: usize) -> Self {
         Self {
             packets: Vec::new(),
+            slot_queues: Vec::new(),
             rings: std::array::from_fn(|_| Vec::new()),
             free_bytes: 0,
             limit,
@@ -63,6 +70,28 @@ impl BufferPool {
         buf.clear();
         self.free_bytes += size;
         self.packets.push(buf);
+    }
+
+    /// An empty slot queue (with the storage of one given back before, if any).
+    pub(crate) fn take_slot_queue(&mut self) -> VecDeque<Slot> {
+        match self.slot_queues.pop() {
+            Some(queue) => {
+                self.free_bytes -= queue.capacity() * std::mem::size_of::<Slot>();
+                queue
+            }
+            None => VecDeque::new(),
+        }
+    }
+
+    /// Gives an empty slot queue's storage back.
+    pub(crate) fn give_slot_queue(&mut self, mut queue: VecDeque<Slot>) {
+        let size = queue.capacity() * std::mem::size_of::<Slot>();
+        if size == 0 || self.free_bytes + size > self.limit {
+            return;
+        }
+        queue.clear();
+        self.free_bytes += size;
+        self.slot_queues.push(queue);
     }
 
     /// A ring of `bytes` rounded up to a power of two; its contents are unspecified.

@@ -24,8 +24,9 @@ pub enum SlotKind {
     Fin,
 }
 
+/// One held packet.
 #[derive(Debug)]
-struct Slot {
+pub(crate) struct Slot {
     payload: Vec<u8>,
     /// Most payload this packet may carry (it grows by coalescing until first sent).
     cap: usize,
@@ -157,9 +158,10 @@ impl SendBuffer {
 
     /// Gives all storage back to the pool (the connection is going away).
     pub fn release(&mut self, pool: &mut BufferPool) {
-        for slot in std::mem::take(&mut self.slots) {
+        for slot in self.slots.drain(..) {
             pool.give_packet(slot.payload);
         }
+        pool.give_slot_queue(std::mem::take(&mut self.slots));
         self.lost = VecDeque::new();
         self.first_seq = self.next_seq;
         self.next_unsent = self.next_seq;
@@ -269,6 +271,9 @@ impl SendBuffer {
                 slot.payload.extend_from_slice(&data[..take]);
                 accepted += take;
             }
+        }
+        if accepted < limit && self.slots.capacity() == 0 {
+            self.slots = pool.take_slot_queue();
         }
         while accepted < limit && self.packets() < self.max_packets {
             let cap = match probe.take() {
@@ -415,7 +420,7 @@ impl SendBuffer {
         }
         if self.slots.is_empty() && self.slots.capacity() > 0 {
             // Everything acknowledged: the queues' storage goes back too.
-            self.slots = VecDeque::new();
+            pool.give_slot_queue(std::mem::take(&mut self.slots));
             self.lost = VecDeque::new();
         }
         if !ambiguous {
