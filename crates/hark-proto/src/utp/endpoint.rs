@@ -247,7 +247,19 @@ impl Endpoint {
     }
 
     /// Bytes of buffer storage held: by the connections (send and receive data, out-of-order
-    /// packets) and free in the endpoint's pool, in that order.
+    /// packets) and free in the endpoint's pool, in that order. O(connections).
+    ///
+    /// ```
+    /// use std::time::Instant;
+    /// use hark_proto::netsim::SimRng;
+    /// use hark_proto::utp::{Endpoint, EndpointConfig};
+    ///
+    /// let now = Instant::now();
+    /// let mut ep = Endpoint::new(EndpointConfig::default(), now, Box::new(SimRng::new(1)));
+    /// ep.connect(now, "127.0.0.1:6881".parse().unwrap()).unwrap();
+    /// // A connection that has nothing to send or read holds no buffer.
+    /// assert_eq!(ep.buffer_bytes(), (0, 0));
+    /// ```
     pub fn buffer_bytes(&self) -> (usize, usize) {
         let held = self
             .slab

@@ -29,8 +29,9 @@
 //! Memory follows use: a connection takes send and receive storage from its endpoint's
 //! pool as data is written or arrives (bounded by the configured buffers and window) and
 //! gives it back once it is acknowledged or read, so an idle connection holds only its
-//! fixed state (about 1 KiB) and a busy one does not allocate per packet
-//! ([`EndpointConfig::buffer_pool_bytes`], [`Endpoint::buffer_bytes`]).
+//! fixed state (about 1.3 KiB of heap with the endpoint's bookkeeping) and a busy one does
+//! not allocate per packet ([`EndpointConfig::buffer_pool_bytes`],
+//! [`Endpoint::buffer_bytes`]).
 //!
 //! Integrity: uTP has no checksum of its own, so a flipped seq_nr bit that UDP's checksum
 //! misses (or a path without one) misplaces payload undetectably. Between hark endpoints the
