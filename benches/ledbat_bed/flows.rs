@@ -17,6 +17,8 @@ use hark::utp::{
     Callbacks, ContextHandle, ContextOption, UtpContext, UtpReactor, UtpSocket, UtpState,
 };
 
+use hark_proto::utp::{ConnectionConfig, EndpointConfig};
+
 use crate::bed::{Bed, RECEIVER, SENDER, spawn_in};
 
 /// What a flow is.
@@ -24,8 +26,9 @@ use crate::bed::{Bed, RECEIVER, SENDER, spawn_in};
 pub enum Kind {
     /// Linux TCP with this congestion control (`TCP_CONGESTION`).
     Tcp(String),
-    /// hark's uTP; `Some(ms)` overrides its LEDBAT target delay.
-    Hark(Option<u64>),
+    /// hark's uTP; `Some(ms)` overrides its LEDBAT target delay, `true` turns on
+    /// `ledbat_yield_to_standing_queues`.
+    Hark(Option<u64>, bool),
     /// libtorrent's uTP (a seeder and a downloader, uTP only).
     Libtorrent,
 }
@@ -34,8 +37,11 @@ impl Kind {
     pub fn name(&self) -> String {
         match self {
             Kind::Tcp(cc) => format!("tcp-{cc}"),
-            Kind::Hark(None) => "hark-utp".into(),
-            Kind::Hark(Some(ms)) => format!("hark-utp-{ms}ms"),
+            Kind::Hark(target, yielding) => {
+                let target = target.map(|ms| format!("-{ms}ms")).unwrap_or_default();
+                let yielding = if *yielding { "-yield" } else { "" };
+                format!("hark-utp{target}{yielding}")
+            }
             Kind::Libtorrent => "libtorrent-utp".into(),
         }
     }
@@ -78,7 +84,7 @@ pub fn start(bed: &Bed, kind: &Kind, port: u16) -> Result<Flow, String> {
     };
     match kind {
         Kind::Tcp(cc) => start_tcp(bed, cc, port, &mut flow)?,
-        Kind::Hark(target) => start_hark(bed, port, *target, &mut flow)?,
+        Kind::Hark(target, yielding) => start_hark(bed, port, *target, *yielding, &mut flow)?,
         Kind::Libtorrent => start_libtorrent(bed, port, &mut flow)?,
     }
     Ok(flow)
@@ -184,7 +190,13 @@ fn set_congestion(stream: &TcpStream, cc: &str) -> Result<(), String> {
     Ok(())
 }
 
-fn start_hark(bed: &Bed, port: u16, target_ms: Option<u64>, flow: &mut Flow) -> Result<(), String> {
+fn start_hark(
+    bed: &Bed,
+    port: u16,
+    target_ms: Option<u64>,
+    yielding: bool,
+    flow: &mut Flow,
+) -> Result<(), String> {
     let delivered = flow.delivered.clone();
     let receiver = spawn_in(&bed.receiver, move || {
         let callbacks = Callbacks::new()
@@ -218,7 +230,16 @@ fn start_hark(bed: &Bed, port: u16, target_ms: Option<u64>, flow: &mut Flow) -> 
                     (on_state.lock().unwrap())(cx, s);
                 }
             });
-        let mut builder = UtpContext::builder().callbacks(callbacks);
+        let config = EndpointConfig {
+            connection: ConnectionConfig {
+                ledbat_yield_to_standing_queues: yielding,
+                ..ConnectionConfig::default()
+            },
+            ..EndpointConfig::default()
+        };
+        let mut builder = UtpContext::builder()
+            .callbacks(callbacks)
+            .endpoint_config(config);
         if let Some(ms) = target_ms {
             builder = builder.option(ContextOption::TargetDelay(Duration::from_millis(ms)));
         }

@@ -10,8 +10,9 @@
 //!
 //! `cargo bench --bench ledbat_bed -- [--rate-mbit 10] [--queue-bytes 250000]
 //! [--duration 30] [--warmup 5] [--late 10] [--runs 3] [--reference] [--only NAME]
-//! [--target-ms MS]` (root; `--only` runs the scenarios whose name contains NAME,
-//! `--target-ms` overrides hark's LEDBAT target; with
+//! [--target-ms MS] [--yield]` (root; `--only` runs the scenarios whose name contains
+//! NAME, `--target-ms` overrides hark's LEDBAT target, `--yield` turns on
+//! `ledbat_yield_to_standing_queues`; with
 //! `--reference`, libtorrent's uTP through Debian's python3-libtorrent runs the same
 //! scenarios).
 
@@ -34,6 +35,7 @@ struct Args {
     reference: bool,
     only: Option<String>,
     target_ms: Option<u64>,
+    yielding: bool,
 }
 
 fn parse_args() -> Args {
@@ -59,6 +61,7 @@ fn parse_args() -> Args {
         runs: number("--runs", 3.0) as usize,
         reference: args.iter().any(|a| a == "--reference"),
         only: value("--only"),
+        yielding: args.iter().any(|a| a == "--yield"),
         target_ms: value("--target-ms").map(|v| {
             v.parse()
                 .unwrap_or_else(|_| panic!("--target-ms takes a number, not {v:?}"))
@@ -234,7 +237,7 @@ fn main() {
     println!(
         "ledbat-bed: utilisation = bytes through the bottleneck qdisc / capacity; shares = each flow's delivered payload / capacity"
     );
-    let mut kinds = vec![Kind::Hark(args.target_ms)];
+    let mut kinds = vec![Kind::Hark(args.target_ms, args.yielding)];
     if args.reference {
         kinds.push(Kind::Libtorrent);
     }

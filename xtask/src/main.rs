@@ -64,7 +64,8 @@ enum Task {
         #[arg(default_value_t = 1)]
         seed: u64,
         /// The controller's rules: `plusplus` (LEDBAT++, the default), `draft-gain`
-        /// (LEDBAT++ with the draft's RTT-scaled growth) or `rfc6817`.
+        /// (LEDBAT++ with the draft's RTT-scaled growth), `rfc6817`, or `yield` (LEDBAT++
+        /// yielding to standing queues).
         #[arg(long, default_value = "plusplus")]
         rules: String,
     },

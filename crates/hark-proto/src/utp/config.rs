@@ -38,6 +38,13 @@ pub struct ConnectionConfig {
     /// `max_window_increase_per_rtt`. Off by default: that growth is too slow to undo a
     /// latecomer's head start within minutes.
     pub ledbat_draft_gain: bool,
+    /// LEDBAT++ only: after a slowdown finds another flow's standing queue (one that does
+    /// not drain when this flow's window is held at two packets, such as BBR's), aim at a
+    /// quarter of the target until a slowdown finds the queue empty
+    /// ([`Ledbat::competing`](super::ledbat::Ledbat::competing)). Off by default: it yields
+    /// to BBR (`cargo xtask ledbat-bed`: about a quarter of the link instead of a third or
+    /// more) but two LEDBAT flows need not agree on it, which costs their fairness.
+    pub ledbat_yield_to_standing_queues: bool,
     /// UDP payload MTU for IPv4 peers (libutp's get_udp_mtu).
     pub udp_mtu_v4: u16,
     /// UDP payload MTU for IPv6 peers.
@@ -108,6 +115,7 @@ impl Default for ConnectionConfig {
             max_window_increase_per_rtt: 3000,
             ledbat_variant: LedbatVariant::PlusPlus,
             ledbat_draft_gain: false,
+            ledbat_yield_to_standing_queues: false,
             udp_mtu_v4: DEFAULT_UDP_MTU_V4,
             udp_mtu_v6: DEFAULT_UDP_MTU_V6,
             mtu_probing: false,
@@ -174,6 +182,7 @@ impl ConnectionConfig {
             initial_window_packets: self.initial_window_packets,
             variant: self.ledbat_variant,
             draft_gain: self.ledbat_draft_gain,
+            yield_to_standing_queues: self.ledbat_yield_to_standing_queues,
         }
     }
 }
