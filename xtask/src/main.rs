@@ -8,11 +8,14 @@
 //!   hand-written mio loop (interleaved medians and callgrind instruction counts,
 //!   `benches/tcp_ratio/`), then SCTP notifications per second (parsed, tracked,
 //!   dispatched), then hark-tokio's stream beside librqbit-utp's and tokio's TCP
-//!   (`crates/hark-tokio/benches/tokio_utp.rs`); `--criterion` runs every criterion bench
-//!   instead, with their ratios.
+//!   (`crates/hark-tokio/benches/tokio_utp.rs`), then uTP memory per connection
+//!   (`benches/utp_memory/`); `--criterion` runs every criterion bench instead, with their
+//!   ratios.
 //! - `cargo xtask sctp-vm`: runs the kernel-SCTP tests inside Debian's kernel under qemu.
 //! - `cargo xtask lab [SEED] [--rules plusplus|draft-gain|rfc6817]`: uTP's LEDBAT on a
 //!   simulated bottleneck, beside its goals.
+//! - `cargo xtask ledbat-bed [-- ARGS]`: uTP's LEDBAT on a real kernel bottleneck (network
+//!   namespaces, `tc qdisc tbf`) beside Linux TCP and libtorrent's uTP (root).
 
 mod ci;
 mod cpio;
@@ -63,7 +66,8 @@ enum Task {
         #[arg(default_value_t = 1)]
         seed: u64,
         /// The controller's rules: `plusplus` (LEDBAT++, the default), `draft-gain`
-        /// (LEDBAT++ with the draft's RTT-scaled growth) or `rfc6817`.
+        /// (LEDBAT++ with the draft's RTT-scaled growth), `rfc6817`, or `yield` (LEDBAT++
+        /// yielding to standing queues).
         #[arg(long, default_value = "plusplus")]
         rules: String,
     },
@@ -76,6 +80,15 @@ enum Task {
         #[arg(long)]
         criterion: bool,
         /// Arguments for the bench binaries (after `--`), such as `--rounds 3`.
+        args: Vec<String>,
+    },
+    /// uTP's LEDBAT on a real kernel bottleneck: three network namespaces (sender, a router
+    /// with `tc qdisc tbf`, receiver), beside Linux TCP flows (cubic, reno, bbr) and, with
+    /// `--reference`, libtorrent's uTP; utilisation, queueing delay and shares, medians of
+    /// `--runs`. Needs root. Arguments after `--`: `--rate-mbit 10 --queue-bytes 250000
+    /// --duration 30 --warmup 5 --late 10 --runs 3 --reference --only NAME`.
+    LedbatBed {
+        /// Arguments for the bed (`benches/ledbat_bed/`).
         args: Vec<String>,
     },
 }
@@ -99,6 +112,20 @@ fn main() -> ExitCode {
             .args(["utp_lab", "--"])
             .arg(seed.to_string())
             .arg(rules);
+            util::run(cmd)
+        }
+        Task::LedbatBed { args } => {
+            let mut cmd = util::cargo();
+            cmd.args([
+                "bench",
+                "--quiet",
+                "-p",
+                "hark-suite",
+                "--bench",
+                "ledbat_bed",
+                "--",
+            ])
+            .args(&args);
             util::run(cmd)
         }
         Task::Bench {
@@ -183,8 +210,19 @@ fn main() -> ExitCode {
                 "tokio_utp",
             ]);
             let tokio_utp = util::run(tokio_utp);
+            // uTP memory per connection, handshake rate and timer cost (issue 16).
+            let mut utp_memory = util::cargo();
+            utp_memory.args([
+                "bench",
+                "--quiet",
+                "-p",
+                "hark-suite",
+                "--bench",
+                "utp_memory",
+            ]);
+            let utp_memory = util::run(utp_memory);
             ratios::print();
-            report.and(hub).and(tcp).and(sctp).and(tokio_utp)
+            report.and(hub).and(tcp).and(sctp).and(tokio_utp).and(utp_memory)
         }
     };
     match result {

@@ -1,7 +1,8 @@
 //! `cargo xtask lab`: uTP's LEDBAT on a simulated 10 Mbit/s bottleneck with a 200 ms
 //! drop-tail buffer (20 ms one-way delay), in virtual time, so every figure is exact for its
-//! seed and independent of the machine. Arguments: `[SEED] [plusplus|draft-gain|rfc6817]`,
-//! the rules of the congestion controller (LEDBAT++ by default).
+//! seed and independent of the machine. Arguments: `[SEED] [plusplus|draft-gain|rfc6817|yield]`,
+//! the rules of the congestion controller (LEDBAT++ by default; `yield` is LEDBAT++ with
+//! `ledbat_yield_to_standing_queues`).
 //!
 //! Prints one flow's utilisation and median queueing delay, two flows' shares, and uTP's share
 //! against a Reno-like flow, each beside its goal, and exits non-zero if a goal is missed.
@@ -170,8 +171,12 @@ fn main() -> ExitCode {
             connection.ledbat_draft_gain = true;
         }
         "rfc6817" => connection.ledbat_variant = LedbatVariant::Rfc6817,
+        "yield" => {
+            connection.ledbat_variant = LedbatVariant::PlusPlus;
+            connection.ledbat_yield_to_standing_queues = true;
+        }
         other => {
-            eprintln!("unknown rules {other:?}: plusplus, draft-gain or rfc6817");
+            eprintln!("unknown rules {other:?}: plusplus, draft-gain, rfc6817 or yield");
             return ExitCode::FAILURE;
         }
     }

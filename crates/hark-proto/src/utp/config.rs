@@ -38,6 +38,13 @@ pub struct ConnectionConfig {
     /// `max_window_increase_per_rtt`. Off by default: that growth is too slow to undo a
     /// latecomer's head start within minutes.
     pub ledbat_draft_gain: bool,
+    /// LEDBAT++ only: after a slowdown finds another flow's standing queue (one that does
+    /// not drain when this flow's window is held at two packets, such as BBR's), aim at a
+    /// quarter of the target until a slowdown finds the queue empty
+    /// ([`Ledbat::competing`](super::ledbat::Ledbat::competing)). Off by default: it yields
+    /// to BBR (`cargo xtask ledbat-bed`: about a quarter of the link instead of a third or
+    /// more) but two LEDBAT flows need not agree on it, which costs their fairness.
+    pub ledbat_yield_to_standing_queues: bool,
     /// UDP payload MTU for IPv4 peers (libutp's get_udp_mtu).
     pub udp_mtu_v4: u16,
     /// UDP payload MTU for IPv6 peers.
@@ -118,6 +125,7 @@ impl Default for ConnectionConfig {
             max_window_increase_per_rtt: 3000,
             ledbat_variant: LedbatVariant::PlusPlus,
             ledbat_draft_gain: false,
+            ledbat_yield_to_standing_queues: false,
             udp_mtu_v4: DEFAULT_UDP_MTU_V4,
             udp_mtu_v6: DEFAULT_UDP_MTU_V6,
             mtu_probing: false,
@@ -184,6 +192,7 @@ impl ConnectionConfig {
             initial_window_packets: self.initial_window_packets,
             variant: self.ledbat_variant,
             draft_gain: self.ledbat_draft_gain,
+            yield_to_standing_queues: self.ledbat_yield_to_standing_queues,
         }
     }
 }
@@ -199,6 +208,11 @@ pub struct EndpointConfig {
     pub max_connections: usize,
     /// Most RESET replies queued for unknown connections; more are dropped.
     pub max_pending_resets: usize,
+    /// Most bytes of free buffer storage the endpoint keeps for reuse. Connections take
+    /// send and receive storage as data comes and give it back when it is drained, so an
+    /// idle connection holds none; this pool saves busy ones from allocating per packet.
+    /// A single receive ring larger than this is kept too when the pool is otherwise empty.
+    pub buffer_pool_bytes: usize,
 }
 
 impl Default for EndpointConfig {
@@ -208,6 +222,7 @@ impl Default for EndpointConfig {
             max_half_open: 64,
             max_connections: 4096,
             max_pending_resets: 64,
+            buffer_pool_bytes: 4 << 20,
         }
     }
 }

@@ -5,8 +5,10 @@
 
 use std::collections::VecDeque;
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use super::buffer_pool::BufferPool;
 use super::config::ConnectionConfig;
 use super::event::{ConnectionError, ConnectionState, ConnectionStats, Event, OverheadKind};
 use super::ledbat::Ledbat;
@@ -75,7 +77,8 @@ pub(crate) struct Connection {
     recv_id: u16,
     send_id: u16,
     state: ConnectionState,
-    config: ConnectionConfig,
+    /// Shared with the endpoint and its other connections until this one changes it.
+    config: Arc<ConnectionConfig>,
     epoch: Instant,
     mss: usize,
     /// uTP header bytes of a data packet: the fixed header, plus the checksum extension
@@ -133,7 +136,7 @@ impl Connection {
         remote: SocketAddr,
         recv_id: u16,
         send_id: u16,
-        config: ConnectionConfig,
+        config: Arc<ConnectionConfig>,
         epoch: Instant,
         first_data_seq: u16,
         ack_nr: u16,
@@ -220,7 +223,7 @@ impl Connection {
         remote: SocketAddr,
         recv_id: u16,
         syn_seq: u16,
-        config: ConnectionConfig,
+        config: Arc<ConnectionConfig>,
         epoch: Instant,
         now: Instant,
         events: &mut EventQueue,
@@ -257,7 +260,7 @@ impl Connection {
         handle: ConnectionHandle,
         incoming: &Incoming,
         our_seq: u16,
-        config: ConnectionConfig,
+        config: Arc<ConnectionConfig>,
         epoch: Instant,
         now: Instant,
         events: &mut EventQueue,
@@ -371,8 +374,19 @@ impl Connection {
         self.send.free_bytes()
     }
 
+    /// Bytes of buffer storage the connection holds now.
+    pub(crate) fn buffer_bytes(&self) -> usize {
+        self.send.storage_bytes() + self.recv.storage_bytes()
+    }
+
+    /// Gives the connection's buffers back to the endpoint's pool (it is going away).
+    pub(crate) fn release_buffers(&mut self, pool: &mut BufferPool) {
+        self.send.release(pool);
+        self.recv.release(pool);
+    }
+
     pub(crate) fn set_target_delay(&mut self, target: Duration) {
-        self.config.target_delay = target;
+        Arc::make_mut(&mut self.config).target_delay = target;
         self.cc.set_target_delay(target);
     }
 
@@ -485,6 +499,7 @@ impl Connection {
         &mut self,
         data: &[u8],
         events: &mut EventQueue,
+        pool: &mut BufferPool,
     ) -> Result<usize, super::WriteError> {
         if let Some(error) = self.error {
             return Err(super::WriteError::Failed(error));
@@ -497,6 +512,7 @@ impl Connection {
             data,
             self.mss,
             probe.map(|size| usize::from(size).saturating_sub(self.header_overhead)),
+            pool,
         );
         if let (Some(seq), Some(size)) = (probe_seq, probe) {
             self.mtu_probe = Some((seq, size));
@@ -540,8 +556,8 @@ impl Connection {
     }
 
     /// Copies readable data into `buf`.
-    pub(crate) fn read(&mut self, buf: &mut [u8]) -> usize {
-        let n = self.recv.read(buf);
+    pub(crate) fn read(&mut self, buf: &mut [u8], pool: &mut BufferPool) -> usize {
+        let n = self.recv.read(buf, pool);
         self.after_read(n);
         n
     }
@@ -552,8 +568,8 @@ impl Connection {
     }
 
     /// Drops `n` readable bytes the application has used in place.
-    pub(crate) fn consume(&mut self, n: usize) -> usize {
-        let n = self.recv.consume(n);
+    pub(crate) fn consume(&mut self, n: usize, pool: &mut BufferPool) -> usize {
+        let n = self.recv.consume(n, pool);
         self.after_read(n);
         n
     }
@@ -653,6 +669,7 @@ impl Connection {
         datagram_len: usize,
         p: &Parsed<'_>,
         events: &mut EventQueue,
+        pool: &mut BufferPool,
     ) {
         if self.state == ConnectionState::Destroying {
             return;
@@ -765,11 +782,11 @@ impl Connection {
         };
         self.overhead(false, overhead as u32 + self.udp_overhead, kind, events);
 
-        self.process_ack(now, p, events);
+        self.process_ack(now, p, events, pool);
         self.update_mtu_search();
 
         match h.packet_type {
-            PacketType::Data | PacketType::Fin => self.process_data(now, p, events),
+            PacketType::Data | PacketType::Fin => self.process_data(now, p, events, pool),
             _ => {}
         }
         self.check_finished(now);
@@ -807,9 +824,15 @@ impl Connection {
         true
     }
 
-    fn process_ack(&mut self, now: Instant, p: &Parsed<'_>, events: &mut EventQueue) {
+    fn process_ack(
+        &mut self,
+        now: Instant,
+        p: &Parsed<'_>,
+        events: &mut EventQueue,
+        pool: &mut BufferPool,
+    ) {
         let h = p.header;
-        let Some(mut outcome) = self.send.ack_cumulative(h.ack_nr, now) else {
+        let Some(mut outcome) = self.send.ack_cumulative(h.ack_nr, now, pool) else {
             return;
         };
         let cumulative_progress = outcome.packets > 0 || outcome.fin_acked;
@@ -917,11 +940,17 @@ impl Connection {
         }
     }
 
-    fn process_data(&mut self, now: Instant, p: &Parsed<'_>, events: &mut EventQueue) {
+    fn process_data(
+        &mut self,
+        now: Instant,
+        p: &Parsed<'_>,
+        events: &mut EventQueue,
+        pool: &mut BufferPool,
+    ) {
         let h = p.header;
         let fin = h.packet_type == PacketType::Fin;
         self.largest_payload_seen = self.largest_payload_seen.max(p.payload.len());
-        match self.recv.insert(h.seq_nr, p.payload, fin) {
+        match self.recv.insert(h.seq_nr, p.payload, fin, pool) {
             Arrival::InOrder { bytes } => {
                 self.stats.bytes_received += bytes as u64;
                 if bytes > 0 && !self.readable_notified {

@@ -4,12 +4,14 @@
 
 use std::collections::{HashMap, VecDeque};
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use rand_core::{Rng, SeedableRng};
 use rand_pcg::Pcg32;
 
-use super::config::EndpointConfig;
+use super::buffer_pool::BufferPool;
+use super::config::{ConnectionConfig, EndpointConfig};
 use super::connection::{Connection, EventQueue};
 use super::error::{AcceptError, ConnectError, HandleError, WriteError};
 use super::event::{ConnectionError, ConnectionState, ConnectionStats, Event};
@@ -187,7 +189,8 @@ pub struct Endpoint {
     config: EndpointConfig,
     epoch: Instant,
     rng: Box<dyn Rng + Send>,
-    slab: Vec<Option<Slot>>,
+    /// Boxed, so a slab grown for many connections costs a pointer per unused entry.
+    slab: Vec<Option<Box<Slot>>>,
     free: Vec<usize>,
     live: usize,
     by_key: HashMap<(SocketAddr, u16), usize>,
@@ -203,6 +206,10 @@ pub struct Endpoint {
     due: Vec<usize>,
     /// The last (address, id) looked up and its slot: saves hashing on back-to-back packets.
     last_lookup: Option<((SocketAddr, u16), usize)>,
+    /// Buffer storage the connections take as data arrives and give back when drained.
+    pool: BufferPool,
+    /// The connection options, shared by every connection until one changes its copy.
+    connection_config: Arc<ConnectionConfig>,
 }
 
 impl std::fmt::Debug for Endpoint {
@@ -223,6 +230,8 @@ impl Endpoint {
     /// [`Endpoint::with_seed`] builds one from a seed.
     pub fn new(config: EndpointConfig, epoch: Instant, rng: Box<dyn Rng + Send>) -> Self {
         let resets = VecDeque::with_capacity(config.max_pending_resets);
+        let pool = BufferPool::new(config.buffer_pool_bytes);
+        let connection_config = Arc::new(config.connection.clone());
         Self {
             config,
             epoch,
@@ -240,6 +249,8 @@ impl Endpoint {
             timers: TimerQueue::default(),
             due: Vec::new(),
             last_lookup: None,
+            pool,
+            connection_config,
         }
     }
 
@@ -284,6 +295,30 @@ impl Endpoint {
         self.live
     }
 
+    /// Bytes of buffer storage held: by the connections (send and receive data, out-of-order
+    /// packets) and free in the endpoint's pool, in that order. O(connections).
+    ///
+    /// ```
+    /// use std::time::Instant;
+    /// use hark_proto::netsim::SimRng;
+    /// use hark_proto::utp::{Endpoint, EndpointConfig};
+    ///
+    /// let now = Instant::now();
+    /// let mut ep = Endpoint::new(EndpointConfig::default(), now, Box::new(SimRng::new(1)));
+    /// ep.connect(now, "127.0.0.1:6881".parse().unwrap()).unwrap();
+    /// // A connection that has nothing to send or read holds no buffer.
+    /// assert_eq!(ep.buffer_bytes(), (0, 0));
+    /// ```
+    pub fn buffer_bytes(&self) -> (usize, usize) {
+        let held = self
+            .slab
+            .iter()
+            .flatten()
+            .map(|slot| slot.conn.buffer_bytes())
+            .sum();
+        (held, self.pool.free_bytes())
+    }
+
     /// Number of accepted connections still waiting for the initiator's first packet.
     pub fn half_open_count(&self) -> usize {
         self.half_open
@@ -312,10 +347,10 @@ impl Endpoint {
         if counted_half_open {
             self.half_open += 1;
         }
-        self.slab[index] = Some(Slot {
+        self.slab[index] = Some(Box::new(Slot {
             conn,
             counted_half_open,
-        });
+        }));
         self.live += 1;
         self.touched(index);
         handle
@@ -415,7 +450,7 @@ impl Endpoint {
         }
         let recv_id = recv_id.ok_or(ConnectError::NoConnectionId)?;
         let syn_seq = self.rng.next_u32() as u16;
-        let config = self.config.connection.clone();
+        let config = Arc::clone(&self.connection_config);
         let epoch = self.epoch;
         Ok(self.insert(|handle, events| {
             Connection::connect(handle, remote, recv_id, syn_seq, config, epoch, now, events)
@@ -447,7 +482,7 @@ impl Endpoint {
             return Err(AcceptError::IntegrityRequired);
         }
         let our_seq = self.rng.next_u32() as u16;
-        let config = self.config.connection.clone();
+        let config = Arc::clone(&self.connection_config);
         let epoch = self.epoch;
         Ok(self.insert(|handle, events| {
             Connection::accept(handle, &incoming, our_seq, config, epoch, now, events)
@@ -542,8 +577,13 @@ impl Endpoint {
                     });
                 };
                 if let Some(slot) = self.slab[index].as_mut() {
-                    slot.conn
-                        .handle_packet(now, datagram.len(), &parsed, &mut self.events);
+                    slot.conn.handle_packet(
+                        now,
+                        datagram.len(),
+                        &parsed,
+                        &mut self.events,
+                        &mut self.pool,
+                    );
                 }
                 index
             }
@@ -560,8 +600,13 @@ impl Endpoint {
                     return DatagramOutcome::UnknownConnection;
                 };
                 if let Some(slot) = self.slab[index].as_mut() {
-                    slot.conn
-                        .handle_packet(now, datagram.len(), &parsed, &mut self.events);
+                    slot.conn.handle_packet(
+                        now,
+                        datagram.len(),
+                        &parsed,
+                        &mut self.events,
+                        &mut self.pool,
+                    );
                 }
                 index
             }
@@ -719,7 +764,8 @@ impl Endpoint {
             Event::Destroying => self.slab.get_mut(handle.0).and_then(Option::take),
             _ => None,
         };
-        if let Some(slot) = destroyed {
+        if let Some(mut slot) = destroyed {
+            slot.conn.release_buffers(&mut self.pool);
             let key = (slot.conn.remote(), slot.conn.recv_id());
             if self.by_key.get(&key) == Some(&handle.0) {
                 self.by_key.remove(&key);
@@ -763,7 +809,7 @@ impl Endpoint {
             .get_mut(handle.0)
             .and_then(Option::as_mut)
             .ok_or(WriteError::UnknownConnection)?;
-        let n = slot.conn.write(data, &mut self.events)?;
+        let n = slot.conn.write(data, &mut self.events, &mut self.pool)?;
         self.touched(handle.0);
         Ok(n)
     }
@@ -775,7 +821,7 @@ impl Endpoint {
             .get_mut(handle.0)
             .and_then(Option::as_mut)
             .ok_or(HandleError::UnknownConnection)?;
-        let n = slot.conn.read(buf);
+        let n = slot.conn.read(buf, &mut self.pool);
         self.touched(handle.0);
         Ok(n)
     }
@@ -796,7 +842,7 @@ impl Endpoint {
             .get_mut(handle.0)
             .and_then(Option::as_mut)
             .ok_or(HandleError::UnknownConnection)?;
-        let n = slot.conn.consume(n);
+        let n = slot.conn.consume(n, &mut self.pool);
         self.touched(handle.0);
         Ok(n)
     }

@@ -34,6 +34,11 @@ const CURRENT_FILTER: usize = 4;
 const MINUTE: Duration = Duration::from_secs(60);
 /// LEDBAT++'s cap on the growth divisor: at least one packet per 16 round trips.
 pub const MAX_GAIN_DIVISOR: u32 = 16;
+/// While another flow keeps a standing queue, the window aims at the target divided by this.
+pub const COMPETING_TARGET_DIVISOR: u32 = 4;
+/// A slowdown that leaves more than the effective target divided by this in the queue has
+/// found another flow's standing queue.
+const COMPETITOR_FLOOR_DIVISOR: u128 = 4;
 
 /// `a < b` for clock values that may wrap.
 fn wrapping_lt(a: u32, b: u32) -> bool {
@@ -73,6 +78,9 @@ pub struct LedbatConfig {
     /// LEDBAT++ only: grow by one packet per `min(16, ceil(2 * target / base RTT))` round
     /// trips as the draft specifies, instead of `max_increase_per_rtt`.
     pub draft_gain: bool,
+    /// LEDBAT++ only: yield to flows that keep a standing queue below the target (see
+    /// [`Ledbat::competing`]).
+    pub yield_to_standing_queues: bool,
 }
 
 /// The congestion window and the delay estimates that drive it.
@@ -95,6 +103,10 @@ pub struct Ledbat {
     smoothed_rtt: Option<Duration>,
     min_rtt: Option<Duration>,
     slowdown: Slowdown,
+    /// Lowest queuing delay seen while the current slowdown holds the window.
+    slowdown_floor_us: Option<u32>,
+    /// The last slowdown found a queue this flow did not make.
+    competing: bool,
 }
 
 impl Ledbat {
@@ -120,6 +132,8 @@ impl Ledbat {
             smoothed_rtt: None,
             min_rtt: None,
             slowdown: Slowdown::default(),
+            slowdown_floor_us: None,
+            competing: false,
         }
     }
 
@@ -152,6 +166,30 @@ impl Ledbat {
     /// When the next LEDBAT++ slowdown is due, if one is scheduled.
     pub fn next_slowdown(&self) -> Option<Instant> {
         self.slowdown.scheduled_at()
+    }
+
+    /// True while the last slowdown found another flow's standing queue at the bottleneck:
+    /// with [`LedbatConfig::yield_to_standing_queues`], a slowdown that leaves more than a
+    /// quarter of the (effective) target queued once this flow's own packets have drained
+    /// shows a competitor that keeps a queue of its own, such as BBR, which never fills the
+    /// queue to the target and so would otherwise never be yielded to. The window then aims
+    /// at a quarter of the target until a slowdown finds the queue empty.
+    ///
+    /// Off by default: two such flows need not agree (the one that sees the other's queue
+    /// first yields, and then the other never sees one), which costs LEDBAT++'s fairness
+    /// between LEDBAT flows; measured with `cargo xtask lab` and `cargo xtask ledbat-bed`.
+    pub fn competing(&self) -> bool {
+        self.competing
+    }
+
+    /// The queuing delay the window aims at now: the target, or a quarter of it while
+    /// [`Ledbat::competing`].
+    pub fn effective_target(&self) -> Duration {
+        if self.competing {
+            self.config.target_delay / COMPETING_TARGET_DIVISOR
+        } else {
+            self.config.target_delay
+        }
     }
 
     /// Estimated queuing delay from the latest samples.
@@ -226,6 +264,9 @@ impl Ledbat {
         let base = self.base_delay_micros().unwrap_or(current);
         let queuing = current.wrapping_sub(base);
         self.queuing_delay_us = if (queuing as i32) < 0 { 0 } else { queuing };
+        if let Some(floor) = &mut self.slowdown_floor_us {
+            *floor = (*floor).min(self.queuing_delay_us);
+        }
         self.queuing_delay()
     }
 
@@ -234,7 +275,7 @@ impl Ledbat {
         if self.config.variant == LedbatVariant::PlusPlus && self.advance_slowdown(now) {
             return;
         }
-        let target = self.config.target_delay.as_micros().max(1) as i64;
+        let target = self.effective_target().as_micros().max(1) as i64;
         let queuing = i64::from(self.queuing_delay_us);
         let mut grown = false;
         if self.slow_start {
@@ -315,6 +356,9 @@ impl Ledbat {
             SlowdownStep::Begin => {
                 self.ssthresh = self.cwnd.max(self.min_window());
                 self.cwnd = self.min_window();
+                if self.config.yield_to_standing_queues {
+                    self.slowdown_floor_us = Some(u32::MAX);
+                }
                 true
             }
             SlowdownStep::Hold => {
@@ -322,6 +366,11 @@ impl Ledbat {
                 true
             }
             SlowdownStep::Release => {
+                // Our own queue has drained by now: what is left belongs to other flows.
+                if let Some(floor) = self.slowdown_floor_us.take().filter(|&f| f != u32::MAX) {
+                    let target = self.effective_target().as_micros();
+                    self.competing = u128::from(floor) * COMPETITOR_FLOOR_DIVISOR > target;
+                }
                 self.slow_start = true;
                 false
             }
@@ -378,6 +427,7 @@ mod tests {
             initial_window_packets: 2,
             variant: LedbatVariant::Rfc6817,
             draft_gain: false,
+            yield_to_standing_queues: false,
         }
     }
 
@@ -609,6 +659,31 @@ mod tests {
         assert!(!c.in_slow_start());
         // Next one after nine times the slowdown's length (200 ms).
         assert_eq!(c.next_slowdown(), Some(end + rtt * 5 * 9));
+    }
+
+    #[test]
+    fn a_queue_left_during_a_slowdown_lowers_the_target_only_when_asked() {
+        let t0 = Instant::now();
+        let rtt = Duration::from_millis(40);
+        for (yielding, floor_us, competing) in [
+            (true, 40_000, true),
+            (true, 10_000, false),
+            (false, 40_000, false),
+        ] {
+            let mut c = settled(20_000, t0);
+            c.config.yield_to_standing_queues = yielding;
+            set_queuing(&mut c, t0, 100_000);
+            let begin = t0 + rtt * 2;
+            c.on_ack(begin, 1000);
+            assert!(c.in_slowdown());
+            // Our queue drains to what another flow keeps queued.
+            set_queuing(&mut c, begin, floor_us);
+            c.on_ack(begin + rtt * 2, 2000);
+            assert!(!c.in_slowdown());
+            assert_eq!(c.competing(), competing, "{yielding} {floor_us}");
+            let target = if competing { 25 } else { 100 };
+            assert_eq!(c.effective_target(), Duration::from_millis(target));
+        }
     }
 
     #[test]

@@ -25,8 +25,14 @@
 //! acknowledged, lost retransmissions included; the RTO has a 200 ms floor (libutp: 1 s),
 //! backs off exponentially, voids SACK information and collapses the window to one packet.
 //! The window halves at most once per round trip. Reading can be zero-copy
-//! ([`Endpoint::readable_slices`] + [`Endpoint::consume`]); nothing allocates per packet
-//! once the buffers have been touched.
+//! ([`Endpoint::readable_slices`] + [`Endpoint::consume`]).
+//!
+//! Memory follows use: a connection takes send and receive storage from its endpoint's
+//! pool as data is written or arrives (bounded by the configured buffers and window) and
+//! gives it back once it is acknowledged or read, so an idle connection holds only its
+//! fixed state (about 1.3 KiB of heap with the endpoint's bookkeeping) and a busy one does
+//! not allocate per packet ([`EndpointConfig::buffer_pool_bytes`],
+//! [`Endpoint::buffer_bytes`]).
 //!
 //! Integrity: uTP has no checksum of its own, so a flipped seq_nr bit that UDP's checksum
 //! misses (or a path without one) misplaces payload undetectably. Between hark endpoints the
@@ -55,6 +61,7 @@
 //! RFC 6817 rules remain available as [`LedbatVariant::Rfc6817`] through
 //! [`ConnectionConfig::ledbat_variant`].
 
+mod buffer_pool;
 pub mod bulk;
 mod config;
 mod connection;

@@ -1,12 +1,18 @@
-//! The send buffer: packets from the oldest unacknowledged to the newest unsent, indexed
-//! by sequence number in a ring of preallocated slots that are reused without allocating.
+//! The send buffer: packets from the oldest unacknowledged to the newest unsent, in a
+//! queue of slots indexed by their distance from the oldest.
 //!
 //! Writes are packetised at once; the newest packet keeps growing until it is first sent,
 //! which coalesces small writes. Retransmissions are emitted again from the same slot.
+//!
+//! Storage follows use: a packet's payload buffer comes from the endpoint's
+//! [`BufferPool`] when it is written and goes back when it is acknowledged, and the slot
+//! queue gives its storage up once everything is acknowledged, so an idle connection holds
+//! nothing here and a busy one does not allocate per packet.
 
 use std::collections::VecDeque;
 use std::time::{Duration, Instant};
 
+use super::buffer_pool::BufferPool;
 use super::seq::{seq_distance, seq_less, seq_less_eq};
 
 /// What a slot holds.
@@ -18,8 +24,9 @@ pub enum SlotKind {
     Fin,
 }
 
+/// One held packet.
 #[derive(Debug)]
-struct Slot {
+pub(crate) struct Slot {
     payload: Vec<u8>,
     /// Most payload this packet may carry (it grows by coalescing until first sent).
     cap: usize,
@@ -75,11 +82,13 @@ pub struct Outgoing {
     pub retransmission: bool,
 }
 
-/// The ring of outgoing packets.
+/// The queue of outgoing packets.
 #[derive(Debug)]
 pub struct SendBuffer {
-    slots: Vec<Slot>,
-    mask: usize,
+    /// Slot `i` holds sequence number `first_seq + i`.
+    slots: VecDeque<Slot>,
+    /// Most packets held at once (one less than a power of two).
+    max_packets: usize,
     first_seq: u16,
     next_unsent: u16,
     next_seq: u16,
@@ -105,8 +114,8 @@ impl SendBuffer {
             .next_power_of_two()
             .clamp(16, 1 << 15);
         Self {
-            slots: (0..packets).map(|_| Slot::empty()).collect(),
-            mask: packets - 1,
+            slots: VecDeque::new(),
+            max_packets: packets - 1,
             first_seq,
             next_unsent: first_seq,
             next_seq: first_seq,
@@ -114,7 +123,7 @@ impl SendBuffer {
             capacity_bytes,
             in_flight_bytes: 0,
             in_flight_packets: 0,
-            lost: VecDeque::with_capacity(packets),
+            lost: VecDeque::new(),
             fin_queued: false,
             transmissions: 0,
             highest_delivered_order: 0,
@@ -122,16 +131,54 @@ impl SendBuffer {
         }
     }
 
+    /// The slot of a held packet (`first_seq <= seq < next_seq`).
     fn slot(&self, seq: u16) -> &Slot {
-        &self.slots[usize::from(seq) & self.mask]
+        &self.slots[usize::from(seq_distance(self.first_seq, seq))]
     }
 
     fn slot_mut(&mut self, seq: u16) -> &mut Slot {
-        &mut self.slots[usize::from(seq) & self.mask]
+        let index = usize::from(seq_distance(self.first_seq, seq));
+        &mut self.slots[index]
     }
 
     fn packets(&self) -> usize {
-        usize::from(seq_distance(self.first_seq, self.next_seq))
+        self.slots.len()
+    }
+
+    /// Bytes of storage held now (the slot queue and the payload buffers).
+    pub fn storage_bytes(&self) -> usize {
+        self.slots.capacity() * std::mem::size_of::<Slot>()
+            + self
+                .slots
+                .iter()
+                .map(|s| s.payload.capacity())
+                .sum::<usize>()
+            + self.lost.capacity() * std::mem::size_of::<u16>()
+    }
+
+    /// Gives all storage back to the pool (the connection is going away).
+    pub fn release(&mut self, pool: &mut BufferPool) {
+        for slot in self.slots.drain(..) {
+            pool.give_packet(slot.payload);
+        }
+        pool.give_slot_queue(std::mem::take(&mut self.slots));
+        self.lost = VecDeque::new();
+        self.first_seq = self.next_seq;
+        self.next_unsent = self.next_seq;
+        self.buffered_bytes = 0;
+        self.in_flight_bytes = 0;
+        self.in_flight_packets = 0;
+    }
+
+    /// Appends a fresh slot for `next_seq` and advances it.
+    fn push_slot(&mut self, payload: Vec<u8>, cap: usize, kind: SlotKind) {
+        self.slots.push_back(Slot {
+            payload,
+            cap,
+            kind,
+            ..Slot::empty()
+        });
+        self.next_seq = self.next_seq.wrapping_add(1);
     }
 
     /// Sequence number of the oldest unacknowledged packet (or the next new one).
@@ -209,6 +256,7 @@ impl SendBuffer {
         data: &[u8],
         mss: usize,
         mut probe: Option<usize>,
+        pool: &mut BufferPool,
     ) -> (usize, Option<u16>) {
         let mss = mss.max(1);
         let mut accepted = 0;
@@ -224,7 +272,10 @@ impl SendBuffer {
                 accepted += take;
             }
         }
-        while accepted < limit && self.packets() < self.slots.len() - 1 {
+        if accepted < limit && self.slots.capacity() == 0 {
+            self.slots = pool.take_slot_queue();
+        }
+        while accepted < limit && self.packets() < self.max_packets {
             let cap = match probe.take() {
                 Some(size) => {
                     probe_seq = Some(self.next_seq);
@@ -233,19 +284,10 @@ impl SendBuffer {
                 None => mss,
             };
             let take = cap.min(limit - accepted);
-            let seq = self.next_seq;
-            let slot = self.slot_mut(seq);
-            slot.payload.clear();
-            slot.payload
-                .extend_from_slice(&data[accepted..accepted + take]);
-            slot.cap = cap;
-            slot.kind = SlotKind::Data;
-            slot.transmissions = 0;
-            slot.sent_at = None;
-            slot.in_flight = false;
-            slot.sacked = false;
-            slot.lost = false;
-            self.next_seq = seq.wrapping_add(1);
+            // A packet that may still grow gets room for all of it at once.
+            let mut payload = pool.take_packet(if take < cap { cap } else { take });
+            payload.extend_from_slice(&data[accepted..accepted + take]);
+            self.push_slot(payload, cap, SlotKind::Data);
             accepted += take;
         }
         self.buffered_bytes += accepted;
@@ -267,20 +309,10 @@ impl SendBuffer {
         if self.fin_queued {
             return true;
         }
-        if self.packets() >= self.slots.len() - 1 {
+        if self.packets() >= self.max_packets {
             return false;
         }
-        let seq = self.next_seq;
-        let slot = self.slot_mut(seq);
-        slot.payload.clear();
-        slot.cap = 0;
-        slot.kind = SlotKind::Fin;
-        slot.transmissions = 0;
-        slot.sent_at = None;
-        slot.in_flight = false;
-        slot.sacked = false;
-        slot.lost = false;
-        self.next_seq = seq.wrapping_add(1);
+        self.push_slot(Vec::new(), 0, SlotKind::Fin);
         self.fin_queued = true;
         true
     }
@@ -339,7 +371,7 @@ impl SendBuffer {
     }
 
     fn leave_flight(&mut self, seq: u16) {
-        let slot = &mut self.slots[usize::from(seq) & self.mask];
+        let slot = self.slot_mut(seq);
         if std::mem::replace(&mut slot.in_flight, false) {
             self.in_flight_bytes -= slot.payload.len();
             self.in_flight_packets -= 1;
@@ -352,7 +384,12 @@ impl SendBuffer {
     /// The RTT sample is the youngest newly acknowledged packet sent only once, and only
     /// if no retransmitted packet is among them (Karn): a retransmission that filled a
     /// hole releases packets that arrived long before, whose age is no round trip.
-    pub fn ack_cumulative(&mut self, ack_nr: u16, now: Instant) -> Option<AckOutcome> {
+    pub fn ack_cumulative(
+        &mut self,
+        ack_nr: u16,
+        now: Instant,
+        pool: &mut BufferPool,
+    ) -> Option<AckOutcome> {
         let through = ack_nr.wrapping_add(1);
         if !seq_less_eq(through, self.next_unsent) {
             return None;
@@ -363,7 +400,9 @@ impl SendBuffer {
         while seq_less(self.first_seq, through) {
             let seq = self.first_seq;
             self.leave_flight(seq);
-            let slot = &mut self.slots[usize::from(seq) & self.mask];
+            let Some(slot) = self.slots.pop_front() else {
+                break;
+            };
             if !slot.sacked {
                 out.packets += 1;
                 out.bytes += slot.payload.len();
@@ -376,9 +415,13 @@ impl SendBuffer {
             }
             out.fin_acked |= slot.kind == SlotKind::Fin;
             self.buffered_bytes -= slot.payload.len();
-            slot.lost = false;
-            slot.sacked = false;
+            pool.give_packet(slot.payload);
             self.first_seq = seq.wrapping_add(1);
+        }
+        if self.slots.is_empty() && self.slots.capacity() > 0 {
+            // Everything acknowledged: the queues' storage goes back too.
+            pool.give_slot_queue(std::mem::take(&mut self.slots));
+            self.lost = VecDeque::new();
         }
         if !ambiguous {
             out.rtt_sample = youngest.map(|at| now.saturating_duration_since(at));
@@ -409,7 +452,8 @@ impl SendBuffer {
                     continue;
                 }
                 self.leave_flight(seq);
-                let slot = &mut self.slots[usize::from(seq) & self.mask];
+                let index = usize::from(seq_distance(self.first_seq, seq));
+                let slot = &mut self.slots[index];
                 slot.sacked = true;
                 slot.lost = false;
                 out.packets += 1;
@@ -492,11 +536,12 @@ mod tests {
     #[test]
     fn coalesces_until_sent_and_bounds_bytes() {
         let now = Instant::now();
+        let mut p = BufferPool::new(1 << 20);
         let mut b = SendBuffer::new(10, 4, 65534);
-        assert_eq!(b.write(b"ab", 4, None).0, 2);
-        assert_eq!(b.write(b"cdefg", 4, None).0, 5);
+        assert_eq!(b.write(b"ab", 4, None, &mut p).0, 2);
+        assert_eq!(b.write(b"cdefg", 4, None, &mut p).0, 5);
         assert_eq!(b.next_seq(), 0); // 65534: "abcd", 65535: "efg"
-        assert_eq!(b.write(b"hijklmn", 4, None).0, 3); // 10 bytes max
+        assert_eq!(b.write(b"hijklmn", 4, None, &mut p).0, 3); // 10 bytes max
         let first = b.next_outgoing(now).unwrap();
         assert_eq!((first.seq_nr, first.len), (65534, 4));
         assert_eq!(b.payload(65534), b"abcd");
@@ -504,19 +549,24 @@ mod tests {
         assert_eq!(b.payload(second.seq_nr), b"efgh");
         let third = b.next_outgoing(now).unwrap();
         assert_eq!(b.payload(third.seq_nr), b"ij");
-        assert_eq!(b.write(b"z", 4, None).0, 0);
+        assert_eq!(b.write(b"z", 4, None, &mut p).0, 0);
         assert_eq!(b.in_flight_bytes(), 10);
-        let acked = b.ack_cumulative(65535, now).unwrap();
+        let acked = b.ack_cumulative(65535, now, &mut p).unwrap();
         assert_eq!((acked.bytes, acked.packets), (8, 2));
         assert_eq!(b.free_bytes(), 8);
-        assert_eq!(b.ack_cumulative(1, now), None, "acks a packet never sent");
+        assert_eq!(
+            b.ack_cumulative(1, now, &mut p),
+            None,
+            "acks a packet never sent"
+        );
     }
 
     #[test]
     fn sack_then_loss_detection_resends_hole() {
         let now = Instant::now();
+        let mut p = BufferPool::new(1 << 20);
         let mut b = SendBuffer::new(100, 1, 10);
-        b.write(&[0; 6], 1, None);
+        b.write(&[0; 6], 1, None, &mut p);
         for _ in 0..6 {
             b.next_outgoing(now).unwrap();
         }
@@ -535,16 +585,18 @@ mod tests {
     #[test]
     fn timeout_marks_everything_lost_oldest_first() {
         let now = Instant::now();
+        let mut p = BufferPool::new(1 << 20);
         let mut b = SendBuffer::new(100, 1, 0);
-        b.write(&[0; 3], 1, None);
+        b.write(&[0; 3], 1, None, &mut p);
         for _ in 0..3 {
             b.next_outgoing(now).unwrap();
         }
         assert_eq!(b.mark_all_lost(), 3);
         assert_eq!(b.in_flight_bytes(), 0);
         assert_eq!(b.next_outgoing(now).unwrap().seq_nr, 0);
-        assert!(b.ack_cumulative(2, now).is_some());
+        assert!(b.ack_cumulative(2, now, &mut p).is_some());
         assert_eq!(b.next_outgoing(now), None);
         assert!(b.is_empty());
+        assert_eq!(b.storage_bytes(), 0);
     }
 }

@@ -1,0 +1,300 @@
+//! `cargo xtask ledbat-bed`: uTP's LEDBAT judged on a real kernel's bottleneck.
+//!
+//! Three network namespaces (sender, router, receiver; see `bed.rs`), the router's egress
+//! toward the receiver shaped by `tc qdisc tbf`. Each scenario runs its flows from the
+//! sender to the receiver and prints the bottleneck's utilisation (bytes its qdisc sent over
+//! the measurement window, against the rate), the median queueing delay (an RTT probe
+//! through the same queue, minus the idle bed's RTT) and each flow's share of the bytes
+//! delivered; each scenario runs `--runs` times and the medians are printed beside the
+//! issue's goals.
+//!
+//! `cargo bench --bench ledbat_bed -- [--rate-mbit 10] [--queue-bytes 250000]
+//! [--duration 30] [--warmup 5] [--late 10] [--runs 3] [--reference] [--only NAME]
+//! [--target-ms MS] [--yield]` (root; `--only` runs the scenarios whose name contains
+//! NAME, `--target-ms` overrides hark's LEDBAT target, `--yield` turns on
+//! `ledbat_yield_to_standing_queues`; with
+//! `--reference`, libtorrent's uTP through Debian's python3-libtorrent runs the same
+//! scenarios).
+
+mod bed;
+mod flows;
+
+use std::thread;
+use std::time::{Duration, Instant};
+
+use bed::Bed;
+use flows::{Flow, Kind, Probe};
+
+struct Args {
+    rate_bit: u64,
+    queue_bytes: u64,
+    duration: Duration,
+    warmup: Duration,
+    late: Duration,
+    runs: usize,
+    reference: bool,
+    only: Option<String>,
+    target_ms: Option<u64>,
+    yielding: bool,
+}
+
+fn parse_args() -> Args {
+    let args: Vec<String> = std::env::args().collect();
+    let value = |name: &str| {
+        args.iter()
+            .position(|a| a == name)
+            .and_then(|i| args.get(i + 1))
+            .cloned()
+    };
+    let number = |name: &str, default: f64| -> f64 {
+        value(name).map_or(default, |v| {
+            v.parse()
+                .unwrap_or_else(|_| panic!("{name} takes a number, not {v:?}"))
+        })
+    };
+    Args {
+        rate_bit: (number("--rate-mbit", 10.0) * 1e6) as u64,
+        queue_bytes: number("--queue-bytes", 250_000.0) as u64,
+        duration: Duration::from_secs_f64(number("--duration", 30.0)),
+        warmup: Duration::from_secs_f64(number("--warmup", 5.0)),
+        late: Duration::from_secs_f64(number("--late", 10.0)),
+        runs: number("--runs", 3.0) as usize,
+        reference: args.iter().any(|a| a == "--reference"),
+        only: value("--only"),
+        yielding: args.iter().any(|a| a == "--yield"),
+        target_ms: value("--target-ms").map(|v| {
+            v.parse()
+                .unwrap_or_else(|_| panic!("--target-ms takes a number, not {v:?}"))
+        }),
+    }
+}
+
+/// A scenario: flows and when each starts.
+struct Scenario {
+    name: String,
+    flows: Vec<(Kind, Duration)>,
+    /// The goal line printed beside the result.
+    goal: &'static str,
+}
+
+fn scenarios(utp: Kind, late: Duration) -> Vec<Scenario> {
+    let n = utp.name();
+    let zero = Duration::ZERO;
+    let tcp = |cc: &str| Kind::Tcp(cc.into());
+    vec![
+        Scenario {
+            name: format!("{n} alone"),
+            flows: vec![(utp.clone(), zero)],
+            goal: "utilisation >= 95 %, queueing delay 85..115 ms",
+        },
+        Scenario {
+            name: format!("{n} vs tcp-cubic"),
+            flows: vec![(utp.clone(), zero), (tcp("cubic"), zero)],
+            goal: "uTP <= 10 % of the link",
+        },
+        Scenario {
+            name: format!("{n} vs tcp-reno"),
+            flows: vec![(utp.clone(), zero), (tcp("reno"), zero)],
+            goal: "uTP <= 10 % of the link",
+        },
+        Scenario {
+            name: format!("{n} vs tcp-bbr"),
+            flows: vec![(utp.clone(), zero), (tcp("bbr"), zero)],
+            goal: "uTP <= 25 % of the link",
+        },
+        Scenario {
+            name: format!("two {n}"),
+            flows: vec![(utp.clone(), zero), (utp.clone(), zero)],
+            goal: "shares within 20 % of each other",
+        },
+        Scenario {
+            name: format!("{n} + latecomer"),
+            flows: vec![(utp.clone(), zero), (utp, late)],
+            goal: "shares within 20 % of each other",
+        },
+    ]
+}
+
+/// One run's figures.
+struct Outcome {
+    utilisation: f64,
+    queueing_ms: f64,
+    /// Each flow's bytes over the window, as a fraction of the link's capacity.
+    shares: Vec<f64>,
+    drops: u64,
+}
+
+fn median(mut xs: Vec<f64>) -> f64 {
+    if xs.is_empty() {
+        return f64::NAN;
+    }
+    xs.sort_by(f64::total_cmp);
+    let mid = xs.len() / 2;
+    if xs.len() % 2 == 1 {
+        xs[mid]
+    } else {
+        (xs[mid - 1] + xs[mid]) / 2.0
+    }
+}
+
+/// The idle bed's round-trip time: the smallest probe RTT over one second.
+fn base_rtt(probe: &Probe) -> Duration {
+    let from = Instant::now();
+    thread::sleep(Duration::from_secs(1));
+    probe
+        .samples_between(from, Instant::now())
+        .into_iter()
+        .min()
+        .unwrap_or_default()
+}
+
+fn run_once(bed: &Bed, args: &Args, scenario: &Scenario) -> Result<Outcome, String> {
+    let probe = Probe::start(bed)?;
+    let base = base_rtt(&probe);
+    let started = Instant::now();
+    let last_start = scenario
+        .flows
+        .iter()
+        .map(|(_, at)| *at)
+        .max()
+        .unwrap_or_default();
+    let mut order: Vec<usize> = (0..scenario.flows.len()).collect();
+    order.sort_by_key(|&i| scenario.flows[i].1);
+    let mut running: Vec<Option<Flow>> = (0..scenario.flows.len()).map(|_| None).collect();
+    for i in order {
+        let (kind, at) = &scenario.flows[i];
+        if let Some(wait) = (started + *at).checked_duration_since(Instant::now()) {
+            thread::sleep(wait);
+        }
+        running[i] = Some(flows::start(bed, kind, 6000 + i as u16)?);
+    }
+    let flows: Vec<Flow> = running.into_iter().flatten().collect();
+    let window_start = started + last_start + args.warmup;
+    let window_end = started + last_start + args.duration;
+    if let Some(wait) = window_start.checked_duration_since(Instant::now()) {
+        thread::sleep(wait);
+    }
+    let bytes0 = bed.bottleneck_bytes()?;
+    let drops0 = bed.bottleneck_drops()?;
+    let delivered0: Vec<u64> = flows
+        .iter()
+        .map(|f| f.delivered.load(std::sync::atomic::Ordering::Relaxed))
+        .collect();
+    let t0 = Instant::now();
+    if let Some(wait) = window_end.checked_duration_since(Instant::now()) {
+        thread::sleep(wait);
+    }
+    let bytes1 = bed.bottleneck_bytes()?;
+    let drops1 = bed.bottleneck_drops()?;
+    let delivered1: Vec<u64> = flows
+        .iter()
+        .map(|f| f.delivered.load(std::sync::atomic::Ordering::Relaxed))
+        .collect();
+    let t1 = Instant::now();
+    let seconds = (t1 - t0).as_secs_f64();
+    let capacity = args.rate_bit as f64 / 8.0 * seconds;
+    let rtts = probe.samples_between(t0, t1);
+    let queueing: Vec<f64> = rtts
+        .iter()
+        .map(|r| r.saturating_sub(base).as_secs_f64() * 1e3)
+        .collect();
+    for f in flows {
+        f.stop();
+    }
+    drop(probe);
+    // Let the queue drain before the next run.
+    thread::sleep(Duration::from_secs(2));
+    Ok(Outcome {
+        utilisation: (bytes1 - bytes0) as f64 / capacity,
+        queueing_ms: median(queueing),
+        shares: delivered0
+            .iter()
+            .zip(&delivered1)
+            .map(|(a, b)| (b - a) as f64 / capacity)
+            .collect(),
+        drops: drops1 - drops0,
+    })
+}
+
+fn main() {
+    let args = parse_args();
+    let bed = match Bed::create(args.rate_bit, args.queue_bytes) {
+        Ok(bed) => bed,
+        Err(e) => {
+            eprintln!("ledbat-bed: {e}");
+            std::process::exit(1);
+        }
+    };
+    println!(
+        "ledbat-bed: tbf {:.1} Mbit/s, queue {} bytes ({:.0} ms), {} s per run ({} s warm-up), {} runs per scenario, medians",
+        args.rate_bit as f64 / 1e6,
+        args.queue_bytes,
+        args.queue_bytes as f64 * 8.0 / args.rate_bit as f64 * 1e3,
+        args.duration.as_secs_f64(),
+        args.warmup.as_secs_f64(),
+        args.runs
+    );
+    println!(
+        "ledbat-bed: utilisation = bytes through the bottleneck qdisc / capacity; shares = each flow's delivered payload / capacity"
+    );
+    let mut kinds = vec![Kind::Hark(args.target_ms, args.yielding)];
+    if args.reference {
+        kinds.push(Kind::Libtorrent);
+    }
+    for kind in kinds {
+        for scenario in scenarios(kind, args.late) {
+            if args
+                .only
+                .as_ref()
+                .is_some_and(|o| !scenario.name.contains(o.as_str()))
+            {
+                continue;
+            }
+            let mut outcomes = Vec::new();
+            for run in 0..args.runs {
+                match run_once(&bed, &args, &scenario) {
+                    Ok(o) => {
+                        let shares: Vec<String> = o
+                            .shares
+                            .iter()
+                            .map(|s| format!("{:.1} %", s * 100.0))
+                            .collect();
+                        eprintln!(
+                            "  {} run {}: utilisation {:.1} %, queueing {:.1} ms, shares [{}], {} drops",
+                            scenario.name,
+                            run + 1,
+                            o.utilisation * 100.0,
+                            o.queueing_ms,
+                            shares.join(", "),
+                            o.drops
+                        );
+                        outcomes.push(o);
+                    }
+                    Err(e) => {
+                        eprintln!("ledbat-bed: {}: {e}", scenario.name);
+                        std::process::exit(1);
+                    }
+                }
+            }
+            let utilisation = median(outcomes.iter().map(|o| o.utilisation).collect());
+            let queueing = median(outcomes.iter().map(|o| o.queueing_ms).collect());
+            let shares: Vec<String> = scenario
+                .flows
+                .iter()
+                .enumerate()
+                .map(|(i, (kind, _))| {
+                    let share = median(outcomes.iter().map(|o| o.shares[i]).collect());
+                    format!("{} {:.1} %", kind.name(), share * 100.0)
+                })
+                .collect();
+            println!(
+                "{:<32} utilisation {:>5.1} %  queueing {:>6.1} ms  shares: {}   (goal: {})",
+                scenario.name,
+                utilisation * 100.0,
+                queueing,
+                shares.join(", "),
+                scenario.goal
+            );
+        }
+    }
+}
