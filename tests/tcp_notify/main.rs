@@ -6,6 +6,7 @@ mod events;
 mod framing;
 mod listen_range;
 mod one_loop;
+mod refused_write;
 mod semantics;
 mod tls;
 mod util;

@@ -38,6 +38,10 @@ pub(crate) struct Commands {
     pub(crate) chunks: Vec<Range<usize>>,
     pub(crate) ops: Vec<Op>,
     pub(crate) accepted: usize,
+    /// A write was refused with `LimitExceeded`: the connection owes the writer a
+    /// `throttled` and later an `unthrottled`. Survives [`Commands::clear`]; the connection
+    /// takes it when it settles.
+    pub(crate) refused: bool,
 }
 
 impl Commands {
@@ -181,6 +185,15 @@ impl TcpConn<'_> {
 
     /// Queues `data` for sending, through the notifier's `sent`. Writing nothing does
     /// nothing.
+    ///
+    /// Past [`TcpConfig::send_limit`](super::TcpConfig::send_limit) the write is refused
+    /// with [`WriteError::LimitExceeded`], and the refusal itself throttles the
+    /// connection: [`TcpNotify::throttled`](super::TcpNotify::throttled) runs after this
+    /// callback (unless already throttled), and
+    /// [`TcpNotify::unthrottled`](super::TcpNotify::unthrottled) once the pending bytes
+    /// drained, however fast the kernel takes them. Pausing on the refusal until
+    /// `unthrottled` is therefore always safe. A write larger than the limit itself is
+    /// [`WriteError::TooLarge`] and arms nothing.
     pub fn write(&mut self, data: &[u8]) -> Result<(), WriteError> {
         self.check_write(data.len())?;
         if data.is_empty() {
@@ -278,12 +291,20 @@ impl TcpConn<'_> {
         (end <= frame.len && !data.is_empty()).then(|| frame.start + offset..frame.start + end)
     }
 
-    fn check_write(&self, len: usize) -> Result<(), WriteError> {
+    fn check_write(&mut self, len: usize) -> Result<(), WriteError> {
         if !self.view.accepts_writes {
             return Err(WriteError::Closed);
         }
+        if len > self.view.limit {
+            return Err(WriteError::TooLarge {
+                requested: len,
+                limit: self.view.limit,
+            });
+        }
         let pending = self.view.pending.saturating_add(self.cmds.accepted);
         if pending.saturating_add(len) > self.view.limit {
+            // The writer now waits for `unthrottled`: make sure it comes.
+            self.cmds.refused = true;
             return Err(WriteError::LimitExceeded {
                 pending,
                 limit: self.view.limit,

@@ -74,6 +74,7 @@ impl TcpReactor {
             next_id: Arc::new(AtomicU64::new(1)),
             resolver: Arc::new(resolver),
             send_limit: config.send_limit,
+            refused: Arc::default(),
         };
         Ok(Self {
             poll,
@@ -202,8 +203,21 @@ impl TcpReactor {
     }
 
     fn drain_commands(&mut self) {
+        // Taken before the channel is drained: the writes a handle queued before its
+        // refusal are then applied before the refusal throttles.
+        let refused = self.remote.take_refused();
         while let Ok(cmd) = self.rx.try_recv() {
             self.command(cmd);
+        }
+        for id in refused {
+            let Some(&key) = self.conn_keys.get(&id) else {
+                continue;
+            };
+            let registry = self.poll.registry();
+            if let Some(Entry::Conn(conn)) = self.entries.get_mut(key) {
+                conn.remote_refused(registry);
+            }
+            self.after_conn(key);
         }
     }
 

@@ -7,8 +7,8 @@ use crossbeam_channel::{Sender, TrySendError};
 use hark_proto::tcp::WriteError;
 use std::io;
 use std::net::SocketAddr;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::thread::JoinHandle;
 
 /// Why a handle could not deliver a command.
@@ -84,6 +84,9 @@ pub(crate) struct ConnShared {
     /// Bytes pending in the connection, as last published by the reactor.
     pub(crate) pending: AtomicUsize,
     pub(crate) closed: AtomicBool,
+    /// A handle refused a write and the reactor has not yet throttled for it; while set,
+    /// the connection's id is in [`Remote::refused`] (once).
+    pub(crate) refused: AtomicBool,
 }
 
 impl ConnShared {
@@ -93,6 +96,7 @@ impl ConnShared {
             in_channel: AtomicUsize::new(0),
             pending: AtomicUsize::new(0),
             closed: AtomicBool::new(false),
+            refused: AtomicBool::new(false),
         }
     }
 }
@@ -105,6 +109,10 @@ pub(crate) struct Remote {
     pub(crate) next_id: Arc<AtomicU64>,
     pub(crate) resolver: Arc<dyn Resolve>,
     pub(crate) send_limit: usize,
+    /// Connections whose handles refused a write, each at most once (see
+    /// [`ConnShared::refused`]): bounded by the number of connections, and independent of
+    /// the command channel, so a refusal is never lost to a full channel.
+    pub(crate) refused: Arc<Mutex<Vec<ConnId>>>,
 }
 
 impl std::fmt::Debug for Remote {
@@ -121,6 +129,24 @@ impl Remote {
             Err(TrySendError::Disconnected(_)) => return Err(HandleError::ReactorGone),
         }
         self.waker.wake().map_err(|_| HandleError::ReactorGone)
+    }
+
+    /// Tells the reactor that a handle refused a write on `id`, so it throttles (and later
+    /// unthrottles) that connection.
+    fn refused(&self, id: ConnId, shared: &ConnShared) {
+        if shared.refused.swap(true, Ordering::AcqRel) {
+            return;
+        }
+        self.refused
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push(id);
+        let _ = self.waker.wake();
+    }
+
+    /// Takes the connections whose handles refused a write.
+    pub(crate) fn take_refused(&self) -> Vec<ConnId> {
+        std::mem::take(&mut *self.refused.lock().unwrap_or_else(PoisonError::into_inner))
     }
 
     fn next_id(&self) -> u64 {
@@ -277,11 +303,25 @@ impl ConnectionHandle {
 
     /// Queues `data`. Refused past the pending limit, counting bytes still in the
     /// channel, so memory stays bounded whatever the caller does.
+    ///
+    /// A refusal with [`WriteError::LimitExceeded`] throttles the connection: the
+    /// notifier's [`TcpNotify::throttled`] runs (unless already throttled) and
+    /// [`TcpNotify::unthrottled`] follows once there is room, so a writer may pause on
+    /// the refusal until `unthrottled`. A write larger than the limit itself is
+    /// [`WriteError::TooLarge`] and arms nothing. [`HandleError::Busy`] (a full command
+    /// channel) arms nothing either: retry after a moment.
     pub fn write(&self, data: impl Into<Vec<u8>>) -> Result<(), HandleError> {
         let data = data.into();
         let len = data.len();
         if self.is_closed() {
             return Err(WriteError::Closed.into());
+        }
+        if len > self.shared.limit {
+            return Err(WriteError::TooLarge {
+                requested: len,
+                limit: self.shared.limit,
+            }
+            .into());
         }
         let before = self.shared.in_channel.fetch_add(len, Ordering::AcqRel);
         let pending = self
@@ -291,6 +331,8 @@ impl ConnectionHandle {
             .saturating_add(before);
         if pending.saturating_add(len) > self.shared.limit {
             self.shared.in_channel.fetch_sub(len, Ordering::AcqRel);
+            // The writer now waits for `unthrottled`: make sure it comes.
+            self.remote.refused(self.id, &self.shared);
             return Err(WriteError::LimitExceeded {
                 pending,
                 limit: self.shared.limit,

@@ -39,9 +39,12 @@
 //!
 //! `write` passes the bytes through `sent` (`writev` through `sentv`), then writes them
 //! directly when nothing is pending, or queues them. Pending bytes are bounded by
-//! [`TcpConfig::send_limit`]; a write past it returns [`WriteError::LimitExceeded`].
-//! `throttled` fires when the kernel stops taking bytes (would-block or a short write),
-//! `unthrottled` once the queue drained.
+//! [`TcpConfig::send_limit`]; a write past it returns [`WriteError::LimitExceeded`] and
+//! throttles the connection (a write larger than the limit itself is
+//! [`WriteError::TooLarge`] and arms nothing). `throttled` fires when the kernel stops
+//! taking bytes (would-block or a short write) or a write was refused, `unthrottled` once
+//! the queue drained: every refused write is followed by an `unthrottled`, so a writer may
+//! pause on the refusal until then.
 
 mod attempts;
 mod beside;

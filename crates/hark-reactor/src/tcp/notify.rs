@@ -91,12 +91,19 @@ pub trait TcpNotify: Send {
         let _ = conn;
     }
 
-    /// The kernel send buffer is full: pause writing until `unthrottled`.
+    /// The connection takes no more bytes for now: pause writing until `unthrottled`.
+    ///
+    /// Fires when the kernel send buffer fills (would-block or a short write) while data
+    /// is pending, and when a write is refused with
+    /// [`WriteError::LimitExceeded`](super::WriteError::LimitExceeded) (from a notifier or
+    /// a handle). Either way `unthrottled` follows once the pending bytes drained, so a
+    /// writer that pauses here, or on the refusal, never waits forever. Each `throttled`
+    /// is followed by exactly one `unthrottled` before the next `throttled`.
     fn throttled(&mut self, conn: &mut TcpConn<'_>) {
         let _ = conn;
     }
 
-    /// The pending queue has drained: writing may resume.
+    /// The pending queue has drained after a `throttled`: writing may resume.
     fn unthrottled(&mut self, conn: &mut TcpConn<'_>) {
         let _ = conn;
     }
