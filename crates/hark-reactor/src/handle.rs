@@ -31,7 +31,9 @@ pub(crate) enum Command<E> {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Error)]
 #[non_exhaustive]
 pub enum CommandError {
-    /// The bounded command queue is full: back off and retry (backpressure).
+    /// The bounded command queue is full: back off and retry (backpressure). Unlike a
+    /// refused write on a connection, this arms no callback: nothing will tell you when
+    /// there is room, so retry after yielding or sleeping briefly.
     #[error("the reactor's command queue is full")]
     Full,
     /// The reactor was asked to stop or is gone.

@@ -29,6 +29,10 @@ pub enum SctpLoopEvent {
     Unthrottled,
     /// A message was refused because the socket's queue already held
     /// [`SctpLoopConfig::max_pending`] messages; nothing of it was sent.
+    ///
+    /// A full queue means the kernel refused the last flush, so the socket is throttled
+    /// when this arrives: `Unthrottled` follows once the queue drained (a `Throttled`
+    /// came before it, now or earlier). Resending then is always safe.
     SendRefused {
         /// Its send info.
         info: SndInfo,

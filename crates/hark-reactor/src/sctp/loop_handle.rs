@@ -16,7 +16,8 @@ pub struct SctpSocketId(pub usize);
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum SctpHandleError {
-    /// The reactor's command channel is full; try again later.
+    /// The reactor's command channel is full; try again later. This arms no callback:
+    /// retry after yielding or sleeping briefly.
     #[error("the SCTP reactor's command channel is full")]
     Busy,
     /// The reactor has stopped.

@@ -18,7 +18,8 @@ pub enum HandleError {
     /// The write was refused (pending limit, or the connection is closing).
     #[error(transparent)]
     Write(#[from] WriteError),
-    /// The reactor's command channel is full; try again later.
+    /// The reactor's command channel is full; try again later. This arms no callback:
+    /// retry after yielding or sleeping briefly.
     #[error("the reactor's command channel is full")]
     Busy,
     /// The reactor has stopped.
