@@ -70,7 +70,7 @@ fn the_connection_limit_pauses_accepting_until_one_closes() {
 
 /// Mutes on accept; reports what it receives.
 struct Muted {
-    handle: Sender<hark::tcp::ConnectionHandle>,
+    handle: Sender<hark::tcp::TcpConnectionHandle>,
     got: Sender<Vec<u8>>,
 }
 

@@ -216,7 +216,7 @@ fn a_graceful_close_sends_close_notify_to_a_plain_rustls_peer() {
 
 /// Hands its connection's cross-thread handle out once TLS has accepted the peer.
 struct HandsOutHandle {
-    handles: Sender<hark::tcp::ConnectionHandle>,
+    handles: Sender<hark::tcp::TcpConnectionHandle>,
 }
 
 impl TcpNotify for HandsOutHandle {

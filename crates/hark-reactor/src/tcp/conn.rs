@@ -1,6 +1,6 @@
 //! The handles a notifier receives: they queue commands, they never borrow the core.
 
-use super::handle::{ConnShared, ConnectionHandle, Remote};
+use super::handle::{ConnShared, Remote, TcpConnectionHandle};
 use hark_proto::tcp::{ExpectError, WriteError};
 use std::net::SocketAddr;
 use std::ops::Range;
@@ -175,8 +175,8 @@ impl TcpConn<'_> {
     }
 
     /// A handle other threads can use to drive this connection.
-    pub fn handle(&self) -> ConnectionHandle {
-        ConnectionHandle::new(
+    pub fn handle(&self) -> TcpConnectionHandle {
+        TcpConnectionHandle::new(
             self.ctx.id,
             Arc::clone(&self.ctx.shared),
             self.ctx.remote.clone(),

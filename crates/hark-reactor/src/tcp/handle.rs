@@ -168,7 +168,7 @@ impl TcpReactorHandle {
         host: &str,
         service: &str,
         notify: impl TcpNotify + 'static,
-    ) -> Result<ConnectionHandle, HandleError> {
+    ) -> Result<TcpConnectionHandle, HandleError> {
         let target = Target::Name {
             host: host.to_owned(),
             service: service.to_owned(),
@@ -181,7 +181,7 @@ impl TcpReactorHandle {
         &self,
         addrs: Vec<SocketAddr>,
         notify: impl TcpNotify + 'static,
-    ) -> Result<ConnectionHandle, HandleError> {
+    ) -> Result<TcpConnectionHandle, HandleError> {
         self.start(Target::Addrs(addrs), Box::new(notify))
     }
 
@@ -266,7 +266,7 @@ impl TcpReactorHandle {
         &self,
         target: Target,
         notify: Box<dyn TcpNotify>,
-    ) -> Result<ConnectionHandle, HandleError> {
+    ) -> Result<TcpConnectionHandle, HandleError> {
         let id = ConnId(self.remote.next_id());
         let shared = Arc::new(ConnShared::new(self.remote.send_limit));
         self.remote.send(Cmd::Connect {
@@ -275,19 +275,19 @@ impl TcpReactorHandle {
             target,
             notify,
         })?;
-        Ok(ConnectionHandle::new(id, shared, self.remote.clone()))
+        Ok(TcpConnectionHandle::new(id, shared, self.remote.clone()))
     }
 }
 
 /// Drives one connection from another thread.
 #[derive(Debug, Clone)]
-pub struct ConnectionHandle {
+pub struct TcpConnectionHandle {
     id: ConnId,
     shared: Arc<ConnShared>,
     remote: Remote,
 }
 
-impl ConnectionHandle {
+impl TcpConnectionHandle {
     pub(crate) fn new(id: ConnId, shared: Arc<ConnShared>, remote: Remote) -> Self {
         Self { id, shared, remote }
     }

@@ -7,7 +7,7 @@
 //! close, mute, expect, ...): they never get `&mut` access to the connection's state, so a
 //! callback cannot re-enter it. The commands are applied after the callback returns. Other
 //! threads drive connections through a cloneable [`TcpReactorHandle`] and
-//! [`ConnectionHandle`] (a bounded crossbeam channel woken by one `mio::Waker`).
+//! [`TcpConnectionHandle`] (a bounded crossbeam channel woken by one `mio::Waker`).
 //!
 //! The buffering, framing, backpressure and closing logic is the sans-IO core in
 //! `hark_proto::tcp`; this module only moves bytes between it and the sockets.
@@ -61,7 +61,9 @@ pub use beside::SharedLoopError;
 pub use config::TcpConfig;
 pub use conn::{ConnId, ListenerCtl, ListenerId, TcpConn};
 pub use event_loop::TcpReactor;
-pub use handle::{ConnectionHandle, HandleError, ListenerHandle, ReactorThread, TcpReactorHandle};
+pub use handle::{
+    HandleError, ListenerHandle, ReactorThread, TcpConnectionHandle, TcpReactorHandle,
+};
 pub use hark_proto::tcp::{ExpectError, WriteError};
 pub use notify::{TcpListenNotify, TcpNotify};
 pub use resolve::{Resolve, StdResolver};

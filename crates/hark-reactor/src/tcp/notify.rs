@@ -77,7 +77,7 @@ pub trait TcpNotify: Send {
     }
 
     /// A graceful close was asked for from outside the notifier chain (a
-    /// [`ConnectionHandle::close`](super::ConnectionHandle::close) from any thread), on an
+    /// [`TcpConnectionHandle::close`](super::TcpConnectionHandle::close) from any thread), on an
     /// established connection. Queue here what must go out before the shutdown (a wrapping
     /// protocol's closing records, such as TLS's `close_notify`); the connection then
     /// closes as [`TcpConn::close`] does, whatever this method queued. Defaults to nothing.

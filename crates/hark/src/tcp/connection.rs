@@ -1,13 +1,13 @@
 //! `TcpConnection`: an outgoing connection driven by its notifier.
 
-use hark_reactor::tcp::{ConnId, ConnectionHandle, HandleError, TcpNotify, TcpReactorHandle};
+use hark_reactor::tcp::{ConnId, HandleError, TcpConnectionHandle, TcpNotify, TcpReactorHandle};
 use std::net::SocketAddr;
 
 /// An outgoing TCP connection. Its notifier runs on the reactor thread; this value drives
 /// it from any thread and may be cloned.
 #[derive(Debug, Clone)]
 pub struct TcpConnection {
-    handle: ConnectionHandle,
+    handle: TcpConnectionHandle,
 }
 
 impl TcpConnection {
@@ -70,7 +70,7 @@ impl TcpConnection {
     }
 
     /// The underlying cross-thread handle.
-    pub fn handle(&self) -> &ConnectionHandle {
+    pub fn handle(&self) -> &TcpConnectionHandle {
         &self.handle
     }
 }

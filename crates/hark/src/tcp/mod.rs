@@ -44,9 +44,9 @@ pub mod tls;
 
 pub use connection::TcpConnection;
 pub use hark_reactor::tcp::{
-    ConnId, ConnectionHandle, ExpectError, HandleError, ListenerCtl, ListenerHandle, ListenerId,
-    ReactorThread, Resolve, SharedLoopError, StdResolver, TcpConfig, TcpConn, TcpListenNotify,
-    TcpNotify, TcpReactor, TcpReactorHandle, WriteError,
+    ConnId, ExpectError, HandleError, ListenerCtl, ListenerHandle, ListenerId, ReactorThread,
+    Resolve, SharedLoopError, StdResolver, TcpConfig, TcpConn, TcpConnectionHandle,
+    TcpListenNotify, TcpNotify, TcpReactor, TcpReactorHandle, WriteError,
 };
 pub use hub::{HubListenNotify, HubNotify, SharedHub};
 pub use ip_filter::FilteringResolver;

@@ -12,7 +12,7 @@
 //!
 //! # Two ways to run, one core
 //!
-//! - (a) [`UtpReactor::spawn`]: hark's reactor owns the UDP socket and runs the context
+//! - (a) [`UtpReactor::bind`] (or [`UtpReactor::bind_range`]): hark's reactor owns the UDP socket and runs the context
 //!   on its thread; callbacks run there, and [`UtpRemote`] reaches it from other threads.
 //! - (b) [`UtpContextBuilder::build`]: the application owns its UDP socket, sets
 //!   `sendto`, hands each datagram to [`UtpContext::process_udp`] (which says whether it
@@ -83,7 +83,7 @@ pub use hark_proto::utp::{
     ConnectionInfo, ConnectionStats, DEFAULT_UDP_MTU_V4, DEFAULT_UDP_MTU_V6, EndpointConfig,
     EndpointStats, UDP_OVERHEAD_V4, UDP_OVERHEAD_V6,
 };
-/// The UDP socket setup of [`UtpReactor::spawn_with_udp`] (re-exported from
+/// The UDP socket setup of [`UtpReactor::bind_with_udp`] (re-exported from
 /// `hark-reactor`).
 pub use hark_reactor::udp::UdpConfig;
 pub use hark_wire::utp::PacketType;

@@ -68,23 +68,45 @@ pub struct UtpReactor {
 }
 
 impl UtpReactor {
-    /// Builds the context, binds a UDP socket on `ip` at the first free port of `ports`
-    /// (reported to the hub as `listen_success`/`listen_failure`) and starts the reactor
-    /// thread.
-    pub fn spawn(
+    /// Builds the context, binds a UDP socket to `addr` (port 0 picks a free port;
+    /// reported to the hub as `listen_success`/`listen_failure`) and starts the reactor
+    /// thread. The counterpart of [`TcpListener::bind`](crate::tcp::TcpListener::bind).
+    pub fn bind(
+        builder: UtpContextBuilder,
+        addr: SocketAddr,
+    ) -> Result<UtpReactor, ReactorUtpError> {
+        Self::bind_range_with_udp(builder, addr.ip(), [addr.port()], &UdpConfig::DEFAULT)
+    }
+
+    /// Like [`bind`](Self::bind), on `ip` at the first port of `ports` that binds (port
+    /// 0: any free port), reporting every port tried in `listen_success` (or
+    /// `listen_failure` when none binds). The counterpart of
+    /// [`TcpListener::bind_range`](crate::tcp::TcpListener::bind_range).
+    pub fn bind_range(
         builder: UtpContextBuilder,
         ip: IpAddr,
         ports: impl IntoIterator<Item = u16>,
     ) -> Result<UtpReactor, ReactorUtpError> {
-        Self::spawn_with_udp(builder, ip, ports, &UdpConfig::DEFAULT)
+        Self::bind_range_with_udp(builder, ip, ports, &UdpConfig::DEFAULT)
     }
 
-    /// Like [`spawn`](Self::spawn), with the UDP socket set up by `udp` (socket buffer
-    /// sizes, batching, GSO/GRO) instead of [`UdpConfig::DEFAULT`]: [`UdpConfig::OS_BUFFERS`]
-    /// keeps the OS default socket buffers, and [`UdpConfig::NO_OFFLOAD`] sends every uTP
-    /// packet as its own datagram, which is what a packet capture on the sending host should
-    /// show (with GSO a capture there sees one large datagram per batch of packets).
-    pub fn spawn_with_udp(
+    /// Like [`bind`](Self::bind), with the UDP socket set up by `udp` (see
+    /// [`bind_range_with_udp`](Self::bind_range_with_udp)).
+    pub fn bind_with_udp(
+        builder: UtpContextBuilder,
+        addr: SocketAddr,
+        udp: &UdpConfig,
+    ) -> Result<UtpReactor, ReactorUtpError> {
+        Self::bind_range_with_udp(builder, addr.ip(), [addr.port()], udp)
+    }
+
+    /// Like [`bind_range`](Self::bind_range), with the UDP socket set up by `udp` (socket
+    /// buffer sizes, batching, GSO/GRO) instead of [`UdpConfig::DEFAULT`]:
+    /// [`UdpConfig::OS_BUFFERS`] keeps the OS default socket buffers, and
+    /// [`UdpConfig::NO_OFFLOAD`] sends every uTP packet as its own datagram, which is what
+    /// a packet capture on the sending host should show (with GSO a capture there sees one
+    /// large datagram per batch of packets).
+    pub fn bind_range_with_udp(
         builder: UtpContextBuilder,
         ip: IpAddr,
         ports: impl IntoIterator<Item = u16>,
