@@ -2,9 +2,7 @@
 //! writer that pauses on `LimitExceeded` until `unthrottled` moves 1 GiB and finishes,
 //! from inside the notifier and from another thread through a handle.
 
-use hark::tcp::{
-    HandleError, TcpConfig, TcpConn, TcpConnection, TcpNotify, TcpReactor, WriteError,
-};
+use hark::tcp::{HandleError, Reactor, TcpConfig, TcpConn, TcpConnection, TcpNotify, WriteError};
 use std::io::Read;
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
 use std::time::Duration;
@@ -104,7 +102,7 @@ impl TcpNotify for SendOnly {
 #[test]
 fn a_send_only_notifier_pausing_until_unthrottled_moves_1_gib() {
     let (addr, progress, done) = counting_peer();
-    let client = TcpReactor::spawn(TcpConfig::default()).unwrap();
+    let client = Reactor::spawn(TcpConfig::default()).unwrap();
     let notify = SendOnly {
         chunk: vec![0x5a; CHUNK],
         written: 0,
@@ -131,7 +129,7 @@ impl TcpNotify for Pressure {
 #[test]
 fn a_send_only_handle_writer_pausing_until_unthrottled_moves_1_gib() {
     let (addr, progress, done) = counting_peer();
-    let client = TcpReactor::spawn(TcpConfig::default()).unwrap();
+    let client = Reactor::spawn(TcpConfig::default()).unwrap();
     let (pressure_tx, pressure) = mpsc::channel();
     let conn =
         TcpConnection::connect_addrs(client.handle(), vec![addr], Pressure(pressure_tx)).unwrap();

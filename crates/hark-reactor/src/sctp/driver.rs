@@ -1,4 +1,4 @@
-//! What [`SctpReactor`](super::SctpReactor) drives: one [`SctpDriver`] per socket.
+//! What the [`Reactor`](crate::Reactor) drives on an SCTP socket: one [`SctpDriver`] each.
 
 use super::error::SctpError;
 use super::options::SCTP_FUTURE_ASSOC;
@@ -53,7 +53,7 @@ pub enum SctpLoopEvent {
     PollFailed(SctpError),
     /// A one-to-one socket's association ended: end of stream.
     Eof,
-    /// A socket sent with [`SctpReactorHandle::add_socket`](super::SctpReactorHandle::add_socket)
+    /// A socket sent with [`ReactorHandle::sctp_add_socket`](crate::ReactorHandle::sctp_add_socket)
     /// could not be put on the loop; the driver and the socket are dropped after this.
     Rejected(SctpError),
 }
@@ -96,8 +96,6 @@ pub struct SctpLoopConfig {
     pub read_size: usize,
     /// Messages queued per socket while the kernel's send buffer is full.
     pub max_pending: usize,
-    /// Commands from other threads waiting for the loop.
-    pub command_capacity: usize,
 }
 
 impl Default for SctpLoopConfig {
@@ -105,12 +103,11 @@ impl Default for SctpLoopConfig {
         SctpLoopConfig {
             read_size: 64 * 1024,
             max_pending: 256,
-            command_capacity: 1024,
         }
     }
 }
 
-/// How [`SctpReactor::open`](super::SctpReactor::open) sets up a socket.
+/// How [`Reactor::sctp_open`](crate::Reactor::sctp_open) sets up a socket.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SctpOpen {
     /// Address family.

@@ -1,6 +1,7 @@
 //! The handles a notifier receives: they queue commands, they never borrow the core.
 
-use super::handle::{ConnShared, Remote, TcpConnectionHandle};
+use super::handle::{ConnShared, TcpConnectionHandle};
+use crate::ReactorHandle;
 use hark_proto::tcp::{ExpectError, WriteError};
 use std::net::SocketAddr;
 use std::ops::Range;
@@ -98,7 +99,7 @@ pub(crate) struct ConnCtx {
     pub(crate) local: Option<SocketAddr>,
     pub(crate) peer: Option<SocketAddr>,
     pub(crate) shared: Arc<ConnShared>,
-    pub(crate) remote: Remote,
+    pub(crate) remote: ReactorHandle,
 }
 
 /// The connection as a notifier sees it: reads a snapshot, queues commands.
@@ -139,6 +140,12 @@ impl TcpConn<'_> {
     /// Bytes pending (queued, or accepted by this callback and not yet queued).
     pub fn pending(&self) -> usize {
         self.view.pending + self.cmds.accepted
+    }
+
+    /// Bytes a write may still add before [`TcpConfig::send_limit`](super::TcpConfig::send_limit)
+    /// refuses it.
+    pub fn room(&self) -> usize {
+        self.view.limit.saturating_sub(self.pending())
     }
 
     /// Whether the connection is throttled.

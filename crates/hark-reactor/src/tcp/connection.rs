@@ -195,6 +195,20 @@ impl Connection {
         self.settle(registry);
     }
 
+    /// When the notifier wants `handle_timeout`.
+    pub(crate) fn poll_timeout(&self) -> Option<std::time::Instant> {
+        self.notify.poll_timeout()
+    }
+
+    /// The notifier's timer is due.
+    pub(crate) fn handle_timeout(&mut self, registry: &Registry, now: std::time::Instant) {
+        if self.released {
+            return;
+        }
+        self.notify.handle_timeout(&mut conn!(self), now);
+        self.settle(registry);
+    }
+
     /// Hard-closes for a reactor shutdown.
     pub(crate) fn shutdown(&mut self, registry: &Registry) {
         self.cmds.ops.push(Op::HardClose);

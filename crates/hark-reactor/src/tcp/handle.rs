@@ -2,14 +2,13 @@
 
 use super::conn::{ConnId, ListenerCtl, ListenerId};
 use super::notify::{TcpListenNotify, TcpNotify};
-use super::resolve::Resolve;
-use crossbeam_channel::{Sender, TrySendError};
+use crate::handle::Command;
+use crate::{CommandError, ReactorHandle};
 use hark_proto::tcp::WriteError;
 use std::io;
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, PoisonError};
-use std::thread::JoinHandle;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 /// Why a handle could not deliver a command.
 #[derive(Debug, thiserror::Error)]
@@ -73,7 +72,6 @@ pub(crate) enum Cmd {
         id: ConnId,
         op: ConnOp,
     },
-    Shutdown,
 }
 
 /// State of one connection shared with its cross-thread handles.
@@ -86,7 +84,7 @@ pub(crate) struct ConnShared {
     pub(crate) pending: AtomicUsize,
     pub(crate) closed: AtomicBool,
     /// A handle refused a write and the reactor has not yet throttled for it; while set,
-    /// the connection's id is in [`Remote::refused`] (once).
+    /// the connection's id is in the reactor's list of refusals (once).
     pub(crate) refused: AtomicBool,
 }
 
@@ -102,66 +100,26 @@ impl ConnShared {
     }
 }
 
-/// The sending side of the reactor's command channel.
-#[derive(Clone)]
-pub(crate) struct Remote {
-    pub(crate) tx: Sender<Cmd>,
-    pub(crate) waker: Arc<mio::Waker>,
-    pub(crate) next_id: Arc<AtomicU64>,
-    pub(crate) resolver: Arc<dyn Resolve>,
-    pub(crate) send_limit: usize,
-    /// Connections whose handles refused a write, each at most once (see
-    /// [`ConnShared::refused`]): bounded by the number of connections, and independent of
-    /// the command channel, so a refusal is never lost to a full channel.
-    pub(crate) refused: Arc<Mutex<Vec<ConnId>>>,
-}
-
-impl std::fmt::Debug for Remote {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Remote").finish_non_exhaustive()
-    }
-}
-
-impl Remote {
-    pub(crate) fn send(&self, cmd: Cmd) -> Result<(), HandleError> {
-        match self.tx.try_send(cmd) {
-            Ok(()) => {}
-            Err(TrySendError::Full(_)) => return Err(HandleError::Busy),
-            Err(TrySendError::Disconnected(_)) => return Err(HandleError::ReactorGone),
-        }
-        self.waker.wake().map_err(|_| HandleError::ReactorGone)
+impl ReactorHandle {
+    /// Sends a TCP command over the reactor's one channel.
+    pub(crate) fn send_tcp(&self, cmd: Cmd) -> Result<(), HandleError> {
+        self.send(Command::Tcp(cmd)).map_err(|error| match error {
+            CommandError::Full => HandleError::Busy,
+            _ => HandleError::ReactorGone,
+        })
     }
 
     /// Tells the reactor that a handle refused a write on `id`, so it throttles (and later
     /// unthrottles) that connection.
     fn refused(&self, id: ConnId, shared: &ConnShared) {
-        if shared.refused.swap(true, Ordering::AcqRel) {
-            return;
+        if !shared.refused.swap(true, Ordering::AcqRel) {
+            self.push_refused(id);
         }
-        self.refused
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .push(id);
-        let _ = self.waker.wake();
-    }
-
-    /// Takes the connections whose handles refused a write.
-    pub(crate) fn take_refused(&self) -> Vec<ConnId> {
-        std::mem::take(&mut *self.refused.lock().unwrap_or_else(PoisonError::into_inner))
-    }
-
-    fn next_id(&self) -> u64 {
-        self.next_id.fetch_add(1, Ordering::Relaxed)
     }
 }
 
-/// A cloneable handle to a running [`super::TcpReactor`], usable from any thread.
-#[derive(Debug, Clone)]
-pub struct TcpReactorHandle {
-    pub(crate) remote: Remote,
-}
-
-impl TcpReactorHandle {
+/// TCP on the reactor: connections with a notifier, and listeners.
+impl ReactorHandle {
     /// Connects to `host` at `service` (a port number for the default resolver).
     pub fn connect(
         &self,
@@ -201,7 +159,7 @@ impl TcpReactorHandle {
             Err(source) => {
                 let mut close = false;
                 let mut ctl = ListenerCtl {
-                    id: ListenerId(self.remote.next_id()),
+                    id: ListenerId(self.next_id()),
                     local: Some(addr),
                     connections: 0,
                     limit,
@@ -217,7 +175,7 @@ impl TcpReactorHandle {
 
     /// Listens on a socket the caller already bound (for instance the first free port of
     /// a range, as `hark::listen` finds it); it is switched to non-blocking mode.
-    /// Otherwise as [`TcpReactorHandle::listen`].
+    /// Otherwise as [`ReactorHandle::listen`].
     pub fn listen_on(
         &self,
         listener: std::net::TcpListener,
@@ -243,8 +201,8 @@ impl TcpReactorHandle {
         let local_addr = listener
             .local_addr()
             .map_err(|source| HandleError::Bind { addr, source })?;
-        let id = ListenerId(self.remote.next_id());
-        self.remote.send(Cmd::Listen {
+        let id = ListenerId(self.next_id());
+        self.send_tcp(Cmd::Listen {
             id,
             listener,
             notify,
@@ -253,13 +211,8 @@ impl TcpReactorHandle {
         Ok(ListenerHandle {
             id,
             local_addr,
-            remote: self.remote.clone(),
+            remote: self.clone(),
         })
-    }
-
-    /// Asks the reactor to stop: every connection is hard-closed.
-    pub fn shutdown(&self) -> Result<(), HandleError> {
-        self.remote.send(Cmd::Shutdown)
     }
 
     fn start(
@@ -267,15 +220,15 @@ impl TcpReactorHandle {
         target: Target,
         notify: Box<dyn TcpNotify>,
     ) -> Result<TcpConnectionHandle, HandleError> {
-        let id = ConnId(self.remote.next_id());
-        let shared = Arc::new(ConnShared::new(self.remote.send_limit));
-        self.remote.send(Cmd::Connect {
+        let id = ConnId(self.next_id());
+        let shared = Arc::new(ConnShared::new(self.shared.tcp_send_limit));
+        self.send_tcp(Cmd::Connect {
             id,
             shared: Arc::clone(&shared),
             target,
             notify,
         })?;
-        Ok(TcpConnectionHandle::new(id, shared, self.remote.clone()))
+        Ok(TcpConnectionHandle::new(id, shared, self.clone()))
     }
 }
 
@@ -284,11 +237,11 @@ impl TcpReactorHandle {
 pub struct TcpConnectionHandle {
     id: ConnId,
     shared: Arc<ConnShared>,
-    remote: Remote,
+    remote: ReactorHandle,
 }
 
 impl TcpConnectionHandle {
-    pub(crate) fn new(id: ConnId, shared: Arc<ConnShared>, remote: Remote) -> Self {
+    pub(crate) fn new(id: ConnId, shared: Arc<ConnShared>, remote: ReactorHandle) -> Self {
         Self { id, shared, remote }
     }
 
@@ -371,16 +324,16 @@ impl TcpConnectionHandle {
     }
 
     fn op(&self, op: ConnOp) -> Result<(), HandleError> {
-        self.remote.send(Cmd::Conn { id: self.id, op })
+        self.remote.send_tcp(Cmd::Conn { id: self.id, op })
     }
 }
 
-/// A listener started by [`TcpReactorHandle::listen`].
+/// A listener started by [`ReactorHandle::listen`].
 #[derive(Debug, Clone)]
 pub struct ListenerHandle {
     id: ListenerId,
     local_addr: SocketAddr,
-    remote: Remote,
+    remote: ReactorHandle,
 }
 
 impl ListenerHandle {
@@ -396,54 +349,6 @@ impl ListenerHandle {
 
     /// Stops listening; accepted connections stay open.
     pub fn close(&self) -> Result<(), HandleError> {
-        self.remote.send(Cmd::CloseListener(self.id))
-    }
-}
-
-/// A reactor running on its own thread; dropping it shuts the reactor down and joins it.
-#[derive(Debug)]
-pub struct ReactorThread {
-    pub(crate) handle: TcpReactorHandle,
-    pub(crate) join: Option<JoinHandle<io::Result<()>>>,
-}
-
-impl ReactorThread {
-    /// A handle to the reactor.
-    pub fn handle(&self) -> &TcpReactorHandle {
-        &self.handle
-    }
-
-    /// Waits until the reactor stops (after a [`TcpReactorHandle::shutdown`] from
-    /// elsewhere).
-    pub fn join(mut self) -> io::Result<()> {
-        match self.join.take() {
-            Some(join) => join
-                .join()
-                .map_err(|_| io::Error::other("the reactor thread panicked"))?,
-            None => Ok(()),
-        }
-    }
-
-    /// Stops the reactor and waits for its thread.
-    pub fn shutdown(mut self) -> io::Result<()> {
-        self.stop()
-    }
-
-    fn stop(&mut self) -> io::Result<()> {
-        let Some(join) = self.join.take() else {
-            return Ok(());
-        };
-        // A full channel is drained by the running loop; retry until it takes the command.
-        while let Err(HandleError::Busy) = self.handle.shutdown() {
-            std::thread::yield_now();
-        }
-        join.join()
-            .map_err(|_| io::Error::other("the reactor thread panicked"))?
-    }
-}
-
-impl Drop for ReactorThread {
-    fn drop(&mut self) {
-        let _ = self.stop();
+        self.remote.send_tcp(Cmd::CloseListener(self.id))
     }
 }

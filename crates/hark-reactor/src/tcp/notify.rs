@@ -3,6 +3,7 @@
 use super::conn::{ListenerCtl, TcpConn};
 use std::borrow::Cow;
 use std::net::SocketAddr;
+use std::time::Instant;
 
 /// Notifications for one TCP connection, after Pony's `TCPConnectionNotify`.
 ///
@@ -107,6 +108,20 @@ pub trait TcpNotify: Send {
     fn unthrottled(&mut self, conn: &mut TcpConn<'_>) {
         let _ = conn;
     }
+
+    /// When [`handle_timeout`](Self::handle_timeout) should run next, for a notifier with
+    /// timers (a sans-IO stream core behind it, see [`crate::stream`]); `None`, the
+    /// default, for none. Asked after every callback; the reactor keeps it in its one
+    /// timer structure, so an idle connection without timers costs no wakeup.
+    fn poll_timeout(&self) -> Option<Instant> {
+        None
+    }
+
+    /// The time from [`poll_timeout`](Self::poll_timeout) has come (the reactor may be
+    /// late, never early). Commands queued on `conn` apply when it returns.
+    fn handle_timeout(&mut self, conn: &mut TcpConn<'_>, now: Instant) {
+        let _ = (conn, now);
+    }
 }
 
 impl<F> TcpNotify for F
@@ -164,6 +179,12 @@ impl TcpNotify for Box<dyn TcpNotify> {
     }
     fn unthrottled(&mut self, conn: &mut TcpConn<'_>) {
         (**self).unthrottled(conn)
+    }
+    fn poll_timeout(&self) -> Option<Instant> {
+        (**self).poll_timeout()
+    }
+    fn handle_timeout(&mut self, conn: &mut TcpConn<'_>, now: Instant) {
+        (**self).handle_timeout(conn, now)
     }
 }
 

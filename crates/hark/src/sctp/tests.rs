@@ -194,9 +194,9 @@ fn loop_without_kernel_sctp_is_unsupported() {
 
 #[test]
 fn loop_stops_from_another_thread() {
-    let sctp_loop = SctpLoop::<Recorder>::new(SctpLoopConfig {
+    let sctp_loop = SctpLoop::<Recorder>::with_config(hark_reactor::ReactorConfig {
         command_capacity: 2,
-        ..SctpLoopConfig::default()
+        ..hark_reactor::ReactorConfig::default()
     })
     .unwrap();
     let handle: SctpLoopHandle<Recorder> = sctp_loop.handle();
