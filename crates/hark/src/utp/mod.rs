@@ -88,5 +88,5 @@ pub use hark_proto::utp::{
 pub use hark_reactor::udp::UdpConfig;
 pub use hark_wire::utp::PacketType;
 pub use packet_header::UtpPacketHeader;
-pub use reactor::{UtpReactor, UtpRemote};
+pub use reactor::{UtpReactor, UtpRemote, looks_like_utp};
 pub use socket::UtpSocket;
