@@ -312,7 +312,7 @@ impl<H: SctpHandler> SctpDispatcher<H> {
     }
 }
 
-/// On an [`SctpReactor`](hark_reactor::sctp::SctpReactor): every message the loop reads is
+/// On hark-reactor's [`Reactor`](hark_reactor::Reactor): every message the reactor reads is
 /// dispatched as by [`SctpDispatcher::handle_received`] (a malformed notification goes to
 /// [`SctpHandler::on_error`]), loop events go to [`SctpHandler::on_loop_event`], and the
 /// messages callbacks queue with [`SctpContext::send`] are what the loop sends. A refused

@@ -14,6 +14,9 @@
 //!
 //! - (a) [`UtpReactor::bind`] (or [`UtpReactor::bind_range`]): hark's reactor owns the UDP socket and runs the context
 //!   on its thread; callbacks run there, and [`UtpRemote`] reaches it from other threads.
+//!   [`UtpReactor::bind_on`] puts the context on a reactor that is already running, beside
+//!   TCP connections, SCTP sockets and other datagram cores on the same UDP port (it claims
+//!   the datagrams that [look like uTP](looks_like_utp)).
 //! - (b) [`UtpContextBuilder::build`]: the application owns its UDP socket, sets
 //!   `sendto`, hands each datagram to [`UtpContext::process_udp`] (which says whether it
 //!   was uTP), calls [`UtpContext::issue_deferred_acks`] after each batch and
