@@ -58,6 +58,13 @@ pub fn run(fuzz_seconds: u64) -> Result<(), String> {
     doc.args(["test", "--workspace", "--doc"]);
     util::run(doc)?;
 
+    // The API documentation builds with every intra-doc link resolving.
+    let mut rustdoc = util::cargo();
+    rustdoc
+        .args(["doc", "--workspace", "--no-deps"])
+        .env("RUSTDOCFLAGS", "-D rustdoc::broken_intra_doc_links");
+    util::run(rustdoc)?;
+
     // Kernel SCTP exists only inside the VM: Debian's kernel under qemu (TCG).
     sctp_vm::run(900, &[])?;
 

@@ -5,8 +5,14 @@
 //! No core reads a clock, draws randomness of its own, touches a socket or spawns a thread.
 #![forbid(unsafe_code)]
 
+pub mod icmp;
 pub mod ipfilter;
 pub mod netsim;
 pub mod sctp;
 pub mod tcp;
 pub mod utp;
+
+/// The README's code, run as doctests (its sans-IO uTP program among them).
+#[cfg(doctest)]
+#[doc = include_str!("../../../README.md")]
+struct ReadmeDoctests;

@@ -3,6 +3,8 @@
 use std::net::SocketAddr;
 use std::time::Instant;
 
+use hark_proto::icmp::Unreachable;
+
 /// One datagram an endpoint wrote into the buffer given to
 /// [`DatagramEndpoint::poll_transmit`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -62,6 +64,22 @@ pub trait DatagramEndpoint {
 
     /// When `handle_timeout` should next be called; `None` for no timer.
     fn poll_timeout(&self) -> Option<Instant>;
+
+    /// ICMP reported `destination` unreachable for a datagram sent from this socket
+    /// (`quoted`: its first bytes, possibly none). Every core on the socket hears it:
+    /// ignore reports about peers that are not yours. The reactor reads these from the
+    /// socket's error queue on error readiness (see [`crate::udp::recv_icmp_error`]). The
+    /// place to fail a connection attempt at once, as libutp's `utp_process_icmp_error`
+    /// does. The default does nothing.
+    fn handle_icmp_error(
+        &mut self,
+        now: Instant,
+        destination: SocketAddr,
+        kind: Unreachable,
+        quoted: &[u8],
+    ) {
+        let _ = (now, destination, kind, quoted);
+    }
 
     /// The socket's send buffer is full (`blocked`) or has room again. While blocked, the
     /// reactor stops polling transmits once its bounded queue is full, so the endpoint's

@@ -59,6 +59,8 @@ fn catalogue_lists_the_seed_kinds_with_their_severities() {
             ("utp_overhead", S::Debug, C::TransportStats, D),
             ("utp_packets", S::Debug, C::Log, D),
             ("utp_log", S::Debug, C::Log, D),
+            ("utp_fin_acked", S::Debug, C::Connection, D),
+            ("utp_closed", S::Info, C::Connection, G),
             ("events_dropped", S::Warning, C::Performance, G),
             ("tcp_proxy_via", S::Debug, C::Connection, D),
             ("tcp_connecting", S::Debug, C::Connection, D),

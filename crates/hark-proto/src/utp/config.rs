@@ -56,7 +56,9 @@ pub struct ConnectionConfig {
     pub min_rto: Duration,
     /// Upper bound of the retransmission timeout.
     pub max_rto: Duration,
-    /// SYN retransmissions before connecting fails with `TimedOut`.
+    /// SYN retransmissions before connecting fails with `TimedOut`: the attempt lasts
+    /// `initial_rto * (2^(syn_retries + 1) - 1)`, 15 s with the defaults, unless a RESET or
+    /// an ICMP report (`Endpoint::handle_icmp_error`) ends it sooner.
     pub syn_retries: u32,
     /// Consecutive retransmission timeouts before the connection fails with `TimedOut`.
     pub max_consecutive_timeouts: u32,
@@ -70,7 +72,15 @@ pub struct ConnectionConfig {
     pub ack_every_packets: u16,
     /// Interval of zero-window probes.
     pub zero_window_probe_interval: Duration,
-    /// How long a closed connection keeps answering the peer before it is destroyed.
+    /// How long a closed connection keeps answering the peer before it is destroyed
+    /// (2 s by default; at least the current RTO). It starts once both FINs are
+    /// acknowledged, so `Destroying` (libutp's `UTP_STATE_DESTROYING`) comes this long
+    /// after the last byte arrived: a transfer timed to `Destroying` looks slower by
+    /// `linger`. The sender learns that all its bytes arrived from
+    /// [`Event::FinAcked`](super::Event::FinAcked) or
+    /// [`ConnectionInfo::unacknowledged_packets`](super::ConnectionInfo::unacknowledged_packets);
+    /// the receiver from `Eof`. Shorten it where ports are not reused quickly; the linger
+    /// lets the last ACK be repeated if the peer resends its FIN.
     pub linger: Duration,
     /// Longest selective ACK bitmask sent, bytes (a multiple of 4; libutp sends 4).
     pub max_sack_bytes: usize,

@@ -20,6 +20,7 @@ use super::send_buffer::{SendBuffer, SlotKind};
 use super::seq::{seq_distance, seq_less, seq_less_eq};
 use super::timers::{Timer, TimerTable};
 use super::{ConnectionHandle, Incoming};
+use crate::icmp::Unreachable;
 
 /// Events are queued with the handle of the connection that raised them.
 pub(crate) type EventQueue = VecDeque<(ConnectionHandle, Event)>;
@@ -354,6 +355,18 @@ impl Connection {
         self.recv.readable()
     }
 
+    /// Packets written (data, and the FIN once `close` was called) that the peer has not
+    /// acknowledged yet, sent or not.
+    pub(crate) fn unacknowledged_packets(&self) -> usize {
+        usize::from(seq_distance(self.send.first_seq(), self.send.next_seq()))
+            + usize::from(self.fin_pending)
+    }
+
+    /// Whether the peer acknowledged our FIN (and so every byte written before `close`).
+    pub(crate) fn fin_acked(&self) -> bool {
+        self.fin_acked
+    }
+
     pub(crate) fn send_buffer_free(&self) -> usize {
         self.send.free_bytes()
     }
@@ -609,6 +622,30 @@ impl Connection {
         }
     }
 
+    /// An ICMP report that the peer is unreachable. A connection attempt fails whatever
+    /// the kind; an established connection only when the peer's port is closed (other
+    /// kinds may be passing routing trouble, which retransmissions ride out, as TCP
+    /// treats them). True if the connection ended.
+    pub(crate) fn handle_unreachable(
+        &mut self,
+        kind: Unreachable,
+        events: &mut EventQueue,
+    ) -> bool {
+        if self.state == ConnectionState::Destroying || self.error.is_some() {
+            return false;
+        }
+        if self.state != ConnectionState::SynSent && kind != Unreachable::Port {
+            return false;
+        }
+        if self.close_requested && self.fin_acked {
+            // Everything was delivered; the peer went away while we lingered.
+            self.destroy(events);
+        } else {
+            self.fail(ConnectionError::Unreachable(kind), events);
+        }
+        true
+    }
+
     /// Handles one parsed packet addressed to this connection (never a RESET).
     pub(crate) fn handle_packet(
         &mut self,
@@ -832,8 +869,9 @@ impl Connection {
                 self.on_loss_detected(now, lost);
             }
         }
-        if outcome.fin_acked {
+        if outcome.fin_acked && !self.fin_acked {
             self.fin_acked = true;
+            events.push_back((self.handle, Event::FinAcked));
         }
         if self.send.unacked_packets() == 0 {
             self.timers.stop(Timer::Rto);

@@ -6,7 +6,8 @@ use std::collections::{HashMap, VecDeque};
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
-use rand_core::Rng;
+use rand_core::{Rng, SeedableRng};
+use rand_pcg::Pcg32;
 
 use super::config::EndpointConfig;
 use super::connection::{Connection, EventQueue};
@@ -14,6 +15,7 @@ use super::error::{AcceptError, ConnectError, HandleError, WriteError};
 use super::event::{ConnectionError, ConnectionState, ConnectionStats, Event};
 use super::packet::{self, Extras, Header, MalformedPacket, PacketType, offers_checksum};
 use super::timer_queue::TimerQueue;
+use crate::icmp::Unreachable;
 
 /// Index of a connection in the endpoint's slab. Valid until its `Destroying` event has
 /// been polled; the index may be reused afterwards.
@@ -139,6 +141,12 @@ pub struct ConnectionInfo {
     pub writable: usize,
     /// Whether both sides checksum every packet (hark's integrity extension).
     pub integrity: bool,
+    /// Packets written (data, and the FIN after `close`) that the peer has not yet
+    /// acknowledged, sent or not: 0 once every byte written so far has arrived.
+    pub unacknowledged_packets: usize,
+    /// Whether the peer acknowledged our FIN, and so every byte written before `close`
+    /// ([`Event::FinAcked`] reports the moment).
+    pub fin_acked: bool,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -154,6 +162,18 @@ struct PendingReset {
 struct Slot {
     conn: Connection,
     counted_half_open: bool,
+}
+
+/// The packet type and connection id of a quoted uTP header, if it looks like one.
+fn quoted_header(quoted: &[u8]) -> Option<(PacketType, u16)> {
+    let [type_version, _, id_high, id_low, ..] = *quoted else {
+        return None;
+    };
+    if type_version & 0x0f != 1 {
+        return None;
+    }
+    let packet_type = PacketType::from_wire(type_version >> 4)?;
+    Some((packet_type, u16::from_be_bytes([id_high, id_low])))
 }
 
 /// A uTP endpoint over one UDP socket.
@@ -197,7 +217,10 @@ impl std::fmt::Debug for Endpoint {
 
 impl Endpoint {
     /// An endpoint whose wire timestamps count microseconds from `epoch`, drawing
-    /// connection ids and initial sequence numbers from `rng`.
+    /// connection ids and initial sequence numbers from `rng`: any random number generator
+    /// of `rand_core` 0.10 (re-exported as [`rand_core`](super::rand_core); its
+    /// [`Rng`](super::Rng) is implemented by every `TryRng<Error = Infallible>`).
+    /// [`Endpoint::with_seed`] builds one from a seed.
     pub fn new(config: EndpointConfig, epoch: Instant, rng: Box<dyn Rng + Send>) -> Self {
         let resets = VecDeque::with_capacity(config.max_pending_resets);
         Self {
@@ -218,6 +241,32 @@ impl Endpoint {
             due: Vec::new(),
             last_lookup: None,
         }
+    }
+
+    /// An endpoint drawing its connection ids and sequence numbers from a PCG-32 generator
+    /// seeded with `seed`: the same seed gives the same ids, which makes tests and
+    /// simulations repeatable. Off-path attackers who can guess the seed can guess
+    /// connection ids, so outside tests seed it from the operating system, e.g.
+    /// `std::collections::hash_map::RandomState::new().hash_one(0u8)`.
+    ///
+    /// ```
+    /// use hark_proto::utp::{Endpoint, EndpointConfig};
+    /// use std::time::Instant;
+    ///
+    /// let now = Instant::now();
+    /// let mut a = Endpoint::with_seed(EndpointConfig::default(), now, 7);
+    /// let mut b = Endpoint::with_seed(EndpointConfig::default(), now, 7);
+    /// let peer = "127.0.0.1:6881".parse()?;
+    /// a.connect(now, peer)?;
+    /// b.connect(now, peer)?;
+    /// let (mut syn_a, mut syn_b) = ([0u8; 1500], [0u8; 1500]);
+    /// let len_a = a.poll_transmit(now, &mut syn_a).map(|t| t.len).unwrap_or(0);
+    /// let len_b = b.poll_transmit(now, &mut syn_b).map(|t| t.len).unwrap_or(0);
+    /// assert_eq!(syn_a[..len_a], syn_b[..len_b]); // same connection id and sequence number
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn with_seed(config: EndpointConfig, epoch: Instant, seed: u64) -> Self {
+        Self::new(config, epoch, Box::new(Pcg32::seed_from_u64(seed)))
     }
 
     /// The endpoint's configuration.
@@ -341,6 +390,13 @@ impl Endpoint {
     }
 
     /// Opens a connection to `remote`; its SYN comes out of the next `poll_transmit`.
+    ///
+    /// Connect timeout: the SYN is resent after `initial_rto`, doubling each time, up to
+    /// `syn_retries` times; then the connection fails with [`ConnectionError::TimedOut`].
+    /// With the defaults (1 s, 3 retries) that is 1 + 2 + 4 + 8 = 15 s. A closed port
+    /// fails much sooner when the driver passes the kernel's ICMP reports to
+    /// [`Endpoint::handle_icmp_error`], and at once with `Refused` when the peer answers
+    /// with a RESET.
     pub fn connect(
         &mut self,
         now: Instant,
@@ -512,6 +568,64 @@ impl Endpoint {
         };
         self.touched(index);
         DatagramOutcome::Connection(ConnectionHandle(index))
+    }
+
+    /// Handles an ICMP destination-unreachable report about a datagram this endpoint sent
+    /// to `destination` (libutp's `utp_process_icmp_error`); `quoted` is the start of that
+    /// datagram as the report quotes it (may be empty). Returns whether a connection
+    /// ended.
+    ///
+    /// A connection attempt (SYN sent) to `destination` fails at once with
+    /// [`ConnectionError::Unreachable`] instead of retrying its SYN for
+    /// `initial_rto * (2^(syn_retries + 1) - 1)` (15 s by default); an established
+    /// connection fails only on [`Unreachable::Port`]. With a quoted uTP header only the
+    /// connection that sent it is concerned; without one, every connection to
+    /// `destination`. Reports about RESETs answering strangers concern nobody.
+    pub fn handle_icmp_error(
+        &mut self,
+        now: Instant,
+        destination: SocketAddr,
+        kind: Unreachable,
+        quoted: &[u8],
+    ) -> bool {
+        let _ = now;
+        let mut targets = Vec::new();
+        match quoted_header(quoted) {
+            Some((PacketType::Reset, _)) => {}
+            Some((PacketType::Syn, id)) => targets.extend(self.by_key.get(&(destination, id))),
+            Some((_, id)) => {
+                // The packet carried the send id: the initiator receives on id - 1, the
+                // acceptor on id + 1.
+                for recv_id in [id.wrapping_sub(1), id.wrapping_add(1)] {
+                    if let Some(&index) = self.by_key.get(&(destination, recv_id)) {
+                        let sent_it = self
+                            .conn(ConnectionHandle(index))
+                            .is_some_and(|c| c.send_id() == id);
+                        if sent_it {
+                            targets.push(index);
+                        }
+                    }
+                }
+            }
+            None => targets.extend(
+                self.slab
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, slot)| {
+                        slot.as_ref()
+                            .is_some_and(|s| s.conn.remote() == destination)
+                    })
+                    .map(|(index, _)| index),
+            ),
+        }
+        let mut ended = false;
+        for index in targets {
+            if let Some(slot) = self.slab.get_mut(index).and_then(Option::as_mut) {
+                ended |= slot.conn.handle_unreachable(kind, &mut self.events);
+            }
+            self.touched(index);
+        }
+        ended
     }
 
     /// Sends the deferred ACKs of every connection that received data since the last
@@ -687,8 +801,10 @@ impl Endpoint {
         Ok(n)
     }
 
-    /// Closes the sending direction: a FIN follows the queued data. The connection is
-    /// destroyed once both FINs are acknowledged (or the peer stays silent).
+    /// Closes the sending direction: a FIN follows the queued data. [`Event::FinAcked`]
+    /// reports when the peer has acknowledged it (all data delivered). The connection is
+    /// destroyed [`ConnectionConfig::linger`](super::ConnectionConfig::linger) (2 s by
+    /// default) after both FINs are acknowledged, or when the peer stays silent.
     pub fn close(&mut self, handle: ConnectionHandle) -> Result<(), HandleError> {
         let slot = self
             .slab
@@ -743,6 +859,8 @@ impl Endpoint {
             readable: c.readable(),
             writable: c.send_buffer_free(),
             integrity: c.integrity_active(),
+            unacknowledged_packets: c.unacknowledged_packets(),
+            fin_acked: c.fin_acked(),
         })
     }
 

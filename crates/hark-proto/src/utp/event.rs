@@ -18,6 +18,12 @@ pub enum ConnectionState {
     /// Reset by the peer or by us.
     Reset,
     /// About to be removed; its handle becomes invalid after the `Destroying` event.
+    /// After an orderly close this comes [`ConnectionConfig::linger`] (2 s by default, at
+    /// least one RTO) after both FINs were acknowledged: the connection keeps answering a
+    /// peer whose last ACK got lost. Time a transfer to [`Event::FinAcked`] (the sender)
+    /// or [`Event::Eof`] (the receiver), not to this.
+    ///
+    /// [`ConnectionConfig::linger`]: super::ConnectionConfig::linger
     Destroying,
 }
 
@@ -46,6 +52,12 @@ pub enum ConnectionError {
     /// damaged on the way, so the peer's view of the connection is wrong.
     #[error("the handshake was damaged on the way: the peer acknowledged another SYN")]
     CorruptHandshake,
+    /// ICMP reported the peer unreachable ([`Endpoint::handle_icmp_error`]): any kind
+    /// while connecting, `Port` on an established connection (the peer's socket is gone).
+    ///
+    /// [`Endpoint::handle_icmp_error`]: super::Endpoint::handle_icmp_error
+    #[error("destination unreachable: {0}")]
+    Unreachable(crate::icmp::Unreachable),
 }
 
 /// What kind of protocol overhead an [`Event::Overhead`] counts.
@@ -90,7 +102,18 @@ pub enum Event {
         /// What the bytes were spent on.
         kind: OverheadKind,
     },
-    /// The connection is gone; its handle is invalid once this event is polled.
+    /// The peer acknowledged our FIN, and with it every byte written before `close`: the
+    /// sending side is complete (hark's addition; libutp has no such callback). Reported
+    /// once, after `close`. `Destroying` follows [`ConnectionConfig::linger`] after both
+    /// FINs are acknowledged.
+    ///
+    /// [`ConnectionConfig::linger`]: super::ConnectionConfig::linger
+    FinAcked,
+    /// The connection is gone; its handle is invalid once this event is polled. After an
+    /// orderly close it comes [`ConnectionConfig::linger`] (2 s by default) after both
+    /// FINs were acknowledged; after an error, at once.
+    ///
+    /// [`ConnectionConfig::linger`]: super::ConnectionConfig::linger
     Destroying,
 }
 

@@ -7,7 +7,8 @@
 //!
 //! Nothing here reads a clock, draws randomness of its own or performs I/O: `now` comes
 //! in with every call, wire timestamps count microseconds from the epoch given to
-//! [`Endpoint::new`], and connection ids and sequence numbers come from the injected RNG.
+//! [`Endpoint::new`], and connection ids and sequence numbers come from the injected RNG
+//! (any [`Rng`], or a seed given to [`Endpoint::with_seed`]).
 //!
 //! Call order: after any `handle_*` call or user operation, drain
 //! [`Endpoint::poll_transmit`], then [`Endpoint::poll_event`], then read
@@ -70,6 +71,8 @@ mod slowdown;
 mod timer_queue;
 mod timers;
 
+/// ICMP destination-unreachable kinds, for [`Endpoint::handle_icmp_error`].
+pub use crate::icmp::Unreachable;
 pub use config::{
     ConnectionConfig, DEFAULT_UDP_MTU_V4, DEFAULT_UDP_MTU_V6, EndpointConfig, UDP_OVERHEAD_V4,
     UDP_OVERHEAD_V6,
@@ -80,6 +83,12 @@ pub use endpoint::{
 pub use error::{AcceptError, ConnectError, HandleError, WriteError};
 pub use event::{ConnectionError, ConnectionState, ConnectionStats, Event, OverheadKind};
 pub use ledbat::LedbatVariant;
+/// The `rand_core` 0.10 crate [`Endpoint::new`] takes its generator from, re-exported so
+/// that no version has to be matched by hand.
+pub use rand_core;
+/// The generator trait of [`Endpoint::new`] (`rand_core` 0.10): every
+/// `rand_core::TryRng<Error = Infallible>` is one. [`Endpoint::with_seed`] needs none.
+pub use rand_core::Rng;
 pub use timers::Timer;
 
 #[cfg(test)]

@@ -412,6 +412,10 @@ impl Reactor {
                 Kind::Waker => self.commands_pending = true,
                 Kind::Udp(index) => {
                     if let Some(Some(slot)) = self.slots.get_mut(index) {
+                        if event.is_error() {
+                            // ICMP errors (IP_RECVERR): e.g. a SYN's port unreachable.
+                            slot.drain_icmp_errors(Instant::now());
+                        }
                         slot.on_event(readable, writable);
                     }
                 }

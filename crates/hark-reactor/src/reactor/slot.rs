@@ -205,6 +205,22 @@ impl Slot {
         Ok(())
     }
 
+    /// Error readiness: hands the socket's queued ICMP reports to every core on the
+    /// socket (each looks up the destination and quoted bytes among its own peers and
+    /// ignores the rest); their output may change.
+    pub(crate) fn drain_icmp_errors(&mut self, now: Instant) {
+        let cores = &mut self.cores;
+        // A failing error-queue read is no reason to stop the socket; the next error
+        // readiness tries again.
+        let _ = self.socket.drain_icmp_errors(|report| {
+            for slot in cores.iter_mut().flatten() {
+                slot.core
+                    .handle_icmp_error(now, report.destination, report.kind, report.quoted);
+            }
+        });
+        self.output_pending = true;
+    }
+
     /// Fires the timer of core `index` if it is due (the timer structure may be late,
     /// never early: a spurious call is a no-op for the core anyway).
     pub(crate) fn fire_timer(&mut self, index: usize, now: Instant) {

@@ -7,6 +7,7 @@
 mod capabilities;
 mod config;
 mod control;
+mod icmp_errors;
 mod recv;
 mod send;
 mod send_queue;
@@ -16,6 +17,7 @@ mod sockopt;
 
 pub use capabilities::{Capabilities, MAX_BATCH, MAX_GSO_SEGMENTS};
 pub use config::UdpConfig;
+pub use icmp_errors::{IcmpError, drain_icmp_errors, enable_icmp_errors, recv_icmp_error};
 pub use recv::{RECV_SLOT_SIZE, RecvBuffers};
 pub use send_queue::{QueueError, SendQueue};
 pub use socket::{BatchSocket, SocketStats};

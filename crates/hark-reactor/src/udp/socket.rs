@@ -9,6 +9,7 @@ use mio::{Interest, Registry, Token};
 
 use super::capabilities::{self, Capabilities, MAX_BATCH, MAX_GSO_SEGMENTS};
 use super::config::UdpConfig;
+use super::icmp_errors::{self, IcmpError};
 use super::recv::{self, RecvBuffers};
 use super::send::{self, SendFailure};
 use super::send_queue::SendQueue;
@@ -69,6 +70,8 @@ impl BatchSocket {
         let gro = config.gro && capabilities::enable_gro(fd);
         // Best effort: with it every receive reports the count of overflow drops.
         let _ = sockopt::set_int(fd, libc::SOL_SOCKET, libc::SO_RXQ_OVFL, 1);
+        // Best effort: ICMP errors (port unreachable) reach the error queue.
+        let _ = icmp_errors::enable_icmp_errors(&io);
         let caps = Capabilities {
             gro,
             gso_max_segments: if gso { MAX_GSO_SEGMENTS } else { 1 },
@@ -132,13 +135,14 @@ impl BatchSocket {
             self.set_dont_fragment(first.dont_fragment)?;
         }
         let ipv6 = self.local.is_ipv6();
-        match send::send_once(
-            self.fd(),
-            ipv6,
-            queue,
-            self.caps.batch_size,
-            self.caps.gso_max_segments,
-        ) {
+        let (batch, gso) = (self.caps.batch_size, self.caps.gso_max_segments);
+        let mut result = send::send_once(self.fd(), ipv6, queue, batch, gso);
+        // An ICMP error about an earlier datagram (IP_RECVERR) fails the next send once;
+        // it says nothing about this batch, so that gets one more try.
+        if matches!(&result, Err(f) if is_pending_icmp_error(&f.error)) {
+            result = send::send_once(self.fd(), ipv6, queue, batch, gso);
+        }
+        match result {
             Ok(sent) => {
                 self.stats.sent += sent.datagrams as u64;
                 Ok(sent.datagrams)
@@ -173,6 +177,15 @@ impl BatchSocket {
             return Ok(first_segments);
         }
         Err(error)
+    }
+
+    /// Hands every ICMP destination-unreachable report queued on the socket to `f` (see
+    /// [`recv_icmp_error`](super::recv_icmp_error)); returns how many there were. The
+    /// reactor calls it on error readiness.
+    pub fn drain_icmp_errors(&mut self, f: impl FnMut(IcmpError<'_>)) -> io::Result<usize> {
+        // The endpoints look at the quoted header only; a longer quote is cut.
+        let mut quoted = [0u8; 256];
+        icmp_errors::drain_icmp_errors(&self.io, &mut quoted, f)
     }
 
     /// Sets or clears "don't fragment" for later sends (`IP_MTU_DISCOVER` = `DO` or
@@ -214,6 +227,14 @@ impl BatchSocket {
     fn fd(&self) -> RawFd {
         self.io.as_raw_fd()
     }
+}
+
+/// Errors an ICMP report leaves pending on the socket for its next call.
+fn is_pending_icmp_error(error: &io::Error) -> bool {
+    matches!(
+        error.raw_os_error(),
+        Some(libc::ECONNREFUSED | libc::EHOSTUNREACH | libc::ENETUNREACH)
+    )
 }
 
 /// Errors that concern one datagram (its destination, size or route), not the socket.

@@ -161,7 +161,7 @@ macro_rules! define_kinds {
         impl $crate::events::Registrar {
             $(
                 #[doc = concat!("Queues `f` for every `", $name, "` event.")]
-                pub fn $on<R, F>(&self, f: F) -> $crate::events::ListenerId
+                pub fn $on<R, F>(&self, f: F) -> $crate::events::HubListenerId
                 where
                     R: Into<$Reply>,
                     F: FnMut(&$crate::events::Event, &$Kind) -> R + Send + 'static,
@@ -174,7 +174,7 @@ macro_rules! define_kinds {
         impl $crate::events::EventHub {
             $(
                 #[doc = concat!("Registers `f` for every `", $name, "` event.")]
-                pub fn $on<R, F>(&mut self, f: F) -> $crate::events::ListenerId
+                pub fn $on<R, F>(&mut self, f: F) -> $crate::events::HubListenerId
                 where
                     R: Into<$Reply>,
                     F: FnMut(&$crate::events::Event, &$Kind) -> R + Send + 'static,

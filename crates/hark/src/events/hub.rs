@@ -4,7 +4,7 @@ use super::category::{Category, CategoryMask};
 use super::event::{ConnectionId, Event};
 use super::kind::Kind;
 use super::kinds::{EventKind, KindId};
-use super::listeners::{ListenerId, Listeners, category_callback, kind_callback};
+use super::listeners::{HubListenerId, Listeners, category_callback, kind_callback};
 use super::queue::{Emitted, EventQueue, ReservedLaneFull};
 use super::registrar::Registrar;
 use super::severity::Severity;
@@ -331,7 +331,7 @@ impl EventHub {
     }
 
     /// Registers `f` for every event of kind `K`.
-    pub fn on<K, R, F>(&mut self, f: F) -> ListenerId
+    pub fn on<K, R, F>(&mut self, f: F) -> HubListenerId
     where
         K: Kind,
         R: Into<K::Reply>,
@@ -341,7 +341,7 @@ impl EventHub {
     }
 
     /// Registers `f` for every event whose category is in `categories`.
-    pub fn on_category<F>(&mut self, categories: impl Into<CategoryMask>, f: F) -> ListenerId
+    pub fn on_category<F>(&mut self, categories: impl Into<CategoryMask>, f: F) -> HubListenerId
     where
         F: FnMut(&Event) + Send + 'static,
     {
@@ -349,7 +349,7 @@ impl EventHub {
     }
 
     /// Registers `f` for every event.
-    pub fn on_all<F>(&mut self, f: F) -> ListenerId
+    pub fn on_all<F>(&mut self, f: F) -> HubListenerId
     where
         F: FnMut(&Event) + Send + 'static,
     {
@@ -357,7 +357,7 @@ impl EventHub {
     }
 
     /// Forwards every event to `tracing` (see [`tracing_listener`]).
-    pub fn forward_to_tracing(&mut self) -> ListenerId {
+    pub fn forward_to_tracing(&mut self) -> HubListenerId {
         self.on_all(tracing_listener())
     }
 
@@ -369,7 +369,7 @@ impl EventHub {
 
     /// Removes a listener; `false` if it was not registered (yet: registrations queued by
     /// a [`Registrar`] are applied when the next event is delivered).
-    pub fn remove_listener(&mut self, id: ListenerId) -> bool {
+    pub fn remove_listener(&mut self, id: HubListenerId) -> bool {
         self.listeners.remove(id)
     }
 

@@ -201,7 +201,7 @@ define_kinds! {
     }
 
     /// A uTP connection failed (libutp's `on_error`); `utp_destroying` follows.
-    "utp_error" => UtpError, on_utp_error {
+    "utp_error" => UtpFailed, on_utp_error {
         category: Connection,
         severity: Warning,
         delivery: Guaranteed,
@@ -239,7 +239,9 @@ define_kinds! {
     }
 
     /// A uTP connection is being destroyed (`UTP_STATE_DESTROYING`); its socket handle is
-    /// invalid afterwards.
+    /// invalid afterwards. After an orderly close this comes the linger
+    /// (`ConnectionConfig::linger`, 2 s) after the last byte; `utp_fin_acked` marks the end
+    /// of a sender's transfer.
     "utp_destroying" => UtpDestroying, on_utp_destroying {
         category: Connection,
         severity: Debug,
@@ -322,6 +324,43 @@ define_kinds! {
             level: &'static str,
             /// The line.
             text: String,
+        }
+    }
+
+    /// The peer acknowledged the FIN of a uTP connection we closed, and with it every byte
+    /// written before (hark's `on_fin_acked`): the moment a sender's transfer is complete.
+    /// `utp_destroying` follows after the linger (`ConnectionConfig::linger`, 2 s).
+    "utp_fin_acked" => UtpFinAcked, on_utp_fin_acked {
+        category: Connection,
+        severity: Debug,
+        delivery: Droppable,
+        reply: (),
+        attributes: {
+            /// The peer of the connection.
+            peer: SocketAddr,
+            /// Payload bytes written over the connection's life, all acknowledged.
+            bytes_sent: u64,
+        }
+    }
+
+    /// A uTP connection ended, in order or not: uTP's counterpart of `tcp_closed` and
+    /// `peer_disconnect`, at info level (`utp_eof` and `utp_destroying` are debug). Emitted
+    /// with `UTP_STATE_DESTROYING`, after the linger of an orderly close.
+    "utp_closed" => UtpClosed, on_utp_closed {
+        category: Connection,
+        severity: Info,
+        delivery: Guaranteed,
+        reply: (),
+        attributes: {
+            /// The peer of the connection.
+            peer: SocketAddr,
+            /// Why it ended: closed by the peer or by us (whoever sent the first FIN),
+            /// reset, timed out, or a protocol error.
+            reason: DisconnectReason,
+            /// Payload bytes sent over the connection's life.
+            bytes_sent: u64,
+            /// Payload bytes received over the connection's life.
+            bytes_received: u64,
         }
     }
 
@@ -739,7 +778,7 @@ impl Describe for UtpConnect {
     }
 }
 
-impl Describe for UtpError {
+impl Describe for UtpFailed {
     fn describe(&self) -> String {
         format!(
             "The uTP connection with {} failed: {}.",
@@ -833,6 +872,24 @@ impl Describe for UtpPackets {
         format!(
             "{way} {count} uTP datagram{plural} ({bytes} bytes{span}) {to} {}.",
             self.peer
+        )
+    }
+}
+
+impl Describe for UtpFinAcked {
+    fn describe(&self) -> String {
+        format!(
+            "{} acknowledged all {} bytes sent over uTP and the close.",
+            self.peer, self.bytes_sent
+        )
+    }
+}
+
+impl Describe for UtpClosed {
+    fn describe(&self) -> String {
+        format!(
+            "The uTP connection with {} ended: {} ({} bytes sent, {} received).",
+            self.peer, self.reason, self.bytes_sent, self.bytes_received
         )
     }
 }

@@ -10,7 +10,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 /// Identifies a registered listener, to remove it later.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct ListenerId(u64);
+pub struct HubListenerId(u64);
 
 #[derive(Debug, Clone, Copy)]
 pub(crate) enum Selector {
@@ -21,7 +21,7 @@ pub(crate) enum Selector {
 pub(crate) type Callback = Box<dyn FnMut(&Event) -> Response + Send>;
 
 struct Listener {
-    id: ListenerId,
+    id: HubListenerId,
     selector: Selector,
     call: Callback,
 }
@@ -29,8 +29,8 @@ struct Listener {
 /// A registration or removal made through a [`Registrar`](super::Registrar), applied by
 /// the hub between two events.
 pub(crate) enum Change {
-    Add(ListenerId, Selector, Callback),
-    Remove(ListenerId),
+    Add(HubListenerId, Selector, Callback),
+    Remove(HubListenerId),
 }
 
 /// What the hub's listeners share with its registrars.
@@ -43,8 +43,8 @@ pub(crate) struct Shared {
 }
 
 impl Shared {
-    pub(crate) fn allocate_id(&self) -> ListenerId {
-        ListenerId(self.next_id.fetch_add(1, Ordering::Relaxed))
+    pub(crate) fn allocate_id(&self) -> HubListenerId {
+        HubListenerId(self.next_id.fetch_add(1, Ordering::Relaxed))
     }
 
     pub(crate) fn queue(&self, change: Change) {
@@ -113,14 +113,14 @@ impl Listeners {
         &self.shared
     }
 
-    pub(crate) fn add(&mut self, (selector, call): (Selector, Callback)) -> ListenerId {
+    pub(crate) fn add(&mut self, (selector, call): (Selector, Callback)) -> HubListenerId {
         let id = self.shared.allocate_id();
         self.list.push(Listener { id, selector, call });
         self.update_interest();
         id
     }
 
-    pub(crate) fn remove(&mut self, id: ListenerId) -> bool {
+    pub(crate) fn remove(&mut self, id: HubListenerId) -> bool {
         let before = self.list.len();
         self.list.retain(|listener| listener.id != id);
         self.update_interest();

@@ -100,10 +100,10 @@ pub use kinds::{
     PeerPacketOut, SctpAssocClosed, SctpAssocUp, SctpNotification, SctpPeerAddress, SctpSendFailed,
     TcpAccepted, TcpAuthFailed, TcpClosed, TcpConnectFailed, TcpConnected, TcpConnecting,
     TcpExpect, TcpListenerClosed, TcpListening, TcpNotListening, TcpProxyVia, TcpReceived, TcpSent,
-    TcpThrottled, TcpUnthrottled, UtpAccept, UtpConnect, UtpDelaySample, UtpDestroying, UtpEof,
-    UtpError, UtpFirewall, UtpLog, UtpOverhead, UtpPackets, UtpWritable,
+    TcpThrottled, TcpUnthrottled, UtpAccept, UtpClosed, UtpConnect, UtpDelaySample, UtpDestroying,
+    UtpEof, UtpFailed, UtpFinAcked, UtpFirewall, UtpLog, UtpOverhead, UtpPackets, UtpWritable,
 };
-pub use listeners::ListenerId;
+pub use listeners::HubListenerId;
 pub use queue::{Emitted, ReservedLaneFull};
 pub use registrar::Registrar;
 pub use severity::Severity;

@@ -4,7 +4,7 @@ use super::category::CategoryMask;
 use super::event::Event;
 use super::kind::Kind;
 use super::listeners::{
-    Callback, Change, ListenerId, Selector, Shared, category_callback, kind_callback,
+    Callback, Change, HubListenerId, Selector, Shared, category_callback, kind_callback,
 };
 use std::sync::Arc;
 
@@ -30,14 +30,14 @@ impl Registrar {
         Registrar { shared }
     }
 
-    fn queue_add(&self, (selector, call): (Selector, Callback)) -> ListenerId {
+    fn queue_add(&self, (selector, call): (Selector, Callback)) -> HubListenerId {
         let id = self.shared.allocate_id();
         self.shared.queue(Change::Add(id, selector, call));
         id
     }
 
     /// Queues `f` for every event of kind `K`.
-    pub fn on<K, R, F>(&self, f: F) -> ListenerId
+    pub fn on<K, R, F>(&self, f: F) -> HubListenerId
     where
         K: Kind,
         R: Into<K::Reply>,
@@ -47,7 +47,7 @@ impl Registrar {
     }
 
     /// Queues `f` for every event whose category is in `categories`.
-    pub fn on_category<F>(&self, categories: impl Into<CategoryMask>, f: F) -> ListenerId
+    pub fn on_category<F>(&self, categories: impl Into<CategoryMask>, f: F) -> HubListenerId
     where
         F: FnMut(&Event) + Send + 'static,
     {
@@ -55,7 +55,7 @@ impl Registrar {
     }
 
     /// Queues `f` for every event.
-    pub fn on_all<F>(&self, f: F) -> ListenerId
+    pub fn on_all<F>(&self, f: F) -> HubListenerId
     where
         F: FnMut(&Event) + Send + 'static,
     {
@@ -63,7 +63,7 @@ impl Registrar {
     }
 
     /// Queues the removal of a listener.
-    pub fn remove_listener(&self, id: ListenerId) {
+    pub fn remove_listener(&self, id: HubListenerId) {
         self.shared.queue(Change::Remove(id));
     }
 }

@@ -50,6 +50,7 @@ pub struct Callbacks {
     pub(crate) on_read: Option<OnRead>,
     pub(crate) on_overhead_statistics: Option<OnOverhead>,
     pub(crate) on_state_change: Option<OnState>,
+    pub(crate) on_fin_acked: Option<OnSocket>,
     pub(crate) get_read_buffer_size: Option<ReadBufferSize>,
     pub(crate) on_delay_sample: Option<OnDelay>,
     pub(crate) get_udp_mtu: Option<AddrQuery>,
@@ -74,6 +75,7 @@ impl std::fmt::Debug for Callbacks {
                 self.on_overhead_statistics.is_some(),
             ),
             ("on_state_change", self.on_state_change.is_some()),
+            ("on_fin_acked", self.on_fin_acked.is_some()),
             ("get_read_buffer_size", self.get_read_buffer_size.is_some()),
             ("on_delay_sample", self.on_delay_sample.is_some()),
             ("get_udp_mtu", self.get_udp_mtu.is_some()),
@@ -161,12 +163,31 @@ impl Callbacks {
 
     /// `on_state_change(sock, state)`: CONNECT (unless `on_connect` is set), WRITABLE, EOF,
     /// DESTROYING.
+    ///
+    /// DESTROYING after an orderly close comes `linger` later than the last byte: the
+    /// connection keeps answering for [`ConnectionConfig::linger`](super::ConnectionConfig::linger)
+    /// (2 s by default) once both FINs are acknowledged. Time a transfer to
+    /// [`on_fin_acked`](Self::on_fin_acked) on the sender and to EOF on the receiver.
     #[must_use]
     pub fn on_state_change(
         mut self,
         f: impl FnMut(&mut ContextHandle<'_>, UtpSocket, UtpState) + Send + 'static,
     ) -> Self {
         self.on_state_change = Some(Box::new(f));
+        self
+    }
+
+    /// `on_fin_acked(sock)` (hark's addition; libutp has none): the peer acknowledged the
+    /// FIN that [`close`](super::ContextHandle::close) sent, and with it every byte written
+    /// before: the sender's transfer is complete. DESTROYING follows after the linger.
+    /// [`ContextHandle::info`](super::ContextHandle::info) answers the same question at any
+    /// time (`unacknowledged_packets == 0`, `fin_acked`).
+    #[must_use]
+    pub fn on_fin_acked(
+        mut self,
+        f: impl FnMut(&mut ContextHandle<'_>, UtpSocket) + Send + 'static,
+    ) -> Self {
+        self.on_fin_acked = Some(Box::new(f));
         self
     }
 

@@ -15,6 +15,10 @@ pub enum UtpState {
     /// `UTP_STATE_EOF`: the peer finished sending.
     Eof,
     /// `UTP_STATE_DESTROYING`: the socket is being destroyed; its handle is invalid after.
+    /// After an orderly close this comes [`ConnectionConfig::linger`](super::ConnectionConfig::linger)
+    /// (2 s by default) after both FINs were acknowledged, so it is no end-of-transfer
+    /// mark: the sender's is [`Callbacks::on_fin_acked`](super::Callbacks::on_fin_acked),
+    /// the receiver's is [`UtpState::Eof`].
     Destroying,
 }
 
@@ -57,11 +61,12 @@ impl UtpErrorCode {
     }
 
     /// The code for a core failure. libutp has three codes; a protocol violation by the
-    /// peer ends the connection as a reset does.
+    /// peer ends the connection as a reset does, and an ICMP unreachable report is
+    /// `UTP_ECONNREFUSED` (what the kernel calls a port unreachable).
     #[must_use]
     pub fn from_core(error: ConnectionError) -> UtpErrorCode {
         match error {
-            ConnectionError::Refused => UtpErrorCode::ConnRefused,
+            ConnectionError::Refused | ConnectionError::Unreachable(_) => UtpErrorCode::ConnRefused,
             ConnectionError::TimedOut => UtpErrorCode::TimedOut,
             _ => UtpErrorCode::ConnReset,
         }

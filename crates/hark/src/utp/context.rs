@@ -6,8 +6,9 @@ use std::net::{IpAddr, SocketAddr, UdpSocket};
 use std::time::{Duration, Instant};
 
 use hark_proto::utp::{
-    ConnectionConfig, ConnectionHandle, ConnectionInfo, ConnectionStats, DatagramOutcome, Endpoint,
-    EndpointConfig, EndpointStats, Event as CoreEvent, Incoming, Transmit,
+    ConnectionConfig, ConnectionError, ConnectionHandle, ConnectionInfo, ConnectionStats,
+    DatagramOutcome, Endpoint, EndpointConfig, EndpointStats, Event as CoreEvent, Incoming,
+    Transmit, Unreachable,
 };
 
 use super::callbacks::Callbacks;
@@ -23,12 +24,12 @@ use super::packet_header::UtpPacketHeader;
 use super::packet_log::PacketLog;
 use super::rng::CallbackRng;
 use super::socket::{Sockets, UtpSocket};
-use crate::events::ConnectionId;
 use crate::events::{
-    Admission, Direction, EventHub, KindId, PeerDataIn, Protocol, UtpAccept, UtpConnect,
-    UtpDelaySample, UtpDestroying, UtpEof, UtpError as UtpErrorEvent, UtpFirewall, UtpLog,
+    Admission, Direction, EventHub, KindId, PeerDataIn, Protocol, UtpAccept, UtpClosed, UtpConnect,
+    UtpDelaySample, UtpDestroying, UtpEof, UtpFailed, UtpFinAcked, UtpFirewall, UtpLog,
     UtpOverhead, UtpPackets, UtpWritable,
 };
+use crate::events::{ConnectionId, DisconnectReason};
 use crate::listen::{ListenError, bind_udp};
 
 /// Builds a [`UtpContext`]: callbacks, event hub, core configuration and options.
@@ -231,17 +232,61 @@ impl UtpContext {
     }
 
     /// Binds a UDP socket on `ip` at the first free port of `ports` for the application
-    /// to drive, reporting `listen_success`/`listen_failure` to the hub.
+    /// to drive, reporting `listen_success`/`listen_failure` to the hub. ICMP errors are
+    /// switched on ([`enable_icmp_errors`](super::enable_icmp_errors)): feed them to
+    /// [`process_icmp_errors`](Self::process_icmp_errors).
     pub fn bind_udp(
         &mut self,
         ip: IpAddr,
         ports: impl IntoIterator<Item = u16>,
     ) -> Result<UdpSocket, ListenError> {
-        bind_udp(&mut self.hub, ip, ports)
+        let socket = bind_udp(&mut self.hub, ip, ports)?;
+        // Best effort: without it a closed port shows as a connect timeout.
+        let _ = hark_reactor::udp::enable_icmp_errors(&socket);
+        Ok(socket)
+    }
+
+    /// An ICMP destination-unreachable report about a datagram sent to `to`, whose first
+    /// bytes are `data` (libutp's `utp_process_icmp_error`); returns whether it ended a uTP
+    /// connection. As in libutp the report is taken as the peer's port being closed
+    /// ([`Unreachable::Port`](super::Unreachable::Port)): a connection attempt fails with
+    /// `UTP_ECONNREFUSED` at once, instead of `UTP_ETIMEDOUT` after the SYN retries.
+    pub fn process_icmp_error(&mut self, data: &[u8], to: SocketAddr) -> bool {
+        let now = self.now();
+        let ended = self.icmp_error(now, to, Unreachable::Port, data);
+        self.drain(now);
+        self.send_all(now);
+        ended
+    }
+
+    /// Reads every ICMP report queued on the application's `socket` (bound with
+    /// [`bind_udp`](Self::bind_udp), or set up with
+    /// [`enable_icmp_errors`](super::enable_icmp_errors)) and hands each to the core with its
+    /// kind; returns how many ended a connection. Call it when the socket signals an error:
+    /// a receive or send failing with `ConnectionRefused` (or host/network unreachable),
+    /// or `POLLERR`.
+    pub fn process_icmp_errors(&mut self, socket: &UdpSocket) -> std::io::Result<usize> {
+        let now = self.now();
+        let mut buf = [0u8; 256];
+        let mut ended = 0;
+        hark_reactor::udp::drain_icmp_errors(socket, &mut buf, |report| {
+            ended +=
+                usize::from(self.icmp_error(now, report.destination, report.kind, report.quoted));
+        })?;
+        self.drain(now);
+        self.send_all(now);
+        Ok(ended)
     }
 
     /// Opens a connection to `remote` (libutp's `utp_create_socket` + `utp_connect`).
     /// Its `on_connect` or `on_error` follows.
+    ///
+    /// Connect timeout: the SYN is resent after `initial_rto` (1 s), doubling, `syn_retries`
+    /// (3) times, so a silent peer gives `UTP_ETIMEDOUT` after 15 s by default
+    /// ([`ConnectionConfig`], through [`UtpContextBuilder::endpoint_config`]). A peer that
+    /// refuses answers with a RESET (`UTP_ECONNREFUSED` at once); a closed port gives the
+    /// same at once when ICMP errors reach [`process_icmp_errors`](Self::process_icmp_errors)
+    /// (in mode (a) the reactor does this itself).
     pub fn connect(&mut self, remote: SocketAddr) -> Result<UtpSocket, UtpError> {
         let now = self.now();
         let socket = self.open(now, remote)?;
@@ -264,7 +309,10 @@ impl UtpContext {
         Ok(n)
     }
 
-    /// Closes the sending direction of `socket` (libutp's `utp_close`).
+    /// Closes the sending direction of `socket` (libutp's `utp_close`). `on_fin_acked`
+    /// reports when everything written has arrived; `UTP_STATE_DESTROYING` follows after
+    /// the linger ([`ConnectionConfig::linger`], 2 s by default; see the
+    /// [module docs](super#closing-and-the-linger-before-destroying)).
     pub fn close(&mut self, socket: UtpSocket) -> Result<(), UtpError> {
         let now = self.now();
         let handle = self.sockets.handle(socket).ok_or(UtpError::UnknownSocket)?;
@@ -400,6 +448,33 @@ impl UtpContext {
     /// Records the reactor's clock reading (mode (a)).
     pub(crate) fn observe(&mut self, now: Instant) {
         self.clock.last = self.clock.last.max(now);
+    }
+
+    /// Hands an ICMP report to the core; true if it ended a connection.
+    pub(crate) fn icmp_error(
+        &mut self,
+        now: Instant,
+        destination: SocketAddr,
+        kind: Unreachable,
+        quoted: &[u8],
+    ) -> bool {
+        let ended = self
+            .endpoint
+            .handle_icmp_error(now, destination, kind, quoted);
+        if ended {
+            self.log_line(
+                None,
+                LogLevel::Normal,
+                format_args!("ICMP: {destination} is unreachable ({kind})"),
+            );
+        }
+        ended
+    }
+
+    /// Why `socket` failed, in the core's terms (see [`ContextHandle::connection_error`]).
+    #[must_use]
+    pub fn connection_error(&self, socket: UtpSocket) -> Option<ConnectionError> {
+        self.endpoint.connection_error(self.sockets.handle(socket)?)
     }
 
     /// Feeds one datagram to the core and answers a SYN; true if it was uTP.
@@ -658,14 +733,18 @@ impl UtpContext {
             }
             CoreEvent::Readable => self.deliver_reads(handle),
             CoreEvent::Eof => {
+                self.note_end(handle, DisconnectReason::ClosedByPeer);
                 self.deliver_reads(handle);
                 self.emit(UtpEof { peer }, id);
                 self.state_change(socket, UtpState::Eof);
             }
             CoreEvent::Error(error) => {
+                if let Some(entry) = self.sockets.by_handle_mut(handle) {
+                    entry.end = Some(disconnect_reason(error));
+                }
                 let code = UtpErrorCode::from_core(error);
                 self.emit(
-                    UtpErrorEvent {
+                    UtpFailed {
                         peer,
                         code: code.libutp_name(),
                     },
@@ -710,17 +789,36 @@ impl UtpContext {
                     f(&mut handle!(self), socket, sent, length, kind);
                 }
             }
-            CoreEvent::Destroying => {
-                let (bytes_sent, bytes_received) = self
+            CoreEvent::FinAcked => {
+                let bytes_sent = self
                     .sockets
                     .by_handle(handle)
-                    .map_or((0, 0), |e| (e.bytes_written, e.bytes_read));
+                    .map_or(0, |e| e.bytes_written);
+                if self.hub.wants(KindId::UtpFinAcked) {
+                    self.emit(UtpFinAcked { peer, bytes_sent }, id);
+                }
+                if let Some(f) = self.callbacks.on_fin_acked.as_mut() {
+                    f(&mut handle!(self), socket);
+                }
+            }
+            CoreEvent::Destroying => {
+                let (bytes_sent, bytes_received, end) = self
+                    .sockets
+                    .by_handle(handle)
+                    .map_or((0, 0, None), |e| (e.bytes_written, e.bytes_read, e.end));
                 let event = UtpDestroying {
                     peer,
                     bytes_sent,
                     bytes_received,
                 };
                 self.emit(event, id);
+                let closed = UtpClosed {
+                    peer,
+                    reason: end.unwrap_or(DisconnectReason::ClosedLocally),
+                    bytes_sent,
+                    bytes_received,
+                };
+                self.emit(closed, id);
                 self.log_line(
                     Some(socket),
                     LogLevel::Normal,
@@ -814,7 +912,15 @@ impl UtpContext {
         Ok(())
     }
 
+    /// Records who ended the connection first, for `utp_closed`.
+    fn note_end(&mut self, handle: ConnectionHandle, reason: DisconnectReason) {
+        if let Some(entry) = self.sockets.by_handle_mut(handle) {
+            entry.end.get_or_insert(reason);
+        }
+    }
+
     fn close_handle(&mut self, handle: ConnectionHandle) {
+        self.note_end(handle, DisconnectReason::ClosedLocally);
         let Some(entry) = self.sockets.by_handle_mut(handle) else {
             return;
         };
@@ -1013,5 +1119,16 @@ impl UtpContext {
             };
             self.emit(event, socket.map(UtpSocket::connection_id));
         }
+    }
+}
+
+/// How a failure reads as the reason a connection ended.
+fn disconnect_reason(error: ConnectionError) -> DisconnectReason {
+    match error {
+        ConnectionError::TimedOut => DisconnectReason::TimedOut,
+        ConnectionError::Protocol
+        | ConnectionError::IntegrityRequired
+        | ConnectionError::CorruptHandshake => DisconnectReason::ProtocolError,
+        _ => DisconnectReason::Reset,
     }
 }

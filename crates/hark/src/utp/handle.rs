@@ -5,7 +5,7 @@ use std::net::SocketAddr;
 
 use bytes::Bytes;
 
-use hark_proto::utp::{ConnectionInfo, ConnectionStats, Endpoint};
+use hark_proto::utp::{ConnectionError, ConnectionInfo, ConnectionStats, Endpoint};
 
 use super::constants::{ContextOption, SocketOption};
 use super::error::OptionError;
@@ -155,7 +155,8 @@ impl ContextHandle<'_> {
     }
 
     /// Closes the sending direction of `socket` after the data written so far
-    /// (libutp's `utp_close`).
+    /// (libutp's `utp_close`). `on_fin_acked` reports when all of it arrived; DESTROYING
+    /// follows after the linger ([`ConnectionConfig::linger`](super::ConnectionConfig::linger), 2 s by default).
     pub fn close(&mut self, socket: UtpSocket) {
         self.commands.push(Command::Close(socket));
     }
@@ -197,5 +198,13 @@ impl ContextHandle<'_> {
     #[must_use]
     pub fn info(&self, socket: UtpSocket) -> Option<ConnectionInfo> {
         self.endpoint.connection_info(self.sockets.handle(socket)?)
+    }
+
+    /// Why `socket` failed, in the core's terms (finer than `on_error`'s libutp code: a
+    /// RESET and an ICMP port unreachable are both `UTP_ECONNREFUSED`). Set from the
+    /// `on_error` call on, until the socket is destroyed.
+    #[must_use]
+    pub fn connection_error(&self, socket: UtpSocket) -> Option<ConnectionError> {
+        self.endpoint.connection_error(self.sockets.handle(socket)?)
     }
 }

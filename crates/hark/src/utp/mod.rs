@@ -22,6 +22,19 @@
 //!   was uTP), calls [`UtpContext::issue_deferred_acks`] after each batch and
 //!   [`UtpContext::check_timeouts`] now and then — as with libutp.
 //!
+//! # Closing, and the linger before DESTROYING
+//!
+//! `close` ([`UtpContext::close`], [`ContextHandle::close`], [`UtpRemote::close`]) sends a
+//! FIN after the queued data. When the peer has acknowledged it, and so every byte written,
+//! [`Callbacks::on_fin_acked`] runs (hark's addition) and the hub reports `utp_fin_acked`;
+//! [`ContextHandle::info`] / [`UtpContext::info`] answer the same at any time
+//! ([`ConnectionInfo::unacknowledged_packets`], [`ConnectionInfo::fin_acked`]). Once both
+//! sides' FINs are acknowledged the connection lingers for [`ConnectionConfig::linger`]
+//! (2 s by default, set through [`UtpContextBuilder::endpoint_config`]) to answer a peer
+//! whose last ACK was lost; only then do `UTP_STATE_DESTROYING` and the info-level
+//! `utp_closed` event come. A transfer timed to DESTROYING therefore looks slower by the
+//! linger; time it to `on_fin_acked` (sender) or `UTP_STATE_EOF` (receiver).
+//!
 //! # Callbacks, threads and re-entrancy
 //!
 //! Callbacks run on the thread driving the context (the reactor thread in mode (a), the
@@ -36,7 +49,8 @@
 //! # Events
 //!
 //! Every callback also reports to the context's [`EventHub`](crate::events::EventHub):
-//! `utp_accept`, `utp_connect`, `utp_error`, `utp_writable`, `utp_eof`, `utp_destroying`,
+//! `utp_accept`, `utp_connect`, `utp_error`, `utp_writable`, `utp_eof`, `utp_fin_acked`,
+//! `utp_destroying`, `utp_closed` (info level: every connection's end, with its reason),
 //! `utp_delay_sample`, `utp_overhead` (summed per batch of datagrams), `utp_log`,
 //! `utp_firewall`, plus `peer_data_in` for reads and `utp_packets` with the header of every
 //! datagram sent or received (one event per peer and direction per batch). The context puts its hub in listeners-only mode: each event
@@ -54,6 +68,7 @@
 //! | `utp_create_socket` + `utp_connect` | [`UtpContext::connect`], [`UtpRemote::connect`] |
 //! | `utp_write`, `utp_close`, `utp_read_drained` | [`ContextHandle`], [`UtpContext`], [`UtpRemote`] methods of the same names; [`ContextHandle::write_bytes`] queues shared [`Bytes`](bytes::Bytes) without a copy |
 //! | `utp_process_udp`, `utp_issue_deferred_acks`, `utp_check_timeouts` | [`UtpContext::process_udp`], [`UtpContext::issue_deferred_acks`], [`UtpContext::check_timeouts`] |
+//! | `utp_process_icmp_error` | [`UtpContext::process_icmp_error`]; [`UtpContext::process_icmp_errors`] reads them, typed, off the socket (mode (a) does so itself) |
 //! | `utp_setsockopt(UTP_TARGET_DELAY)` | [`UtpContext::set_socket_option`] |
 //! | `utp_getpeername`, `utp_get_stats`, `utp_get_delays` | `peer_addr`, `stats`, `info` |
 //! | `utp_get_context_stats` | [`UtpContext::context_stats`] |
@@ -83,12 +98,16 @@ pub use context::{UtpContext, UtpContextBuilder};
 pub use error::{BuildError, OptionError, ReactorUtpError, UtpError};
 pub use handle::ContextHandle;
 pub use hark_proto::utp::{
-    ConnectionInfo, ConnectionStats, DEFAULT_UDP_MTU_V4, DEFAULT_UDP_MTU_V6, EndpointConfig,
-    EndpointStats, UDP_OVERHEAD_V4, UDP_OVERHEAD_V6,
+    ConnectionConfig, ConnectionError, ConnectionInfo, ConnectionStats, DEFAULT_UDP_MTU_V4,
+    DEFAULT_UDP_MTU_V6, EndpointConfig, EndpointStats, UDP_OVERHEAD_V4, UDP_OVERHEAD_V6,
+    Unreachable,
 };
 /// The UDP socket setup of [`UtpReactor::bind_with_udp`] (re-exported from
 /// `hark-reactor`).
 pub use hark_reactor::udp::UdpConfig;
+/// Switches on ICMP error reports for an application-owned UDP socket (mode (b)), for
+/// [`UtpContext::process_icmp_errors`] (re-exported from `hark-reactor`).
+pub use hark_reactor::udp::enable_icmp_errors;
 pub use hark_wire::utp::PacketType;
 pub use packet_header::UtpPacketHeader;
 pub use reactor::{UtpReactor, UtpRemote, looks_like_utp};

@@ -12,6 +12,8 @@ use hark_reactor::{
     Transmit,
 };
 
+use hark_proto::utp::Unreachable;
+
 use super::context::{UtpContext, UtpContextBuilder};
 use super::error::ReactorUtpError;
 use super::outbox::Gauge;
@@ -68,6 +70,18 @@ impl DatagramEndpoint for UtpContext {
 
     fn poll_timeout(&self) -> Option<Instant> {
         self.core_timeout()
+    }
+
+    fn handle_icmp_error(
+        &mut self,
+        now: Instant,
+        destination: SocketAddr,
+        kind: Unreachable,
+        quoted: &[u8],
+    ) {
+        self.observe(now);
+        let _ = self.icmp_error(now, destination, kind, quoted);
+        self.drain(now);
     }
 }
 
@@ -286,7 +300,11 @@ impl UtpRemote {
         rx.recv().map_err(|_| ReactorUtpError::Stopped)
     }
 
-    /// Opens a connection to `remote`; `on_connect` or `on_error` follows.
+    /// Opens a connection to `remote`; `on_connect` or `on_error` follows. A silent peer
+    /// times out after 15 s by default (see [`UtpContext::connect`]); a closed port fails
+    /// at once with `UTP_ECONNREFUSED`, from the ICMP error the reactor reads off its
+    /// socket ([`ContextHandle::connection_error`](super::ContextHandle::connection_error)
+    /// says [`ConnectionError::Unreachable`](super::ConnectionError::Unreachable)).
     pub fn connect(&self, remote: SocketAddr) -> Result<UtpSocket, ReactorUtpError> {
         let opened = self.with_context(move |context| {
             let now = context.now();
@@ -314,6 +332,8 @@ impl UtpRemote {
     }
 
     /// Closes the sending direction of `socket` once everything written is queued.
+    /// `on_fin_acked` reports when all of it arrived; `UTP_STATE_DESTROYING` follows after
+    /// the linger ([`ConnectionConfig::linger`](super::ConnectionConfig::linger), 2 s by default).
     pub fn close(&self, socket: UtpSocket) -> Result<(), ReactorUtpError> {
         self.retry(move || {
             move |context: &mut UtpContext, _now: Instant| context.remote_close(socket)

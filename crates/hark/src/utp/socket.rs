@@ -6,7 +6,7 @@ use std::net::SocketAddr;
 
 use hark_proto::utp::ConnectionHandle;
 
-use crate::events::ConnectionId;
+use crate::events::{ConnectionId, DisconnectReason};
 
 /// A uTP socket (libutp's `utp_socket*`): a cheap, copyable name for one connection.
 ///
@@ -52,6 +52,8 @@ pub(crate) struct SocketEntry {
     pub(crate) bytes_written: u64,
     /// Payload bytes handed to on_read.
     pub(crate) bytes_read: u64,
+    /// Who sent the first FIN (or why the connection failed), for `utp_closed`.
+    pub(crate) end: Option<DisconnectReason>,
 }
 
 /// The live sockets, indexed like the core's connection slab.
@@ -88,6 +90,7 @@ impl Sockets {
                 close_pending: false,
                 bytes_written: 0,
                 bytes_read: 0,
+                end: None,
             });
         }
         socket

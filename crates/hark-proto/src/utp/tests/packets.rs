@@ -287,6 +287,7 @@ fn fin_consumes_a_sequence_number() {
         h.events(),
         vec![
             (c, Event::StateChanged(ConnectionState::Closing)),
+            (c, Event::FinAcked),
             (c, Event::Eof)
         ]
     );
