@@ -5,4 +5,5 @@
 mod all_at_once;
 mod demux;
 mod idle;
+mod stream_backpressure;
 mod util;

@@ -209,6 +209,8 @@ impl<C: StreamCore, H: StreamHandler<C>> StreamNotify<C, H> {
             while !self.throttled && !self.closing {
                 let room = conn.room().min(TRANSMIT_CHUNK);
                 if room == 0 {
+                    // The core may have more: come back at `unthrottled`.
+                    conn.wait_for_room();
                     break;
                 }
                 self.buf.resize(room, 0);

@@ -148,6 +148,15 @@ impl TcpConn<'_> {
         self.view.limit.saturating_sub(self.pending())
     }
 
+    /// Asks for an `unthrottled` once the pending bytes drained, as a refused write does:
+    /// for a writer that stops at [`TcpConn::room`] zero rather than being refused (a
+    /// `throttled` comes first, unless the connection is throttled already). Without it,
+    /// a writer that filled its room exactly would hear nothing if the kernel then took
+    /// every byte at once.
+    pub fn wait_for_room(&mut self) {
+        self.cmds.refused = true;
+    }
+
     /// Whether the connection is throttled.
     pub fn is_throttled(&self) -> bool {
         self.view.throttled
