@@ -109,9 +109,9 @@ const TRANSFER: u64 = 8192;
 
 /// A sender reactor and a sink reactor running on their own threads.
 struct ReactorPair {
-    sender: ReactorHandle<WindowedSender>,
+    sender: ReactorHandle,
     sender_id: SocketId,
-    sink: ReactorHandle<AckingSink>,
+    sink: ReactorHandle,
     threads: Vec<thread::JoinHandle<()>>,
 }
 

@@ -30,7 +30,7 @@ fn tshark_decodes_a_live_hark_transfer_as_clean_utp() {
     let sink = Arc::clone(&received);
     // Without GSO every uTP packet is its own datagram in the capture; with it, the
     // capture on the sending host shows one datagram per batch of packets.
-    let server = UtpReactor::spawn_with_udp(
+    let server = UtpReactor::bind_range_with_udp(
         UtpContext::builder().callbacks(
             Callbacks::new()
                 .on_accept(|_cx, _socket, _from| {})
@@ -58,7 +58,7 @@ fn tshark_decodes_a_live_hark_transfer_as_clean_utp() {
     plain.connection.offer_integrity = false;
     let (sent_tx, sent_rx) = mpsc::channel();
     let client =
-        UtpReactor::spawn_with_udp(
+        UtpReactor::bind_range_with_udp(
             UtpContext::builder().endpoint_config(plain).callbacks(
                 Callbacks::new().on_state_change(move |_cx, _socket, state| {
                     if state == UtpState::Destroying {

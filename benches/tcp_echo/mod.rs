@@ -1,12 +1,12 @@
 //! The two echo servers compared by `benches/tcp_notify.rs` and `benches/tcp_ratio/`: the
-//! notifier echo of `crates/hark/examples/tcp_echo.rs` on a [`TcpReactor`], and a
+//! notifier echo of `crates/hark/examples/tcp_echo.rs` on a [`Reactor`], and a
 //! hand-written mio echo loop; plus the blocking client both are driven by.
 //!
 //! Each server loop runs in a function of its own ([`serve_hark_notify`],
 //! [`serve_mio_by_hand`]) on a thread of its own, so callgrind can count that thread's
 //! instructions alone (`--toggle-collect`).
 
-use hark::tcp::{TcpConfig, TcpConn, TcpListener, TcpNotify, TcpReactor, TcpReactorHandle};
+use hark::tcp::{Reactor, ReactorHandle, TcpConfig, TcpConn, TcpListener, TcpNotify};
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::sync::Arc;
@@ -66,7 +66,7 @@ pub enum Role {
 
 /// The reactor's loop; a function of its own so a profiler can single it out.
 #[inline(never)]
-pub fn serve_hark_notify(reactor: TcpReactor) {
+pub fn serve_hark_notify(mut reactor: Reactor) {
     reactor.run().expect("the hark reactor failed");
 }
 
@@ -74,14 +74,14 @@ pub fn serve_hark_notify(reactor: TcpReactor) {
 pub struct HarkServer {
     /// Where it listens.
     pub addr: SocketAddr,
-    handle: TcpReactorHandle,
+    handle: ReactorHandle,
     thread: Option<std::thread::JoinHandle<()>>,
 }
 
 impl HarkServer {
     /// Starts the reactor and its echo listener on a loopback port.
     pub fn spawn() -> HarkServer {
-        let reactor = TcpReactor::new(TcpConfig::default()).expect("reactor");
+        let reactor = Reactor::new(TcpConfig::default()).expect("reactor");
         let handle = reactor.handle();
         let thread = std::thread::Builder::new()
             .name("hark-notify".into())
@@ -103,9 +103,7 @@ impl HarkServer {
 
 impl Drop for HarkServer {
     fn drop(&mut self) {
-        while let Err(hark::tcp::HandleError::Busy) = self.handle.shutdown() {
-            std::thread::yield_now();
-        }
+        self.handle.shutdown();
         if let Some(thread) = self.thread.take() {
             let _ = thread.join();
         }

@@ -13,7 +13,7 @@ pub const PINGS_PER_ROUND: usize = 2_000;
 /// Which echo server.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Server {
-    /// The notifier echo on a `TcpReactor`.
+    /// The notifier echo on a `Reactor`.
     HarkNotify,
     /// The hand-written mio loop.
     MioByHand,

@@ -122,9 +122,13 @@ pub fn transfer(
         .on_error(move |_cx, _socket, code| {
             let _ = failed.send(Err(format!("receiver: {code}")));
         });
-    let receiver =
-        UtpReactor::spawn_with_udp(builder(hub).callbacks(receiver_table), localhost, [0], &udp)
-            .map_err(|e| e.to_string())?;
+    let receiver = UtpReactor::bind_range_with_udp(
+        builder(hub).callbacks(receiver_table),
+        localhost,
+        [0],
+        &udp,
+    )
+    .map_err(|e| e.to_string())?;
 
     let pump = Arc::new(Mutex::new(Pump {
         total,
@@ -150,7 +154,7 @@ pub fn transfer(
             let _ = done_tx.send(Err(format!("sender: {code}")));
         });
     let sender =
-        UtpReactor::spawn_with_udp(builder(hub).callbacks(sender_table), localhost, [0], &udp)
+        UtpReactor::bind_range_with_udp(builder(hub).callbacks(sender_table), localhost, [0], &udp)
             .map_err(|e| e.to_string())?;
 
     let clock = Stopwatch::start();

@@ -70,7 +70,7 @@ impl UtpPeer {
             .on_read(move |cx, s, data| r3(cx, &t3, UtpEvent::Read(s, data.to_vec())))
             .on_error(move |cx, s, code| r4(cx, &t4, UtpEvent::Error(s, code)))
             .on_state_change(move |cx, s, state| r5(cx, &t5, UtpEvent::State(s, state)));
-        let reactor = UtpReactor::spawn(UtpContext::builder().callbacks(callbacks), ip, [0])
+        let reactor = UtpReactor::bind_range(UtpContext::builder().callbacks(callbacks), ip, [0])
             .unwrap_or_else(|err| panic!("a hark uTP reactor on {ip}: {err}"));
         UtpPeer {
             reactor,

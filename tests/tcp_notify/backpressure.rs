@@ -2,7 +2,7 @@
 
 use crate::util::{Signals, StreamHash, expect_msg, fill_pseudo_random};
 use hark::tcp::{
-    HandleError, TcpConfig, TcpConn, TcpConnection, TcpListener, TcpNotify, TcpReactor, WriteError,
+    HandleError, Reactor, TcpConfig, TcpConn, TcpConnection, TcpListener, TcpNotify, WriteError,
 };
 use std::sync::mpsc::{self, Sender};
 
@@ -44,7 +44,7 @@ impl TcpNotify for Pressure {
 
 #[test]
 fn slow_reader_throttles_the_writer_and_no_byte_is_lost() {
-    let server = TcpReactor::spawn(TcpConfig::default()).unwrap();
+    let server = Reactor::spawn(TcpConfig::default()).unwrap();
     let (accepted_tx, accepted) = mpsc::channel();
     let (closed_tx, _closed) = mpsc::channel();
     let (result_tx, result) = mpsc::channel();
@@ -65,7 +65,7 @@ fn slow_reader_throttles_the_writer_and_no_byte_is_lost() {
     )
     .unwrap();
 
-    let client = TcpReactor::spawn(TcpConfig::default()).unwrap();
+    let client = Reactor::spawn(TcpConfig::default()).unwrap();
     let (pressure_tx, pressure) = mpsc::channel();
     let conn = TcpConnection::connect_addrs(
         client.handle(),

@@ -1,7 +1,7 @@
 //! Connecting: attempts counted down, first success wins, all failing fails.
 
 use crate::util::{expect_msg, refusing_addr};
-use hark::tcp::{TcpConfig, TcpConn, TcpConnection, TcpListener, TcpNotify, TcpReactor};
+use hark::tcp::{Reactor, TcpConfig, TcpConn, TcpConnection, TcpListener, TcpNotify};
 use std::io;
 use std::net::SocketAddr;
 use std::sync::mpsc::{self, Sender};
@@ -46,7 +46,7 @@ fn resolver(addrs: Vec<SocketAddr>) -> impl Fn(&str, &str) -> io::Result<Vec<Soc
 }
 
 fn connect_log(addrs: Vec<SocketAddr>, host: &str) -> Vec<String> {
-    let reactor = TcpReactor::with_resolver(TcpConfig::default(), resolver(addrs))
+    let reactor = Reactor::with_resolver(TcpConfig::default(), resolver(addrs))
         .unwrap()
         .into_thread()
         .unwrap();
@@ -61,7 +61,7 @@ fn connect_log(addrs: Vec<SocketAddr>, host: &str) -> Vec<String> {
 
 #[test]
 fn one_refusing_one_listening_address_counts_down_then_connects() {
-    let server = TcpReactor::spawn(TcpConfig::default()).unwrap();
+    let server = Reactor::spawn(TcpConfig::default()).unwrap();
     let listener = TcpListener::bind(
         server.handle(),
         "127.0.0.1:0".parse().unwrap(),
@@ -127,7 +127,7 @@ impl TcpNotify for ViaProxy {
 
 #[test]
 fn proxy_via_redirects_the_connection() {
-    let server = TcpReactor::spawn(TcpConfig::default()).unwrap();
+    let server = Reactor::spawn(TcpConfig::default()).unwrap();
     let listener = TcpListener::bind(
         server.handle(),
         "127.0.0.1:0".parse().unwrap(),
@@ -137,7 +137,7 @@ fn proxy_via_redirects_the_connection() {
     )
     .unwrap();
     let client =
-        TcpReactor::with_resolver(TcpConfig::default(), resolver(vec![listener.local_addr()]))
+        Reactor::with_resolver(TcpConfig::default(), resolver(vec![listener.local_addr()]))
             .unwrap()
             .into_thread()
             .unwrap();
@@ -151,7 +151,7 @@ fn proxy_via_redirects_the_connection() {
 
 #[test]
 fn the_system_resolver_finds_localhost() {
-    let server = TcpReactor::spawn(TcpConfig::default()).unwrap();
+    let server = Reactor::spawn(TcpConfig::default()).unwrap();
     let listener = TcpListener::bind(
         server.handle(),
         "127.0.0.1:0".parse().unwrap(),
@@ -160,7 +160,7 @@ fn the_system_resolver_finds_localhost() {
         },
     )
     .unwrap();
-    let client = TcpReactor::spawn(TcpConfig::default()).unwrap();
+    let client = Reactor::spawn(TcpConfig::default()).unwrap();
     let (tx, rx) = mpsc::channel();
     let port = listener.local_addr().port().to_string();
     TcpConnection::connect(client.handle(), "localhost", &port, ViaLocalhost(tx)).unwrap();

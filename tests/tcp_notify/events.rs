@@ -5,8 +5,8 @@ use hark::events::{Direction, EventKind};
 use hark::events::{EventHub, Severity};
 use hark::ipfilter::IpFilter;
 use hark::tcp::{
-    FilteringResolver, HubListenNotify, HubNotify, TcpConfig, TcpConn, TcpConnection, TcpListener,
-    TcpNotify, TcpReactor,
+    FilteringResolver, HubListenNotify, HubNotify, Reactor, TcpConfig, TcpConn, TcpConnection,
+    TcpListener, TcpNotify,
 };
 use std::io::Read;
 use std::sync::mpsc::{self, Sender};
@@ -50,14 +50,14 @@ fn notifier_calls_become_hub_events_with_their_severity() {
     let client_hub = Arc::new(Mutex::new(
         EventHub::builder().min_severity(Severity::Debug).build(),
     ));
-    let server = TcpReactor::spawn(TcpConfig::default()).unwrap();
+    let server = Reactor::spawn(TcpConfig::default()).unwrap();
     let listen = HubListenNotify::new(server_hub.clone(), |_peer| {
         Some(Box::new(Echo) as Box<dyn TcpNotify>)
     });
     let listener =
         TcpListener::bind(server.handle(), "127.0.0.1:0".parse().unwrap(), listen).unwrap();
 
-    let client = TcpReactor::spawn(TcpConfig::default()).unwrap();
+    let client = Reactor::spawn(TcpConfig::default()).unwrap();
     let (closed_tx, closed) = mpsc::channel();
     let notify = HubNotify::new(client_hub.clone(), OneShot(closed_tx));
     let port = listener.local_addr().port().to_string();
@@ -113,7 +113,7 @@ fn ip_filter_events(hub: &Mutex<EventHub>) -> Vec<(std::net::SocketAddr, Directi
 #[test]
 fn a_blocked_peer_is_refused_by_the_listener_and_raises_ip_filter() {
     let hub = hub_blocking_localhost();
-    let server = TcpReactor::spawn(TcpConfig::default()).unwrap();
+    let server = Reactor::spawn(TcpConfig::default()).unwrap();
     let (reached_tx, reached) = mpsc::channel();
     let listen = HubListenNotify::new(hub.clone(), move |_peer| {
         let _ = reached_tx.send(());
@@ -141,8 +141,8 @@ fn a_blocked_peer_is_refused_by_the_listener_and_raises_ip_filter() {
 fn an_outgoing_attempt_to_a_blocked_address_fails_and_raises_ip_filter() {
     let hub = hub_blocking_localhost();
     let resolver = FilteringResolver::new(hub.clone(), hark::tcp::StdResolver);
-    let client = TcpReactor::with_resolver(TcpConfig::default(), resolver)
-        .and_then(TcpReactor::into_thread)
+    let client = Reactor::with_resolver(TcpConfig::default(), resolver)
+        .and_then(Reactor::into_thread)
         .unwrap();
     let (failed_tx, failed) = mpsc::channel();
     struct Failed(Sender<()>);

@@ -1,9 +1,7 @@
 //! `expect(qty)` framing of length-prefixed messages.
 
 use crate::util::{expect_msg, fill_pseudo_random, write_retrying};
-use hark::tcp::{
-    ExpectError, TcpConfig, TcpConn, TcpConnection, TcpListener, TcpNotify, TcpReactor,
-};
+use hark::tcp::{ExpectError, Reactor, TcpConfig, TcpConn, TcpConnection, TcpListener, TcpNotify};
 use std::sync::mpsc::{self, Sender};
 
 /// Reads `u32` big-endian length prefixes and bodies with `expect`.
@@ -40,7 +38,7 @@ impl TcpNotify for LengthPrefixed {
 
 #[test]
 fn length_prefixed_messages_arrive_one_frame_each() {
-    let server = TcpReactor::spawn(TcpConfig::default()).unwrap();
+    let server = Reactor::spawn(TcpConfig::default()).unwrap();
     let (done, result) = mpsc::channel();
     let listener = TcpListener::bind(
         server.handle(),
@@ -68,7 +66,7 @@ fn length_prefixed_messages_arrive_one_frame_each() {
         messages.push(body);
     }
 
-    let client = TcpReactor::spawn(TcpConfig::default()).unwrap();
+    let client = Reactor::spawn(TcpConfig::default()).unwrap();
     let conn = TcpConnection::connect_addrs(
         client.handle(),
         vec![listener.local_addr()],
@@ -97,7 +95,7 @@ fn expect_above_the_read_buffer_size_is_refused() {
         read_buffer_size: 1024,
         ..TcpConfig::default()
     };
-    let server = TcpReactor::spawn(config).unwrap();
+    let server = Reactor::spawn(config).unwrap();
     let (tx, rx) = mpsc::channel();
     let listener = TcpListener::bind(
         server.handle(),
@@ -109,7 +107,7 @@ fn expect_above_the_read_buffer_size_is_refused() {
         },
     )
     .unwrap();
-    let client = TcpReactor::spawn(TcpConfig::default()).unwrap();
+    let client = Reactor::spawn(TcpConfig::default()).unwrap();
     let _conn = TcpConnection::connect_addrs(
         client.handle(),
         vec![listener.local_addr()],

@@ -4,7 +4,7 @@
 
 use hark::events::{EventHub, EventKind, Protocol, Severity};
 use hark::listen::ListenError;
-use hark::tcp::{TcpConfig, TcpConn, TcpListenError, TcpListener, TcpNotify, TcpReactor};
+use hark::tcp::{Reactor, TcpConfig, TcpConn, TcpListenError, TcpListener, TcpNotify};
 use std::io::{Read, Write};
 use std::net::{IpAddr, Ipv4Addr};
 use std::sync::{Arc, Mutex};
@@ -57,7 +57,7 @@ fn echo_listener() -> impl hark::tcp::TcpListenNotify {
 fn the_first_free_port_of_the_range_wins_and_listen_success_lists_the_ports_tried() {
     let (_blockers, ports) = taken_then_free(3);
     let hub = debug_hub();
-    let reactor = TcpReactor::spawn(TcpConfig::default()).unwrap();
+    let reactor = Reactor::spawn(TcpConfig::default()).unwrap();
     let listener = TcpListener::bind_range(
         reactor.handle(),
         &hub,
@@ -103,7 +103,7 @@ fn every_port_taken_gives_a_fatal_listen_failure_and_an_error() {
     let (blockers, mut ports) = taken_then_free(3);
     ports.pop();
     let hub = debug_hub();
-    let reactor = TcpReactor::spawn(TcpConfig::default()).unwrap();
+    let reactor = Reactor::spawn(TcpConfig::default()).unwrap();
     let result = TcpListener::bind_range(
         reactor.handle(),
         &hub,
@@ -137,7 +137,7 @@ fn a_single_address_that_cannot_be_bound_reports_listen_failure_through_the_hub_
     let (blockers, ports) = taken_then_free(1);
     let taken = std::net::SocketAddr::new(LOOPBACK, ports[0]);
     let hub = debug_hub();
-    let reactor = TcpReactor::spawn(TcpConfig::default()).unwrap();
+    let reactor = Reactor::spawn(TcpConfig::default()).unwrap();
     let notify = hark::tcp::HubListenNotify::new(Arc::clone(&hub), echo_listener());
     let result = TcpListener::bind(reactor.handle(), taken, notify);
     assert!(

@@ -5,7 +5,7 @@ mod connect;
 mod events;
 mod framing;
 mod listen_range;
-mod one_loop;
+mod refused_write;
 mod semantics;
 mod tls;
 mod util;

@@ -2,9 +2,7 @@
 //! pending limit, each against a plain std socket on the other side.
 
 use crate::util::expect_msg;
-use hark::tcp::{
-    TcpConfig, TcpConn, TcpConnection, TcpListener, TcpNotify, TcpReactor, WriteError,
-};
+use hark::tcp::{Reactor, TcpConfig, TcpConn, TcpConnection, TcpListener, TcpNotify, WriteError};
 use std::borrow::Cow;
 use std::io::{Read, Write};
 use std::net::TcpStream;
@@ -41,7 +39,7 @@ fn wait_until(what: &str, condition: impl Fn() -> bool) {
 
 #[test]
 fn the_connection_limit_pauses_accepting_until_one_closes() {
-    let server = TcpReactor::spawn(TcpConfig::default()).unwrap();
+    let server = Reactor::spawn(TcpConfig::default()).unwrap();
     let accepted = Arc::new(AtomicUsize::new(0));
     let closed = Arc::new(AtomicUsize::new(0));
     let (a, c) = (accepted.clone(), closed.clone());
@@ -70,7 +68,7 @@ fn the_connection_limit_pauses_accepting_until_one_closes() {
 
 /// Mutes on accept; reports what it receives.
 struct Muted {
-    handle: Sender<hark::tcp::ConnectionHandle>,
+    handle: Sender<hark::tcp::TcpConnectionHandle>,
     got: Sender<Vec<u8>>,
 }
 
@@ -87,7 +85,7 @@ impl TcpNotify for Muted {
 
 #[test]
 fn mute_stops_reading_and_unmute_resumes() {
-    let server = TcpReactor::spawn(TcpConfig::default()).unwrap();
+    let server = Reactor::spawn(TcpConfig::default()).unwrap();
     let (handle_tx, handles) = mpsc::channel();
     let (got_tx, got) = mpsc::channel();
     let listener = TcpListener::bind(
@@ -153,7 +151,7 @@ fn write_then_close(hard: bool) -> (usize, Arc<AtomicUsize>) {
         send_limit: LEN,
         ..TcpConfig::default()
     };
-    let server = TcpReactor::spawn(config).unwrap();
+    let server = Reactor::spawn(config).unwrap();
     let closed = Arc::new(AtomicUsize::new(0));
     let counter = closed.clone();
     let listener = TcpListener::bind(
@@ -222,7 +220,7 @@ impl TcpNotify for Rewriting {
 #[test]
 fn sent_and_sentv_rewrite_and_swallow_outgoing_data() {
     let peer_listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let client = TcpReactor::spawn(TcpConfig::default()).unwrap();
+    let client = Reactor::spawn(TcpConfig::default()).unwrap();
     TcpConnection::connect_addrs(
         client.handle(),
         vec![peer_listener.local_addr().unwrap()],
@@ -257,7 +255,7 @@ fn a_write_past_the_pending_limit_is_refused() {
         send_limit: 1000,
         ..TcpConfig::default()
     };
-    let client = TcpReactor::spawn(config).unwrap();
+    let client = Reactor::spawn(config).unwrap();
     let (tx, rx) = mpsc::channel();
     TcpConnection::connect_addrs(
         client.handle(),
@@ -281,7 +279,7 @@ fn a_write_past_the_pending_limit_is_refused() {
 #[test]
 fn writes_made_before_the_connection_completes_are_delivered() {
     let peer_listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let client = TcpReactor::spawn(TcpConfig::default()).unwrap();
+    let client = Reactor::spawn(TcpConfig::default()).unwrap();
     let conn = TcpConnection::connect_addrs(
         client.handle(),
         vec![peer_listener.local_addr().unwrap()],
@@ -318,7 +316,7 @@ impl TcpNotify for CloseWhileConnecting {
 #[test]
 fn hard_close_while_connecting_abandons_the_attempts_and_reports_closed() {
     let peer_listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let client = TcpReactor::spawn(TcpConfig::default()).unwrap();
+    let client = Reactor::spawn(TcpConfig::default()).unwrap();
     let (tx, rx) = mpsc::channel();
     let conn = TcpConnection::connect_addrs(
         client.handle(),
@@ -355,7 +353,7 @@ impl TcpNotify for HalvesEcho {
 fn echoing_received_bytes_returns_them_intact() {
     use crate::util::{StreamHash, fill_pseudo_random};
     const TOTAL: usize = 16 * 1024 * 1024;
-    let server = TcpReactor::spawn(TcpConfig::default()).unwrap();
+    let server = Reactor::spawn(TcpConfig::default()).unwrap();
     let listener = TcpListener::bind(server.handle(), "127.0.0.1:0".parse().unwrap(), |_peer| {
         Some(Box::new(HalvesEcho) as Box<dyn TcpNotify>)
     })

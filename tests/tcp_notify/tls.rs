@@ -7,7 +7,7 @@ use hark::tcp::tls::rustls::pki_types::{
     CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer, ServerName,
 };
 use hark::tcp::tls::rustls::{self, ClientConfig, RootCertStore, ServerConfig};
-use hark::tcp::{TcpConfig, TcpConn, TcpConnection, TcpListener, TcpNotify, TcpReactor};
+use hark::tcp::{Reactor, TcpConfig, TcpConn, TcpConnection, TcpListener, TcpNotify};
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::mpsc::{self, Sender};
@@ -83,7 +83,7 @@ impl TcpNotify for Client {
 }
 
 fn tls_echo_server(config: Arc<ServerConfig>) -> (hark::tcp::ReactorThread, SocketAddr) {
-    let server = TcpReactor::spawn(TcpConfig::default()).unwrap();
+    let server = Reactor::spawn(TcpConfig::default()).unwrap();
     let listener = TcpListener::bind(
         server.handle(),
         "127.0.0.1:0".parse().unwrap(),
@@ -98,7 +98,7 @@ fn tls_echo_server(config: Arc<ServerConfig>) -> (hark::tcp::ReactorThread, Sock
 }
 
 fn run_client(addr: SocketAddr, config: Arc<ClientConfig>) -> Vec<String> {
-    let client = TcpReactor::spawn(TcpConfig::default()).unwrap();
+    let client = Reactor::spawn(TcpConfig::default()).unwrap();
     let (done, log) = mpsc::channel();
     let inner = Client {
         log: Vec::new(),
@@ -160,7 +160,7 @@ impl TcpNotify for BulkClient {
 fn a_megabyte_echoes_through_tls_unchanged() {
     let (cert, key) = self_signed();
     let (_server, addr) = tls_echo_server(server_config(cert.clone(), key));
-    let client = TcpReactor::spawn(TcpConfig::default()).unwrap();
+    let client = Reactor::spawn(TcpConfig::default()).unwrap();
     let (done, result) = mpsc::channel();
     let inner = BulkClient {
         sent: Default::default(),
@@ -193,7 +193,7 @@ fn a_graceful_close_sends_close_notify_to_a_plain_rustls_peer() {
     use std::io::{Read, Write};
     let (cert, key) = self_signed();
     let config = server_config(cert.clone(), key);
-    let server = TcpReactor::spawn(TcpConfig::default()).unwrap();
+    let server = Reactor::spawn(TcpConfig::default()).unwrap();
     let listener = TcpListener::bind(
         server.handle(),
         "127.0.0.1:0".parse().unwrap(),
@@ -216,7 +216,7 @@ fn a_graceful_close_sends_close_notify_to_a_plain_rustls_peer() {
 
 /// Hands its connection's cross-thread handle out once TLS has accepted the peer.
 struct HandsOutHandle {
-    handles: Sender<hark::tcp::ConnectionHandle>,
+    handles: Sender<hark::tcp::TcpConnectionHandle>,
 }
 
 impl TcpNotify for HandsOutHandle {
@@ -230,7 +230,7 @@ fn a_close_from_another_thread_sends_close_notify_through_the_tls_notifier() {
     use std::io::{Read, Write};
     let (cert, key) = self_signed();
     let config = server_config(cert.clone(), key);
-    let server = TcpReactor::spawn(TcpConfig::default()).unwrap();
+    let server = Reactor::spawn(TcpConfig::default()).unwrap();
     let (handles, handle) = mpsc::channel();
     let listener = TcpListener::bind(
         server.handle(),

@@ -85,7 +85,7 @@ pub fn fill_pseudo_random(state: &mut u64, out: &mut [u8]) {
 
 /// A notifier that sends its accepted/connected handle and closed signal to the test.
 pub struct Signals {
-    pub connected: Sender<hark::tcp::ConnectionHandle>,
+    pub connected: Sender<hark::tcp::TcpConnectionHandle>,
     pub closed: Sender<()>,
 }
 

@@ -1,7 +1,7 @@
 //! A flooded connection yields; another connection on the same reactor still progresses.
 
 use crate::util::{Signals, expect_msg};
-use hark::tcp::{TcpConfig, TcpConn, TcpConnection, TcpListener, TcpNotify, TcpReactor};
+use hark::tcp::{Reactor, TcpConfig, TcpConn, TcpConnection, TcpListener, TcpNotify};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::mpsc::{self, Sender};
@@ -55,7 +55,7 @@ impl TcpNotify for Pinger {
 
 #[test]
 fn a_flood_yields_and_another_connection_still_progresses() {
-    let server = TcpReactor::spawn(TcpConfig::default()).unwrap();
+    let server = Reactor::spawn(TcpConfig::default()).unwrap();
     let flood_bytes = Arc::new(AtomicU64::new(0));
     let max_times = Arc::new(AtomicUsize::new(0));
     let accepted = Arc::new(AtomicUsize::new(0));
@@ -79,7 +79,7 @@ fn a_flood_yields_and_another_connection_still_progresses() {
     let addr = listener.local_addr();
 
     // The flood: a producer thread keeps the sink's socket full until told to stop.
-    let flood_client = TcpReactor::spawn(TcpConfig::default()).unwrap();
+    let flood_client = Reactor::spawn(TcpConfig::default()).unwrap();
     let (connected_tx, connected) = mpsc::channel();
     let (closed_tx, _closed) = mpsc::channel();
     let flood = TcpConnection::connect_addrs(
@@ -110,7 +110,7 @@ fn a_flood_yields_and_another_connection_still_progresses() {
     }
 
     // Meanwhile, 200 round trips on a second connection to the same server reactor.
-    let ping_client = TcpReactor::spawn(TcpConfig::default()).unwrap();
+    let ping_client = Reactor::spawn(TcpConfig::default()).unwrap();
     let (done_tx, done) = mpsc::channel();
     TcpConnection::connect_addrs(
         ping_client.handle(),

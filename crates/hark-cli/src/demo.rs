@@ -334,7 +334,7 @@ pub fn run(args: DemoArgs) -> Result<(), String> {
     let samples = Arc::new(Mutex::new(Samples::default()));
     let (done_tx, done_rx) = mpsc::channel();
 
-    let receiver = UtpReactor::spawn(
+    let receiver = UtpReactor::bind_range(
         UtpContext::builder()
             .hub(sampling_hub(&samples, args.events))
             .option(ContextOption::Log(LogLevel::Normal, true))
@@ -376,7 +376,7 @@ pub fn run(args: DemoArgs) -> Result<(), String> {
         drive_app_socket(&mut context, &socket, &done_rx, &progress, &received)?;
         (start, from, context.context_stats())
     } else {
-        let sender = UtpReactor::spawn(
+        let sender = UtpReactor::bind_range(
             sender_options
                 .hub(sampling_hub(&samples, args.events))
                 .callbacks(table(

@@ -101,7 +101,7 @@ pub fn run(args: UcatArgs) -> Result<(), String> {
             .option(ContextOption::Log(LogLevel::Mtu, true))
             .option(ContextOption::Log(LogLevel::Debug, true));
     }
-    let reactor = UtpReactor::spawn(builder, bind_ip, [port]).map_err(|e| e.to_string())?;
+    let reactor = UtpReactor::bind_range(builder, bind_ip, [port]).map_err(|e| e.to_string())?;
     let remote = reactor.remote();
     if args.debug > 0 {
         eprintln!("ucat: bound {}", reactor.local_addr());

@@ -22,8 +22,9 @@ pub struct Transmit {
 ///
 /// The reactor calls it only from its own thread and passes the time it read; the
 /// endpoint never reads a clock or touches a socket. Call order per turn:
-/// 1. `handle_datagram` for each datagram of a received batch, then `flush_deferred`
-///    once the batch is done (the place to emit one ACK for many packets);
+/// 1. `handle_datagram` for each datagram of a received batch that this core
+///    [claims](Self::claim), then `flush_deferred` once the batch is done (the place to
+///    emit one ACK for many packets);
 /// 2. `handle_timeout` once `poll_timeout` has passed (spurious calls must be no-ops);
 /// 3. `poll_transmit` until it returns `None` or the bounded send queue is full;
 /// 4. `handle_send_blocked` when the socket's send buffer fills or drains;
@@ -32,6 +33,18 @@ pub struct Transmit {
 /// Commands from other threads run as closures between these steps
 /// (see [`ReactorHandle::with_endpoint`](crate::ReactorHandle::with_endpoint)).
 pub trait DatagramEndpoint {
+    /// Whether this core takes a datagram that arrived on its socket: the socket's
+    /// demultiplexer asks its cores in the order they were added and hands the datagram
+    /// to the first that claims it (uTP claims by header shape and connection id, a
+    /// tracker client by its transaction ids, ...). A datagram no core claims is counted
+    /// ([`SlotStats::unclaimed`](crate::SlotStats::unclaimed)) and dropped. Must be
+    /// cheap and must not change state. The default claims everything: a catch-all core,
+    /// to be added last.
+    fn claim(&self, from: SocketAddr, data: &[u8]) -> bool {
+        let _ = (from, data);
+        true
+    }
+
     /// One datagram arrived from `from`.
     fn handle_datagram(&mut self, now: Instant, from: SocketAddr, data: &[u8]);
 
@@ -52,8 +65,9 @@ pub trait DatagramEndpoint {
     /// When `handle_timeout` should next be called; `None` for no timer.
     fn poll_timeout(&self) -> Option<Instant>;
 
-    /// ICMP reported `destination` unreachable for a datagram this endpoint sent
-    /// (`quoted`: its first bytes, possibly none). The reactor reads these from the
+    /// ICMP reported `destination` unreachable for a datagram sent from this socket
+    /// (`quoted`: its first bytes, possibly none). Every core on the socket hears it:
+    /// ignore reports about peers that are not yours. The reactor reads these from the
     /// socket's error queue on error readiness (see [`crate::udp::recv_icmp_error`]). The
     /// place to fail a connection attempt at once, as libutp's `utp_process_icmp_error`
     /// does. The default does nothing.

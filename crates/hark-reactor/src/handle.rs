@@ -1,37 +1,37 @@
 //! [`ReactorHandle`]: queues work for a reactor from any thread, never blocking.
 
 use std::fmt;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Instant;
 
 use crossbeam_channel::{Sender, TrySendError};
 use mio::Waker;
 use thiserror::Error;
 
-use crate::reactor::{Reactor, SocketId};
+use crate::reactor::{CoreId, Reactor, SocketId};
+use crate::sctp::SctpCommand;
+use crate::tcp::{Cmd as TcpCmd, ConnId, Resolve};
 
-/// Work on one socket's endpoint, run on the reactor thread with the current time.
-pub type EndpointAction<E> = Box<dyn FnOnce(&mut E, Instant) + Send>;
-
-/// Work on the reactor itself (add or remove sockets, inspect endpoints), run on the
+/// Work on the reactor itself (add or remove sockets and cores, inspect them), run on the
 /// reactor thread with the current time.
-pub type ReactorAction<E> = Box<dyn FnOnce(&mut Reactor<E>, Instant) + Send>;
+pub type ReactorAction = Box<dyn FnOnce(&mut Reactor, Instant) + Send>;
 
-/// A queued command.
-pub(crate) enum Command<E> {
-    Endpoint {
-        socket: SocketId,
-        action: EndpointAction<E>,
-    },
-    Reactor(ReactorAction<E>),
+/// A queued command: everything other threads ask of the reactor travels through the one
+/// bounded channel as one of these.
+pub(crate) enum Command {
+    Reactor(ReactorAction),
+    Tcp(TcpCmd),
+    Sctp(SctpCommand),
 }
 
 /// Why a command was not queued.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Error)]
 #[non_exhaustive]
 pub enum CommandError {
-    /// The bounded command queue is full: back off and retry (backpressure).
+    /// The bounded command queue is full: back off and retry (backpressure). Unlike a
+    /// refused write on a connection, this arms no callback: nothing will tell you when
+    /// there is room, so retry after yielding or sleeping briefly.
     #[error("the reactor's command queue is full")]
     Full,
     /// The reactor was asked to stop or is gone.
@@ -44,6 +44,16 @@ pub(crate) struct Shared {
     pub(crate) stop: AtomicBool,
     pub(crate) wake_pending: AtomicBool,
     pub(crate) waker: Waker,
+    /// Ids of TCP connections and listeners, and SCTP sockets: never reused.
+    pub(crate) next_id: AtomicU64,
+    /// Name resolution for TCP connects (run on helper threads).
+    pub(crate) resolver: Arc<dyn Resolve>,
+    /// [`TcpConfig::send_limit`](crate::tcp::TcpConfig::send_limit), for handle writes.
+    pub(crate) tcp_send_limit: usize,
+    /// TCP connections whose handles refused a write, each at most once (see
+    /// `ConnShared::refused`): bounded by the number of connections, and independent of
+    /// the command channel, so a refusal is never lost to a full channel.
+    pub(crate) refused: Mutex<Vec<ConnId>>,
 }
 
 impl Shared {
@@ -59,23 +69,17 @@ impl Shared {
 /// A cloneable, thread-safe handle that queues commands for a [`Reactor`].
 ///
 /// Sending never blocks: when the bounded queue is full the call returns
-/// [`CommandError::Full`], so it is safe from the reactor thread itself (inside endpoint
-/// code) as well as from other threads.
-pub struct ReactorHandle<E> {
-    tx: Sender<Command<E>>,
-    shared: Arc<Shared>,
+/// [`CommandError::Full`] (or the TCP and SCTP methods' own `Busy`), so it is safe from
+/// the reactor thread itself (inside a core or a notifier) as well as from other threads.
+/// The TCP methods (`connect`, `listen`, ...) are in [`crate::tcp`], the SCTP ones in
+/// [`crate::sctp`].
+#[derive(Clone)]
+pub struct ReactorHandle {
+    pub(crate) tx: Sender<Command>,
+    pub(crate) shared: Arc<Shared>,
 }
 
-impl<E> Clone for ReactorHandle<E> {
-    fn clone(&self) -> Self {
-        ReactorHandle {
-            tx: self.tx.clone(),
-            shared: Arc::clone(&self.shared),
-        }
-    }
-}
-
-impl<E> fmt::Debug for ReactorHandle<E> {
+impl fmt::Debug for ReactorHandle {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ReactorHandle")
             .field("queued", &self.tx.len())
@@ -84,28 +88,41 @@ impl<E> fmt::Debug for ReactorHandle<E> {
     }
 }
 
-impl<E: 'static> ReactorHandle<E> {
-    pub(crate) fn new(tx: Sender<Command<E>>, shared: Arc<Shared>) -> Self {
-        ReactorHandle { tx, shared }
-    }
-
-    /// Runs `action` on the endpoint of `socket` on the reactor thread; afterwards the
-    /// reactor drains the endpoint's output. Dropped unrun if the socket was removed.
-    pub fn with_endpoint(
+impl ReactorHandle {
+    /// Runs `action` on the first datagram core of `socket` (the one given to
+    /// [`Reactor::add_socket`]) on the reactor thread, if that core is an `E`; afterwards
+    /// the reactor drains the socket's output. Dropped unrun if the socket was removed.
+    pub fn with_endpoint<E: 'static>(
         &self,
         socket: SocketId,
         action: impl FnOnce(&mut E, Instant) + Send + 'static,
     ) -> Result<(), CommandError> {
-        self.send(Command::Endpoint {
-            socket,
-            action: Box::new(action),
+        self.with_reactor(move |reactor, now| {
+            if let Some(endpoint) = reactor.endpoint_mut::<E>(socket) {
+                action(endpoint, now);
+            }
         })
     }
 
-    /// Runs `action` on the reactor itself on its thread (e.g. to add a socket).
+    /// Runs `action` on the datagram core `core` on the reactor thread, if it is an `E`;
+    /// afterwards the reactor drains its socket's output. Dropped unrun if the core was
+    /// removed.
+    pub fn with_core<E: 'static>(
+        &self,
+        core: CoreId,
+        action: impl FnOnce(&mut E, Instant) + Send + 'static,
+    ) -> Result<(), CommandError> {
+        self.with_reactor(move |reactor, now| {
+            if let Some(endpoint) = reactor.core_mut::<E>(core) {
+                action(endpoint, now);
+            }
+        })
+    }
+
+    /// Runs `action` on the reactor itself on its thread (e.g. to add a socket or a core).
     pub fn with_reactor(
         &self,
-        action: impl FnOnce(&mut Reactor<E>, Instant) + Send + 'static,
+        action: impl FnOnce(&mut Reactor, Instant) + Send + 'static,
     ) -> Result<(), CommandError> {
         self.send(Command::Reactor(Box::new(action)))
     }
@@ -124,7 +141,7 @@ impl<E: 'static> ReactorHandle<E> {
         self.shared.stop.load(Ordering::SeqCst)
     }
 
-    fn send(&self, command: Command<E>) -> Result<(), CommandError> {
+    pub(crate) fn send(&self, command: Command) -> Result<(), CommandError> {
         if self.is_stopped() {
             return Err(CommandError::Stopped);
         }
@@ -136,5 +153,39 @@ impl<E: 'static> ReactorHandle<E> {
             Err(TrySendError::Full(_)) => Err(CommandError::Full),
             Err(TrySendError::Disconnected(_)) => Err(CommandError::Stopped),
         }
+    }
+
+    /// Sends from a helper thread (name resolution), waiting for room: that thread has
+    /// nothing else to do, and its result must not be lost.
+    pub(crate) fn send_blocking(&self, command: Command) {
+        if self.tx.send(command).is_ok() {
+            self.shared.wake();
+        }
+    }
+
+    /// A fresh id for a TCP connection or listener, or an SCTP socket.
+    pub(crate) fn next_id(&self) -> u64 {
+        self.shared.next_id.fetch_add(1, Ordering::Relaxed)
+    }
+
+    /// Records that a handle refused a TCP write on `id` and wakes the reactor.
+    pub(crate) fn push_refused(&self, id: ConnId) {
+        self.shared
+            .refused
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push(id);
+        let _ = self.shared.waker.wake();
+    }
+
+    /// Takes the TCP connections whose handles refused a write.
+    pub(crate) fn take_refused(&self) -> Vec<ConnId> {
+        std::mem::take(
+            &mut *self
+                .shared
+                .refused
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner),
+        )
     }
 }

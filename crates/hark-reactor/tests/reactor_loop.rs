@@ -59,7 +59,7 @@ fn client() -> UdpSocket {
     socket
 }
 
-fn echo_reactor(config: ReactorConfig) -> (Reactor<Echo>, SocketId, SocketAddr) {
+fn echo_reactor(config: ReactorConfig) -> (Reactor, SocketId, SocketAddr) {
     let mut reactor = Reactor::new(config).unwrap();
     let socket = BatchSocket::bind("127.0.0.1:0".parse().unwrap(), &UdpConfig::DEFAULT).unwrap();
     let addr = socket.local_addr();
@@ -68,9 +68,7 @@ fn echo_reactor(config: ReactorConfig) -> (Reactor<Echo>, SocketId, SocketAddr) 
 }
 
 /// Runs the reactor on its own thread; the join yields it back after shutdown.
-fn spawn<E: DatagramEndpoint + Send + 'static>(
-    mut reactor: Reactor<E>,
-) -> thread::JoinHandle<Reactor<E>> {
+fn spawn(mut reactor: Reactor) -> thread::JoinHandle<Reactor> {
     thread::spawn(move || {
         reactor.run().unwrap();
         reactor
@@ -105,7 +103,7 @@ fn echoes_many_datagrams_exactly() {
     }
     handle.shutdown();
     let reactor = thread.join().unwrap();
-    let echo = reactor.endpoint(id).unwrap();
+    let echo = reactor.endpoint::<Echo>(id).unwrap();
     assert_eq!(echo.received, 1000);
     assert!(
         echo.batches >= 1 && echo.batches <= 1000,
@@ -210,7 +208,7 @@ fn commands_from_several_threads_all_run_once() {
     assert_eq!(rx.recv_timeout(Duration::from_secs(5)), Ok(2000));
     handle.shutdown();
     let reactor = thread.join().unwrap();
-    assert_eq!(reactor.endpoint(id).unwrap().counter, 2000);
+    assert_eq!(reactor.endpoint::<Echo>(id).unwrap().counter, 2000);
     eprintln!("senders saw a full queue {full_seen} times");
 }
 
@@ -232,12 +230,12 @@ fn full_command_queue_is_reported_not_blocking() {
     );
     assert_eq!(handle.with_reactor(|_, _| {}), Err(CommandError::Full));
     reactor.turn(Some(Duration::from_secs(1))).unwrap();
-    assert_eq!(reactor.endpoint(id).unwrap().counter, 4);
+    assert_eq!(reactor.endpoint::<Echo>(id).unwrap().counter, 4);
     handle
         .with_endpoint(id, |echo: &mut Echo, _| echo.counter += 10)
         .unwrap();
     reactor.turn(Some(Duration::from_secs(1))).unwrap();
-    assert_eq!(reactor.endpoint(id).unwrap().counter, 14);
+    assert_eq!(reactor.endpoint::<Echo>(id).unwrap().counter, 14);
 
     handle.shutdown();
     assert_eq!(handle.with_reactor(|_, _| {}), Err(CommandError::Stopped));
@@ -270,7 +268,7 @@ fn shutdown_stops_a_sleeping_reactor_promptly() {
 
 #[test]
 fn sockets_can_be_added_from_another_thread() {
-    let reactor: Reactor<Echo> = Reactor::new(ReactorConfig::default()).unwrap();
+    let reactor = Reactor::new(ReactorConfig::default()).unwrap();
     let handle = reactor.handle();
     let thread = spawn(reactor);
     let (tx, rx) = mpsc::channel();
@@ -298,10 +296,10 @@ fn sockets_can_be_added_from_another_thread() {
     assert_eq!((&buf[..n], from), (&b"over ipv6"[..], addr));
     handle.shutdown();
     let mut reactor = thread.join().unwrap();
-    let (socket, echo) = reactor.remove_socket(id).unwrap();
+    let (socket, echo) = reactor.remove_socket::<Echo>(id).unwrap();
     assert_eq!(echo.received, 1);
     assert_eq!(socket.local_addr(), addr);
-    assert!(reactor.endpoint(id).is_none());
+    assert!(reactor.endpoint::<Echo>(id).is_none());
 }
 
 /// Fires at a list of deadlines and reports each firing as a datagram.
@@ -371,7 +369,7 @@ fn timers_fire_at_poll_timeout_never_early() {
     assert_eq!(ticks.last(), Some(&(offsets.len() as u8)));
     handle.shutdown();
     let reactor = thread.join().unwrap();
-    let ticker = reactor.endpoint(id).unwrap();
+    let ticker = reactor.endpoint::<Ticker>(id).unwrap();
     assert_eq!(ticker.fired.len(), offsets.len());
     for (deadline, fired_at) in &ticker.fired {
         assert!(fired_at >= deadline, "a timer fired early");
@@ -397,29 +395,29 @@ fn a_vanished_sender_does_not_stop_the_loop() {
     assert_eq!(&buf[..n], b"still here");
     handle.shutdown();
     let reactor = thread.join().unwrap();
-    assert_eq!(reactor.endpoint(id).unwrap().received, 2);
+    assert_eq!(reactor.endpoint::<Echo>(id).unwrap().received, 2);
 }
 
 #[test]
 fn reactor_is_send_and_handle_is_send_sync() {
     fn send<T: Send>() {}
     fn sync<T: Sync>() {}
-    send::<Reactor<Echo>>();
-    send::<hark_reactor::ReactorHandle<Echo>>();
-    sync::<hark_reactor::ReactorHandle<Echo>>();
+    send::<Reactor>();
+    send::<hark_reactor::ReactorHandle>();
+    sync::<hark_reactor::ReactorHandle>();
 }
 
 #[test]
 fn ids_of_removed_sockets_are_not_reused() {
     let (mut reactor, old, _) = echo_reactor(ReactorConfig::default());
     let handle = reactor.handle();
-    reactor.remove_socket(old).unwrap();
+    reactor.remove_socket::<Echo>(old).unwrap();
     let socket = BatchSocket::bind("127.0.0.1:0".parse().unwrap(), &UdpConfig::DEFAULT).unwrap();
     let new = reactor.add_socket(socket, Echo::default()).unwrap();
     assert_eq!(new.index(), old.index(), "the slot is reused");
     assert_ne!(new, old);
-    assert!(reactor.endpoint(old).is_none());
-    assert!(reactor.remove_socket(old).is_none());
+    assert!(reactor.endpoint::<Echo>(old).is_none());
+    assert!(reactor.remove_socket::<Echo>(old).is_none());
     handle
         .with_endpoint(old, |echo: &mut Echo, _| echo.counter += 1)
         .unwrap();
@@ -428,7 +426,7 @@ fn ids_of_removed_sockets_are_not_reused() {
         .unwrap();
     reactor.turn(Some(Duration::from_secs(1))).unwrap();
     assert_eq!(
-        reactor.endpoint(new).unwrap().counter,
+        reactor.endpoint::<Echo>(new).unwrap().counter,
         10,
         "only the new id's command ran"
     );

@@ -183,8 +183,8 @@ fn blocked_sends_wait_for_writable_and_deliver_everything() {
     while Instant::now() < deadline {
         let tx = tx.clone();
         handle
-            .with_reactor(move |r: &mut Reactor<Blaster>, _| {
-                let _ = tx.send(r.endpoint(id).map(|b| b.blocked_reports.clone()));
+            .with_reactor(move |r: &mut Reactor, _| {
+                let _ = tx.send(r.endpoint::<Blaster>(id).map(|b| b.blocked_reports.clone()));
             })
             .unwrap();
         let reports = rx.recv_timeout(Duration::from_secs(5)).unwrap().unwrap();

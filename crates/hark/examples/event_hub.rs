@@ -37,7 +37,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let closed = Arc::new(Mutex::new(Vec::new()));
     let (destroyed_tx, destroyed_rx) = mpsc::channel();
     let server_destroyed = destroyed_tx.clone();
-    let server = UtpReactor::spawn(
+    let server = UtpReactor::bind_range(
         UtpContext::builder()
             .hub(printing_hub("server", &closed))
             .callbacks(Callbacks::new().on_accept(|_, _, _| {}).on_state_change(
@@ -52,7 +52,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         LOCALHOST,
         [0],
     )?;
-    let client = UtpReactor::spawn(
+    let client = UtpReactor::bind_range(
         UtpContext::builder()
             .hub(printing_hub("client", &closed))
             .callbacks(

@@ -8,7 +8,7 @@
 //! Linux 6.1 wrote them (recorded with `cargo xtask sctp-vm -- --nocapture`, the
 //! `HARK-VECTOR` lines kept in `crates/hark-wire/tests/vectors/sctp_linux_kernel.txt`),
 //! wrapped as `recvv` returns them. On a kernel with SCTP, put the same dispatcher on
-//! hark-reactor's SCTP loop and the callbacks fire as the kernel reports:
+//! hark-reactor's one reactor (`SctpLoop`) and the callbacks fire as the kernel reports:
 //!
 //! ```no_run
 //! # use hark::sctp::{SctpDispatcher, SctpHandler, SctpLoop, SctpLoopConfig, SctpOpen};

@@ -3,7 +3,7 @@
 //! Each connection writes back what it receives; when the peer pushes faster than it
 //! reads, the connection is throttled and stops reading until its queue drains.
 
-use hark::tcp::{TcpConfig, TcpConn, TcpListener, TcpNotify, TcpReactor};
+use hark::tcp::{Reactor, TcpConfig, TcpConn, TcpListener, TcpNotify};
 
 struct Echo;
 
@@ -26,7 +26,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let addr = std::env::args()
         .nth(1)
         .unwrap_or_else(|| "127.0.0.1:7007".into());
-    let reactor = TcpReactor::spawn(TcpConfig::default())?;
+    let reactor = Reactor::spawn(TcpConfig::default())?;
     let new_echo = |_peer| Some(Box::new(Echo) as Box<dyn TcpNotify>);
     let listener = TcpListener::bind(reactor.handle(), addr.parse()?, new_echo)?;
     println!("echoing on {}", listener.local_addr());

@@ -33,7 +33,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         cx.write(utp, MESSAGE);
         cx.close(utp);
     });
-    let peer = UtpReactor::spawn(
+    let peer = UtpReactor::bind_range(
         UtpContext::builder().callbacks(callbacks),
         "127.0.0.1".parse()?,
         [0],

@@ -69,7 +69,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 cx.close(socket);
             }
         });
-    let server = UtpReactor::spawn(UtpContext::builder().callbacks(receiver), LOCALHOST, [0])?;
+    let server = UtpReactor::bind_range(UtpContext::builder().callbacks(receiver), LOCALHOST, [0])?;
     let start = Instant::now();
 
     // Sender 1 writes from its callbacks: on_connect, then on each WRITABLE.
@@ -87,11 +87,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             }
         });
     let from_callbacks =
-        UtpReactor::spawn(UtpContext::builder().callbacks(callbacks), LOCALHOST, [0])?;
+        UtpReactor::bind_range(UtpContext::builder().callbacks(callbacks), LOCALHOST, [0])?;
     from_callbacks.remote().connect(server.local_addr())?;
 
     // Sender 2 is written from this thread; `write` blocks while the budget is used up.
-    let from_thread = UtpReactor::spawn(
+    let from_thread = UtpReactor::bind_range(
         UtpContext::builder().callbacks(acked_reporter("thread", acked_tx)),
         LOCALHOST,
         [0],

@@ -45,7 +45,7 @@ fn receiver(hub: EventHub, destroyed: Sender<()>) -> UtpReactor {
                 }
                 _ => {}
             });
-    UtpReactor::spawn(
+    UtpReactor::bind_range(
         UtpContext::builder().callbacks(callbacks).hub(hub),
         LOCALHOST,
         [0],
@@ -102,7 +102,7 @@ fn sender(
             }
             _ => {}
         });
-    let client = UtpReactor::spawn(
+    let client = UtpReactor::bind_range(
         UtpContext::builder().callbacks(callbacks).hub(hub),
         LOCALHOST,
         [0],
@@ -209,12 +209,12 @@ fn a_hub_at_info_sees_utp_connections_close_with_their_reason() {
 #[test]
 fn a_refused_connection_closes_with_reset_at_info() {
     // A context without on_accept refuses every SYN with a RESET.
-    let refuser = UtpReactor::spawn(UtpContext::builder(), LOCALHOST, [0]).unwrap();
+    let refuser = UtpReactor::bind_range(UtpContext::builder(), LOCALHOST, [0]).unwrap();
     let seen = Seen::default();
     let (error_tx, error_rx) = mpsc::channel();
     let mut config = EndpointConfig::default();
     config.connection.initial_rto = Duration::from_millis(200);
-    let client = UtpReactor::spawn(
+    let client = UtpReactor::bind_range(
         UtpContext::builder()
             .endpoint_config(config)
             .hub(info_hub(&seen))

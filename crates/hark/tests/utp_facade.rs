@@ -142,7 +142,7 @@ fn sending_callbacks(data: Vec<u8>, log: &Log, done: Sender<()>) -> Callbacks {
 /// A reactor on `ip` whose only callback reports each socket's error code.
 fn erring_client(ip: std::net::IpAddr) -> (UtpReactor, Receiver<UtpErrorCode>) {
     let (error_tx, error_rx) = mpsc::channel();
-    let client = UtpReactor::spawn(
+    let client = UtpReactor::bind_range(
         UtpContext::builder()
             .endpoint_config(quick_config())
             .callbacks(Callbacks::new().on_error(move |_cx, _socket, code| {
@@ -159,7 +159,7 @@ fn erring_client(ip: std::net::IpAddr) -> (UtpReactor, Receiver<UtpErrorCode>) {
 /// hears when its socket is destroyed.
 fn sender_to(server: std::net::SocketAddr, data: Vec<u8>) -> (UtpReactor, Receiver<()>) {
     let (sent_tx, sent_rx) = mpsc::channel();
-    let client = UtpReactor::spawn(
+    let client = UtpReactor::bind_range(
         UtpContext::builder()
             .endpoint_config(quick_config())
             .callbacks(sending_callbacks(data, &Log::default(), sent_tx)),
@@ -187,7 +187,7 @@ fn reactor_mode_transfers_bytes_exactly_with_libutps_callback_order() {
     let data = pattern(600_000);
     let (server_log, client_log, server_hub_log) = (Log::default(), Log::default(), Log::default());
     let (received_tx, received_rx) = mpsc::channel();
-    let server = UtpReactor::spawn(
+    let server = UtpReactor::bind_range(
         UtpContext::builder()
             .endpoint_config(quick_config())
             .hub(recording_hub(&server_hub_log))
@@ -197,7 +197,7 @@ fn reactor_mode_transfers_bytes_exactly_with_libutps_callback_order() {
     )
     .unwrap();
     let (sent_tx, sent_rx) = mpsc::channel();
-    let client = UtpReactor::spawn(
+    let client = UtpReactor::bind_range(
         UtpContext::builder()
             .endpoint_config(quick_config())
             // Smaller than the data: the sender must wait for WRITABLE.
@@ -258,7 +258,7 @@ fn reactor_mode_transfers_bytes_exactly_with_libutps_callback_order() {
 fn on_state_change_reports_connect_when_on_connect_is_unset() {
     let (server_log, client_log) = (Log::default(), Log::default());
     let (received_tx, received_rx) = mpsc::channel();
-    let server = UtpReactor::spawn(
+    let server = UtpReactor::bind_range(
         UtpContext::builder()
             .endpoint_config(quick_config())
             .callbacks(receiving_callbacks(&server_log, received_tx)),
@@ -268,7 +268,7 @@ fn on_state_change_reports_connect_when_on_connect_is_unset() {
     .unwrap();
     let (connected_tx, connected_rx) = mpsc::channel();
     let state_log = Arc::clone(&client_log);
-    let client = UtpReactor::spawn(
+    let client = UtpReactor::bind_range(
         UtpContext::builder()
             .endpoint_config(quick_config())
             .callbacks(Callbacks::new().on_state_change(move |cx, socket, state| {
@@ -298,7 +298,7 @@ fn firewall_blocks_incoming_connections() {
     let (asked_tx, asked_rx) = mpsc::channel();
     let (accepted_tx, accepted_rx) = mpsc::channel::<()>();
     let hub_log = Log::default();
-    let server = UtpReactor::spawn(
+    let server = UtpReactor::bind_range(
         UtpContext::builder()
             .endpoint_config(quick_config())
             .hub(recording_hub(&hub_log))
@@ -332,7 +332,7 @@ fn firewall_blocks_incoming_connections() {
 
 #[test]
 fn a_context_without_on_accept_refuses_with_connrefused() {
-    let refuser = UtpReactor::spawn(
+    let refuser = UtpReactor::bind_range(
         UtpContext::builder().endpoint_config(quick_config()),
         LOCALHOST,
         [0],
@@ -342,7 +342,7 @@ fn a_context_without_on_accept_refuses_with_connrefused() {
     let hub_log = Log::default();
     let log = Log::default();
     let state_log = Arc::clone(&log);
-    let client = UtpReactor::spawn(
+    let client = UtpReactor::bind_range(
         UtpContext::builder()
             .endpoint_config(quick_config())
             .hub(recording_hub(&hub_log))
@@ -437,7 +437,7 @@ fn application_owned_socket_mode_b_talks_to_a_reactor_context() {
     let data = pattern(300_000);
     let (server_log, client_log) = (Log::default(), Log::default());
     let (received_tx, received_rx) = mpsc::channel();
-    let server = UtpReactor::spawn(
+    let server = UtpReactor::bind_range(
         UtpContext::builder()
             .endpoint_config(quick_config())
             .callbacks(receiving_callbacks(&server_log, received_tx)),
@@ -536,7 +536,7 @@ fn held_read_bytes_stay_until_read_drained() {
         Arc::clone(&holding),
         Arc::clone(&holding),
     );
-    let server = UtpReactor::spawn(
+    let server = UtpReactor::bind_range(
         UtpContext::builder()
             .endpoint_config(quick_config())
             .option(ContextOption::ReceiveBuffer(64 * 1024))
@@ -580,7 +580,7 @@ fn held_read_bytes_stay_until_read_drained() {
 fn remote_writes_from_another_thread_are_bounded_and_ordered() {
     let data = pattern(2_000_000);
     let (received_tx, received_rx) = mpsc::channel();
-    let server = UtpReactor::spawn(
+    let server = UtpReactor::bind_range(
         UtpContext::builder()
             .endpoint_config(quick_config())
             .callbacks(receiving_callbacks(&Log::default(), received_tx)),
@@ -588,7 +588,7 @@ fn remote_writes_from_another_thread_are_bounded_and_ordered() {
         [0],
     )
     .unwrap();
-    let client = UtpReactor::spawn(
+    let client = UtpReactor::bind_range(
         UtpContext::builder()
             .endpoint_config(quick_config())
             .option(ContextOption::SendBuffer(64 * 1024)),
@@ -625,7 +625,7 @@ fn reactors_with_os_default_buffers_and_no_offload_transfer_exactly() {
     let log = Log::default();
     let (received_tx, received_rx) = mpsc::channel();
     let (sent_tx, _sent_rx) = mpsc::channel();
-    let server = UtpReactor::spawn_with_udp(
+    let server = UtpReactor::bind_range_with_udp(
         UtpContext::builder()
             .endpoint_config(quick_config())
             .callbacks(receiving_callbacks(&log, received_tx)),
@@ -634,7 +634,7 @@ fn reactors_with_os_default_buffers_and_no_offload_transfer_exactly() {
         &udp,
     )
     .unwrap();
-    let client = UtpReactor::spawn_with_udp(
+    let client = UtpReactor::bind_range_with_udp(
         UtpContext::builder()
             .endpoint_config(quick_config())
             .callbacks(sending_callbacks(data.clone(), &log, sent_tx)),
@@ -714,7 +714,7 @@ fn the_hubs_ip_filter_refuses_incoming_and_blocks_outgoing() {
         .on_all(move |event: &Event| names.lock().unwrap().push(event.name().to_string()))
         .build();
     let (accepted_tx, accepted_rx) = mpsc::channel::<()>();
-    let server = UtpReactor::spawn(
+    let server = UtpReactor::bind_range(
         UtpContext::builder()
             .endpoint_config(quick_config())
             .hub(server_hub)
@@ -743,7 +743,7 @@ fn the_hubs_ip_filter_refuses_incoming_and_blocks_outgoing() {
     );
 
     // Outgoing: a context whose hub blocks 127.0.0.2 does not connect there.
-    let outgoing = UtpReactor::spawn(
+    let outgoing = UtpReactor::bind_range(
         UtpContext::builder().hub(EventHub::builder().ip_filter(filter).build()),
         LOCALHOST,
         [0],
@@ -786,7 +786,7 @@ fn a_wild_application_clock_does_not_panic() {
 #[test]
 fn a_restarted_peer_resets_the_connection_with_connreset() {
     let accept = || Callbacks::new().on_accept(|_, _, _| {});
-    let server = UtpReactor::spawn(
+    let server = UtpReactor::bind_range(
         UtpContext::builder()
             .endpoint_config(quick_config())
             .callbacks(accept()),
@@ -797,7 +797,7 @@ fn a_restarted_peer_resets_the_connection_with_connreset() {
     let port = server.local_addr().port();
     let (connected_tx, connected_rx) = mpsc::channel();
     let (error_tx, error_rx) = mpsc::channel();
-    let client = UtpReactor::spawn(
+    let client = UtpReactor::bind_range(
         UtpContext::builder()
             .endpoint_config(quick_config())
             .callbacks(
@@ -820,7 +820,7 @@ fn a_restarted_peer_resets_the_connection_with_connreset() {
     let socket = connected_rx.recv_timeout(WAIT).unwrap();
     // The peer's process restarts on the same port and knows nothing of the connection.
     drop(server);
-    let _restarted = UtpReactor::spawn(
+    let _restarted = UtpReactor::bind_range(
         UtpContext::builder()
             .endpoint_config(quick_config())
             .callbacks(accept()),
@@ -864,7 +864,7 @@ fn the_hubs_overhead_events_sum_the_per_packet_callbacks() {
         })
         .build();
     let (received_tx, received_rx) = mpsc::channel();
-    let server = UtpReactor::spawn(
+    let server = UtpReactor::bind_range(
         UtpContext::builder()
             .endpoint_config(quick_config())
             .hub(hub)

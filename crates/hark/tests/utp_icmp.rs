@@ -34,7 +34,7 @@ fn reporting(tx: mpsc::Sender<Failure>) -> Callbacks {
 #[test]
 fn reactor_mode_fails_a_connect_to_a_closed_port_with_port_unreachable() {
     let (tx, rx) = mpsc::channel();
-    let client = UtpReactor::spawn(
+    let client = UtpReactor::bind_range(
         UtpContext::builder().callbacks(reporting(tx)),
         LOCALHOST,
         [0],

@@ -78,7 +78,19 @@ impl SendQueue {
     }
 
     /// Checks that `len` more bytes fit under the limit, without reserving them.
+    ///
+    /// A write larger than the limit itself is [`WriteError::TooLarge`]: it could never
+    /// fit, so it arms nothing. A write that does not fit *now* is
+    /// [`WriteError::LimitExceeded`]; whoever refuses it must then call
+    /// [`SendQueue::handle_refused`] so that the writer hears `Throttled` and later
+    /// `Unthrottled`.
     pub fn check_room(&self, already_accepted: usize, len: usize) -> Result<(), WriteError> {
+        if len > self.limit {
+            return Err(WriteError::TooLarge {
+                requested: len,
+                limit: self.limit,
+            });
+        }
         let pending = self.pending().saturating_add(already_accepted);
         match pending.checked_add(len) {
             Some(total) if total <= self.limit => Ok(()),
@@ -193,19 +205,40 @@ impl SendQueue {
         }
     }
 
+    /// A write was refused with [`WriteError::LimitExceeded`]: the writer will pause until
+    /// `Unthrottled`, so make sure one comes. Throttles now (reported once, like any
+    /// throttle); `Unthrottled` follows when the queue drains, or at the next
+    /// [`SendQueue::poll_backpressure`] after `Throttled` was reported when nothing is
+    /// queued any more (the kernel took everything meanwhile).
+    pub fn handle_refused(&mut self) {
+        self.throttle();
+    }
+
     /// Drops every pending byte (hard close). Reports no backpressure change.
     pub fn clear(&mut self) {
         self.chunks.clear();
         self.head_offset = 0;
         self.queued = 0;
         self.reserved = 0;
+        self.throttled = false;
         self.event = None;
     }
 
     /// The latest backpressure transition not yet reported, if any.
+    ///
+    /// Once `Throttled` was reported, a queue that holds nothing (and has no write
+    /// reserved) reports `Unthrottled` here: a throttle never outlives the bytes that
+    /// caused it, so a refused writer always hears back.
     #[must_use]
     pub fn poll_backpressure(&mut self) -> Option<Backpressure> {
-        self.event.take()
+        if let Some(event) = self.event.take() {
+            return Some(event);
+        }
+        if self.throttled && self.queued == 0 && self.reserved == 0 {
+            self.throttled = false;
+            return Some(Backpressure::Unthrottled);
+        }
+        None
     }
 
     // A transition that undoes one not yet reported cancels it: the user saw neither.
@@ -326,6 +359,49 @@ mod tests {
         queue.push_remainder(b"next");
         assert_eq!(slices(&queue), [b"next".to_vec()]);
         assert_eq!(queue.queued(), 4);
+    }
+
+    #[test]
+    fn a_refusal_throttles_and_an_empty_queue_then_unthrottles() {
+        let mut queue = SendQueue::new(10);
+        queue.push(vec![0; 8]).unwrap();
+        assert!(matches!(
+            queue.check_room(0, 4),
+            Err(WriteError::LimitExceeded { .. })
+        ));
+        queue.handle_refused();
+        // The kernel takes everything before anyone looks: no short write, no block.
+        queue.handle_written(8, 8);
+        assert_eq!(
+            queue.poll_backpressure(),
+            None,
+            "an unseen throttle cancels"
+        );
+        queue.push(vec![0; 8]).unwrap();
+        queue.handle_refused();
+        assert_eq!(queue.poll_backpressure(), Some(Backpressure::Throttled));
+        queue.handle_written(8, 8);
+        assert_eq!(queue.poll_backpressure(), Some(Backpressure::Unthrottled));
+        // Refused with nothing queued (bytes accepted but written directly): throttled
+        // now, unthrottled at the next poll.
+        queue.handle_refused();
+        assert_eq!(queue.poll_backpressure(), Some(Backpressure::Throttled));
+        assert_eq!(queue.poll_backpressure(), Some(Backpressure::Unthrottled));
+        assert_eq!(queue.poll_backpressure(), None);
+    }
+
+    #[test]
+    fn a_write_larger_than_the_limit_is_too_large_and_arms_nothing() {
+        let mut queue = SendQueue::new(10);
+        queue.push(vec![0; 4]).unwrap();
+        assert_eq!(
+            queue.push(vec![0; 11]),
+            Err(WriteError::TooLarge {
+                requested: 11,
+                limit: 10
+            })
+        );
+        assert_eq!(queue.poll_backpressure(), None);
     }
 
     #[test]

@@ -1,6 +1,9 @@
-//! One socket, its endpoint and its buffers: reading to `WouldBlock` and flushing output.
+//! One UDP socket, the datagram cores sharing it and its buffers: reading to
+//! `WouldBlock`, routing each datagram to the core that claims it, flushing output.
 
+use std::any::Any;
 use std::io;
+use std::net::SocketAddr;
 use std::time::Instant;
 
 use mio::{Interest, Registry, Token};
@@ -18,11 +21,43 @@ pub(crate) enum Progress {
     MoreWork,
 }
 
-pub(crate) struct Slot<E> {
+/// A datagram core behind a type-erased box, so one socket hosts cores of any types.
+pub(crate) trait Core: DatagramEndpoint + Send {
+    fn as_any(&self) -> &dyn Any;
+    fn as_any_mut(&mut self) -> &mut dyn Any;
+    fn into_any(self: Box<Self>) -> Box<dyn Any>;
+}
+
+impl<E: DatagramEndpoint + Send + 'static> Core for E {
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+    fn as_any_mut(&mut self) -> &mut dyn Any {
+        self
+    }
+    fn into_any(self: Box<Self>) -> Box<dyn Any> {
+        self
+    }
+}
+
+/// One core on a socket, with the generation that makes its id unique.
+pub(crate) struct CoreSlot {
+    pub(crate) core: Box<dyn Core>,
+    pub(crate) generation: u64,
+    /// Got datagrams in the batch being handed over: owes a `flush_deferred`.
+    received: bool,
+}
+
+pub(crate) struct Slot {
     pub(crate) socket: BatchSocket,
-    pub(crate) endpoint: E,
+    /// The cores in the order the demultiplexer asks them; `None` for a removed core.
+    pub(crate) cores: Vec<Option<CoreSlot>>,
+    /// Generation for the next core put in each index.
+    core_generations: Vec<u64>,
     recv: RecvBuffers,
     queue: SendQueue,
+    /// The core `fill_queue` starts with, rotating so no core starves the others.
+    next_sender: usize,
     /// WRITABLE is part of the registered interest.
     writable_interest: bool,
     /// The last send hit `WouldBlock`; wait for a writable event before sending again.
@@ -36,12 +71,13 @@ pub(crate) struct Slot<E> {
     received: u64,
     receive_batches: u64,
     oversized_transmits: u64,
+    unclaimed: u64,
 }
 
-impl<E: DatagramEndpoint> Slot<E> {
+impl Slot {
     pub(crate) fn new(
         socket: BatchSocket,
-        endpoint: E,
+        core: Box<dyn Core>,
         queue_capacity: usize,
         max_datagram_size: usize,
     ) -> Self {
@@ -49,7 +85,13 @@ impl<E: DatagramEndpoint> Slot<E> {
             recv: socket.recv_buffers(),
             queue: SendQueue::new(queue_capacity, max_datagram_size),
             socket,
-            endpoint,
+            cores: vec![Some(CoreSlot {
+                core,
+                generation: 0,
+                received: false,
+            })],
+            core_generations: vec![0],
+            next_sender: 0,
             writable_interest: false,
             write_blocked: false,
             blocked_reported: false,
@@ -58,7 +100,65 @@ impl<E: DatagramEndpoint> Slot<E> {
             received: 0,
             receive_batches: 0,
             oversized_transmits: 0,
+            unclaimed: 0,
         }
+    }
+
+    /// Adds a core behind the others (asked last by the demultiplexer); returns its
+    /// index and generation.
+    pub(crate) fn add_core(&mut self, core: Box<dyn Core>) -> (usize, u64) {
+        let index = self
+            .cores
+            .iter()
+            .position(Option::is_none)
+            .unwrap_or(self.cores.len());
+        if index == self.cores.len() {
+            self.cores.push(None);
+            self.core_generations.push(0);
+        }
+        let generation = self.core_generations[index];
+        self.cores[index] = Some(CoreSlot {
+            core,
+            generation,
+            received: false,
+        });
+        self.output_pending = true;
+        (index, generation)
+    }
+
+    /// The core at `index` if its generation matches.
+    pub(crate) fn core(&self, index: usize, generation: u64) -> Option<&dyn Core> {
+        let slot = self.cores.get(index)?.as_ref()?;
+        (slot.generation == generation).then_some(&*slot.core)
+    }
+
+    /// The core at `index` if its generation matches; its output is drained next turn.
+    pub(crate) fn core_mut(&mut self, index: usize, generation: u64) -> Option<&mut dyn Core> {
+        let slot = self.cores.get_mut(index)?.as_mut()?;
+        if slot.generation != generation {
+            return None;
+        }
+        self.output_pending = true;
+        Some(&mut *slot.core)
+    }
+
+    /// Takes the core at `index` off the socket; its id is never reused.
+    pub(crate) fn remove_core(&mut self, index: usize, generation: u64) -> Option<Box<dyn Core>> {
+        let entry = self.cores.get_mut(index)?;
+        if entry.as_ref()?.generation != generation {
+            return None;
+        }
+        let slot = entry.take()?;
+        self.core_generations[index] += 1;
+        Some(slot.core)
+    }
+
+    /// The live cores.
+    pub(crate) fn live_cores(&self) -> impl Iterator<Item = (usize, &dyn Core)> {
+        self.cores
+            .iter()
+            .enumerate()
+            .filter_map(|(index, slot)| Some((index, &*slot.as_ref()?.core)))
     }
 
     /// Records a readiness event (edge-triggered: remember it until acted on).
@@ -81,10 +181,16 @@ impl<E: DatagramEndpoint> Slot<E> {
                     let now = Instant::now();
                     self.receive_batches += 1;
                     for (from, data) in self.recv.datagrams() {
-                        self.endpoint.handle_datagram(now, from, data);
                         self.received += 1;
+                        if !route(&mut self.cores, now, from, data) {
+                            self.unclaimed += 1;
+                        }
                     }
-                    self.endpoint.flush_deferred(now);
+                    for slot in self.cores.iter_mut().flatten() {
+                        if std::mem::take(&mut slot.received) {
+                            slot.core.flush_deferred(now);
+                        }
+                    }
                     self.flush_output(now, output_rounds)?;
                 }
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
@@ -99,22 +205,30 @@ impl<E: DatagramEndpoint> Slot<E> {
         Ok(())
     }
 
-    /// Error readiness: hands the socket's queued ICMP reports to the endpoint, whose
-    /// output may change.
+    /// Error readiness: hands the socket's queued ICMP reports to every core on the
+    /// socket (each looks up the destination and quoted bytes among its own peers and
+    /// ignores the rest); their output may change.
     pub(crate) fn drain_icmp_errors(&mut self, now: Instant) {
-        let endpoint = &mut self.endpoint;
+        let cores = &mut self.cores;
         // A failing error-queue read is no reason to stop the socket; the next error
         // readiness tries again.
         let _ = self.socket.drain_icmp_errors(|report| {
-            endpoint.handle_icmp_error(now, report.destination, report.kind, report.quoted);
+            for slot in cores.iter_mut().flatten() {
+                slot.core
+                    .handle_icmp_error(now, report.destination, report.kind, report.quoted);
+            }
         });
         self.output_pending = true;
     }
 
-    /// Fires the endpoint's timer if it is due.
-    pub(crate) fn fire_timer(&mut self, now: Instant) {
-        if self.endpoint.poll_timeout().is_some_and(|at| at <= now) {
-            self.endpoint.handle_timeout(now);
+    /// Fires the timer of core `index` if it is due (the timer structure may be late,
+    /// never early: a spurious call is a no-op for the core anyway).
+    pub(crate) fn fire_timer(&mut self, index: usize, now: Instant) {
+        let Some(Some(slot)) = self.cores.get_mut(index) else {
+            return;
+        };
+        if slot.core.poll_timeout().is_some_and(|at| at <= now) {
+            slot.core.handle_timeout(now);
             self.output_pending = true;
         }
     }
@@ -148,25 +262,39 @@ impl<E: DatagramEndpoint> Slot<E> {
         Ok(Progress::MoreWork)
     }
 
-    /// Queues transmits until the endpoint is idle (`true`) or the queue is full.
+    /// Queues transmits until every core is idle (`true`) or the queue is full. The core
+    /// asked first rotates, so one busy core cannot keep the others' output waiting.
     fn fill_queue(&mut self, now: Instant) -> bool {
-        let endpoint = &mut self.endpoint;
-        loop {
-            match self.queue.push_with(|buf| endpoint.poll_transmit(now, buf)) {
-                Ok(true) => {}
-                Ok(false) => return true,
-                Err(QueueError::TooLarge { .. }) => self.oversized_transmits += 1,
-                Err(_) => return false,
+        let count = self.cores.len();
+        for step in 0..count {
+            let index = (self.next_sender + step) % count;
+            let Some(Some(slot)) = self.cores.get_mut(index) else {
+                continue;
+            };
+            let core = &mut slot.core;
+            loop {
+                match self.queue.push_with(|buf| core.poll_transmit(now, buf)) {
+                    Ok(true) => {}
+                    Ok(false) => break,
+                    Err(QueueError::TooLarge { .. }) => self.oversized_transmits += 1,
+                    Err(_) => {
+                        self.next_sender = (index + 1) % count;
+                        return false;
+                    }
+                }
             }
         }
+        true
     }
 
-    /// Tells the endpoint when the send side became blocked or free since last told.
+    /// Tells the cores when the send side became blocked or free since last told.
     pub(crate) fn report_send_blocked(&mut self, now: Instant) {
         let blocked = self.write_blocked && !self.queue.is_empty();
         if blocked != self.blocked_reported {
             self.blocked_reported = blocked;
-            self.endpoint.handle_send_blocked(now, blocked);
+            for slot in self.cores.iter_mut().flatten() {
+                slot.core.handle_send_blocked(now, blocked);
+            }
             // Unblocked, the endpoint may have output again: look at the next turn.
             self.output_pending |= !blocked;
         }
@@ -202,6 +330,7 @@ impl<E: DatagramEndpoint> Slot<E> {
             receive_buffer_drops: self.recv.kernel_drops(),
             truncated: self.recv.truncated(),
             oversized_transmits: self.oversized_transmits,
+            unclaimed: self.unclaimed,
         }
     }
 
@@ -209,6 +338,18 @@ impl<E: DatagramEndpoint> Slot<E> {
     pub(crate) fn queued(&self) -> usize {
         self.queue.len()
     }
+}
+
+/// Hands a datagram to the first core that claims it; `false` when none does.
+fn route(cores: &mut [Option<CoreSlot>], now: Instant, from: SocketAddr, data: &[u8]) -> bool {
+    for slot in cores.iter_mut().flatten() {
+        if slot.core.claim(from, data) {
+            slot.core.handle_datagram(now, from, data);
+            slot.received = true;
+            return true;
+        }
+    }
+    false
 }
 
 /// Receive errors that concern earlier traffic (ICMP reports), not the socket.

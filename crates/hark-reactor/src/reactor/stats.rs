@@ -17,4 +17,17 @@ pub struct SlotStats {
     pub truncated: u64,
     /// Transmits dropped because the endpoint claimed more bytes than its buffer.
     pub oversized_transmits: u64,
+    /// Datagrams no core on the socket claimed (see
+    /// [`DatagramEndpoint::claim`](crate::DatagramEndpoint::claim)), dropped.
+    pub unclaimed: u64,
+}
+
+/// What the reactor's loop itself did so far.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ReactorStats {
+    /// Turns taken: each is one return from the poll (readiness, a timer, a command or a
+    /// spurious wakeup). An idle reactor takes none until its next timer.
+    pub turns: u64,
+    /// Timers fired (datagram cores and TCP notifiers).
+    pub timers_fired: u64,
 }

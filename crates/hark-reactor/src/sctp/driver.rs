@@ -1,4 +1,4 @@
-//! What [`SctpReactor`](super::SctpReactor) drives: one [`SctpDriver`] per socket.
+//! What the [`Reactor`](crate::Reactor) drives on an SCTP socket: one [`SctpDriver`] each.
 
 use super::error::SctpError;
 use super::options::SCTP_FUTURE_ASSOC;
@@ -29,6 +29,10 @@ pub enum SctpLoopEvent {
     Unthrottled,
     /// A message was refused because the socket's queue already held
     /// [`SctpLoopConfig::max_pending`] messages; nothing of it was sent.
+    ///
+    /// A full queue means the kernel refused the last flush, so the socket is throttled
+    /// when this arrives: `Unthrottled` follows once the queue drained (a `Throttled`
+    /// came before it, now or earlier). Resending then is always safe.
     SendRefused {
         /// Its send info.
         info: SndInfo,
@@ -49,7 +53,7 @@ pub enum SctpLoopEvent {
     PollFailed(SctpError),
     /// A one-to-one socket's association ended: end of stream.
     Eof,
-    /// A socket sent with [`SctpReactorHandle::add_socket`](super::SctpReactorHandle::add_socket)
+    /// A socket sent with [`ReactorHandle::sctp_add_socket`](crate::ReactorHandle::sctp_add_socket)
     /// could not be put on the loop; the driver and the socket are dropped after this.
     Rejected(SctpError),
 }
@@ -92,8 +96,6 @@ pub struct SctpLoopConfig {
     pub read_size: usize,
     /// Messages queued per socket while the kernel's send buffer is full.
     pub max_pending: usize,
-    /// Commands from other threads waiting for the loop.
-    pub command_capacity: usize,
 }
 
 impl Default for SctpLoopConfig {
@@ -101,12 +103,11 @@ impl Default for SctpLoopConfig {
         SctpLoopConfig {
             read_size: 64 * 1024,
             max_pending: 256,
-            command_capacity: 1024,
         }
     }
 }
 
-/// How [`SctpReactor::open`](super::SctpReactor::open) sets up a socket.
+/// How [`Reactor::sctp_open`](crate::Reactor::sctp_open) sets up a socket.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SctpOpen {
     /// Address family.

@@ -17,10 +17,12 @@
 //! - mio: [`SctpSocket`] is a [`mio::event::Source`]; call
 //!   [`set_nonblocking`](SctpSocket::set_nonblocking) first and drain to
 //!   [`SctpError::is_would_block`].
-//! - [`SctpReactor`]: a mio loop that drains each socket to `WouldBlock` and hands every
-//!   message to the socket's [`SctpDriver`], sends what the driver queues (bounded, with
-//!   [`SctpLoopEvent::Throttled`]/`Unthrottled`), and takes commands from other threads
-//!   through an [`SctpReactorHandle`]. [`SctpOpen`] opens and configures a socket for it.
+//! - On the one [`Reactor`](crate::Reactor) ([`Reactor::sctp_open`](crate::Reactor::sctp_open),
+//!   [`ReactorHandle::sctp_add_socket`](crate::ReactorHandle::sctp_add_socket), ...): each
+//!   socket is drained to `WouldBlock` and every message handed to the socket's
+//!   [`SctpDriver`], which is asked what to send (bounded, with
+//!   [`SctpLoopEvent::Throttled`]/`Unthrottled`); listening one-to-one sockets accept on
+//!   the reactor. [`SctpOpen`] opens and configures a socket for it.
 //!
 //! Numbers come from Debian's `/usr/include/linux/sctp.h`.
 
@@ -29,7 +31,7 @@ mod cmsg;
 mod consts;
 mod driver;
 mod error;
-mod event_loop;
+mod host;
 mod loop_handle;
 mod options;
 mod recv;
@@ -40,8 +42,9 @@ mod socket;
 pub use auth::CHUNK_DATA;
 pub use driver::{Outgoing, SctpAcceptor, SctpDriver, SctpLoopConfig, SctpLoopEvent, SctpOpen};
 pub use error::SctpError;
-pub use event_loop::SctpReactor;
-pub use loop_handle::{SctpHandleError, SctpReactorHandle, SctpSocketId};
+pub(crate) use host::SctpHost;
+pub(crate) use loop_handle::SctpCommand;
+pub use loop_handle::{SctpHandleError, SctpSocketId};
 pub use options::{
     SCTP_ALL_ASSOC, SCTP_CURRENT_ASSOC, SCTP_ENABLE_CHANGE_ASSOC_REQ, SCTP_ENABLE_RESET_ASSOC_REQ,
     SCTP_ENABLE_RESET_STREAM_REQ, SCTP_FUTURE_ASSOC, SCTP_STREAM_RESET_INCOMING,

@@ -71,15 +71,15 @@ fn reactor_open_without_kernel_sctp_is_unsupported() {
             None
         }
     }
-    let mut reactor = SctpReactor::new(SctpLoopConfig::default()).unwrap();
+    let mut reactor = crate::Reactor::new(crate::ReactorConfig::default()).unwrap();
     let mut open = SctpOpen::new(Domain::Ipv6, SocketStyle::OneToOne);
     open.connect = vec!["[::1]:9".parse().unwrap()];
-    match reactor.open(&open, Nothing) {
+    match reactor.sctp_open(&open, Nothing) {
         Err(SctpError::Unsupported { operation, errno }) => {
             assert_eq!((operation, errno), ("socket", libc::EPROTONOSUPPORT));
         }
         Err(other) => panic!("expected Unsupported, got {other}"),
         // A kernel with SCTP: nothing listens on port 9, but the socket is on the loop.
-        Ok((id, _)) => assert!(reactor.socket(id).is_some()),
+        Ok((id, _)) => assert!(reactor.sctp_socket(id).is_some()),
     }
 }

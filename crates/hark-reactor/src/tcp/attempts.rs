@@ -1,10 +1,10 @@
 //! Connection attempts: one socket per resolved address, all at once; failures are
 //! reported before successes within one batch of readiness.
 
-use super::event_loop::{Entry, TcpReactor};
+use super::host::{Entry, TcpHost};
 use hark_proto::tcp::{ConnectAttempts, ConnectEvent};
+use mio::Interest;
 use mio::net::TcpStream;
-use mio::{Interest, Token};
 use std::io;
 use std::net::SocketAddr;
 
@@ -16,11 +16,11 @@ enum AttemptStatus {
     Connected,
 }
 
-impl TcpReactor {
+impl TcpHost {
     pub(super) fn start_attempts(&mut self, key: usize, addrs: Vec<SocketAddr>) {
         let mut attempts = ConnectAttempts::new(addrs);
         let mut keys = Vec::new();
-        let registry = self.poll.registry();
+        let registry = &self.registry;
         while let Some((id, addr)) = attempts.poll_start() {
             let Ok(mut stream) = TcpStream::connect(addr) else {
                 attempts.handle_failed(id);
@@ -30,7 +30,7 @@ impl TcpReactor {
             let attempt_key = entry.key();
             let interest = Interest::READABLE | Interest::WRITABLE;
             if registry
-                .register(&mut stream, Token(attempt_key), interest)
+                .register(&mut stream, Self::token(attempt_key), interest)
                 .is_err()
             {
                 attempts.handle_failed(id);
@@ -101,7 +101,7 @@ impl TcpReactor {
 
     fn connect_events(&mut self, key: usize) {
         loop {
-            let registry = self.poll.registry();
+            let registry = &self.registry;
             let Some(Entry::Conn(conn)) = self.entries.get_mut(key) else {
                 return;
             };
@@ -129,11 +129,11 @@ impl TcpReactor {
                             self.drop_attempt(attempt_key);
                         }
                     }
-                    let registry = self.poll.registry();
+                    let registry = &self.registry;
                     if let (Some(Entry::Conn(conn)), Some(stream)) =
                         (self.entries.get_mut(key), stream)
                     {
-                        conn.attach(registry, Token(key), stream, false);
+                        conn.attach(registry, Self::token(key), stream, false);
                     }
                 }
                 ConnectEvent::Failed => conn.connect_failed(),
@@ -148,7 +148,7 @@ impl TcpReactor {
         }
         match self.entries.try_remove(key) {
             Some(Entry::Attempt { mut stream, .. }) => {
-                let _ = self.poll.registry().deregister(&mut stream);
+                let _ = &self.registry.deregister(&mut stream);
                 Some(stream)
             }
             _ => None,

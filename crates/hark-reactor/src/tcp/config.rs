@@ -1,6 +1,7 @@
 //! Per-reactor settings for TCP connections.
 
-/// Settings shared by every connection of a [`crate::tcp::TcpReactor`].
+/// Settings shared by every TCP connection of a [`Reactor`](crate::Reactor) (its
+/// [`ReactorConfig::tcp`](crate::ReactorConfig::tcp)).
 #[derive(Debug, Clone)]
 pub struct TcpConfig {
     /// Size of each connection's read buffer: the largest `expect(qty)` allowed.
@@ -9,8 +10,6 @@ pub struct TcpConfig {
     pub yield_after_reading: usize,
     /// Largest number of pending outgoing bytes per connection; writes past it fail.
     pub send_limit: usize,
-    /// Capacity of the command channel from other threads.
-    pub command_capacity: usize,
     /// Whether new connections set `TCP_NODELAY`.
     pub nodelay: bool,
 }
@@ -21,7 +20,6 @@ impl Default for TcpConfig {
             read_buffer_size: 64 * 1024,
             yield_after_reading: 256 * 1024,
             send_limit: 4 * 1024 * 1024,
-            command_capacity: 1024,
             nodelay: true,
         }
     }

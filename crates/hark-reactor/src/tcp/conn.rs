@@ -1,6 +1,7 @@
 //! The handles a notifier receives: they queue commands, they never borrow the core.
 
-use super::handle::{ConnShared, ConnectionHandle, Remote};
+use super::handle::{ConnShared, TcpConnectionHandle};
+use crate::ReactorHandle;
 use hark_proto::tcp::{ExpectError, WriteError};
 use std::net::SocketAddr;
 use std::ops::Range;
@@ -38,6 +39,10 @@ pub(crate) struct Commands {
     pub(crate) chunks: Vec<Range<usize>>,
     pub(crate) ops: Vec<Op>,
     pub(crate) accepted: usize,
+    /// A write was refused with `LimitExceeded`: the connection owes the writer a
+    /// `throttled` and later an `unthrottled`. Survives [`Commands::clear`]; the connection
+    /// takes it when it settles.
+    pub(crate) refused: bool,
 }
 
 impl Commands {
@@ -94,7 +99,7 @@ pub(crate) struct ConnCtx {
     pub(crate) local: Option<SocketAddr>,
     pub(crate) peer: Option<SocketAddr>,
     pub(crate) shared: Arc<ConnShared>,
-    pub(crate) remote: Remote,
+    pub(crate) remote: ReactorHandle,
 }
 
 /// The connection as a notifier sees it: reads a snapshot, queues commands.
@@ -137,6 +142,21 @@ impl TcpConn<'_> {
         self.view.pending + self.cmds.accepted
     }
 
+    /// Bytes a write may still add before [`TcpConfig::send_limit`](super::TcpConfig::send_limit)
+    /// refuses it.
+    pub fn room(&self) -> usize {
+        self.view.limit.saturating_sub(self.pending())
+    }
+
+    /// Asks for an `unthrottled` once the pending bytes drained, as a refused write does:
+    /// for a writer that stops at [`TcpConn::room`] zero rather than being refused (a
+    /// `throttled` comes first, unless the connection is throttled already). Without it,
+    /// a writer that filled its room exactly would hear nothing if the kernel then took
+    /// every byte at once.
+    pub fn wait_for_room(&mut self) {
+        self.cmds.refused = true;
+    }
+
     /// Whether the connection is throttled.
     pub fn is_throttled(&self) -> bool {
         self.view.throttled
@@ -171,8 +191,8 @@ impl TcpConn<'_> {
     }
 
     /// A handle other threads can use to drive this connection.
-    pub fn handle(&self) -> ConnectionHandle {
-        ConnectionHandle::new(
+    pub fn handle(&self) -> TcpConnectionHandle {
+        TcpConnectionHandle::new(
             self.ctx.id,
             Arc::clone(&self.ctx.shared),
             self.ctx.remote.clone(),
@@ -181,6 +201,15 @@ impl TcpConn<'_> {
 
     /// Queues `data` for sending, through the notifier's `sent`. Writing nothing does
     /// nothing.
+    ///
+    /// Past [`TcpConfig::send_limit`](super::TcpConfig::send_limit) the write is refused
+    /// with [`WriteError::LimitExceeded`], and the refusal itself throttles the
+    /// connection: [`TcpNotify::throttled`](super::TcpNotify::throttled) runs after this
+    /// callback (unless already throttled), and
+    /// [`TcpNotify::unthrottled`](super::TcpNotify::unthrottled) once the pending bytes
+    /// drained, however fast the kernel takes them. Pausing on the refusal until
+    /// `unthrottled` is therefore always safe. A write larger than the limit itself is
+    /// [`WriteError::TooLarge`] and arms nothing.
     pub fn write(&mut self, data: &[u8]) -> Result<(), WriteError> {
         self.check_write(data.len())?;
         if data.is_empty() {
@@ -278,12 +307,20 @@ impl TcpConn<'_> {
         (end <= frame.len && !data.is_empty()).then(|| frame.start + offset..frame.start + end)
     }
 
-    fn check_write(&self, len: usize) -> Result<(), WriteError> {
+    fn check_write(&mut self, len: usize) -> Result<(), WriteError> {
         if !self.view.accepts_writes {
             return Err(WriteError::Closed);
         }
+        if len > self.view.limit {
+            return Err(WriteError::TooLarge {
+                requested: len,
+                limit: self.view.limit,
+            });
+        }
         let pending = self.view.pending.saturating_add(self.cmds.accepted);
         if pending.saturating_add(len) > self.view.limit {
+            // The writer now waits for `unthrottled`: make sure it comes.
+            self.cmds.refused = true;
             return Err(WriteError::LimitExceeded {
                 pending,
                 limit: self.view.limit,

@@ -187,6 +187,28 @@ impl Connection {
         self.settle(registry);
     }
 
+    /// A handle on another thread refused a write past the limit: throttle, so the
+    /// writer hears `throttled` now and `unthrottled` once there is room.
+    pub(crate) fn remote_refused(&mut self, registry: &Registry) {
+        self.ctx.shared.refused.store(false, Ordering::Release);
+        self.queue.handle_refused();
+        self.settle(registry);
+    }
+
+    /// When the notifier wants `handle_timeout`.
+    pub(crate) fn poll_timeout(&self) -> Option<std::time::Instant> {
+        self.notify.poll_timeout()
+    }
+
+    /// The notifier's timer is due.
+    pub(crate) fn handle_timeout(&mut self, registry: &Registry, now: std::time::Instant) {
+        if self.released {
+            return;
+        }
+        self.notify.handle_timeout(&mut conn!(self), now);
+        self.settle(registry);
+    }
+
     /// Hard-closes for a reactor shutdown.
     pub(crate) fn shutdown(&mut self, registry: &Registry) {
         self.cmds.ops.push(Op::HardClose);
@@ -275,6 +297,9 @@ impl Connection {
         }
         loop {
             self.apply();
+            if std::mem::take(&mut self.cmds.refused) | std::mem::take(&mut self.spare.refused) {
+                self.queue.handle_refused();
+            }
             self.drive_close();
             if self.close.is_closed() {
                 self.release(registry);

@@ -2,14 +2,13 @@
 
 use super::conn::{ConnId, ListenerCtl, ListenerId};
 use super::notify::{TcpListenNotify, TcpNotify};
-use super::resolve::Resolve;
-use crossbeam_channel::{Sender, TrySendError};
+use crate::handle::Command;
+use crate::{CommandError, ReactorHandle};
 use hark_proto::tcp::WriteError;
 use std::io;
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
-use std::thread::JoinHandle;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 /// Why a handle could not deliver a command.
 #[derive(Debug, thiserror::Error)]
@@ -18,7 +17,8 @@ pub enum HandleError {
     /// The write was refused (pending limit, or the connection is closing).
     #[error(transparent)]
     Write(#[from] WriteError),
-    /// The reactor's command channel is full; try again later.
+    /// The reactor's command channel is full; try again later. This arms no callback:
+    /// retry after yielding or sleeping briefly.
     #[error("the reactor's command channel is full")]
     Busy,
     /// The reactor has stopped.
@@ -72,7 +72,6 @@ pub(crate) enum Cmd {
         id: ConnId,
         op: ConnOp,
     },
-    Shutdown,
 }
 
 /// State of one connection shared with its cross-thread handles.
@@ -84,6 +83,9 @@ pub(crate) struct ConnShared {
     /// Bytes pending in the connection, as last published by the reactor.
     pub(crate) pending: AtomicUsize,
     pub(crate) closed: AtomicBool,
+    /// A handle refused a write and the reactor has not yet throttled for it; while set,
+    /// the connection's id is in the reactor's list of refusals (once).
+    pub(crate) refused: AtomicBool,
 }
 
 impl ConnShared {
@@ -93,55 +95,38 @@ impl ConnShared {
             in_channel: AtomicUsize::new(0),
             pending: AtomicUsize::new(0),
             closed: AtomicBool::new(false),
+            refused: AtomicBool::new(false),
         }
     }
 }
 
-/// The sending side of the reactor's command channel.
-#[derive(Clone)]
-pub(crate) struct Remote {
-    pub(crate) tx: Sender<Cmd>,
-    pub(crate) waker: Arc<mio::Waker>,
-    pub(crate) next_id: Arc<AtomicU64>,
-    pub(crate) resolver: Arc<dyn Resolve>,
-    pub(crate) send_limit: usize,
-}
-
-impl std::fmt::Debug for Remote {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Remote").finish_non_exhaustive()
+impl ReactorHandle {
+    /// Sends a TCP command over the reactor's one channel.
+    pub(crate) fn send_tcp(&self, cmd: Cmd) -> Result<(), HandleError> {
+        self.send(Command::Tcp(cmd)).map_err(|error| match error {
+            CommandError::Full => HandleError::Busy,
+            _ => HandleError::ReactorGone,
+        })
     }
-}
 
-impl Remote {
-    pub(crate) fn send(&self, cmd: Cmd) -> Result<(), HandleError> {
-        match self.tx.try_send(cmd) {
-            Ok(()) => {}
-            Err(TrySendError::Full(_)) => return Err(HandleError::Busy),
-            Err(TrySendError::Disconnected(_)) => return Err(HandleError::ReactorGone),
+    /// Tells the reactor that a handle refused a write on `id`, so it throttles (and later
+    /// unthrottles) that connection.
+    fn refused(&self, id: ConnId, shared: &ConnShared) {
+        if !shared.refused.swap(true, Ordering::AcqRel) {
+            self.push_refused(id);
         }
-        self.waker.wake().map_err(|_| HandleError::ReactorGone)
-    }
-
-    fn next_id(&self) -> u64 {
-        self.next_id.fetch_add(1, Ordering::Relaxed)
     }
 }
 
-/// A cloneable handle to a running [`super::TcpReactor`], usable from any thread.
-#[derive(Debug, Clone)]
-pub struct TcpReactorHandle {
-    pub(crate) remote: Remote,
-}
-
-impl TcpReactorHandle {
+/// TCP on the reactor: connections with a notifier, and listeners.
+impl ReactorHandle {
     /// Connects to `host` at `service` (a port number for the default resolver).
     pub fn connect(
         &self,
         host: &str,
         service: &str,
         notify: impl TcpNotify + 'static,
-    ) -> Result<ConnectionHandle, HandleError> {
+    ) -> Result<TcpConnectionHandle, HandleError> {
         let target = Target::Name {
             host: host.to_owned(),
             service: service.to_owned(),
@@ -154,7 +139,7 @@ impl TcpReactorHandle {
         &self,
         addrs: Vec<SocketAddr>,
         notify: impl TcpNotify + 'static,
-    ) -> Result<ConnectionHandle, HandleError> {
+    ) -> Result<TcpConnectionHandle, HandleError> {
         self.start(Target::Addrs(addrs), Box::new(notify))
     }
 
@@ -174,7 +159,7 @@ impl TcpReactorHandle {
             Err(source) => {
                 let mut close = false;
                 let mut ctl = ListenerCtl {
-                    id: ListenerId(self.remote.next_id()),
+                    id: ListenerId(self.next_id()),
                     local: Some(addr),
                     connections: 0,
                     limit,
@@ -190,7 +175,7 @@ impl TcpReactorHandle {
 
     /// Listens on a socket the caller already bound (for instance the first free port of
     /// a range, as `hark::listen` finds it); it is switched to non-blocking mode.
-    /// Otherwise as [`TcpReactorHandle::listen`].
+    /// Otherwise as [`ReactorHandle::listen`].
     pub fn listen_on(
         &self,
         listener: std::net::TcpListener,
@@ -216,8 +201,8 @@ impl TcpReactorHandle {
         let local_addr = listener
             .local_addr()
             .map_err(|source| HandleError::Bind { addr, source })?;
-        let id = ListenerId(self.remote.next_id());
-        self.remote.send(Cmd::Listen {
+        let id = ListenerId(self.next_id());
+        self.send_tcp(Cmd::Listen {
             id,
             listener,
             notify,
@@ -226,42 +211,37 @@ impl TcpReactorHandle {
         Ok(ListenerHandle {
             id,
             local_addr,
-            remote: self.remote.clone(),
+            remote: self.clone(),
         })
-    }
-
-    /// Asks the reactor to stop: every connection is hard-closed.
-    pub fn shutdown(&self) -> Result<(), HandleError> {
-        self.remote.send(Cmd::Shutdown)
     }
 
     fn start(
         &self,
         target: Target,
         notify: Box<dyn TcpNotify>,
-    ) -> Result<ConnectionHandle, HandleError> {
-        let id = ConnId(self.remote.next_id());
-        let shared = Arc::new(ConnShared::new(self.remote.send_limit));
-        self.remote.send(Cmd::Connect {
+    ) -> Result<TcpConnectionHandle, HandleError> {
+        let id = ConnId(self.next_id());
+        let shared = Arc::new(ConnShared::new(self.shared.tcp_send_limit));
+        self.send_tcp(Cmd::Connect {
             id,
             shared: Arc::clone(&shared),
             target,
             notify,
         })?;
-        Ok(ConnectionHandle::new(id, shared, self.remote.clone()))
+        Ok(TcpConnectionHandle::new(id, shared, self.clone()))
     }
 }
 
 /// Drives one connection from another thread.
 #[derive(Debug, Clone)]
-pub struct ConnectionHandle {
+pub struct TcpConnectionHandle {
     id: ConnId,
     shared: Arc<ConnShared>,
-    remote: Remote,
+    remote: ReactorHandle,
 }
 
-impl ConnectionHandle {
-    pub(crate) fn new(id: ConnId, shared: Arc<ConnShared>, remote: Remote) -> Self {
+impl TcpConnectionHandle {
+    pub(crate) fn new(id: ConnId, shared: Arc<ConnShared>, remote: ReactorHandle) -> Self {
         Self { id, shared, remote }
     }
 
@@ -277,11 +257,25 @@ impl ConnectionHandle {
 
     /// Queues `data`. Refused past the pending limit, counting bytes still in the
     /// channel, so memory stays bounded whatever the caller does.
+    ///
+    /// A refusal with [`WriteError::LimitExceeded`] throttles the connection: the
+    /// notifier's [`TcpNotify::throttled`] runs (unless already throttled) and
+    /// [`TcpNotify::unthrottled`] follows once there is room, so a writer may pause on
+    /// the refusal until `unthrottled`. A write larger than the limit itself is
+    /// [`WriteError::TooLarge`] and arms nothing. [`HandleError::Busy`] (a full command
+    /// channel) arms nothing either: retry after a moment.
     pub fn write(&self, data: impl Into<Vec<u8>>) -> Result<(), HandleError> {
         let data = data.into();
         let len = data.len();
         if self.is_closed() {
             return Err(WriteError::Closed.into());
+        }
+        if len > self.shared.limit {
+            return Err(WriteError::TooLarge {
+                requested: len,
+                limit: self.shared.limit,
+            }
+            .into());
         }
         let before = self.shared.in_channel.fetch_add(len, Ordering::AcqRel);
         let pending = self
@@ -291,6 +285,8 @@ impl ConnectionHandle {
             .saturating_add(before);
         if pending.saturating_add(len) > self.shared.limit {
             self.shared.in_channel.fetch_sub(len, Ordering::AcqRel);
+            // The writer now waits for `unthrottled`: make sure it comes.
+            self.remote.refused(self.id, &self.shared);
             return Err(WriteError::LimitExceeded {
                 pending,
                 limit: self.shared.limit,
@@ -328,16 +324,16 @@ impl ConnectionHandle {
     }
 
     fn op(&self, op: ConnOp) -> Result<(), HandleError> {
-        self.remote.send(Cmd::Conn { id: self.id, op })
+        self.remote.send_tcp(Cmd::Conn { id: self.id, op })
     }
 }
 
-/// A listener started by [`TcpReactorHandle::listen`].
+/// A listener started by [`ReactorHandle::listen`].
 #[derive(Debug, Clone)]
 pub struct ListenerHandle {
     id: ListenerId,
     local_addr: SocketAddr,
-    remote: Remote,
+    remote: ReactorHandle,
 }
 
 impl ListenerHandle {
@@ -353,54 +349,6 @@ impl ListenerHandle {
 
     /// Stops listening; accepted connections stay open.
     pub fn close(&self) -> Result<(), HandleError> {
-        self.remote.send(Cmd::CloseListener(self.id))
-    }
-}
-
-/// A reactor running on its own thread; dropping it shuts the reactor down and joins it.
-#[derive(Debug)]
-pub struct ReactorThread {
-    pub(crate) handle: TcpReactorHandle,
-    pub(crate) join: Option<JoinHandle<io::Result<()>>>,
-}
-
-impl ReactorThread {
-    /// A handle to the reactor.
-    pub fn handle(&self) -> &TcpReactorHandle {
-        &self.handle
-    }
-
-    /// Waits until the reactor stops (after a [`TcpReactorHandle::shutdown`] from
-    /// elsewhere).
-    pub fn join(mut self) -> io::Result<()> {
-        match self.join.take() {
-            Some(join) => join
-                .join()
-                .map_err(|_| io::Error::other("the reactor thread panicked"))?,
-            None => Ok(()),
-        }
-    }
-
-    /// Stops the reactor and waits for its thread.
-    pub fn shutdown(mut self) -> io::Result<()> {
-        self.stop()
-    }
-
-    fn stop(&mut self) -> io::Result<()> {
-        let Some(join) = self.join.take() else {
-            return Ok(());
-        };
-        // A full channel is drained by the running loop; retry until it takes the command.
-        while let Err(HandleError::Busy) = self.handle.shutdown() {
-            std::thread::yield_now();
-        }
-        join.join()
-            .map_err(|_| io::Error::other("the reactor thread panicked"))?
-    }
-}
-
-impl Drop for ReactorThread {
-    fn drop(&mut self) {
-        let _ = self.stop();
+        self.remote.send_tcp(Cmd::CloseListener(self.id))
     }
 }

@@ -1,13 +1,16 @@
 //! TCP connections with a notifier, after Pony's `TCPConnection` and `TCPListener`.
 //!
-//! A [`TcpReactor`] runs one mio loop on its thread; [`TcpReactor::run_beside`] runs it
-//! together with a UDP [`Reactor`](crate::Reactor) (uTP endpoints) on one thread. Every connection has a
-//! [`TcpNotify`]; every listener a [`TcpListenNotify`]. Notifier methods run on the reactor
+//! Connections and listeners live on the one [`Reactor`](crate::Reactor), beside UDP
+//! sockets and SCTP sockets: [`ReactorHandle::connect`](crate::ReactorHandle::connect) and
+//! [`ReactorHandle::listen`](crate::ReactorHandle::listen) put them there. Every
+//! connection has a [`TcpNotify`]; every listener a [`TcpListenNotify`]. Notifier methods run on the reactor
 //! thread and receive a [`TcpConn`] (or [`ListenerCtl`]) that *queues* commands (write,
 //! close, mute, expect, ...): they never get `&mut` access to the connection's state, so a
 //! callback cannot re-enter it. The commands are applied after the callback returns. Other
-//! threads drive connections through a cloneable [`TcpReactorHandle`] and
-//! [`ConnectionHandle`] (a bounded crossbeam channel woken by one `mio::Waker`).
+//! threads drive connections through a cloneable [`ReactorHandle`](crate::ReactorHandle)
+//! and [`TcpConnectionHandle`] (the reactor's one bounded channel, woken by its one
+//! `mio::Waker`). A sans-IO protocol over a byte stream plugs in as a notifier through
+//! [`crate::stream`]; a notifier with timers says so with [`TcpNotify::poll_timeout`].
 //!
 //! The buffering, framing, backpressure and closing logic is the sans-IO core in
 //! `hark_proto::tcp`; this module only moves bytes between it and the sockets.
@@ -39,26 +42,28 @@
 //!
 //! `write` passes the bytes through `sent` (`writev` through `sentv`), then writes them
 //! directly when nothing is pending, or queues them. Pending bytes are bounded by
-//! [`TcpConfig::send_limit`]; a write past it returns [`WriteError::LimitExceeded`].
-//! `throttled` fires when the kernel stops taking bytes (would-block or a short write),
-//! `unthrottled` once the queue drained.
+//! [`TcpConfig::send_limit`]; a write past it returns [`WriteError::LimitExceeded`] and
+//! throttles the connection (a write larger than the limit itself is
+//! [`WriteError::TooLarge`] and arms nothing). `throttled` fires when the kernel stops
+//! taking bytes (would-block or a short write) or a write was refused, `unthrottled` once
+//! the queue drained: every refused write is followed by an `unthrottled`, so a writer may
+//! pause on the refusal until then.
 
 mod attempts;
-mod beside;
 mod config;
 mod conn;
 mod connection;
-mod event_loop;
 mod handle;
+mod host;
 mod listener;
 mod notify;
 mod resolve;
 
-pub use beside::SharedLoopError;
 pub use config::TcpConfig;
 pub use conn::{ConnId, ListenerCtl, ListenerId, TcpConn};
-pub use event_loop::TcpReactor;
-pub use handle::{ConnectionHandle, HandleError, ListenerHandle, ReactorThread, TcpReactorHandle};
+pub(crate) use handle::Cmd;
+pub use handle::{HandleError, ListenerHandle, TcpConnectionHandle};
 pub use hark_proto::tcp::{ExpectError, WriteError};
+pub(crate) use host::TcpHost;
 pub use notify::{TcpListenNotify, TcpNotify};
 pub use resolve::{Resolve, StdResolver};

@@ -3,6 +3,7 @@
 use super::conn::{ListenerCtl, TcpConn};
 use std::borrow::Cow;
 use std::net::SocketAddr;
+use std::time::Instant;
 
 /// Notifications for one TCP connection, after Pony's `TCPConnectionNotify`.
 ///
@@ -77,7 +78,7 @@ pub trait TcpNotify: Send {
     }
 
     /// A graceful close was asked for from outside the notifier chain (a
-    /// [`ConnectionHandle::close`](super::ConnectionHandle::close) from any thread), on an
+    /// [`TcpConnectionHandle::close`](super::TcpConnectionHandle::close) from any thread), on an
     /// established connection. Queue here what must go out before the shutdown (a wrapping
     /// protocol's closing records, such as TLS's `close_notify`); the connection then
     /// closes as [`TcpConn::close`] does, whatever this method queued. Defaults to nothing.
@@ -91,14 +92,35 @@ pub trait TcpNotify: Send {
         let _ = conn;
     }
 
-    /// The kernel send buffer is full: pause writing until `unthrottled`.
+    /// The connection takes no more bytes for now: pause writing until `unthrottled`.
+    ///
+    /// Fires when the kernel send buffer fills (would-block or a short write) while data
+    /// is pending, and when a write is refused with
+    /// [`WriteError::LimitExceeded`](super::WriteError::LimitExceeded) (from a notifier or
+    /// a handle). Either way `unthrottled` follows once the pending bytes drained, so a
+    /// writer that pauses here, or on the refusal, never waits forever. Each `throttled`
+    /// is followed by exactly one `unthrottled` before the next `throttled`.
     fn throttled(&mut self, conn: &mut TcpConn<'_>) {
         let _ = conn;
     }
 
-    /// The pending queue has drained: writing may resume.
+    /// The pending queue has drained after a `throttled`: writing may resume.
     fn unthrottled(&mut self, conn: &mut TcpConn<'_>) {
         let _ = conn;
+    }
+
+    /// When [`handle_timeout`](Self::handle_timeout) should run next, for a notifier with
+    /// timers (a sans-IO stream core behind it, see [`crate::stream`]); `None`, the
+    /// default, for none. Asked after every callback; the reactor keeps it in its one
+    /// timer structure, so an idle connection without timers costs no wakeup.
+    fn poll_timeout(&self) -> Option<Instant> {
+        None
+    }
+
+    /// The time from [`poll_timeout`](Self::poll_timeout) has come (the reactor may be
+    /// late, never early). Commands queued on `conn` apply when it returns.
+    fn handle_timeout(&mut self, conn: &mut TcpConn<'_>, now: Instant) {
+        let _ = (conn, now);
     }
 }
 
@@ -157,6 +179,12 @@ impl TcpNotify for Box<dyn TcpNotify> {
     }
     fn unthrottled(&mut self, conn: &mut TcpConn<'_>) {
         (**self).unthrottled(conn)
+    }
+    fn poll_timeout(&self) -> Option<Instant> {
+        (**self).poll_timeout()
+    }
+    fn handle_timeout(&mut self, conn: &mut TcpConn<'_>, now: Instant) {
+        (**self).handle_timeout(conn, now)
     }
 }
 

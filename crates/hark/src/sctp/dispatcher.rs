@@ -40,6 +40,12 @@ pub struct SctpDispatcher<H> {
     events: VecDeque<AssocEvent>,
     dropped_events: u64,
     hub: Option<SharedHub>,
+    /// [`SctpContext::send`] refused a message since the command queue last drained.
+    refused: bool,
+    /// The loop reported `Throttled` and not yet `Unthrottled`.
+    loop_throttled: bool,
+    /// What the handler was last told: throttled or not.
+    told_throttled: bool,
 }
 
 impl<H: SctpHandler> SctpDispatcher<H> {
@@ -52,6 +58,9 @@ impl<H: SctpHandler> SctpDispatcher<H> {
             events: VecDeque::new(),
             dropped_events: 0,
             hub: None,
+            refused: false,
+            loop_throttled: false,
+            told_throttled: false,
         }
     }
 
@@ -183,6 +192,7 @@ impl<H: SctpHandler> SctpDispatcher<H> {
             let mut ctx = SctpContext {
                 tracker: &self.tracker,
                 commands: &mut self.commands,
+                refused: &mut self.refused,
             };
             self.handler.on_data(&mut ctx, received);
             return Ok(());
@@ -209,6 +219,7 @@ impl<H: SctpHandler> SctpDispatcher<H> {
         let mut ctx = SctpContext {
             tracker: &self.tracker,
             commands: &mut self.commands,
+            refused: &mut self.refused,
         };
         let h = &mut self.handler;
         h.on_notification(&mut ctx, &dict);
@@ -263,31 +274,78 @@ impl<H: SctpHandler> SctpDispatcher<H> {
     }
 }
 
-/// On an [`SctpReactor`](hark_reactor::sctp::SctpReactor): every message the loop reads is
-/// dispatched as by [`SctpDispatcher::handle_received`] (a malformed notification goes to
-/// [`SctpHandler::on_error`]), loop events go to [`SctpHandler::on_loop_event`], and the
-/// messages callbacks queue with [`SctpContext::send`] are what the loop sends.
-impl<H: SctpHandler> SctpDriver for SctpDispatcher<H> {
-    fn handle_received(&mut self, now: Instant, received: &Received) {
+impl<H: SctpHandler> SctpDispatcher<H> {
+    /// Dispatches one message on a loop; a malformed one goes to `on_error`.
+    fn dispatch(&mut self, now: Instant, received: &Received) {
         if let Err(error) = SctpDispatcher::handle_received(self, now, received) {
             tracing::warn!(%error, "SCTP message not dispatched");
             let mut ctx = SctpContext {
                 tracker: &self.tracker,
                 commands: &mut self.commands,
+                refused: &mut self.refused,
             };
             self.handler.on_error(&mut ctx, &error);
         }
     }
 
+    /// Tells the handler `Throttled` or `Unthrottled` when the merged state (the loop's
+    /// backpressure, or a refused [`SctpContext::send`]) changed, until it settles.
+    fn settle_pressure(&mut self) {
+        loop {
+            let throttled = self.loop_throttled || self.refused;
+            if throttled == self.told_throttled {
+                return;
+            }
+            self.told_throttled = throttled;
+            let event = if throttled {
+                SctpLoopEvent::Throttled
+            } else {
+                SctpLoopEvent::Unthrottled
+            };
+            let mut ctx = SctpContext {
+                tracker: &self.tracker,
+                commands: &mut self.commands,
+                refused: &mut self.refused,
+            };
+            self.handler.on_loop_event(&mut ctx, &event);
+        }
+    }
+}
+
+/// On hark-reactor's [`Reactor`](hark_reactor::Reactor): every message the reactor reads is
+/// dispatched as by [`SctpDispatcher::handle_received`] (a malformed notification goes to
+/// [`SctpHandler::on_error`]), loop events go to [`SctpHandler::on_loop_event`], and the
+/// messages callbacks queue with [`SctpContext::send`] are what the loop sends. A refused
+/// [`SctpContext::send`] throttles like a full kernel buffer does (see
+/// [`SctpHandler::on_loop_event`]).
+impl<H: SctpHandler> SctpDriver for SctpDispatcher<H> {
+    fn handle_received(&mut self, now: Instant, received: &Received) {
+        self.dispatch(now, received);
+        self.settle_pressure();
+    }
+
     fn handle_loop_event(&mut self, _now: Instant, event: SctpLoopEvent) {
-        let mut ctx = SctpContext {
-            tracker: &self.tracker,
-            commands: &mut self.commands,
-        };
-        self.handler.on_loop_event(&mut ctx, &event);
+        match event {
+            SctpLoopEvent::Throttled => self.loop_throttled = true,
+            SctpLoopEvent::Unthrottled => self.loop_throttled = false,
+            event => {
+                let mut ctx = SctpContext {
+                    tracker: &self.tracker,
+                    commands: &mut self.commands,
+                    refused: &mut self.refused,
+                };
+                self.handler.on_loop_event(&mut ctx, &event);
+            }
+        }
+        self.settle_pressure();
     }
 
     fn poll_send(&mut self) -> Option<Outgoing> {
+        if self.commands.is_empty() && self.refused {
+            // Everything queued before the refusal went to the loop: room again.
+            self.refused = false;
+            self.settle_pressure();
+        }
         match self.commands.pop_front()? {
             SctpCommand::Send { data, info } => Some(Outgoing {
                 data,

@@ -27,6 +27,7 @@ pub enum SctpCommand {
 pub struct SctpContext<'a> {
     pub(crate) tracker: &'a AssociationTracker,
     pub(crate) commands: &'a mut VecDeque<SctpCommand>,
+    pub(crate) refused: &'a mut bool,
 }
 
 impl SctpContext<'_> {
@@ -36,8 +37,14 @@ impl SctpContext<'_> {
     }
 
     /// Queues a message; `false` if [`MAX_COMMANDS`](super::MAX_COMMANDS) are already queued.
+    ///
+    /// On a loop a refusal is not final: the handler hears
+    /// [`SctpLoopEvent::Throttled`] once the callback returns (unless it was throttled
+    /// already) and [`SctpLoopEvent::Unthrottled`] once the queued messages went to the
+    /// loop and the kernel takes more, so pausing until `Unthrottled` is always safe.
     pub fn send(&mut self, data: Vec<u8>, info: SndInfo) -> bool {
         if self.commands.len() >= super::MAX_COMMANDS {
+            *self.refused = true;
             return false;
         }
         self.commands.push_back(SctpCommand::Send { data, info });
@@ -86,6 +93,10 @@ pub trait SctpHandler {
     fn on_stream_change(&mut self, ctx: &mut SctpContext<'_>, event: &StreamChangeEvent) {}
     /// On a loop: backpressure (`Throttled`/`Unthrottled`), a refused or failed send, a
     /// read error, end of stream.
+    ///
+    /// `Throttled` and `Unthrottled` alternate and merge two causes: the kernel's send
+    /// buffer filling (the loop's own queue waits) and [`SctpContext::send`] refusing a
+    /// message. `Unthrottled` comes once neither holds any more.
     fn on_loop_event(&mut self, ctx: &mut SctpContext<'_>, event: &SctpLoopEvent) {}
     /// On a loop: a message that could not be dispatched (a malformed notification).
     fn on_error(&mut self, ctx: &mut SctpContext<'_>, error: &SctpDispatchError) {}

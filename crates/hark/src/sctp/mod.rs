@@ -10,7 +10,7 @@
 //! [`SctpCommand`]s that [`SctpDispatcher::drive`] runs after the callbacks return.
 //!
 //! To have callbacks fire as notifications arrive, put sockets on an [`SctpLoop`] (hark-reactor's
-//! mio loop with one dispatcher per socket): [`SctpLoop::open`] creates, configures and adds a
+//! one reactor, with one dispatcher per socket): [`SctpLoop::open`] creates, configures and adds a
 //! socket ([`SctpError::Unsupported`](hark_reactor::sctp::SctpError::Unsupported) where the
 //! kernel has no SCTP), [`SctpLoop::run`] drains every socket to `WouldBlock` and sends what
 //! the callbacks queued, and an [`SctpLoopHandle`] adds sockets, sends, and stops the loop
@@ -19,18 +19,14 @@
 
 mod dispatcher;
 mod handler;
+mod on_loop;
 
 pub use dispatcher::{MAX_COMMANDS, SctpDispatchError, SctpDispatcher};
 pub use handler::{SctpCommand, SctpContext, SctpHandler};
 pub use hark_reactor::sctp::{
     Outgoing, SctpAcceptor, SctpHandleError, SctpLoopConfig, SctpLoopEvent, SctpOpen, SctpSocketId,
 };
-
-/// A mio loop over SCTP sockets, each driven by an [`SctpDispatcher`] over a handler.
-pub type SctpLoop<H> = hark_reactor::sctp::SctpReactor<SctpDispatcher<H>>;
-
-/// The cross-thread handle of an [`SctpLoop`].
-pub type SctpLoopHandle<H> = hark_reactor::sctp::SctpReactorHandle<SctpDispatcher<H>>;
+pub use on_loop::{SctpLoop, SctpLoopHandle};
 
 #[cfg(test)]
 mod tests;

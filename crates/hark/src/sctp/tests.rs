@@ -194,9 +194,9 @@ fn loop_without_kernel_sctp_is_unsupported() {
 
 #[test]
 fn loop_stops_from_another_thread() {
-    let sctp_loop = SctpLoop::<Recorder>::new(SctpLoopConfig {
+    let sctp_loop = SctpLoop::<Recorder>::with_config(hark_reactor::ReactorConfig {
         command_capacity: 2,
-        ..SctpLoopConfig::default()
+        ..hark_reactor::ReactorConfig::default()
     })
     .unwrap();
     let handle: SctpLoopHandle<Recorder> = sctp_loop.handle();
@@ -218,4 +218,85 @@ fn loop_stops_from_another_thread() {
         handle.shutdown(),
         Err(SctpHandleError::ReactorGone)
     ));
+}
+
+/// Sends until refused, then pauses until `Unthrottled` (what `SctpContext::send` says).
+#[derive(Default)]
+struct Flooder {
+    sent: usize,
+    paused: bool,
+    pressure: Vec<&'static str>,
+}
+
+impl Flooder {
+    fn pump(&mut self, ctx: &mut SctpContext<'_>) {
+        self.paused = false;
+        while self.sent < 3 * MAX_COMMANDS {
+            if !ctx.send(vec![0; 4], SndInfo::default()) {
+                self.paused = true;
+                return;
+            }
+            self.sent += 1;
+        }
+    }
+}
+
+impl SctpHandler for Flooder {
+    fn on_loop_event(&mut self, ctx: &mut SctpContext<'_>, event: &SctpLoopEvent) {
+        match event {
+            SctpLoopEvent::Eof => self.pump(ctx),
+            SctpLoopEvent::Throttled => self.pressure.push("throttled"),
+            SctpLoopEvent::Unthrottled => {
+                self.pressure.push("unthrottled");
+                if self.paused {
+                    self.pump(ctx);
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+#[test]
+fn a_refused_send_is_followed_by_unthrottled_once_the_queue_went_to_the_loop() {
+    use hark_reactor::sctp::SctpDriver;
+    let mut dispatcher = SctpDispatcher::new(Flooder::default());
+    SctpDriver::handle_loop_event(&mut dispatcher, Instant::now(), SctpLoopEvent::Eof);
+    assert_eq!(dispatcher.handler().pressure, ["throttled"]);
+    assert_eq!(dispatcher.handler().sent, MAX_COMMANDS);
+    // The loop takes everything (the kernel never blocks): the writer still hears back.
+    let mut taken = 0;
+    while SctpDriver::poll_send(&mut dispatcher).is_some() {
+        taken += 1;
+    }
+    assert_eq!(taken, 3 * MAX_COMMANDS);
+    let pressure = &dispatcher.handler().pressure;
+    // The third round fits exactly: no refusal, so no third throttle.
+    assert_eq!(
+        pressure,
+        &["throttled", "unthrottled", "throttled", "unthrottled"]
+    );
+}
+
+#[test]
+fn loop_backpressure_and_refusals_merge_into_alternating_events() {
+    use hark_reactor::sctp::SctpDriver;
+    let mut dispatcher = SctpDispatcher::new(Flooder::default());
+    let now = Instant::now();
+    SctpDriver::handle_loop_event(&mut dispatcher, now, SctpLoopEvent::Throttled);
+    SctpDriver::handle_loop_event(&mut dispatcher, now, SctpLoopEvent::Eof);
+    assert_eq!(dispatcher.handler().pressure, ["throttled"]);
+    for _ in 0..MAX_COMMANDS {
+        assert!(SctpDriver::poll_send(&mut dispatcher).is_some());
+    }
+    // The queue drained but the kernel is still full: no unthrottled yet.
+    assert_eq!(dispatcher.handler().pressure, ["throttled"]);
+    assert!(SctpDriver::poll_send(&mut dispatcher).is_none());
+    SctpDriver::handle_loop_event(&mut dispatcher, now, SctpLoopEvent::Unthrottled);
+    // The writer resumed at once, and was refused again.
+    assert_eq!(
+        dispatcher.handler().pressure,
+        ["throttled", "unthrottled", "throttled"]
+    );
+    assert_eq!(dispatcher.handler().sent, 2 * MAX_COMMANDS);
 }

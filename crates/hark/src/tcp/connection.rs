@@ -1,20 +1,21 @@
 //! `TcpConnection`: an outgoing connection driven by its notifier.
 
-use hark_reactor::tcp::{ConnId, ConnectionHandle, HandleError, TcpNotify, TcpReactorHandle};
+use hark_reactor::ReactorHandle;
+use hark_reactor::tcp::{ConnId, HandleError, TcpConnectionHandle, TcpNotify};
 use std::net::SocketAddr;
 
 /// An outgoing TCP connection. Its notifier runs on the reactor thread; this value drives
 /// it from any thread and may be cloned.
 #[derive(Debug, Clone)]
 pub struct TcpConnection {
-    handle: ConnectionHandle,
+    handle: TcpConnectionHandle,
 }
 
 impl TcpConnection {
     /// Connects to `host` at `service`: `proxy_via`, resolution on a helper thread, then
     /// every resolved address at once (see the notifier's `connecting`).
     pub fn connect(
-        reactor: &TcpReactorHandle,
+        reactor: &ReactorHandle,
         host: &str,
         service: &str,
         notify: impl TcpNotify + 'static,
@@ -25,7 +26,7 @@ impl TcpConnection {
 
     /// Connects to the first of `addrs` to answer, without name resolution.
     pub fn connect_addrs(
-        reactor: &TcpReactorHandle,
+        reactor: &ReactorHandle,
         addrs: Vec<SocketAddr>,
         notify: impl TcpNotify + 'static,
     ) -> Result<Self, HandleError> {
@@ -70,7 +71,7 @@ impl TcpConnection {
     }
 
     /// The underlying cross-thread handle.
-    pub fn handle(&self) -> &ConnectionHandle {
+    pub fn handle(&self) -> &TcpConnectionHandle {
         &self.handle
     }
 }

@@ -151,6 +151,12 @@ impl<N: TcpNotify> TcpNotify for HubNotify<N> {
         emit(&self.hub, TcpUnthrottled {}, conn_id(conn));
         self.inner.unthrottled(conn);
     }
+    fn poll_timeout(&self) -> Option<std::time::Instant> {
+        self.inner.poll_timeout()
+    }
+    fn handle_timeout(&mut self, conn: &mut TcpConn<'_>, now: std::time::Instant) {
+        self.inner.handle_timeout(conn, now);
+    }
 }
 
 /// Wraps a listen notifier: its calls are emitted into the hub (`listening` also as

@@ -2,9 +2,8 @@
 
 use super::hub::{HubListenNotify, SharedHub};
 use crate::listen::{ListenError, listen_tcp_tried};
-use hark_reactor::tcp::{
-    HandleError, ListenerHandle, ListenerId, TcpListenNotify, TcpReactorHandle,
-};
+use hark_reactor::ReactorHandle;
+use hark_reactor::tcp::{HandleError, ListenerHandle, ListenerId, TcpListenNotify};
 use std::net::{IpAddr, SocketAddr};
 use std::sync::{Arc, PoisonError};
 
@@ -34,7 +33,7 @@ pub struct TcpListener {
 impl TcpListener {
     /// Binds `addr` (port 0 picks a free port) with no connection limit.
     pub fn bind(
-        reactor: &TcpReactorHandle,
+        reactor: &ReactorHandle,
         addr: SocketAddr,
         notify: impl TcpListenNotify + 'static,
     ) -> Result<Self, HandleError> {
@@ -43,7 +42,7 @@ impl TcpListener {
 
     /// Binds `addr`, accepting at most `limit` open connections at a time.
     pub fn bind_with_limit(
-        reactor: &TcpReactorHandle,
+        reactor: &ReactorHandle,
         addr: SocketAddr,
         notify: impl TcpListenNotify + 'static,
         limit: Option<usize>,
@@ -61,7 +60,7 @@ impl TcpListener {
     /// `notify` is wrapped in a [`HubListenNotify`] on `hub`, so the listener's and its
     /// connections' notifier calls become events too: give it the bare notifier.
     pub fn bind_range(
-        reactor: &TcpReactorHandle,
+        reactor: &ReactorHandle,
         hub: &SharedHub,
         ip: IpAddr,
         ports: impl IntoIterator<Item = u16>,

@@ -1,7 +1,8 @@
 //! TCP connections with a notifier, after Pony's `TCPConnection`, `TCPListener` and
 //! `TCPConnectionNotify`.
 //!
-//! Start a reactor ([`TcpReactor::spawn`]), then open connections with
+//! Start a reactor ([`Reactor::spawn`], the one hark-reactor loop that also hosts uTP and
+//! SCTP sockets), then open connections with
 //! [`TcpConnection::connect`] and listeners with [`TcpListener::bind`], or
 //! [`TcpListener::bind_range`] for the first free port of a range, reported as
 //! `listen_success` / `listen_failure` events. Each connection
@@ -13,7 +14,7 @@
 //! `hark_reactor::tcp`.
 //!
 //! Connecting calls `proxy_via`, resolves the name on a helper thread (a [`Resolve`] of
-//! your own can be given to [`TcpReactor::with_resolver`]), then tries every address
+//! your own can be given to [`Reactor::with_resolver`]), then tries every address
 //! **at once** rather than staggered as RFC 8305 suggests: `connecting(count)` reports the
 //! attempts in flight, the first success wins. TLS is a wrapping notifier: see [`tls`].
 //!
@@ -22,9 +23,9 @@
 //! with that kind's severity (see `docs/events.md`).
 //!
 //! ```no_run
-//! use hark::tcp::{TcpConfig, TcpListener, TcpNotify, TcpReactor};
+//! use hark::tcp::{Reactor, TcpConfig, TcpListener, TcpNotify};
 //!
-//! let reactor = TcpReactor::spawn(TcpConfig::default())?;
+//! let reactor = Reactor::spawn(TcpConfig::default())?;
 //! let echo = |_peer| {
 //!     let notify: Box<dyn TcpNotify> = Box::new(|conn: &mut hark::tcp::TcpConn<'_>, data: &[u8], _times| {
 //!         conn.write(data).is_ok()
@@ -43,11 +44,12 @@ mod listener;
 pub mod tls;
 
 pub use connection::TcpConnection;
+pub use hark_reactor::stream::{StreamCore, StreamHandler, StreamNotify};
 pub use hark_reactor::tcp::{
-    ConnId, ConnectionHandle, ExpectError, HandleError, ListenerCtl, ListenerHandle, ListenerId,
-    ReactorThread, Resolve, SharedLoopError, StdResolver, TcpConfig, TcpConn, TcpListenNotify,
-    TcpNotify, TcpReactor, TcpReactorHandle, WriteError,
+    ConnId, ExpectError, HandleError, ListenerCtl, ListenerHandle, ListenerId, Resolve,
+    StdResolver, TcpConfig, TcpConn, TcpConnectionHandle, TcpListenNotify, TcpNotify, WriteError,
 };
+pub use hark_reactor::{Reactor, ReactorConfig, ReactorHandle, ReactorThread};
 pub use hub::{HubListenNotify, HubNotify, SharedHub};
 pub use ip_filter::FilteringResolver;
 pub use listener::{TcpListenError, TcpListener};

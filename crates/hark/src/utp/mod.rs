@@ -12,8 +12,11 @@
 //!
 //! # Two ways to run, one core
 //!
-//! - (a) [`UtpReactor::spawn`]: hark's reactor owns the UDP socket and runs the context
+//! - (a) [`UtpReactor::bind`] (or [`UtpReactor::bind_range`]): hark's reactor owns the UDP socket and runs the context
 //!   on its thread; callbacks run there, and [`UtpRemote`] reaches it from other threads.
+//!   [`UtpReactor::bind_on`] puts the context on a reactor that is already running, beside
+//!   TCP connections, SCTP sockets and other datagram cores on the same UDP port (it claims
+//!   the datagrams that [look like uTP](looks_like_utp)).
 //! - (b) [`UtpContextBuilder::build`]: the application owns its UDP socket, sets
 //!   `sendto`, hands each datagram to [`UtpContext::process_udp`] (which says whether it
 //!   was uTP), calls [`UtpContext::issue_deferred_acks`] after each batch and
@@ -99,7 +102,7 @@ pub use hark_proto::utp::{
     DEFAULT_UDP_MTU_V6, EndpointConfig, EndpointStats, UDP_OVERHEAD_V4, UDP_OVERHEAD_V6,
     Unreachable,
 };
-/// The UDP socket setup of [`UtpReactor::spawn_with_udp`] (re-exported from
+/// The UDP socket setup of [`UtpReactor::bind_with_udp`] (re-exported from
 /// `hark-reactor`).
 pub use hark_reactor::udp::UdpConfig;
 /// Switches on ICMP error reports for an application-owned UDP socket (mode (b)), for
@@ -107,5 +110,5 @@ pub use hark_reactor::udp::UdpConfig;
 pub use hark_reactor::udp::enable_icmp_errors;
 pub use hark_wire::utp::PacketType;
 pub use packet_header::UtpPacketHeader;
-pub use reactor::{UtpReactor, UtpRemote};
+pub use reactor::{UtpReactor, UtpRemote, looks_like_utp};
 pub use socket::UtpSocket;

@@ -3,12 +3,12 @@
 
 use std::net::{IpAddr, SocketAddr};
 use std::sync::{Arc, mpsc};
-use std::thread::{self, JoinHandle};
+use std::thread;
 use std::time::{Duration, Instant};
 
 use hark_reactor::udp::{BatchSocket, UdpConfig};
 use hark_reactor::{
-    CommandError, DatagramEndpoint, Reactor, ReactorConfig, ReactorError, ReactorHandle, SocketId,
+    CommandError, DatagramEndpoint, Reactor, ReactorConfig, ReactorHandle, ReactorThread, SocketId,
     Transmit,
 };
 
@@ -19,7 +19,23 @@ use super::error::ReactorUtpError;
 use super::outbox::Gauge;
 use super::socket::UtpSocket;
 
+/// Whether `data` has the shape of a uTP packet (BEP 29): a 20-byte header at least,
+/// version 1, a type from `ST_DATA` to `ST_SYN`. How the context claims datagrams on a UDP
+/// port it shares with other cores: a DHT message (bencoded, `d...`) or a UDP tracker
+/// packet (a big-endian action or connection id) never has this shape. Packets for
+/// unknown connections are claimed too, so the core can answer them with a RESET.
+pub fn looks_like_utp(data: &[u8]) -> bool {
+    match data.first() {
+        Some(&first) => data.len() >= 20 && first & 0x0f == 1 && first >> 4 <= 4,
+        None => false,
+    }
+}
+
 impl DatagramEndpoint for UtpContext {
+    fn claim(&self, _from: SocketAddr, data: &[u8]) -> bool {
+        looks_like_utp(data)
+    }
+
     fn handle_datagram(&mut self, now: Instant, from: SocketAddr, data: &[u8]) {
         self.observe(now);
         // Non-uTP datagrams are counted in the context's stats and logged at debug level.
@@ -69,60 +85,75 @@ impl DatagramEndpoint for UtpContext {
     }
 }
 
-/// A [`UtpContext`] running on a reactor thread that owns its UDP socket (mode (a)).
+/// A [`UtpContext`] on hark's reactor, which owns its UDP socket (mode (a)).
 ///
+/// [`bind`](UtpReactor::bind) starts a reactor thread of its own;
+/// [`bind_on`](UtpReactor::bind_on) puts the context on a reactor that is already
+/// running (one thread for uTP, TCP notifiers, other UDP cores on the same port, SCTP).
 /// Callbacks and hub listeners run on the reactor thread. Other threads use a
-/// [`UtpRemote`]. [`stop`](UtpReactor::stop) ends the thread and returns the context for
-/// inspection.
+/// [`UtpRemote`]. [`stop`](UtpReactor::stop) takes the context off the reactor (stopping
+/// the reactor it started, if any) and returns it for inspection.
 #[derive(Debug)]
 pub struct UtpReactor {
     remote: UtpRemote,
     local: SocketAddr,
-    thread: Option<JoinHandle<Result<Option<UtpContext>, ReactorError>>>,
+    /// The reactor this context started, if it did not join a running one.
+    thread: Option<ReactorThread>,
+    /// Taken off the reactor already ([`UtpReactor::stop`]).
+    stopped: bool,
 }
 
 impl UtpReactor {
-    /// Builds the context, binds a UDP socket on `ip` at the first free port of `ports`
-    /// (reported to the hub as `listen_success`/`listen_failure`) and starts the reactor
-    /// thread.
-    pub fn spawn(
+    /// Builds the context, binds a UDP socket to `addr` (port 0 picks a free port;
+    /// reported to the hub as `listen_success`/`listen_failure`) and starts a reactor
+    /// thread for it. The counterpart of [`TcpListener::bind`](crate::tcp::TcpListener::bind).
+    pub fn bind(
+        builder: UtpContextBuilder,
+        addr: SocketAddr,
+    ) -> Result<UtpReactor, ReactorUtpError> {
+        Self::bind_range_with_udp(builder, addr.ip(), [addr.port()], &UdpConfig::DEFAULT)
+    }
+
+    /// Like [`bind`](Self::bind), on `ip` at the first port of `ports` that binds (port
+    /// 0: any free port), reporting every port tried in `listen_success` (or
+    /// `listen_failure` when none binds). The counterpart of
+    /// [`TcpListener::bind_range`](crate::tcp::TcpListener::bind_range).
+    pub fn bind_range(
         builder: UtpContextBuilder,
         ip: IpAddr,
         ports: impl IntoIterator<Item = u16>,
     ) -> Result<UtpReactor, ReactorUtpError> {
-        Self::spawn_with_udp(builder, ip, ports, &UdpConfig::DEFAULT)
+        Self::bind_range_with_udp(builder, ip, ports, &UdpConfig::DEFAULT)
     }
 
-    /// Like [`spawn`](Self::spawn), with the UDP socket set up by `udp` (socket buffer
-    /// sizes, batching, GSO/GRO) instead of [`UdpConfig::DEFAULT`]: [`UdpConfig::OS_BUFFERS`]
-    /// keeps the OS default socket buffers, and [`UdpConfig::NO_OFFLOAD`] sends every uTP
-    /// packet as its own datagram, which is what a packet capture on the sending host should
-    /// show (with GSO a capture there sees one large datagram per batch of packets).
-    pub fn spawn_with_udp(
+    /// Like [`bind`](Self::bind), with the UDP socket set up by `udp` (see
+    /// [`bind_range_with_udp`](Self::bind_range_with_udp)).
+    pub fn bind_with_udp(
+        builder: UtpContextBuilder,
+        addr: SocketAddr,
+        udp: &UdpConfig,
+    ) -> Result<UtpReactor, ReactorUtpError> {
+        Self::bind_range_with_udp(builder, addr.ip(), [addr.port()], udp)
+    }
+
+    /// Like [`bind_range`](Self::bind_range), with the UDP socket set up by `udp` (socket
+    /// buffer sizes, batching, GSO/GRO) instead of [`UdpConfig::DEFAULT`]:
+    /// [`UdpConfig::OS_BUFFERS`] keeps the OS default socket buffers, and
+    /// [`UdpConfig::NO_OFFLOAD`] sends every uTP packet as its own datagram, which is what
+    /// a packet capture on the sending host should show (with GSO a capture there sees one
+    /// large datagram per batch of packets).
+    pub fn bind_range_with_udp(
         builder: UtpContextBuilder,
         ip: IpAddr,
         ports: impl IntoIterator<Item = u16>,
         udp: &UdpConfig,
     ) -> Result<UtpReactor, ReactorUtpError> {
-        let mut context = builder.build_unchecked();
-        let limit = context.connection_config().send_buffer.max(64 * 1024);
-        let gauge = Arc::new(Gauge::new(limit));
-        context.gauge = Some(Arc::clone(&gauge));
-        let socket = context.bind_udp(ip, ports)?;
-        let socket = BatchSocket::from_std(socket, udp)?;
+        let (context, socket, gauge) = Self::prepare(builder, ip, ports, udp)?;
         let local = socket.local_addr();
         let mut reactor = Reactor::new(ReactorConfig::default())?;
         let id = reactor.add_socket(socket, context)?;
         let handle = reactor.handle();
-        let thread_gauge = Arc::clone(&gauge);
-        let thread = thread::Builder::new()
-            .name("hark-utp".into())
-            .spawn(move || {
-                let result = reactor.run();
-                thread_gauge.close();
-                result.map(|()| reactor.remove_socket(id).map(|(_, context)| context))
-            })
-            .map_err(ReactorUtpError::Thread)?;
+        let thread = reactor.into_thread().map_err(ReactorUtpError::Thread)?;
         Ok(UtpReactor {
             remote: UtpRemote {
                 handle,
@@ -131,7 +162,54 @@ impl UtpReactor {
             },
             local,
             thread: Some(thread),
+            stopped: false,
         })
+    }
+
+    /// Builds the context, binds a UDP socket to `addr` and puts both on the running
+    /// reactor of `reactor`, as the socket's first core: other cores added to the same
+    /// socket later ([`Reactor::add_core`]) get the datagrams that are not uTP (see
+    /// [`looks_like_utp`]). Waits for the reactor to take the socket.
+    pub fn bind_on(
+        reactor: &ReactorHandle,
+        builder: UtpContextBuilder,
+        addr: SocketAddr,
+    ) -> Result<UtpReactor, ReactorUtpError> {
+        let udp = UdpConfig::DEFAULT;
+        let (context, socket, gauge) = Self::prepare(builder, addr.ip(), [addr.port()], &udp)?;
+        let local = socket.local_addr();
+        let (tx, rx) = mpsc::sync_channel(1);
+        // A full command channel drops the closure, and the socket with it: `Busy`.
+        reactor.with_reactor(move |reactor, _now| {
+            let _ = tx.send(reactor.add_socket(socket, context));
+        })?;
+        let id = rx.recv().map_err(|_| ReactorUtpError::Stopped)??;
+        Ok(UtpReactor {
+            remote: UtpRemote {
+                handle: reactor.clone(),
+                socket: id,
+                gauge,
+            },
+            local,
+            thread: None,
+            stopped: false,
+        })
+    }
+
+    /// The context with its gauge, and its socket bound as the hub reports.
+    fn prepare(
+        builder: UtpContextBuilder,
+        ip: IpAddr,
+        ports: impl IntoIterator<Item = u16>,
+        udp: &UdpConfig,
+    ) -> Result<(UtpContext, BatchSocket, Arc<Gauge>), ReactorUtpError> {
+        let mut context = builder.build_unchecked();
+        let limit = context.connection_config().send_buffer.max(64 * 1024);
+        let gauge = Arc::new(Gauge::new(limit));
+        context.gauge = Some(Arc::clone(&gauge));
+        let socket = context.bind_udp(ip, ports)?;
+        let socket = BatchSocket::from_std(socket, udp)?;
+        Ok((context, socket, gauge))
     }
 
     /// The bound UDP address.
@@ -140,30 +218,56 @@ impl UtpReactor {
         self.local
     }
 
+    /// The UDP socket's id on the reactor (to add other cores to it).
+    #[must_use]
+    pub fn socket_id(&self) -> SocketId {
+        self.remote.socket
+    }
+
     /// A handle for other threads.
     #[must_use]
     pub fn remote(&self) -> UtpRemote {
         self.remote.clone()
     }
 
-    /// Stops the reactor thread and returns the context (its sockets, stats and hub).
+    /// Takes the context off the reactor and returns it (its sockets, stats and hub). A
+    /// reactor started by [`bind`](Self::bind) stops; a reactor joined with
+    /// [`bind_on`](Self::bind_on) runs on without this socket.
     pub fn stop(mut self) -> Result<UtpContext, ReactorUtpError> {
-        self.remote.shutdown();
-        let thread = self.thread.take().ok_or(ReactorUtpError::Stopped)?;
-        match thread.join() {
-            Ok(Ok(Some(context))) => Ok(context),
-            Ok(Ok(None)) => Err(ReactorUtpError::Stopped),
-            Ok(Err(error)) => Err(ReactorUtpError::Reactor(error)),
-            Err(panic) => std::panic::resume_unwind(panic),
-        }
+        self.stopped = true;
+        let socket = self.remote.socket;
+        let result = match self.thread.take() {
+            Some(thread) => {
+                let mut reactor = thread.shutdown()?;
+                reactor
+                    .remove_socket::<UtpContext>(socket)
+                    .map(|(_, context)| context)
+                    .ok_or(ReactorUtpError::Stopped)
+            }
+            None => {
+                let (tx, rx) = mpsc::sync_channel(1);
+                self.remote.handle.with_reactor(move |reactor, _now| {
+                    let removed = reactor.remove_socket::<UtpContext>(socket);
+                    let _ = tx.send(removed.map(|(_, context)| context));
+                })?;
+                rx.recv().ok().flatten().ok_or(ReactorUtpError::Stopped)
+            }
+        };
+        self.remote.gauge.close();
+        result
     }
 }
 
 impl Drop for UtpReactor {
     fn drop(&mut self) {
+        self.remote.gauge.close();
         if let Some(thread) = self.thread.take() {
-            self.remote.shutdown();
-            let _ = thread.join();
+            let _ = thread.shutdown();
+        } else if !self.stopped {
+            let socket = self.remote.socket;
+            let _ = self.remote.handle.with_reactor(move |reactor, _now| {
+                let _ = reactor.remove_socket::<UtpContext>(socket);
+            });
         }
     }
 }
@@ -175,7 +279,7 @@ impl Drop for UtpReactor {
 /// send buffer size: bounded memory, no busy waiting.
 #[derive(Debug, Clone)]
 pub struct UtpRemote {
-    handle: ReactorHandle<UtpContext>,
+    handle: ReactorHandle,
     socket: SocketId,
     gauge: Arc<Gauge>,
 }
@@ -188,7 +292,7 @@ impl UtpRemote {
     ) -> Result<R, ReactorUtpError> {
         let (tx, rx) = mpsc::sync_channel(1);
         self.handle
-            .with_endpoint(self.socket, move |context, now| {
+            .with_endpoint(self.socket, move |context: &mut UtpContext, now| {
                 context.observe(now);
                 let _ = tx.send(f(context));
                 context.drain(now);
@@ -246,7 +350,7 @@ impl UtpRemote {
         })
     }
 
-    /// Asks the reactor thread to stop.
+    /// Asks the reactor thread to stop (the whole reactor, with whatever else it hosts).
     pub fn shutdown(&self) {
         self.handle.shutdown();
         self.gauge.close();

@@ -14,7 +14,7 @@
 //!
 //! A graceful close sends TLS's `close_notify` after the pending data and before the TCP
 //! shutdown, whether the inner notifier asked for it (`TcpConn::close`) or another thread
-//! did (`ConnectionHandle::close`, which reaches the wrapper through `TcpNotify::closing`).
+//! did (`TcpConnectionHandle::close`, which reaches the wrapper through `TcpNotify::closing`).
 //! A hard close sends nothing more.
 
 mod error;

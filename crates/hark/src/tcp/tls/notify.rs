@@ -324,4 +324,23 @@ impl<N: TcpNotify> TcpNotify for TlsNotify<N> {
         self.inner.unthrottled(conn);
         self.after_inner(conn);
     }
+
+    /// The inner notifier's timers (a stream core behind TLS keeps its own), once the
+    /// handshake completed and the inner notifier was told it is connected.
+    fn poll_timeout(&self) -> Option<std::time::Instant> {
+        if self.handshake_done && !self.failed {
+            self.inner.poll_timeout()
+        } else {
+            None
+        }
+    }
+
+    fn handle_timeout(&mut self, conn: &mut TcpConn<'_>, now: std::time::Instant) {
+        // Before the handshake completes the inner notifier has not been told it is
+        // connected: its timers wait.
+        if self.handshake_done && !self.failed {
+            self.inner.handle_timeout(conn, now);
+            self.after_inner(conn);
+        }
+    }
 }

@@ -1,31 +1,63 @@
-//! [`SctpReactor`]: a mio loop over SCTP sockets, each with its [`SctpDriver`].
+//! The SCTP side of the reactor: kernel SCTP sockets, each with its [`SctpDriver`].
 //!
 //! Every readable socket is drained to `WouldBlock`; after each message the driver's
 //! [`poll_send`](SctpDriver::poll_send) is drained into the socket's bounded queue and the
 //! queue is flushed into the kernel. A full send buffer leaves messages queued, asks for
 //! writability and reports [`SctpLoopEvent::Throttled`] (then `Unthrottled`); a full queue
 //! refuses further messages with [`SctpLoopEvent::SendRefused`]. A listening one-to-one
-//! socket is drained of new associations the same way, each accepted socket put on the loop
-//! with the driver its [`SctpAcceptor`] gives. Other threads add sockets, send and stop the
-//! loop through an [`SctpReactorHandle`] (a bounded channel and one waker).
+//! socket is drained of new associations the same way, each accepted socket put on the
+//! reactor with the driver its [`SctpAcceptor`] gives.
 
-use super::driver::{Outgoing, SctpAcceptor, SctpDriver, SctpLoopConfig, SctpLoopEvent, SctpOpen};
+use super::driver::{Outgoing, SctpAcceptor, SctpDriver, SctpLoopConfig, SctpLoopEvent};
 use super::error::SctpError;
-use super::loop_handle::{Command, SctpReactorHandle, SctpSocketId};
+use super::loop_handle::{SctpCommand, SctpSocketId};
 use super::socket::SctpSocket;
-use crossbeam_channel::Receiver;
-use mio::{Events, Interest, Poll, Token, Waker};
+use crate::ReactorHandle;
+use crate::reactor::token;
+use mio::{Interest, Registry};
+use std::any::Any;
 use std::collections::{BTreeMap, VecDeque};
-use std::io;
-use std::sync::Arc;
-use std::sync::atomic::AtomicUsize;
+use std::marker::PhantomData;
+use std::net::SocketAddr;
 use std::time::Instant;
 
-const WAKER: Token = Token(usize::MAX);
+/// A driver behind a type-erased box, so one reactor hosts drivers of any types.
+pub(crate) trait Driver: SctpDriver + Send {
+    fn as_any(&self) -> &dyn Any;
+}
 
-struct Slot<D> {
+impl<D: SctpDriver + Send + 'static> Driver for D {
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+}
+
+/// An acceptor whose drivers are boxed.
+pub(crate) trait Acceptor: Send {
+    fn accept(&mut self, now: Instant, peer: Option<SocketAddr>) -> Option<Box<dyn Driver>>;
+    fn handle_error(&mut self, now: Instant, error: SctpError);
+}
+
+/// A typed acceptor, boxing what it gives.
+pub(crate) struct Boxing<D, A>(pub(crate) A, pub(crate) PhantomData<fn() -> D>);
+
+impl<D, A> Acceptor for Boxing<D, A>
+where
+    D: SctpDriver + Send + 'static,
+    A: SctpAcceptor<D> + Send,
+{
+    fn accept(&mut self, now: Instant, peer: Option<SocketAddr>) -> Option<Box<dyn Driver>> {
+        let driver = self.0.accept(now, peer)?;
+        Some(Box::new(driver))
+    }
+    fn handle_error(&mut self, now: Instant, error: SctpError) {
+        self.0.handle_error(now, error);
+    }
+}
+
+struct Slot {
     socket: SctpSocket,
-    driver: D,
+    driver: Box<dyn Driver>,
     pending: VecDeque<Outgoing>,
     throttled: bool,
     writable: bool,
@@ -33,126 +65,100 @@ struct Slot<D> {
     eof: bool,
 }
 
-struct Listener<D> {
+struct Listener {
     socket: SctpSocket,
-    acceptor: Box<dyn SctpAcceptor<D> + Send>,
+    acceptor: Box<dyn Acceptor>,
 }
 
-/// A mio event loop for SCTP sockets, each owned by an [`SctpDriver`].
-pub struct SctpReactor<D> {
-    poll: Poll,
-    rx: Receiver<Command<D>>,
-    handle: SctpReactorHandle<D>,
-    slots: BTreeMap<SctpSocketId, Slot<D>>,
-    listeners: BTreeMap<SctpSocketId, Listener<D>>,
+/// Every SCTP socket of one reactor, registered with its one poll (through a clone of its
+/// registry) under tokens of the SCTP kind.
+pub(crate) struct SctpHost {
+    registry: Registry,
+    remote: ReactorHandle,
+    slots: BTreeMap<SctpSocketId, Slot>,
+    listeners: BTreeMap<SctpSocketId, Listener>,
     config: SctpLoopConfig,
-    /// Readiness buffer, reused every turn (taken out while a turn handles it).
-    events: Option<Events>,
-    stopping: bool,
 }
 
-impl<D> std::fmt::Debug for SctpReactor<D> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SctpReactor")
-            .field("sockets", &self.slots.len())
-            .field("listeners", &self.listeners.len())
-            .field("config", &self.config)
-            .finish_non_exhaustive()
-    }
-}
-
-impl<D: SctpDriver> SctpReactor<D> {
-    /// A loop with no sockets yet.
-    pub fn new(config: SctpLoopConfig) -> io::Result<Self> {
-        let poll = Poll::new()?;
-        let waker = Arc::new(Waker::new(poll.registry(), WAKER)?);
-        let (tx, rx) = crossbeam_channel::bounded(config.command_capacity.max(1));
-        Ok(SctpReactor {
-            poll,
-            rx,
-            handle: SctpReactorHandle {
-                tx,
-                waker,
-                next_id: Arc::new(AtomicUsize::new(0)),
-            },
+impl SctpHost {
+    pub(crate) fn new(registry: Registry, remote: ReactorHandle, config: SctpLoopConfig) -> Self {
+        SctpHost {
+            registry,
+            remote,
             slots: BTreeMap::new(),
             listeners: BTreeMap::new(),
             config,
-            events: Some(Events::with_capacity(256)),
-            stopping: false,
-        })
+        }
     }
 
-    /// A handle for other threads (and for callbacks that outlive a turn).
-    pub fn handle(&self) -> SctpReactorHandle<D> {
-        self.handle.clone()
+    fn next_id(&self) -> SctpSocketId {
+        SctpSocketId(self.remote.next_id() as usize)
     }
 
-    /// Opens a socket as `open` says and puts it on the loop with `driver`; also returns the
-    /// association id `sctp_connectx` gave, if it connected. [`SctpError::Unsupported`]
-    /// where the kernel has no SCTP.
-    pub fn open(
+    /// Puts `socket` (made non-blocking here) on the reactor with `driver`.
+    pub(crate) fn add_socket(
         &mut self,
-        open: &SctpOpen,
-        driver: D,
-    ) -> Result<(SctpSocketId, Option<u32>), SctpError> {
-        let (socket, assoc_id) = open.build()?;
-        let id = self.add_socket(socket, driver)?;
-        Ok((id, assoc_id))
-    }
-
-    /// Puts `socket` (made non-blocking here) on the loop with `driver`.
-    pub fn add_socket(&mut self, socket: SctpSocket, driver: D) -> Result<SctpSocketId, SctpError> {
-        let id = self.handle.next_id();
+        socket: SctpSocket,
+        driver: Box<dyn Driver>,
+    ) -> Result<SctpSocketId, SctpError> {
+        let id = self.next_id();
         self.insert(id, socket, driver)
             .map_err(|(_driver, error)| error)?;
         Ok(id)
     }
 
-    /// Puts a listening one-to-one `socket` on the loop: each association it accepts goes
-    /// on the loop with the driver `acceptor` gives.
-    pub fn add_listener(
+    /// Puts a listening one-to-one `socket` on the reactor.
+    pub(crate) fn add_listener(
         &mut self,
         socket: SctpSocket,
-        acceptor: impl SctpAcceptor<D> + Send + 'static,
+        acceptor: Box<dyn Acceptor>,
     ) -> Result<SctpSocketId, SctpError> {
-        let id = self.handle.next_id();
-        self.insert_listener(id, socket, Box::new(acceptor))
+        let id = self.next_id();
+        self.insert_listener(id, socket, acceptor)
             .map_err(|(_acceptor, error)| error)?;
         Ok(id)
     }
 
-    /// Opens a listening one-to-one socket as `open` says (set [`SctpOpen::listen`]) and
-    /// puts it on the loop with `acceptor`.
-    pub fn open_listener(
-        &mut self,
-        open: &SctpOpen,
-        acceptor: impl SctpAcceptor<D> + Send + 'static,
-    ) -> Result<SctpSocketId, SctpError> {
-        let (socket, _) = open.build()?;
-        self.add_listener(socket, acceptor)
-    }
-
     /// The driver of socket `id`.
-    pub fn driver(&self, id: SctpSocketId) -> Option<&D> {
-        self.slots.get(&id).map(|slot| &slot.driver)
+    pub(crate) fn driver(&self, id: SctpSocketId) -> Option<&dyn Any> {
+        self.slots.get(&id).map(|slot| slot.driver.as_any())
     }
 
-    /// The socket `id`, or the listening socket `id` (for options: stream resets, keys,
-    /// addresses, ...).
-    pub fn socket(&self, id: SctpSocketId) -> Option<&SctpSocket> {
+    /// The socket `id`, or the listening socket `id`.
+    pub(crate) fn socket(&self, id: SctpSocketId) -> Option<&SctpSocket> {
         self.slots
             .get(&id)
             .map(|slot| &slot.socket)
             .or_else(|| self.listeners.get(&id).map(|l| &l.socket))
     }
 
+    /// Sockets and listeners on the reactor.
+    pub(crate) fn len(&self) -> usize {
+        self.slots.len() + self.listeners.len()
+    }
+
+    /// Readiness for socket `key`.
+    pub(crate) fn ready(&mut self, key: usize, readable: bool, writable: bool) {
+        let id = SctpSocketId(key);
+        if self.listeners.contains_key(&id) {
+            self.accept(id);
+            return;
+        }
+        if writable {
+            self.flush(id);
+        }
+        if readable {
+            self.read(id);
+        }
+        self.service(id);
+    }
+
     fn insert_listener(
         &mut self,
         id: SctpSocketId,
         mut socket: SctpSocket,
-        acceptor: Box<dyn SctpAcceptor<D> + Send>,
-    ) -> Result<(), (Box<dyn SctpAcceptor<D> + Send>, SctpError)> {
+        acceptor: Box<dyn Acceptor>,
+    ) -> Result<(), (Box<dyn Acceptor>, SctpError)> {
         if let Err(error) = self.register(&mut socket, id) {
             return Err((acceptor, error));
         }
@@ -179,7 +185,7 @@ impl<D: SctpDriver> SctpReactor<D> {
             let Some(driver) = listener.acceptor.accept(Instant::now(), peer) else {
                 continue;
             };
-            let new_id = self.handle.next_id();
+            let new_id = self.next_id();
             if let Err((_driver, error)) = self.insert(new_id, socket, driver) {
                 if let Some(listener) = self.listeners.get_mut(&id) {
                     listener.acceptor.handle_error(Instant::now(), error);
@@ -191,9 +197,8 @@ impl<D: SctpDriver> SctpReactor<D> {
     /// Makes `socket` non-blocking and registers it for reading under `id`.
     fn register(&self, socket: &mut SctpSocket, id: SctpSocketId) -> Result<(), SctpError> {
         socket.set_nonblocking(true)?;
-        self.poll
-            .registry()
-            .register(socket, Token(id.0), Interest::READABLE)
+        self.registry
+            .register(socket, token::sctp(id.0), Interest::READABLE)
             .map_err(|source| SctpError::Io {
                 operation: "epoll_ctl",
                 source,
@@ -205,8 +210,8 @@ impl<D: SctpDriver> SctpReactor<D> {
         &mut self,
         id: SctpSocketId,
         mut socket: SctpSocket,
-        driver: D,
-    ) -> Result<(), (D, SctpError)> {
+        driver: Box<dyn Driver>,
+    ) -> Result<(), (Box<dyn Driver>, SctpError)> {
         if let Err(error) = self.register(&mut socket, id) {
             return Err((driver, error));
         }
@@ -227,63 +232,16 @@ impl<D: SctpDriver> SctpReactor<D> {
         Ok(())
     }
 
-    /// Runs until [`SctpReactorHandle::shutdown`].
-    pub fn run(mut self) -> io::Result<()> {
-        while !self.stopping {
-            self.turn(None)?;
-        }
-        Ok(())
-    }
-
-    /// One turn: waits for readiness up to `timeout` (forever if `None`), then handles what
-    /// is ready and every waiting command. Returns false once the loop was told to stop.
-    pub fn turn(&mut self, timeout: Option<std::time::Duration>) -> io::Result<bool> {
-        let mut events = self
-            .events
-            .take()
-            .unwrap_or_else(|| Events::with_capacity(256));
-        let polled = self.poll.poll(&mut events, timeout);
-        if let Err(err) = polled {
-            self.events = Some(events);
-            return match err.kind() {
-                io::ErrorKind::Interrupted => Ok(!self.stopping),
-                _ => Err(err),
-            };
-        }
-        for event in events.iter() {
-            if event.token() == WAKER {
-                continue;
-            }
-            let id = SctpSocketId(event.token().0);
-            if self.listeners.contains_key(&id) {
-                self.accept(id);
-                continue;
-            }
-            if event.is_writable() {
-                self.flush(id);
-            }
-            if event.is_readable() || event.is_read_closed() || event.is_error() {
-                self.read(id);
-            }
-            self.service(id);
-        }
-        self.events = Some(events);
-        // Commands are drained every turn: a wakeup may coincide with socket events.
-        while let Ok(command) = self.rx.try_recv() {
-            self.command(command);
-        }
-        Ok(!self.stopping)
-    }
-
-    fn command(&mut self, command: Command<D>) {
+    /// A command a handle sent.
+    pub(crate) fn command(&mut self, command: SctpCommand) {
         match command {
-            Command::Add { id, socket, driver } => {
+            SctpCommand::Add { id, socket, driver } => {
                 if let Err((mut driver, error)) = self.insert(id, socket, driver) {
                     // Told why, then dropped with its socket.
                     driver.handle_loop_event(Instant::now(), SctpLoopEvent::Rejected(error));
                 }
             }
-            Command::Send { id, message } => {
+            SctpCommand::Send { id, message } => {
                 let max = self.config.max_pending;
                 if let Some(slot) = self.slots.get_mut(&id) {
                     if slot.pending.len() >= max {
@@ -303,7 +261,7 @@ impl<D: SctpDriver> SctpReactor<D> {
                 }
                 self.service(id);
             }
-            Command::Listen {
+            SctpCommand::Listen {
                 id,
                 socket,
                 acceptor,
@@ -313,15 +271,14 @@ impl<D: SctpDriver> SctpReactor<D> {
                     acceptor.handle_error(Instant::now(), error);
                 }
             }
-            Command::Close(id) => {
+            SctpCommand::Close(id) => {
                 if let Some(mut slot) = self.slots.remove(&id) {
-                    let _ = self.poll.registry().deregister(&mut slot.socket);
+                    let _ = &self.registry.deregister(&mut slot.socket);
                 }
                 if let Some(mut listener) = self.listeners.remove(&id) {
-                    let _ = self.poll.registry().deregister(&mut listener.socket);
+                    let _ = &self.registry.deregister(&mut listener.socket);
                 }
             }
-            Command::Shutdown => self.stopping = true,
         }
     }
 
@@ -379,9 +336,8 @@ impl<D: SctpDriver> SctpReactor<D> {
                 Interest::READABLE
             };
             match self
-                .poll
-                .registry()
-                .reregister(&mut slot.socket, Token(id.0), interest)
+                .registry
+                .reregister(&mut slot.socket, token::sctp(id.0), interest)
             {
                 Ok(()) => slot.writable = want_writable,
                 Err(source) => slot.driver.handle_loop_event(
@@ -396,7 +352,7 @@ impl<D: SctpDriver> SctpReactor<D> {
     }
 
     /// Moves the driver's messages into the queue while it has room; returns how many.
-    fn take_sends(slot: &mut Slot<D>, max: usize) -> usize {
+    fn take_sends(slot: &mut Slot, max: usize) -> usize {
         let mut took = 0;
         while slot.pending.len() < max {
             match slot.driver.poll_send() {
@@ -417,7 +373,7 @@ impl<D: SctpDriver> SctpReactor<D> {
     }
 
     /// Sends queued messages until the kernel says `EAGAIN` or the queue is empty.
-    fn flush_slot(slot: &mut Slot<D>) {
+    fn flush_slot(slot: &mut Slot) {
         while let Some(message) = slot.pending.front() {
             match slot
                 .socket

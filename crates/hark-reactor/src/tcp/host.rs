@@ -1,29 +1,23 @@
-//! The TCP reactor: one mio loop over listeners, connection attempts and connections.
+//! The TCP side of the reactor: listeners, connection attempts and connections, their
+//! readiness, and the commands handles send for them.
 
-use super::beside::{Beside, SharedLoopError, earliest};
 use super::config::TcpConfig;
 use super::conn::{ConnCtx, ConnId, ListenerId};
 use super::connection::Connection;
-use super::handle::{Cmd, ConnShared, ReactorThread, Remote, Target, TcpReactorHandle};
+use super::handle::{Cmd, ConnShared, Target};
 use super::listener::Listener;
-use super::resolve::{Resolve, StdResolver};
-use crossbeam_channel::Receiver;
+use crate::ReactorHandle;
+use crate::reactor::token;
 use hark_proto::tcp::AttemptId;
 use mio::net::TcpStream;
-use mio::unix::SourceFd;
-use mio::{Events, Interest, Poll, Token, Waker};
+use mio::{Interest, Registry, Token};
 use slab::Slab;
 use std::collections::HashMap;
 use std::io;
 use std::sync::Arc;
-use std::sync::atomic::AtomicU64;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
-const WAKER: Token = Token(usize::MAX);
-/// The token of a reactor run beside this one (its poll's file descriptor).
-const BESIDE: Token = Token(usize::MAX - 1);
-
-pub(super) enum Entry {
+pub(crate) enum Entry {
     Conn(Box<Connection>),
     Listener(Listener),
     Attempt {
@@ -33,181 +27,114 @@ pub(super) enum Entry {
     },
 }
 
-/// A mio event loop for notifier TCP connections.
-///
-/// Build it, take a [`TcpReactorHandle`] from [`TcpReactor::handle`], then [`TcpReactor::run`]
-/// it on a thread of your own, or let [`TcpReactor::spawn`] do both.
-pub struct TcpReactor {
-    pub(super) poll: Poll,
+/// Every TCP socket of one reactor. Registered with the reactor's one poll (through a
+/// clone of its registry), under tokens of the TCP kind.
+pub(crate) struct TcpHost {
+    pub(super) registry: Registry,
     pub(super) entries: Slab<Entry>,
-    rx: Receiver<Cmd>,
-    remote: Remote,
+    pub(super) remote: ReactorHandle,
     config: TcpConfig,
     conn_keys: HashMap<ConnId, usize>,
     listener_keys: HashMap<ListenerId, usize>,
     resume: Vec<usize>,
-    stopping: bool,
+    /// Attempts with readiness this turn, read once every event was seen.
+    attempt_ready: Vec<usize>,
+    /// Connections touched since the reactor last looked: their timers may have changed.
+    pub(crate) touched: Vec<usize>,
 }
 
-impl std::fmt::Debug for TcpReactor {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("TcpReactor")
-            .field("entries", &self.entries.len())
-            .finish_non_exhaustive()
-    }
-}
-
-impl TcpReactor {
-    /// A reactor resolving names with the system resolver.
-    pub fn new(config: TcpConfig) -> io::Result<Self> {
-        Self::with_resolver(config, StdResolver)
-    }
-
-    /// A reactor resolving names with `resolver` (on helper threads).
-    pub fn with_resolver(config: TcpConfig, resolver: impl Resolve) -> io::Result<Self> {
-        let poll = Poll::new()?;
-        let waker = Arc::new(Waker::new(poll.registry(), WAKER)?);
-        let (tx, rx) = crossbeam_channel::bounded(config.command_capacity.max(1));
-        let remote = Remote {
-            tx,
-            waker,
-            next_id: Arc::new(AtomicU64::new(1)),
-            resolver: Arc::new(resolver),
-            send_limit: config.send_limit,
-        };
-        Ok(Self {
-            poll,
+impl TcpHost {
+    pub(crate) fn new(registry: Registry, remote: ReactorHandle, config: TcpConfig) -> Self {
+        Self {
+            registry,
             entries: Slab::new(),
-            rx,
             remote,
             config,
             conn_keys: HashMap::new(),
             listener_keys: HashMap::new(),
             resume: Vec::new(),
-            stopping: false,
-        })
-    }
-
-    /// Starts a reactor with the system resolver on a new thread.
-    pub fn spawn(config: TcpConfig) -> io::Result<ReactorThread> {
-        Self::new(config)?.into_thread()
-    }
-
-    /// Runs this reactor on a new thread.
-    pub fn into_thread(self) -> io::Result<ReactorThread> {
-        let handle = self.handle();
-        let join = std::thread::Builder::new()
-            .name("hark-tcp".into())
-            .spawn(move || self.run())?;
-        Ok(ReactorThread {
-            handle,
-            join: Some(join),
-        })
-    }
-
-    /// A handle for other threads.
-    pub fn handle(&self) -> TcpReactorHandle {
-        TcpReactorHandle {
-            remote: self.remote.clone(),
+            attempt_ready: Vec::new(),
+            touched: Vec::new(),
         }
     }
 
-    /// Runs until [`TcpReactorHandle::shutdown`]; then hard-closes every connection.
-    pub fn run(mut self) -> io::Result<()> {
-        match self.run_loop(None) {
-            Ok(()) => Ok(()),
-            Err(SharedLoopError::Tcp(err)) => Err(err),
-            // Unreachable without a reactor beside this one; reported, not hidden.
-            Err(SharedLoopError::Udp(err)) => Err(io::Error::other(err)),
+    /// The token of entry `key`.
+    pub(super) fn token(key: usize) -> Token {
+        token::tcp(key)
+    }
+
+    /// Whether a connection or listener waits for another turn without readiness.
+    pub(crate) fn has_immediate_work(&self) -> bool {
+        !self.resume.is_empty() || !self.attempt_ready.is_empty()
+    }
+
+    /// Open connections and listeners.
+    pub(crate) fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// Readiness for entry `key`.
+    pub(crate) fn ready(&mut self, key: usize, readable: bool, writable: bool) {
+        let registry = &self.registry;
+        match self.entries.get_mut(key) {
+            Some(Entry::Conn(conn)) if conn.is_open() => {
+                if writable {
+                    conn.on_writable(registry);
+                }
+                if readable {
+                    conn.read_turn(registry);
+                }
+                self.after_conn(key);
+            }
+            Some(Entry::Listener(_)) => self.accept(key),
+            Some(Entry::Attempt { .. }) => self.attempt_ready.push(key),
+            // Spurious: the entry is gone or not yet connected.
+            Some(Entry::Conn(_)) | None => {}
         }
     }
 
-    /// The loop: TCP readiness, commands and resumed read turns, and, when `beside` is
-    /// given, that reactor's turns on the same thread (see [`TcpReactor::run_beside`]).
-    /// Stops on a TCP shutdown or when `beside` is stopped; hard-closes every connection.
-    pub(super) fn run_loop(
-        &mut self,
-        mut beside: Option<&mut dyn Beside>,
-    ) -> Result<(), SharedLoopError> {
-        let mut events = Events::with_capacity(1024);
-        let mut attempt_keys = Vec::new();
-        if let Some(beside) = beside.as_deref() {
-            let fd = beside.raw_fd();
-            self.poll
-                .registry()
-                .register(&mut SourceFd(&fd), BESIDE, Interest::READABLE)
-                .map_err(SharedLoopError::Tcp)?;
-        }
-        let result = loop {
-            if self.stopping || beside.as_deref().is_some_and(|b| b.is_stopped()) {
-                break Ok(());
-            }
-            let mut timeout = (!self.resume.is_empty()).then_some(Duration::ZERO);
-            if let Some(beside) = beside.as_deref() {
-                timeout = earliest(timeout, beside.next_wakeup(Instant::now()));
-            }
-            if let Err(err) = self.poll.poll(&mut events, timeout) {
-                if err.kind() == io::ErrorKind::Interrupted {
-                    continue;
-                }
-                break Err(SharedLoopError::Tcp(err));
-            }
-            let mut beside_ready = false;
-            for event in events.iter() {
-                let key = event.token().0;
-                if event.token() == WAKER {
-                    self.drain_commands();
-                    continue;
-                }
-                if event.token() == BESIDE {
-                    beside_ready = true;
-                    continue;
-                }
-                let registry = self.poll.registry();
-                match self.entries.get_mut(key) {
-                    Some(Entry::Conn(conn)) if conn.is_open() => {
-                        if event.is_writable() {
-                            conn.on_writable(registry);
-                        }
-                        if event.is_readable() || event.is_read_closed() || event.is_error() {
-                            conn.read_turn(registry);
-                        }
-                        self.after_conn(key);
-                    }
-                    Some(Entry::Listener(_)) => self.accept(key),
-                    Some(Entry::Attempt { .. }) => attempt_keys.push(key),
-                    // Spurious: the entry is gone or not yet connected.
-                    Some(Entry::Conn(_)) | None => {}
-                }
-            }
-            self.attempts_ready(&mut attempt_keys);
-            self.run_resumes();
-            if let Some(beside) = beside.as_deref_mut() {
-                let due = beside
-                    .next_wakeup(Instant::now())
-                    .is_some_and(|wait| wait.is_zero());
-                if beside_ready || due {
-                    if let Err(err) = beside.turn() {
-                        break Err(SharedLoopError::Udp(err));
-                    }
-                }
-            }
-        };
-        if let Some(beside) = beside.as_deref() {
-            let fd = beside.raw_fd();
-            let _ = self.poll.registry().deregister(&mut SourceFd(&fd));
-        }
-        self.shutdown_all();
-        result
+    /// After every readiness event of a turn: attempts' outcomes, then the connections
+    /// and listeners that yielded, so a flood on one cannot starve the rest.
+    pub(crate) fn finish_turn(&mut self) {
+        let mut keys = std::mem::take(&mut self.attempt_ready);
+        self.attempts_ready(&mut keys);
+        self.attempt_ready = keys;
+        self.run_resumes();
     }
 
-    fn drain_commands(&mut self) {
-        while let Ok(cmd) = self.rx.try_recv() {
-            self.command(cmd);
+    /// When the notifier of connection `key` wants `handle_timeout` (`None` for an entry
+    /// that is not a live connection).
+    pub(crate) fn timeout_of(&self, key: usize) -> Option<Instant> {
+        match self.entries.get(key) {
+            Some(Entry::Conn(conn)) if !conn.released => conn.poll_timeout(),
+            _ => None,
         }
     }
 
-    fn command(&mut self, cmd: Cmd) {
+    /// The timer of connection `key` is due.
+    pub(crate) fn fire_timer(&mut self, key: usize, now: Instant) {
+        if let Some(Entry::Conn(conn)) = self.entries.get_mut(key) {
+            conn.handle_timeout(&self.registry, now);
+        }
+        self.after_conn(key);
+    }
+
+    /// Handles refused by handle writes (taken before the command channel was drained,
+    /// so the writes queued before a refusal are applied before it throttles).
+    pub(crate) fn refused(&mut self, refused: Vec<ConnId>) {
+        for id in refused {
+            let Some(&key) = self.conn_keys.get(&id) else {
+                continue;
+            };
+            if let Some(Entry::Conn(conn)) = self.entries.get_mut(key) {
+                conn.remote_refused(&self.registry);
+            }
+            self.after_conn(key);
+        }
+    }
+
+    /// A command a handle sent.
+    pub(crate) fn command(&mut self, cmd: Cmd) {
         match cmd {
             Cmd::Connect {
                 id,
@@ -236,13 +163,12 @@ impl TcpReactor {
                 let Some(&key) = self.conn_keys.get(&id) else {
                     return;
                 };
-                let registry = self.poll.registry();
+                let registry = &self.registry;
                 if let Some(Entry::Conn(conn)) = self.entries.get_mut(key) {
                     conn.remote_op(registry, op);
                 }
                 self.after_conn(key);
             }
-            Cmd::Shutdown => self.stopping = true,
         }
     }
 
@@ -274,11 +200,12 @@ impl TcpReactor {
                 let spawned = std::thread::Builder::new()
                     .name("hark-resolve".into())
                     .spawn(move || {
-                        let result = remote.resolver.resolve(&host, &service);
+                        let result = remote.shared.resolver.resolve(&host, &service);
                         // Blocking is fine here: this is the helper thread.
-                        if remote.tx.send(Cmd::Resolved { id, result }).is_ok() {
-                            let _ = remote.waker.wake();
-                        }
+                        remote.send_blocking(crate::handle::Command::Tcp(Cmd::Resolved {
+                            id,
+                            result,
+                        }));
                     });
                 if spawned.is_err() {
                     self.start_attempts(key, Vec::new());
@@ -298,9 +225,8 @@ impl TcpReactor {
         let entry = self.entries.vacant_entry();
         let key = entry.key();
         let registered =
-            self.poll
-                .registry()
-                .register(&mut listener.socket, Token(key), Interest::READABLE);
+            self.registry
+                .register(&mut listener.socket, Self::token(key), Interest::READABLE);
         if let Err(err) = registered {
             listener.not_listening(err.kind());
             return;
@@ -335,11 +261,7 @@ impl TcpReactor {
             };
             listener.connections += 1;
             let listener_id = listener.id;
-            let id = ConnId(
-                self.remote
-                    .next_id
-                    .fetch_add(1, std::sync::atomic::Ordering::Relaxed),
-            );
+            let id = ConnId(self.remote.next_id());
             let ctx = ConnCtx {
                 id,
                 local: None,
@@ -351,9 +273,9 @@ impl TcpReactor {
             conn.listener = Some(listener_id);
             let conn_key = self.entries.insert(Entry::Conn(conn));
             self.conn_keys.insert(id, conn_key);
-            let registry = self.poll.registry();
+            let registry = &self.registry;
             if let Some(Entry::Conn(conn)) = self.entries.get_mut(conn_key) {
-                conn.attach(registry, Token(conn_key), stream, true);
+                conn.attach(registry, Self::token(conn_key), stream, true);
             }
             self.after_conn(conn_key);
         }
@@ -364,7 +286,7 @@ impl TcpReactor {
             return;
         }
         if let Some(Entry::Listener(mut listener)) = self.entries.try_remove(key) {
-            let _ = self.poll.registry().deregister(&mut listener.socket);
+            let _ = &self.registry.deregister(&mut listener.socket);
             self.listener_keys.remove(&listener.id);
             listener.closed();
         }
@@ -376,6 +298,7 @@ impl TcpReactor {
         let Some(Entry::Conn(conn)) = self.entries.get_mut(key) else {
             return;
         };
+        self.touched.push(key);
         if conn.released {
             let keys = std::mem::take(&mut conn.attempt_keys);
             let id = conn.ctx.id;
@@ -419,7 +342,7 @@ impl TcpReactor {
     fn run_resumes(&mut self) {
         let keys = std::mem::take(&mut self.resume);
         for key in keys {
-            let registry = self.poll.registry();
+            let registry = &self.registry;
             match self.entries.get_mut(key) {
                 Some(Entry::Conn(conn)) => {
                     conn.resume_scheduled = false;
@@ -437,10 +360,11 @@ impl TcpReactor {
         }
     }
 
-    fn shutdown_all(&mut self) {
+    /// Hard-closes every connection and closes every listener (the reactor stopped).
+    pub(crate) fn shutdown_all(&mut self) {
         let keys: Vec<usize> = self.entries.iter().map(|(key, _)| key).collect();
         for key in keys {
-            let registry = self.poll.registry();
+            let registry = &self.registry;
             match self.entries.get_mut(key) {
                 Some(Entry::Conn(conn)) => {
                     conn.shutdown(registry);
