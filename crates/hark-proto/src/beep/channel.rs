@@ -112,6 +112,8 @@ pub(crate) struct Channel {
     /// For a channel the peer started: the channel-0 msgno of its start, until our
     /// `<profile>` reply has gone out (no data may precede it).
     pub(crate) opening: Option<u32>,
+    /// A SASL tuning channel: the session itself handles its messages.
+    pub(crate) sasl: bool,
 }
 
 impl Channel {
@@ -135,6 +137,7 @@ impl Channel {
             throttled_window: false,
             ok_pending: None,
             opening: None,
+            sasl: false,
         }
     }
 

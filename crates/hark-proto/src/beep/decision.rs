@@ -94,7 +94,8 @@ impl ChannelStartRequest {
     }
 
     /// Accepts profile `index` of [`profiles`](Self::profiles), optionally piggybacking
-    /// `content` on the reply and giving the channel a receive `window`. Returns `false`
+    /// `content` (trimmed, at most 4096 octets, else the start is denied with 421) on the
+    /// reply and giving the channel a receive `window`. Returns `false`
     /// (and denies with 421) if `index` is out of range.
     pub fn accept_with(
         mut self,

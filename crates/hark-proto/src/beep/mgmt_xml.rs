@@ -16,6 +16,21 @@ pub(crate) fn encode(msg: &Channel0Message) -> Bytes {
     Bytes::from(v)
 }
 
+/// A payload carrying `xml` under the beep+xml MIME header (SASL blobs).
+pub(crate) fn encode_payload(xml: &[u8]) -> Bytes {
+    let mime = MimeRepr::beep_xml();
+    let mut v = vec![0u8; mime.buffer_len()];
+    mime.emit(&mut v).expect("sized by buffer_len");
+    v.extend_from_slice(xml);
+    Bytes::from(v)
+}
+
+/// The content after a payload's MIME header block.
+pub(crate) fn decode_content(payload: &[u8]) -> Result<Vec<u8>, String> {
+    let headers = MimeHeaders::new_checked(payload).map_err(|e| e.to_string())?;
+    Ok(headers.content().to_vec())
+}
+
 /// Reads a channel-0 payload; the error is the diagnostic.
 pub(crate) fn decode(payload: &[u8]) -> Result<Channel0Message, String> {
     let headers = MimeHeaders::new_checked(payload).map_err(|e| e.to_string())?;

@@ -37,6 +37,7 @@ mod decision;
 mod error;
 mod event;
 mod mgmt_xml;
+mod sasl;
 mod session;
 mod window;
 
@@ -50,6 +51,7 @@ pub use error::{
     SessionCloseReason, StartError, WindowError,
 };
 pub use event::{Event, FrameType, Reply, SaslStatus, ThrottleCause, TlsRole, TransportAction};
+pub use sasl::{SaslClient, SaslServer, SaslServerFactory, SaslStep};
 pub use session::{
     DEFAULT_GREETING_TIMEOUT, MIN_TRANSMIT_BUFFER, SASL_PROFILE_PREFIX, Session, TLS_PROFILE,
 };

@@ -173,7 +173,8 @@ impl Session {
         if !self.greeting_received && !greeting {
             return Err(Broken::Session(ProtocolError::NoGreeting));
         }
-        let frames = self.config.delivery == Delivery::Frames && n != 0;
+        let sasl = self.channels.get(&n).is_some_and(|c| c.sasl);
+        let frames = self.config.delivery == Delivery::Frames && n != 0 && !sasl;
         let max_message = self.config.max_message_size;
         let max_partial = self.config.max_partial_answers;
         let Some(c) = self.channels.get_mut(&n) else {
@@ -267,6 +268,10 @@ impl Session {
                 self.on_mgmt_request(msgno, &payload);
                 return Ok(());
             }
+            if sasl {
+                self.on_sasl_msg(n, msgno, &payload);
+                return Ok(());
+            }
             c.rx.hold(payload.len() as u64);
             self.push_data_event(
                 n,
@@ -348,6 +353,11 @@ impl Session {
                 let body = std::mem::take(&mut rx.body).freeze();
                 if n == 0 {
                     return self.on_mgmt_reply(msgno, f.frame_type, &body);
+                }
+                if sasl {
+                    let xml = super::mgmt::decode_content(&body).unwrap_or_default();
+                    self.on_server_blob(n, &xml, f.frame_type == FrameType::Rpy);
+                    return Ok(());
                 }
                 c.rx.hold(body.len() as u64);
                 let reply = if f.frame_type == FrameType::Rpy {

@@ -12,9 +12,11 @@ use super::super::error::{ChannelCloseReason, ProtocolError, SessionCloseReason}
 use super::super::event::{Event, ThrottleCause, TlsRole, TransportAction};
 use super::input::Broken;
 use super::{SASL_PROFILE_PREFIX, Session, State, TLS_PROFILE, Tuning};
-use hark_wire::beep::channel0::{Channel0Message as Mgmt, Close, ErrorReply, Greeting, Start};
+use hark_wire::beep::channel0::{
+    Channel0Message as Mgmt, Close, ErrorReply, Greeting, MAX_PIGGYBACK, Start,
+};
 
-pub(crate) use super::super::mgmt_xml::{decode, encode};
+pub(crate) use super::super::mgmt_xml::{decode, decode_content, encode, encode_payload};
 use super::super::mgmt_xml::{is_proceed, is_ready};
 
 /// What one of our channel-0 MSGs asked.
@@ -56,6 +58,11 @@ impl Session {
         if self.config.tls && !self.tls_active && !self.sasl_layer {
             profiles.push(TLS_PROFILE.to_owned());
         }
+        if self.sasl_factory.is_some() && self.sasl_identity.is_none() {
+            for m in &self.config.sasl_mechanisms {
+                profiles.push(format!("{SASL_PROFILE_PREFIX}{m}"));
+            }
+        }
         Mgmt::Greeting(Greeting {
             profiles,
             features: self.config.features.clone(),
@@ -64,7 +71,7 @@ impl Session {
     }
 
     /// Queues a reply to the peer's channel-0 MSG `msgno`; it goes out in msgno order.
-    fn reply0(&mut self, msgno: u32, kind: FrameType, msg: &Mgmt) {
+    pub(super) fn reply0(&mut self, msgno: u32, kind: FrameType, msg: &Mgmt) {
         let payload = encode(msg);
         let Some(zero) = self.channels.get_mut(&0) else {
             return;
@@ -76,7 +83,13 @@ impl Session {
         }
     }
 
-    fn reply0_error(&mut self, msgno: u32, code: u16, text: &str) {
+    pub(super) fn reply0_error(&mut self, msgno: u32, code: u16, text: &str) {
+        // Reply codes have three digits; anything else from the application becomes 550.
+        let code = if (100..=999).contains(&code) {
+            code
+        } else {
+            550
+        };
         self.reply0(
             msgno,
             FrameType::Err,
@@ -137,6 +150,10 @@ impl Session {
         }
         if self.state != State::Active {
             return self.reply0_error(msgno, 550, "session is closing");
+        }
+        if let Some(p) = profiles.iter().find(|p| self.serves_sasl(&p.uri)) {
+            let p = p.clone();
+            return self.on_sasl_start(msgno, number, p);
         }
         let tls_possible = self.config.tls
             && !self.tls_active
@@ -266,6 +283,12 @@ impl Session {
                     ..OfferedProfile::default()
                 }),
             );
+        }
+        let piggyback = piggyback
+            .map(|c| c.trim().to_owned())
+            .filter(|c| !c.is_empty());
+        if piggyback.as_ref().is_some_and(|c| c.len() > MAX_PIGGYBACK) {
+            return self.reply0_error(p.msgno, 421, "piggybacked content over 4096 octets");
         }
         let window = window
             .or_else(|| self.config.find_profile(&uri).map(|c| c.window))
@@ -416,6 +439,10 @@ impl Session {
                 if !profiles.iter().any(|p| p.uri == uri) {
                     return Err(Broken::Session(ProtocolError::MismatchedManagementReply));
                 }
+                if uri.starts_with(SASL_PROFILE_PREFIX) {
+                    self.on_sasl_started(channel, uri, content);
+                    return Ok(());
+                }
                 if uri == TLS_PROFILE {
                     if !content.as_deref().is_some_and(is_proceed) {
                         self.tuning = Tuning::None;
@@ -451,6 +478,9 @@ impl Session {
                 if matches!(self.tuning, Tuning::TlsRequested { channel: c } if c == channel) {
                     self.tuning = Tuning::None;
                     self.hold_output = false;
+                }
+                if matches!(&self.tuning, Tuning::SaslClient { channel: c, .. } if *c == channel) {
+                    self.on_server_blob(channel, b"", false);
                 }
                 self.push_event(Event::ChannelRefused {
                     channel,

@@ -3,6 +3,7 @@
 mod input;
 mod mgmt;
 mod output;
+mod sasl;
 
 pub use output::MIN_TRANSMIT_BUFFER;
 
@@ -22,6 +23,7 @@ use super::error::{
     StartError, WindowError,
 };
 use super::event::{Event, ThrottleCause, TlsRole, TransportAction};
+use super::sasl::{SaslClient, SaslServer, SaslServerFactory};
 use super::window::MAX_WINDOW;
 
 pub(crate) use mgmt::{MgmtRequest, PendingClose, PendingStart};
@@ -50,7 +52,6 @@ enum State {
 }
 
 /// Which tuning exchange is in progress (one at a time).
-#[derive(Debug)]
 enum Tuning {
     None,
     /// We sent a TLS start with `<ready/>` on this channel.
@@ -61,6 +62,32 @@ enum Tuning {
     TlsAccepted {
         msgno: u32,
     },
+    /// A SASL exchange as client.
+    SaslClient {
+        channel: u32,
+        mechanism: Box<dyn SaslClient>,
+    },
+    /// A SASL exchange as server.
+    SaslServer {
+        channel: u32,
+        mechanism: Box<dyn SaslServer>,
+    },
+}
+
+impl core::fmt::Debug for Tuning {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            Self::None => f.write_str("None"),
+            Self::TlsRequested { channel } => write!(f, "TlsRequested({channel})"),
+            Self::TlsAccepted { msgno } => write!(f, "TlsAccepted({msgno})"),
+            Self::SaslClient { channel, mechanism } => {
+                write!(f, "SaslClient({channel}, {})", mechanism.mechanism())
+            }
+            Self::SaslServer { channel, mechanism } => {
+                write!(f, "SaslServer({channel}, {})", mechanism.mechanism())
+            }
+        }
+    }
 }
 
 /// An event and the octets of received data it holds in its channel's window.
@@ -116,6 +143,7 @@ pub struct Session {
     release_sent: bool,
     sasl_identity: Option<String>,
     sasl_layer: bool,
+    sasl_factory: Option<Box<dyn SaslServerFactory>>,
     peer_profiles: Vec<String>,
 }
 
@@ -163,6 +191,7 @@ impl Session {
             release_sent: false,
             sasl_identity: None,
             sasl_layer: false,
+            sasl_factory: None,
             peer_profiles: Vec::new(),
             config,
         };
@@ -336,18 +365,21 @@ impl Session {
         self.request_start(offered, None)
     }
 
-    /// Like [`start_channel`](Self::start_channel) with piggybacked content and a
-    /// `serverName`.
+    /// Like [`start_channel`](Self::start_channel) with piggybacked content (at most 4096
+    /// octets, no surrounding whitespace) and a `serverName`.
     pub fn start_channel_with(
         &mut self,
         profiles: Vec<OfferedProfile>,
         server_name: Option<String>,
     ) -> Result<u32, StartError> {
-        if profiles.is_empty()
-            || profiles
-                .iter()
-                .any(|p| p.uri == TLS_PROFILE || p.uri.starts_with(SASL_PROFILE_PREFIX))
-        {
+        let bad = |p: &OfferedProfile| {
+            p.uri == TLS_PROFILE
+                || p.uri.starts_with(SASL_PROFILE_PREFIX)
+                || p.content.as_ref().is_some_and(|c| {
+                    c.trim() != c || c.len() > hark_wire::beep::channel0::MAX_PIGGYBACK
+                })
+        };
+        if profiles.is_empty() || profiles.iter().any(bad) {
             return Err(StartError::BadProfiles);
         }
         self.request_start(profiles, server_name)

@@ -52,6 +52,11 @@ impl Session {
             if n != 0 && c.awaiting.len() >= max_pending {
                 continue;
             }
+            // Not before our <profile> reply: the peer would drop a SEQ for a channel it
+            // does not know yet, and our window would look open to us only.
+            if c.opening.is_some() {
+                continue;
+            }
             let Some((ackno, window)) = c.rx.seq_due() else {
                 continue;
             };

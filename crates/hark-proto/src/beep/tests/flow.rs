@@ -199,3 +199,23 @@ fn seqnos_wrap_modulo_2_pow_32() {
     t.feed(&[m2]);
     assert!(!t.s.is_closed());
 }
+
+#[test]
+fn a_larger_window_is_announced_only_after_the_profile_reply() {
+    use hark_wire::beep::channel0::{Channel0Message, Profile};
+    let mut t = Script::greeted(
+        crate::beep::SessionConfig::new(Role::Listener)
+            .profile_with_window(super::setup::ECHO, 1 << 20),
+    );
+    let msgno = t.peer_start(1, &[super::setup::ECHO]);
+    let mut ev = events(&mut t.s);
+    let Some(Event::ChannelStartRequested(req)) = ev.pop() else {
+        panic!("{ev:?}")
+    };
+    assert!(req.accept());
+    let rpy = t.rpy0(
+        msgno,
+        &Channel0Message::Profile(Profile::new(super::setup::ECHO)),
+    );
+    assert_eq!(out(&mut t.s), vec![rpy, seq(1, 0, 1 << 20)]);
+}

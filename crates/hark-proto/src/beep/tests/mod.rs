@@ -5,4 +5,6 @@ mod flow;
 mod messages;
 mod packets;
 mod pair;
+mod sasl;
 mod setup;
+mod tuning;
