@@ -30,6 +30,71 @@
 //! - Bounded memory: received data counts against its channel's window until its event is
 //!   polled, send queues have a limit (`QueueFull`, [`Event::Throttled`]), and a peer that
 //!   never sends SEQ stalls only its own channel.
+//! - SASL: [`Session::start_sasl`] with a [`SaslClient`], and [`Session::set_sasl_server`]
+//!   with a [`SaslServerFactory`] on the other side; [`Event::Sasl`] reports the outcome.
+//!   A security layer a mechanism negotiates is only recorded (it excludes TLS); putting
+//!   it under the session is the driver's business, as with TLS.
+//!
+//! # Order of calls
+//!
+//! After any `handle_*` call or user operation: drain [`Session::poll_transmit`] into the
+//! transport, then [`Session::poll_event`], then read [`Session::poll_timeout`] and
+//! [`Session::transport_action`]. [`Session::handle_bytes`] returns how much it consumed:
+//! keep the rest and feed it again after draining events (or, at a TLS switch point, hand
+//! it to TLS).
+//!
+//! # Example
+//!
+//! Two sessions back to back: the initiator starts a channel, sends a MSG, and the
+//! listener answers it with an RPY.
+//!
+//! ```
+//! use std::time::Instant;
+//!
+//! use hark_proto::beep::{Event, Reply, Role, Session, SessionConfig};
+//!
+//! const ECHO: &str = "http://example.org/beep/echo";
+//! let now = Instant::now();
+//! let mut initiator = Session::new(now, SessionConfig::new(Role::Initiator).profile(ECHO));
+//! let mut listener = Session::new(now, SessionConfig::new(Role::Listener).profile(ECHO));
+//!
+//! // Moves what `src` writes into `dst` and shows `app` each event of `dst`.
+//! fn shuttle(src: &mut Session, dst: &mut Session, dst_initiates: bool,
+//!            app: &mut dyn FnMut(bool, &mut Session, Event)) -> bool {
+//!     let mut buf = vec![0u8; 16 * 1024];
+//!     let mut moved = false;
+//!     while let Some(n) = src.poll_transmit(Instant::now(), &mut buf) {
+//!         moved = true;
+//!         assert_eq!(dst.handle_bytes(Instant::now(), &buf[..n]), n);
+//!         while let Some(ev) = dst.poll_event() {
+//!             app(dst_initiates, dst, ev);
+//!         }
+//!     }
+//!     moved
+//! }
+//! fn pump(a: &mut Session, b: &mut Session, app: &mut dyn FnMut(bool, &mut Session, Event)) {
+//!     while shuttle(a, b, false, app) | shuttle(b, a, true, app) {}
+//! }
+//!
+//! let mut answer = None;
+//! pump(&mut initiator, &mut listener, &mut |is_initiator, s, ev| match ev {
+//!     Event::GreetingReceived { .. } if is_initiator => {
+//!         s.start_channel(&[ECHO]).unwrap();
+//!     }
+//!     Event::ChannelStartRequested(request) => {
+//!         request.accept(); // or deny(421, ..); dropping it denies
+//!     }
+//!     Event::ChannelStarted { channel, .. } if is_initiator => {
+//!         s.send(channel, &b"\r\nhello"[..]).unwrap();
+//!     }
+//!     Event::Message { channel, msgno, payload } => {
+//!         s.reply(channel, msgno, payload).unwrap();
+//!     }
+//!     Event::Reply { reply: Reply::Rpy(body), .. } => answer = Some(body),
+//!     _ => {}
+//! });
+//! assert_eq!(answer.as_deref(), Some(&b"\r\nhello"[..]));
+//! ```
 
 mod channel;
 mod config;

@@ -279,6 +279,12 @@ impl Session {
         self.transport
     }
 
+    /// Whether the driver should close the transport once `poll_transmit` is drained (the
+    /// reactor's stream-core name for `transport_action() == CloseAfterFlush`).
+    pub fn wants_close(&self) -> bool {
+        self.transport == TransportAction::CloseAfterFlush
+    }
+
     /// Next wakeup: the greeting deadline while the peer's greeting is missing.
     #[must_use]
     pub fn poll_timeout(&self) -> Option<Instant> {
