@@ -5,6 +5,7 @@
 //! No core reads a clock, draws randomness of its own, touches a socket or spawns a thread.
 #![forbid(unsafe_code)]
 
+pub mod beep;
 pub mod icmp;
 pub mod ipfilter;
 pub mod netsim;

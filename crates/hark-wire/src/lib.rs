@@ -22,5 +22,6 @@
 //! ```
 #![forbid(unsafe_code)]
 
+pub mod beep;
 pub mod sctp;
 pub mod utp;
