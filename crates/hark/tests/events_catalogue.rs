@@ -82,6 +82,14 @@ fn catalogue_lists_the_seed_kinds_with_their_severities() {
             ("sctp_peer_address", S::Debug, C::Peer, D),
             ("sctp_send_failed", S::Warning, C::Connection, D),
             ("sctp_notification", S::Debug, C::Log, D),
+            ("beep_start_received", S::Info, C::Connection, D),
+            ("beep_start_denied", S::Warning, C::Connection, G),
+            ("beep_close_received", S::Info, C::Connection, D),
+            ("beep_close_denied", S::Warning, C::Connection, G),
+            ("beep_channel_closed", S::Info, C::Connection, D),
+            ("beep_on_channel", S::Info, C::Connection, D),
+            ("beep_frame_received", S::Debug, C::TransportStats, D),
+            ("beep_connection_broken", S::Critical, C::Connection, G),
         ]
     );
 }

@@ -641,6 +641,118 @@ define_kinds! {
             sn_type: u16,
         }
     }
+
+    /// A BEEP peer asks to start a channel (`channel_start_received`).
+    "beep_start_received" => BeepStartReceived, on_beep_start_received {
+        category: Connection,
+        severity: Info,
+        delivery: Droppable,
+        reply: (),
+        attributes: {
+            /// The channel number.
+            channel: u32,
+            /// The profile URI.
+            profile: String,
+        }
+    }
+
+    /// A BEEP channel start was denied (by the start handler, or by default).
+    "beep_start_denied" => BeepStartDenied, on_beep_start_denied {
+        category: Connection,
+        severity: Warning,
+        delivery: Guaranteed,
+        reply: (),
+        attributes: {
+            /// The channel number.
+            channel: u32,
+            /// The profile URI.
+            profile: String,
+            /// The reply code (421 normally).
+            code: u16,
+        }
+    }
+
+    /// A BEEP peer asks to close a channel (`channel_close_request`).
+    "beep_close_received" => BeepCloseReceived, on_beep_close_received {
+        category: Connection,
+        severity: Info,
+        delivery: Droppable,
+        reply: (),
+        attributes: {
+            /// The channel number.
+            channel: u32,
+        }
+    }
+
+    /// A BEEP channel close request was denied by its close handler.
+    "beep_close_denied" => BeepCloseDenied, on_beep_close_denied {
+        category: Connection,
+        severity: Warning,
+        delivery: Guaranteed,
+        reply: (),
+        attributes: {
+            /// The channel number.
+            channel: u32,
+            /// The reply code (550 normally).
+            code: u16,
+        }
+    }
+
+    /// A BEEP channel is closed.
+    "beep_channel_closed" => BeepChannelClosed, on_beep_channel_closed {
+        category: Connection,
+        severity: Info,
+        delivery: Droppable,
+        reply: (),
+        attributes: {
+            /// The channel number.
+            channel: u32,
+            /// Whether the peer (or the session) closed it rather than us.
+            by_peer: bool,
+        }
+    }
+
+    /// An asynchronous BEEP channel open finished (`on_channel`).
+    "beep_on_channel" => BeepOnChannel, on_beep_on_channel {
+        category: Connection,
+        severity: Info,
+        delivery: Droppable,
+        reply: (),
+        attributes: {
+            /// The channel number, or -1 if the open failed.
+            number: i32,
+        }
+    }
+
+    /// A BEEP message or reply reached a frame handler (`frame_received`).
+    "beep_frame_received" => BeepFrameReceived, on_beep_frame_received {
+        category: TransportStats,
+        severity: Debug,
+        delivery: Droppable,
+        reply: (),
+        attributes: {
+            /// The channel number.
+            channel: u32,
+            /// MSG, RPY, ERR, ANS or NUL.
+            keyword: String,
+            /// The message number.
+            msgno: u32,
+            /// Payload octets, MIME headers included.
+            length: usize,
+        }
+    }
+
+    /// A BEEP connection broke (not an orderly release): `connection_closed`, once.
+    "beep_connection_broken" => BeepConnectionBroken, on_beep_connection_broken {
+        category: Connection,
+        severity: Critical,
+        delivery: Guaranteed,
+        reply: (),
+        attributes: {
+            /// Why, as the session saw it.
+            reason: String,
+        }
+    }
 }
 
 impl Describe for IpFiltered {
@@ -1051,5 +1163,70 @@ impl Describe for SctpSendFailed {
 impl Describe for SctpNotification {
     fn describe(&self) -> String {
         format!("SCTP notification {} ({:#06x}).", self.name, self.sn_type)
+    }
+}
+
+impl Describe for BeepStartReceived {
+    fn describe(&self) -> String {
+        format!(
+            "BEEP channel {} start asked for with {}.",
+            self.channel, self.profile
+        )
+    }
+}
+
+impl Describe for BeepStartDenied {
+    fn describe(&self) -> String {
+        format!(
+            "BEEP channel {} start ({}) denied with {}.",
+            self.channel, self.profile, self.code
+        )
+    }
+}
+
+impl Describe for BeepCloseReceived {
+    fn describe(&self) -> String {
+        format!("BEEP channel {} close asked for.", self.channel)
+    }
+}
+
+impl Describe for BeepCloseDenied {
+    fn describe(&self) -> String {
+        format!(
+            "BEEP channel {} close denied with {}.",
+            self.channel, self.code
+        )
+    }
+}
+
+impl Describe for BeepChannelClosed {
+    fn describe(&self) -> String {
+        let by = if self.by_peer { "the peer" } else { "us" };
+        format!("BEEP channel {} closed by {by}.", self.channel)
+    }
+}
+
+impl Describe for BeepOnChannel {
+    fn describe(&self) -> String {
+        if self.number < 0 {
+            "BEEP channel open failed.".to_owned()
+        } else {
+            format!("BEEP channel {} open.", self.number)
+        }
+    }
+}
+
+impl Describe for BeepFrameReceived {
+    fn describe(&self) -> String {
+        format!(
+            "BEEP {} {} on channel {} ({} bytes).",
+            self.keyword, self.msgno, self.channel, self.length
+        )
+    }
+}
+
+impl Describe for BeepConnectionBroken {
+    fn describe(&self) -> String {
+        format!("BEEP connection broken: {}.", self.reason)
     }
 }
