@@ -5,7 +5,9 @@
 //!   pysctp's field names.
 //! - `hark ucat`: netcat over uTP with the flags of libutp's ucat.
 //! - `hark demo`: a loopback transfer through libutp's callback table.
+//! - `hark beep listen|send`: a BEEP listener and sender (see `beep.rs`).
 
+mod beep;
 mod decode_sctp;
 mod decode_utp;
 mod demo;
@@ -37,6 +39,12 @@ enum Command {
     /// Two uTP endpoints on loopback move 100 MB through libutp's callback table; prints
     /// throughput, the count of each callback and sample events.
     Demo(demo::DemoArgs),
+    /// BEEP: `hark beep listen [-l ADDR] -p PORT --profile URI[=echo|silent|deny]...` or
+    /// `hark beep send HOST PORT --profile URI [--count N] [--size BYTES] [FILE|-]`.
+    Beep {
+        #[command(subcommand)]
+        what: beep::BeepCommand,
+    },
 }
 
 #[derive(Subcommand)]
@@ -68,6 +76,7 @@ fn main() -> ExitCode {
         },
         Command::Ucat(args) => ucat::run(args).map(|()| String::new()),
         Command::Demo(args) => demo::run(args).map(|()| String::new()),
+        Command::Beep { what } => beep::run(what).map(|()| String::new()),
     };
     match result {
         Ok(text) => {
