@@ -13,6 +13,7 @@ const DEBIAN_PACKAGES: &[&str] = &[
     "gcc",
     "libc6-dev",
     "libusrsctp-dev",
+    "gsasl",
 ];
 
 /// Runs fmt, clippy, every test, the kernel-SCTP tests in a VM, and a bounded fuzz smoke run.

@@ -90,6 +90,8 @@ fn catalogue_lists_the_seed_kinds_with_their_severities() {
             ("beep_on_channel", S::Info, C::Connection, D),
             ("beep_frame_received", S::Debug, C::TransportStats, D),
             ("beep_connection_broken", S::Critical, C::Connection, G),
+            ("beep_auth_complete", S::Info, C::Connection, G),
+            ("beep_auth_failed", S::Warning, C::Connection, G),
         ]
     );
 }

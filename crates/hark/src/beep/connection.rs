@@ -56,6 +56,9 @@ pub enum BeepError {
         /// Diagnostic text.
         text: String,
     },
+    /// SASL authentication failed.
+    #[error("authentication failed: {0}")]
+    AuthFailed(String),
     /// The connection could not be established or greeted.
     #[error("connect: {0}")]
     Connect(String),
@@ -114,6 +117,10 @@ pub(crate) enum Command {
         handlers: ChannelHandlers,
     },
     CloseSession,
+    Sasl {
+        mechanism: Box<dyn hark_proto::beep::SaslClient>,
+        waiter: Option<Waiter<String>>,
+    },
 }
 
 #[derive(Debug, Default)]
@@ -384,6 +391,35 @@ impl Connection {
         // Refused only when closed or full; handlers then have nothing to handle or the
         // caller sees later frames go to the profile's handler.
         let _ = self.push(Command::SetHandlers { channel, handlers });
+    }
+
+    /// Authenticates with SASL `mechanism` ([`super::sasl::Plain`],
+    /// [`super::sasl::Anonymous`], or one of your own) and waits for the outcome; returns
+    /// the identity. The context's `on_sasl_status` handler hears it too.
+    pub fn auth(
+        &self,
+        mechanism: Box<dyn hark_proto::beep::SaslClient>,
+        timeout: Duration,
+    ) -> Result<String, BeepError> {
+        self.not_on_reactor()?;
+        let (tx, rx) = crossbeam_channel::bounded(1);
+        self.push(Command::Sasl {
+            mechanism,
+            waiter: Some(tx),
+        })?;
+        self.wait(rx, timeout)
+    }
+
+    /// Starts SASL authentication without waiting; the outcome goes to the context's
+    /// `on_sasl_status` handler.
+    pub fn auth_async(
+        &self,
+        mechanism: Box<dyn hark_proto::beep::SaslClient>,
+    ) -> Result<(), BeepError> {
+        self.push(Command::Sasl {
+            mechanism,
+            waiter: None,
+        })
     }
 
     /// Releases the session (closes channel 0) and waits until the transport closed.

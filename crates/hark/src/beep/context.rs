@@ -18,11 +18,13 @@ use super::handlers::{
     CloseRequest, ContextHandlers, Profile, StartRequest, close_handler, closed_handler,
     frame_handler, start_handler,
 };
+use super::sasl::{self, AuthDecision, AuthProps};
 use crate::tcp::SharedHub;
 
 pub(crate) struct CtxInner {
     profiles: RwLock<HashMap<String, Profile>>,
     handlers: RwLock<ContextHandlers>,
+    sasl: RwLock<Vec<String>>,
     hub: Option<SharedHub>,
 }
 
@@ -31,6 +33,7 @@ impl CtxInner {
         CtxInner {
             profiles: RwLock::new(HashMap::new()),
             handlers: RwLock::new(ContextHandlers::default()),
+            sasl: RwLock::new(Vec::new()),
             hub,
         }
     }
@@ -155,6 +158,39 @@ impl BeepContext {
         self.set(|h| h.closed = Some(closed_handler(data, f)));
     }
 
+    /// The common SASL auth handler (`sasl_auth_handler`), with user data: it decides
+    /// every authentication a listener of this context serves.
+    pub fn on_sasl_auth<T: Send + Sync + 'static>(
+        &self,
+        data: T,
+        f: impl Fn(&Connection, &AuthProps, &T) -> AuthDecision + Send + Sync + 'static,
+    ) {
+        self.set(|h| h.auth = Some(Arc::new(move |conn, props| f(conn, props, &data))));
+    }
+
+    /// The SASL auth notification (`sasl_status`), with user data: success, then the
+    /// identity or the failure reason; on both sides.
+    pub fn on_sasl_status<T: Send + Sync + 'static>(
+        &self,
+        data: T,
+        f: impl Fn(&Connection, bool, &str, &T) + Send + Sync + 'static,
+    ) {
+        self.set(|h| {
+            h.auth_notify = Some(Arc::new(move |conn, ok, text| f(conn, ok, text, &data)))
+        });
+    }
+
+    /// Offers these SASL mechanisms (of [`sasl::MECHANISMS`]) on listeners' sessions
+    /// accepted afterwards; the auth handler decides.
+    pub fn offer_sasl(&self, mechanisms: &[&str]) {
+        let mut offered = self.inner.sasl.write().unwrap_or_else(|e| e.into_inner());
+        *offered = mechanisms
+            .iter()
+            .filter(|m| sasl::MECHANISMS.contains(m))
+            .map(|m| (*m).to_owned())
+            .collect();
+    }
+
     fn session_config(&self, role: Role) -> SessionConfig {
         let profiles = self
             .inner
@@ -164,6 +200,14 @@ impl BeepContext {
         let mut uris: Vec<_> = profiles.values().collect();
         uris.sort_by(|a, b| a.uri.cmp(&b.uri));
         let mut config = SessionConfig::new(role);
+        if role == Role::Listener {
+            config.sasl_mechanisms = self
+                .inner
+                .sasl
+                .read()
+                .unwrap_or_else(|e| e.into_inner())
+                .clone();
+        }
         for p in uris {
             config = match p.window {
                 Some(w) => config.profile_with_window(p.uri.clone(), w),
@@ -175,7 +219,17 @@ impl BeepContext {
 
     fn notifier(&self, role: Role) -> (Connection, StreamNotify<BeepCore, Driver>) {
         let (conn, cmds) = Connection::new(self.inner.hub.clone());
-        let session = Session::new(Instant::now(), self.session_config(role));
+        let config = self.session_config(role);
+        let offers_sasl = !config.sasl_mechanisms.is_empty();
+        let mut session = Session::new(Instant::now(), config);
+        if offers_sasl {
+            let (ctx, sasl_conn) = (self.inner.clone(), conn.clone());
+            session.set_sasl_server(Box::new(move |name: &str| {
+                let handler = ctx.handlers().auth;
+                sasl::Server::new(name, sasl_conn.clone(), handler)
+                    .map(|s| Box::new(s) as Box<dyn hark_proto::beep::SaslServer>)
+            }));
+        }
         let core = BeepCore::new(session, cmds, conn.clone(), self.inner.clone());
         (conn, StreamNotify::new(core, Driver))
     }

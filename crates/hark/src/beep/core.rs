@@ -6,7 +6,9 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use crossbeam_channel::Receiver;
-use hark_proto::beep::{ChannelCloseReason, Event, FrameType, Reply, Session, SessionCloseReason};
+use hark_proto::beep::{
+    ChannelCloseReason, Event, FrameType, Reply, SaslStatus, Session, SessionCloseReason,
+};
 use hark_reactor::stream::{StreamCore, StreamHandler};
 use hark_reactor::tcp::TcpConn;
 
@@ -40,6 +42,7 @@ pub(crate) struct BeepCore {
     closing: HashMap<u32, Waiter<()>>,
     /// Events of this core, after the session's have been drained into handlers.
     pending: VecDeque<Event>,
+    sasl: Option<Waiter<String>>,
     finished: bool,
 }
 
@@ -63,6 +66,7 @@ impl BeepCore {
             opening: HashMap::new(),
             closing: HashMap::new(),
             pending: VecDeque::new(),
+            sasl: None,
             finished: false,
         }
     }
@@ -148,6 +152,14 @@ impl BeepCore {
             Command::SetHandlers { channel, handlers } => {
                 self.channels.insert(channel, handlers);
             }
+            Command::Sasl { mechanism, waiter } => match self.session.start_sasl(mechanism) {
+                Ok(_) => self.sasl = waiter,
+                Err(e) => {
+                    if let Some(w) = waiter {
+                        let _ = w.send(Err(e.into()));
+                    }
+                }
+            },
             Command::CloseSession => {
                 if let Err(e) = self.session.close_session() {
                     tracing::debug!(error = %e, "BEEP session close refused");
@@ -314,6 +326,25 @@ impl BeepCore {
                 };
                 self.frame(channel, frame);
             }
+            Event::Sasl {
+                mechanism, status, ..
+            } => {
+                let (ok, text) = match status {
+                    SaslStatus::Complete { identity } => (true, identity),
+                    SaslStatus::Failed { reason } => (false, reason),
+                };
+                hub::auth(&self.conn, &mechanism, ok, &text);
+                if let Some(h) = self.ctx.handlers().auth_notify {
+                    h(&self.conn, ok, &text);
+                }
+                if let Some(w) = self.sasl.take() {
+                    let _ = w.send(if ok {
+                        Ok(text)
+                    } else {
+                        Err(BeepError::AuthFailed(text))
+                    });
+                }
+            }
             Event::SessionClosed { reason } => self.session_closed(Some(reason)),
             _ => {}
         }
@@ -352,6 +383,9 @@ impl BeepCore {
             _ => None,
         };
         for (_, (w, _)) in self.waiters.drain() {
+            let _ = w.send(Err(BeepError::Closed));
+        }
+        if let Some(w) = self.sasl.take() {
             let _ = w.send(Err(BeepError::Closed));
         }
         for (_, w) in self.closing.drain() {

@@ -142,6 +142,8 @@ pub(crate) struct ContextHandlers {
     pub(crate) close: Option<CloseHandler>,
     pub(crate) frame: Option<FrameHandler>,
     pub(crate) closed: Option<ClosedHandler>,
+    pub(crate) auth: Option<super::sasl::AuthHandler>,
+    pub(crate) auth_notify: Option<super::sasl::AuthNotify>,
 }
 
 /// Channel-level handlers (the most specific).

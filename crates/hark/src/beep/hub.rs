@@ -5,8 +5,9 @@ use hark_proto::beep::FrameType;
 use super::connection::Connection;
 use super::frame::Frame;
 use crate::events::{
-    BeepChannelClosed, BeepCloseDenied, BeepCloseReceived, BeepConnectionBroken, BeepFrameReceived,
-    BeepOnChannel, BeepStartDenied, BeepStartReceived, EventKind,
+    BeepAuthComplete, BeepAuthFailed, BeepChannelClosed, BeepCloseDenied, BeepCloseReceived,
+    BeepConnectionBroken, BeepFrameReceived, BeepOnChannel, BeepStartDenied, BeepStartReceived,
+    EventKind,
 };
 
 fn emit(conn: &Connection, kind: impl Into<EventKind>) {
@@ -80,4 +81,26 @@ pub(crate) fn frame_received(conn: &Connection, channel: u32, frame: &Frame) {
 pub(crate) fn connection_broken(conn: &Connection, reason: &str) {
     let reason = reason.to_owned();
     emit(conn, BeepConnectionBroken { reason });
+}
+
+pub(crate) fn auth(conn: &Connection, mechanism: &str, ok: bool, text: &str) {
+    let mechanism = mechanism.to_owned();
+    let text = text.to_owned();
+    if ok {
+        emit(
+            conn,
+            BeepAuthComplete {
+                mechanism,
+                identity: text,
+            },
+        );
+    } else {
+        emit(
+            conn,
+            BeepAuthFailed {
+                mechanism,
+                reason: text,
+            },
+        );
+    }
 }

@@ -15,6 +15,8 @@
 //! | `on_channel` | [`Connection::open_channel_async`]: the number, or -1 |
 //! | `frame_received` | `on_frame` at each level: connection, channel, [`Frame`] (type, msgno, ansno, payload, MIME headers), in order per channel |
 //! | `connection_closed` | [`BeepContext::on_connection_closed`]: a broken connection, once |
+//! | `sasl_auth_handler` | [`BeepContext::on_sasl_auth`]: [`sasl::AuthProps`] in, accept, deny or the password out |
+//! | `sasl_status` | [`BeepContext::on_sasl_status`]: success and the identity, or the reason |
 //!
 //! Handlers run on the reactor thread with a [`Connection`] that queues commands (never
 //! the session itself). The waiting helpers ([`Connection::send_and_wait`],
@@ -48,6 +50,7 @@ mod core;
 mod frame;
 mod handlers;
 mod hub;
+pub mod sasl;
 
 pub use connection::{Answer, BeepError, COMMAND_CAPACITY, Connection, ReplyKind};
 pub use context::{BeepContext, Listener};

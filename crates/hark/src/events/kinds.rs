@@ -753,6 +753,34 @@ define_kinds! {
             reason: String,
         }
     }
+
+    /// A BEEP SASL authentication succeeded (`sasl_status`).
+    "beep_auth_complete" => BeepAuthComplete, on_beep_auth_complete {
+        category: Connection,
+        severity: Info,
+        delivery: Guaranteed,
+        reply: (),
+        attributes: {
+            /// The mechanism.
+            mechanism: String,
+            /// The authenticated identity.
+            identity: String,
+        }
+    }
+
+    /// A BEEP SASL authentication failed (`sasl_status`).
+    "beep_auth_failed" => BeepAuthFailed, on_beep_auth_failed {
+        category: Connection,
+        severity: Warning,
+        delivery: Guaranteed,
+        reply: (),
+        attributes: {
+            /// The mechanism.
+            mechanism: String,
+            /// Why.
+            reason: String,
+        }
+    }
 }
 
 impl Describe for IpFiltered {
@@ -1228,5 +1256,23 @@ impl Describe for BeepFrameReceived {
 impl Describe for BeepConnectionBroken {
     fn describe(&self) -> String {
         format!("BEEP connection broken: {}.", self.reason)
+    }
+}
+
+impl Describe for BeepAuthComplete {
+    fn describe(&self) -> String {
+        format!(
+            "BEEP {} authentication of {} complete.",
+            self.mechanism, self.identity
+        )
+    }
+}
+
+impl Describe for BeepAuthFailed {
+    fn describe(&self) -> String {
+        format!(
+            "BEEP {} authentication failed: {}.",
+            self.mechanism, self.reason
+        )
     }
 }

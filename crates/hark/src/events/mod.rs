@@ -95,8 +95,8 @@ pub use hub::{DEFAULT_CAPACITY, DEFAULT_RESERVED_CAPACITY, EventHub, HubBuilder}
 pub use ip_gate::Admission;
 pub use kind::{AttributeInfo, Delivery, Describe, Kind, KindInfo, Reply, Response, Verdict};
 pub use kinds::{
-    BeepChannelClosed, BeepCloseDenied, BeepCloseReceived, BeepConnectionBroken, BeepFrameReceived,
-    BeepOnChannel, BeepStartDenied, BeepStartReceived,
+    BeepAuthComplete, BeepAuthFailed, BeepChannelClosed, BeepCloseDenied, BeepCloseReceived,
+    BeepConnectionBroken, BeepFrameReceived, BeepOnChannel, BeepStartDenied, BeepStartReceived,
 };
 pub use kinds::{
     EventKind, EventsDropped, IpFiltered, KindId, ListenFailure, ListenSuccess, PeerDataIn,
