@@ -9,12 +9,17 @@
 //!   session, starts a channel, sends FILE cut into MSGs of BYTES (or N generated MSGs of
 //!   BYTES each), writes each reply's body (after its MIME headers) to stdout, closes the
 //!   channel and the session, and exits 0 only if every MSG was answered by an RPY.
+//! - SASL: `listen --sasl-user USER:PASSWORD... --anonymous TOKEN...` offers PLAIN and
+//!   ANONYMOUS; `send --sasl PLAIN --user U --password P` or `--anonymous TOKEN`
+//!   authenticates before starting the channel (a failure exits non-zero).
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, ToSocketAddrs};
 use std::time::Duration;
 
 use clap::{Args, Subcommand};
+use hark::beep::sasl::SaslClient;
+use hark::beep::sasl::{Anonymous, AuthDecision, Plain};
 use hark::beep::{Answer, BeepContext, ChannelHandlers, FrameType, Profile, ReplyKind};
 
 /// Receive window of the profiles `hark beep` serves and uses.
@@ -41,6 +46,12 @@ pub struct ListenArgs {
     /// A profile to serve and how: URI[=echo|silent|deny] (echo by default).
     #[arg(long = "profile", value_name = "URI[=MODE]", required = true)]
     profiles: Vec<String>,
+    /// Offer SASL PLAIN and accept this user (repeatable).
+    #[arg(long = "sasl-user", value_name = "USER:PASSWORD")]
+    sasl_users: Vec<String>,
+    /// Offer SASL ANONYMOUS and accept this trace token (repeatable).
+    #[arg(long = "anonymous", value_name = "TOKEN")]
+    anonymous: Vec<String>,
 }
 
 /// `hark beep send` flags.
@@ -59,6 +70,18 @@ pub struct SendArgs {
     /// Bytes per message (FILE is cut into messages of this size).
     #[arg(long, value_name = "BYTES", default_value_t = 4096)]
     size: usize,
+    /// Authenticate first with this SASL mechanism (PLAIN; needs --user and --password).
+    #[arg(long, value_name = "MECH", requires_all = ["user", "password"], conflicts_with = "anonymous")]
+    sasl: Option<String>,
+    /// The SASL user.
+    #[arg(long, value_name = "U")]
+    user: Option<String>,
+    /// The SASL password.
+    #[arg(long, value_name = "P")]
+    password: Option<String>,
+    /// Authenticate first with SASL ANONYMOUS and this trace token.
+    #[arg(long, value_name = "TOKEN")]
+    anonymous: Option<String>,
     /// Seconds to wait for the session, the channel and each reply.
     #[arg(long, value_name = "SECS", default_value_t = 60)]
     timeout: u64,
@@ -134,6 +157,46 @@ fn listen(args: ListenArgs) -> Result<(), String> {
         let peer = conn.peer_addr().map_or("?".into(), |a| a.to_string());
         eprintln!("{peer}: connection broken");
     });
+    let mut users = Vec::new();
+    for spec in &args.sasl_users {
+        let (user, password) = spec
+            .split_once(':')
+            .ok_or_else(|| format!("--sasl-user {spec:?}: expected USER:PASSWORD"))?;
+        users.push((user.to_owned(), password.to_owned()));
+    }
+    let mut offered = Vec::new();
+    if !users.is_empty() {
+        offered.push("PLAIN");
+    }
+    if !args.anonymous.is_empty() {
+        offered.push("ANONYMOUS");
+    }
+    ctx.offer_sasl(&offered);
+    ctx.on_sasl_auth((users, args.anonymous), |_conn, props, (users, tokens)| {
+        let ok = match props.mech.as_str() {
+            "PLAIN" => users.iter().any(|(u, p)| {
+                props.auth_id.as_deref() == Some(u) && props.password.as_deref() == Some(p)
+            }),
+            "ANONYMOUS" => tokens
+                .iter()
+                .any(|t| props.anonymous_token.as_deref() == Some(t)),
+            _ => false,
+        };
+        if ok {
+            AuthDecision::Accept
+        } else {
+            AuthDecision::Deny
+        }
+    });
+    ctx.on_sasl_status((), |conn, ok, text, _| {
+        let peer = conn.peer_addr().map_or("?".into(), |a| a.to_string());
+        let outcome = if ok {
+            "authenticated as"
+        } else {
+            "authentication failed:"
+        };
+        eprintln!("{peer}: {outcome} {text}");
+    });
     let listener = ctx
         .listen(SocketAddr::new(args.addr, args.port))
         .map_err(|e| format!("cannot listen: {e}"))?;
@@ -174,6 +237,22 @@ fn send(args: SendArgs) -> Result<(), String> {
     let conn = ctx
         .connect(addr, timeout)
         .map_err(|e| format!("cannot connect to {addr}: {e}"))?;
+    let mechanism: Option<Box<dyn SaslClient>> = match (&args.sasl, &args.anonymous) {
+        (Some(mech), _) if mech.eq_ignore_ascii_case("PLAIN") => Some(Box::new(Plain::new(
+            args.user.clone().unwrap_or_default(),
+            args.password.clone().unwrap_or_default(),
+            None,
+        ))),
+        (Some(mech), _) => return Err(format!("SASL mechanism {mech} is not supported (PLAIN)")),
+        (None, Some(token)) => Some(Box::new(Anonymous::new(token.clone()))),
+        (None, None) => None,
+    };
+    if let Some(mechanism) = mechanism {
+        let identity = conn
+            .auth(mechanism, timeout)
+            .map_err(|e| format!("SASL: {e}"))?;
+        eprintln!("authenticated as {identity}");
+    }
     let channel = conn
         .open_channel(args.profile.clone(), ChannelHandlers::new(), timeout)
         .map_err(|e| format!("cannot start a channel on {}: {e}", args.profile))?;

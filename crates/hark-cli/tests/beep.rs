@@ -27,6 +27,7 @@ fn listen() -> Listener {
         .args(["--profile", ECHO])
         .args(["--profile", &format!("{SILENT}=silent")])
         .args(["--profile", &format!("{DENY}=deny")])
+        .args(["--sasl-user", "bob:secret", "--anonymous", "test@aspl.es"])
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
@@ -114,4 +115,56 @@ fn deny_unknown_and_silent_profiles_fail() {
         "{out:?}"
     );
     assert!(out.stdout.is_empty());
+}
+
+#[test]
+fn send_authenticates_with_plain_or_anonymous_first() {
+    let l = listen();
+    let ok = send(
+        &l,
+        ECHO,
+        &[
+            "--sasl",
+            "PLAIN",
+            "--user",
+            "bob",
+            "--password",
+            "secret",
+            "-",
+        ],
+        b"hi",
+    );
+    assert!(
+        ok.status.success(),
+        "{}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
+    assert_eq!(ok.stdout, b"hi");
+    let anon = send(&l, ECHO, &["--anonymous", "test@aspl.es", "-"], b"yo");
+    assert!(
+        anon.status.success(),
+        "{}",
+        String::from_utf8_lossy(&anon.stderr)
+    );
+    assert_eq!(anon.stdout, b"yo");
+    let bad = send(
+        &l,
+        ECHO,
+        &[
+            "--sasl",
+            "PLAIN",
+            "--user",
+            "bob",
+            "--password",
+            "nope",
+            "-",
+        ],
+        b"x",
+    );
+    assert!(!bad.status.success());
+    assert!(
+        String::from_utf8_lossy(&bad.stderr).contains("authentication failed"),
+        "{bad:?}"
+    );
+    assert!(bad.stdout.is_empty());
 }

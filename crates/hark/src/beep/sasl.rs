@@ -3,7 +3,8 @@
 
 use std::sync::Arc;
 
-use hark_proto::beep::{SaslClient, SaslServer, SaslStep};
+use hark_proto::beep::SaslServer;
+pub use hark_proto::beep::{SaslClient, SaslStep};
 
 use super::connection::Connection;
 
