@@ -18,6 +18,9 @@ use super::frame::Frame;
 use super::handlers::{ChannelHandlers, CloseRequest, OnChannel, StartRequest};
 use super::hub;
 
+/// Input held for the session beyond which the session is aborted.
+const LEFTOVER_LIMIT: usize = 4 << 20;
+
 /// Bytes staged between the session and a connection with little room.
 const STAGE: usize = 64 * 1024;
 
@@ -430,6 +433,16 @@ impl StreamCore for BeepCore {
         } else {
             self.leftover.extend_from_slice(data);
             self.feed(now);
+        }
+        if self.leftover.len() > LEFTOVER_LIMIT {
+            // The session takes no more input (it ended, or its events are not being
+            // drained) while the peer keeps sending: end it rather than buffer forever.
+            tracing::warn!(
+                held = self.leftover.len(),
+                "BEEP peer input not consumed; aborting"
+            );
+            self.leftover = Vec::new();
+            self.session.abort();
         }
     }
 
