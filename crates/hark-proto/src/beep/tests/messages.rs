@@ -554,3 +554,21 @@ fn msgnos_of_our_msgs_are_unique_among_outstanding_ones() {
     t.feed(&[r]);
     assert_eq!(t.s.send(1, &b"c"[..]), Ok(2));
 }
+
+#[test]
+fn a_flood_of_empty_msgs_that_we_do_not_answer_ends_the_session() {
+    // Empty MSGs take no window, so only a count bounds them.
+    let mut cfg = config(Role::Listener);
+    cfg.max_pending_replies = 2;
+    let mut t = Script::greeted(cfg);
+    t.open(1);
+    let flood: Vec<_> = (0..5).map(|m| t.peer(Msg, 1, m, b"")).collect();
+    t.feed(&flood);
+    let ev = events(&mut t.s);
+    assert_eq!(
+        closed_reason(&ev),
+        Some(&SessionCloseReason::Limit(
+            crate::beep::LimitError::TooManyPendingReplies { channel: 1 }
+        ))
+    );
+}
