@@ -572,3 +572,41 @@ fn a_flood_of_empty_msgs_that_we_do_not_answer_ends_the_session() {
         ))
     );
 }
+
+#[test]
+fn a_missing_greeting_times_out() {
+    let mut s = Session::new(t0(), config(Role::Initiator));
+    let _ = out(&mut s);
+    let deadline = s.poll_timeout().expect("a greeting deadline");
+    s.handle_timeout(deadline - std::time::Duration::from_millis(1));
+    assert!(events(&mut s).is_empty(), "a spurious wakeup does nothing");
+    s.handle_timeout(deadline);
+    let ev = events(&mut s);
+    assert_eq!(
+        closed_reason(&ev),
+        Some(&SessionCloseReason::ProtocolViolation(
+            ProtocolError::NoGreeting
+        ))
+    );
+    assert_eq!(s.poll_timeout(), None);
+}
+
+#[test]
+fn a_start_decided_later_on_another_thread_is_applied_at_the_next_poll() {
+    let mut t = Script::greeted(config(Role::Listener));
+    let msgno = t.peer_start(1, &[ECHO]);
+    let mut ev = events(&mut t.s);
+    let Some(Event::ChannelStartRequested(req)) = ev.pop() else {
+        panic!("{ev:?}")
+    };
+    assert!(out(&mut t.s).is_empty(), "undecided: no reply yet");
+    std::thread::spawn(move || assert!(req.accept()))
+        .join()
+        .unwrap();
+    let expected = t.rpy0(msgno, &Channel0Message::Profile(Profile::new(ECHO)));
+    assert_eq!(out(&mut t.s), vec![expected]);
+    assert!(matches!(
+        events(&mut t.s).as_slice(),
+        [Event::ChannelStarted { channel: 1, .. }]
+    ));
+}
