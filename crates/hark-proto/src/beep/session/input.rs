@@ -126,6 +126,14 @@ impl Session {
                 }
                 self.rx_buf = buf;
             }
+            Ok(Status::Incomplete { .. })
+                if buf.len() > MAX_HEADER_LEN && !buf[..=MAX_HEADER_LEN].contains(&b'\n') =>
+            {
+                // The codec refuses long header lines itself; this keeps the bound local.
+                self.terminate(SessionCloseReason::ProtocolViolation(
+                    ProtocolError::Malformed("header line longer than any valid header".into()),
+                ));
+            }
             Ok(Status::Incomplete { .. }) => self.rx_buf = buf,
             Err(e) => self.terminate(SessionCloseReason::ProtocolViolation(
                 ProtocolError::Malformed(e.to_string()),
