@@ -109,6 +109,13 @@ pub enum LimitError {
         /// The channel.
         channel: u32,
     },
+    /// The peer keeps sending MSGs we have not answered (twice `max_pending_replies`
+    /// awaiting on one channel; empty MSGs take no window, so the window cannot stop them).
+    #[error("too many unanswered MSGs on channel {channel}")]
+    TooManyPendingReplies {
+        /// The channel.
+        channel: u32,
+    },
     /// More channels than `max_channels`.
     #[error("too many channels")]
     TooManyChannels,

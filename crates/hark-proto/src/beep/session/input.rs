@@ -126,6 +126,14 @@ impl Session {
                 }
                 self.rx_buf = buf;
             }
+            Ok(Status::Incomplete { .. })
+                if buf.len() > MAX_HEADER_LEN && !buf[..=MAX_HEADER_LEN].contains(&b'\n') =>
+            {
+                // The codec refuses long header lines itself; this keeps the bound local.
+                self.terminate(SessionCloseReason::ProtocolViolation(
+                    ProtocolError::Malformed("header line longer than any valid header".into()),
+                ));
+            }
             Ok(Status::Incomplete { .. }) => self.rx_buf = buf,
             Err(e) => self.terminate(SessionCloseReason::ProtocolViolation(
                 ProtocolError::Malformed(e.to_string()),
@@ -177,6 +185,7 @@ impl Session {
         let frames = self.config.delivery == Delivery::Frames && n != 0 && !sasl;
         let max_message = self.config.max_message_size;
         let max_partial = self.config.max_partial_answers;
+        let max_awaiting = self.config.max_pending_replies.saturating_mul(2).max(1);
         let Some(c) = self.channels.get_mut(&n) else {
             return Err(Broken::Session(ProtocolError::UnknownChannel {
                 channel: n,
@@ -224,6 +233,11 @@ impl Session {
                 return Err(Broken::Session(ProtocolError::MsgnoInUse {
                     channel: n,
                     msgno: f.msgno,
+                }));
+            }
+            if c.busy.is_none() && c.awaiting.len() >= max_awaiting {
+                return Err(Broken::Limit(LimitError::TooManyPendingReplies {
+                    channel: n,
                 }));
             }
             c.busy = more.then_some((f.msgno, FrameType::Msg));

@@ -554,3 +554,59 @@ fn msgnos_of_our_msgs_are_unique_among_outstanding_ones() {
     t.feed(&[r]);
     assert_eq!(t.s.send(1, &b"c"[..]), Ok(2));
 }
+
+#[test]
+fn a_flood_of_empty_msgs_that_we_do_not_answer_ends_the_session() {
+    // Empty MSGs take no window, so only a count bounds them.
+    let mut cfg = config(Role::Listener);
+    cfg.max_pending_replies = 2;
+    let mut t = Script::greeted(cfg);
+    t.open(1);
+    let flood: Vec<_> = (0..5).map(|m| t.peer(Msg, 1, m, b"")).collect();
+    t.feed(&flood);
+    let ev = events(&mut t.s);
+    assert_eq!(
+        closed_reason(&ev),
+        Some(&SessionCloseReason::Limit(
+            crate::beep::LimitError::TooManyPendingReplies { channel: 1 }
+        ))
+    );
+}
+
+#[test]
+fn a_missing_greeting_times_out() {
+    let mut s = Session::new(t0(), config(Role::Initiator));
+    let _ = out(&mut s);
+    let deadline = s.poll_timeout().expect("a greeting deadline");
+    s.handle_timeout(deadline - std::time::Duration::from_millis(1));
+    assert!(events(&mut s).is_empty(), "a spurious wakeup does nothing");
+    s.handle_timeout(deadline);
+    let ev = events(&mut s);
+    assert_eq!(
+        closed_reason(&ev),
+        Some(&SessionCloseReason::ProtocolViolation(
+            ProtocolError::NoGreeting
+        ))
+    );
+    assert_eq!(s.poll_timeout(), None);
+}
+
+#[test]
+fn a_start_decided_later_on_another_thread_is_applied_at_the_next_poll() {
+    let mut t = Script::greeted(config(Role::Listener));
+    let msgno = t.peer_start(1, &[ECHO]);
+    let mut ev = events(&mut t.s);
+    let Some(Event::ChannelStartRequested(req)) = ev.pop() else {
+        panic!("{ev:?}")
+    };
+    assert!(out(&mut t.s).is_empty(), "undecided: no reply yet");
+    std::thread::spawn(move || assert!(req.accept()))
+        .join()
+        .unwrap();
+    let expected = t.rpy0(msgno, &Channel0Message::Profile(Profile::new(ECHO)));
+    assert_eq!(out(&mut t.s), vec![expected]);
+    assert!(matches!(
+        events(&mut t.s).as_slice(),
+        [Event::ChannelStarted { channel: 1, .. }]
+    ));
+}
