@@ -1,47 +1,65 @@
 //! Every example of the `hark` crate builds, runs to completion and prints what it
-//! promises (`cargo test` builds the examples; this runs them through `cargo run`, in the
-//! profile the tests were built with).
+//! promises. `cargo test --workspace --all-targets` builds the examples already; this test
+//! builds them again (a no-op then, and needed when it runs alone) in its own profile and
+//! runs each binary.
 
 use std::io::Read;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
+use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 /// Longest an example may run.
 const LIMIT: Duration = Duration::from_secs(120);
 
-/// `cargo run -p hark --example NAME -- ARGS`, with the variables of this test removed.
-fn example_command(name: &str, args: &[&str]) -> Command {
-    let cargo = std::env::var("CARGO")
-        .ok()
-        .or_else(|| option_env!("CARGO").map(str::to_owned))
-        .unwrap_or_else(|| "cargo".into());
-    let exe = std::env::current_exe().unwrap();
-    let release = exe.components().any(|c| c.as_os_str() == "release");
-    let mut command = Command::new(cargo);
-    // The variables cargo sets for this test (CARGO_PKG_*, CARGO_MANIFEST_DIR, ...) would
-    // change the build's fingerprints and rebuild the workspace: run as from a shell.
-    for (key, _) in std::env::vars_os() {
-        let key = key.to_string_lossy();
-        let keep = matches!(&*key, "CARGO_HOME" | "CARGO_TARGET_DIR");
-        if (key.starts_with("CARGO_") && !keep) || key == "OUT_DIR" {
-            command.env_remove(&*key);
+/// Builds every example of the workspace once (with the features the whole workspace
+/// selects, as `cargo test --workspace` does, so nothing is rebuilt when that ran first) and
+/// returns the directory of the example binaries of this test's profile.
+fn examples_dir() -> &'static PathBuf {
+    static DIR: OnceLock<PathBuf> = OnceLock::new();
+    DIR.get_or_init(|| {
+        let exe = std::env::current_exe().unwrap();
+        // <target>/<profile>/deps/examples-<hash>
+        let profile_dir = exe.parent().and_then(Path::parent).unwrap().to_path_buf();
+        let target_dir = profile_dir.parent().unwrap();
+        let cargo = std::env::var("CARGO")
+            .ok()
+            .or_else(|| option_env!("CARGO").map(str::to_owned))
+            .unwrap_or_else(|| "cargo".into());
+        let mut command = Command::new(cargo);
+        // The variables cargo sets for this test (CARGO_PKG_*, CARGO_MANIFEST_DIR, ...)
+        // would change the build's fingerprints and rebuild the workspace: run as from a
+        // shell.
+        for (key, _) in std::env::vars_os() {
+            let key = key.to_string_lossy();
+            if (key.starts_with("CARGO_") && key != "CARGO_HOME") || key == "OUT_DIR" {
+                command.env_remove(&*key);
+            }
         }
-    }
-    command.args(["run", "-q", "-p", "hark", "--example", name]);
-    if release {
-        command.arg("--release");
-    }
-    command.arg("--").args(args);
-    command
+        command
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .args(["build", "-q", "--workspace", "--examples", "--target-dir"])
+            .arg(target_dir);
+        if profile_dir
+            .file_name()
+            .is_some_and(|name| name == "release")
+        {
+            command.arg("--release");
+        }
+        let status = command.status().expect("cannot start cargo");
+        assert!(status.success(), "building the examples failed: {status}");
+        profile_dir.join("examples")
+    })
 }
 
-/// Runs `cargo run -p hark --example NAME -- ARGS` and returns its standard output.
+/// Runs an example of the `hark` crate with `args` and returns its standard output.
 fn run_example(name: &str, args: &[&str]) -> String {
-    let mut child = example_command(name, args)
+    let mut child = Command::new(examples_dir().join(name))
+        .args(args)
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
         .spawn()
-        .unwrap_or_else(|e| panic!("cannot start cargo for example {name}: {e}"));
+        .unwrap_or_else(|e| panic!("cannot start example {name}: {e}"));
     let mut stdout = child.stdout.take().unwrap();
     let reader = std::thread::spawn(move || {
         let mut out = String::new();
@@ -121,11 +139,12 @@ fn sctp_notifications_dispatches_recorded_kernel_notifications() {
 #[test]
 fn beep_client_gets_its_words_echoed_by_the_beep_echo_listener() {
     use std::io::BufRead;
-    let mut listener = example_command("beep_echo_listener", &["127.0.0.1:0", "1"])
+    let mut listener = Command::new(examples_dir().join("beep_echo_listener"))
+        .args(["127.0.0.1:0", "1"])
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
         .spawn()
-        .expect("cannot start cargo for beep_echo_listener");
+        .expect("cannot start beep_echo_listener");
     let mut lines = std::io::BufReader::new(listener.stdout.take().unwrap());
     let mut first = String::new();
     lines.read_line(&mut first).unwrap();
@@ -135,12 +154,7 @@ fn beep_client_gets_its_words_echoed_by_the_beep_echo_listener() {
         .unwrap_or_else(|| panic!("unexpected first line {first:?}"))
         .to_owned();
     let out = run_example("beep_client", &[&addr, "hello", "BEEP"]);
-    for needle in [
-        "channel 1 started",
-        "reply 0: hello",
-        "reply 1: BEEP",
-        "closed",
-    ] {
+    for needle in ["channel 1 started", "reply 0: hello", "reply 1: BEEP", "closed"] {
         assert!(out.contains(needle), "{needle:?} missing from:\n{out}");
     }
     let mut rest = String::new();

@@ -194,6 +194,42 @@ mod tests {
     }
 
     #[test]
+    fn a_pending_icmp_error_does_not_cost_the_next_datagram() {
+        use crate::udp::{BatchSocket, SendQueue, UdpConfig};
+        let closed = UdpSocket::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap();
+        let receiver = UdpSocket::bind("127.0.0.1:0").unwrap();
+        receiver
+            .set_read_timeout(Some(std::time::Duration::from_secs(5)))
+            .unwrap();
+        let mut socket =
+            BatchSocket::bind("127.0.0.1:0".parse().unwrap(), &UdpConfig::DEFAULT).unwrap();
+        let mut queue = SendQueue::new(4, 2048);
+        queue.push(closed, b"nobody", false).unwrap();
+        while !queue.is_empty() {
+            socket.send_batch(&mut queue).unwrap();
+        }
+        // Loopback answers at once; give the report a moment to be queued.
+        std::thread::sleep(std::time::Duration::from_millis(50));
+        // Now an error is pending: the next datagram must still go out.
+        queue
+            .push(receiver.local_addr().unwrap(), b"hello", false)
+            .unwrap();
+        while !queue.is_empty() {
+            socket.send_batch(&mut queue).unwrap();
+        }
+        let mut buf = [0u8; 16];
+        let (n, _) = receiver.recv_from(&mut buf).expect("the datagram arrived");
+        assert_eq!(&buf[..n], b"hello");
+        assert_eq!(socket.stats().send_errors, 0, "no datagram was dropped");
+        let mut reports = 0;
+        socket.drain_icmp_errors(|_| reports += 1).unwrap();
+        assert_eq!(reports, 1);
+    }
+
+    #[test]
     fn an_empty_queue_reads_as_none() {
         let socket = UdpSocket::bind("127.0.0.1:0").unwrap();
         enable_icmp_errors(&socket).unwrap();

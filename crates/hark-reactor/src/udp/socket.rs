@@ -229,11 +229,23 @@ impl BatchSocket {
     }
 }
 
-/// Errors an ICMP report leaves pending on the socket for its next call.
+/// Errors an ICMP report leaves pending on the socket for its next call (the kernel's
+/// translation of ICMP types and codes, `icmp_err_convert`). A send failing with one of
+/// them is tried once more: the pending error is consumed by the failure, and a datagram
+/// that really is refused (too big, no route) fails again and is dropped then.
 fn is_pending_icmp_error(error: &io::Error) -> bool {
     matches!(
         error.raw_os_error(),
-        Some(libc::ECONNREFUSED | libc::EHOSTUNREACH | libc::ENETUNREACH)
+        Some(
+            libc::ECONNREFUSED
+                | libc::EHOSTUNREACH
+                | libc::ENETUNREACH
+                | libc::EHOSTDOWN
+                | libc::ENONET
+                | libc::ENOPROTOOPT
+                | libc::EMSGSIZE
+                | libc::EOPNOTSUPP
+        )
     )
 }
 
