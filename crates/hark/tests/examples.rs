@@ -154,7 +154,12 @@ fn beep_client_gets_its_words_echoed_by_the_beep_echo_listener() {
         .unwrap_or_else(|| panic!("unexpected first line {first:?}"))
         .to_owned();
     let out = run_example("beep_client", &[&addr, "hello", "BEEP"]);
-    for needle in ["channel 1 started", "reply 0: hello", "reply 1: BEEP", "closed"] {
+    for needle in [
+        "channel 1 started",
+        "reply 0: hello",
+        "reply 1: BEEP",
+        "closed",
+    ] {
         assert!(out.contains(needle), "{needle:?} missing from:\n{out}");
     }
     let mut rest = String::new();
