@@ -36,13 +36,24 @@ impl LoopbackCapture {
     /// Starts capturing UDP datagrams to or from `port` on 127.0.0.1 and waits until the
     /// capture runs.
     pub fn start(port: u16) -> LoopbackCapture {
+        Self::start_with(&format!("udp port {port}"))
+    }
+
+    /// Starts capturing TCP segments to or from `port` on 127.0.0.1 and waits until the
+    /// capture runs.
+    pub fn start_tcp(port: u16) -> LoopbackCapture {
+        Self::start_with(&format!("tcp port {port}"))
+    }
+
+    /// Starts capturing what the BPF expression `filter` selects (plus the markers).
+    fn start_with(filter: &str) -> LoopbackCapture {
         let dir = unique_dir("capture");
         let file = dir.join("capture.pcapng");
         let probe = UdpSocket::bind("127.0.0.1:0").expect("bind a probe socket");
         let probe_port = probe.local_addr().expect("probe address").port();
         let mut child = Command::new("dumpcap")
             .args(["-i", "lo", "-q", "-B", "64", "-f"])
-            .arg(format!("udp port {port} or udp port {probe_port}"))
+            .arg(format!("{filter} or udp port {probe_port}"))
             .arg("-w")
             .arg(&file)
             .stdin(Stdio::null())

@@ -15,6 +15,7 @@ const DEBIAN_PACKAGES: &[&str] = &[
     "libusrsctp-dev",
     "mktorrent",
     "opentracker",
+    "gsasl",
 ];
 
 /// Runs fmt, clippy, every test, the kernel-SCTP tests in a VM, and a bounded fuzz smoke run.

@@ -12,6 +12,9 @@
 
 mod decode_beep;
 mod decode_bt;
+//! - `hark beep listen|send`: a BEEP listener and sender (see `beep.rs`).
+
+mod beep;
 mod decode_sctp;
 mod decode_utp;
 mod demo;
@@ -44,6 +47,12 @@ enum Command {
     /// Two uTP endpoints on loopback move 100 MB through libutp's callback table; prints
     /// throughput, the count of each callback and sample events.
     Demo(demo::DemoArgs),
+    /// BEEP: `hark beep listen [-l ADDR] -p PORT --profile URI[=echo|silent|deny]...` or
+    /// `hark beep send HOST PORT --profile URI [--count N] [--size BYTES] [FILE|-]`.
+    Beep {
+        #[command(subcommand)]
+        what: beep::BeepCommand,
+    },
     /// BitTorrent metainfo files.
     Torrent {
         #[command(subcommand)]
@@ -133,6 +142,7 @@ fn main() -> ExitCode {
         Command::Torrent { what } => match what {
             Torrent::Info { file } => torrent_info::run(&file),
         },
+        Command::Beep { what } => beep::run(what).map(|()| String::new()),
     };
     match result {
         Ok(text) => {

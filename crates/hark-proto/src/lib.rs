@@ -6,6 +6,7 @@
 #![forbid(unsafe_code)]
 
 pub mod bt;
+pub mod beep;
 pub mod icmp;
 pub mod ipfilter;
 pub mod netsim;

@@ -278,6 +278,10 @@ impl<C: StreamCore, H: StreamHandler<C>> TcpNotify for StreamNotify<C, H> {
         self.handler.on_closed(&mut self.core);
     }
 
+    fn woken(&mut self, conn: &mut TcpConn<'_>) {
+        self.drive(conn, Instant::now());
+    }
+
     fn throttled(&mut self, _conn: &mut TcpConn<'_>) {
         self.throttled = true;
     }

@@ -22,6 +22,7 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+pub mod beep;
 pub mod events;
 pub mod ip_filter_file;
 pub mod listen;

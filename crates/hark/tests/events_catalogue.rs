@@ -104,6 +104,16 @@ fn catalogue_lists_the_seed_kinds_with_their_severities() {
             ("torrent_resumed", S::Info, C::Torrent, D),
             ("torrent_finished", S::Info, C::Torrent, G),
             ("piece_progress", S::Debug, C::Torrent, D),
+            ("beep_start_received", S::Info, C::Connection, D),
+            ("beep_start_denied", S::Warning, C::Connection, G),
+            ("beep_close_received", S::Info, C::Connection, D),
+            ("beep_close_denied", S::Warning, C::Connection, G),
+            ("beep_channel_closed", S::Info, C::Connection, D),
+            ("beep_on_channel", S::Info, C::Connection, D),
+            ("beep_frame_received", S::Debug, C::TransportStats, D),
+            ("beep_connection_broken", S::Critical, C::Connection, G),
+            ("beep_auth_complete", S::Info, C::Connection, G),
+            ("beep_auth_failed", S::Warning, C::Connection, G),
         ]
     );
 }

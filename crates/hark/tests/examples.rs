@@ -135,3 +135,36 @@ fn sctp_notifications_dispatches_recorded_kernel_notifications() {
         assert!(out.contains(needle), "{needle:?} missing from:\n{out}");
     }
 }
+
+#[test]
+fn beep_client_gets_its_words_echoed_by_the_beep_echo_listener() {
+    use std::io::BufRead;
+    let mut listener = Command::new(examples_dir().join("beep_echo_listener"))
+        .args(["127.0.0.1:0", "1"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("cannot start beep_echo_listener");
+    let mut lines = std::io::BufReader::new(listener.stdout.take().unwrap());
+    let mut first = String::new();
+    lines.read_line(&mut first).unwrap();
+    let addr = first
+        .trim()
+        .strip_prefix("listening on ")
+        .unwrap_or_else(|| panic!("unexpected first line {first:?}"))
+        .to_owned();
+    let out = run_example("beep_client", &[&addr, "hello", "BEEP"]);
+    for needle in [
+        "channel 1 started",
+        "reply 0: hello",
+        "reply 1: BEEP",
+        "closed",
+    ] {
+        assert!(out.contains(needle), "{needle:?} missing from:\n{out}");
+    }
+    let mut rest = String::new();
+    lines.read_to_string(&mut rest).unwrap();
+    assert!(listener.wait().unwrap().success(), "{rest}");
+    assert!(rest.contains("channel 1: echoing 5 bytes"), "{rest}");
+    assert!(rest.contains("served 1 session(s)"), "{rest}");
+}

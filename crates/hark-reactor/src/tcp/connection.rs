@@ -183,6 +183,11 @@ impl Connection {
             ConnOp::HardClose => self.cmds.ops.push(Op::HardClose),
             ConnOp::Mute => self.cmds.ops.push(Op::Mute),
             ConnOp::Unmute => self.cmds.ops.push(Op::Unmute),
+            ConnOp::Wake => {
+                if self.is_open() && self.close.accepts_writes() {
+                    self.notify.woken(&mut conn!(self));
+                }
+            }
         }
         self.settle(registry);
     }

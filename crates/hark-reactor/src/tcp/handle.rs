@@ -47,6 +47,7 @@ pub(crate) enum ConnOp {
     HardClose,
     Mute,
     Unmute,
+    Wake,
 }
 
 /// Everything the reactor thread is told.
@@ -321,6 +322,13 @@ impl TcpConnectionHandle {
     /// Resumes reading.
     pub fn unmute(&self) -> Result<(), HandleError> {
         self.op(ConnOp::Unmute)
+    }
+
+    /// Runs the notifier's [`TcpNotify::woken`] on the reactor thread (for a notifier
+    /// whose state other threads change, such as a stream core fed commands: it then
+    /// drains the core's output). Nothing happens on a closed connection.
+    pub fn wake(&self) -> Result<(), HandleError> {
+        self.op(ConnOp::Wake)
     }
 
     fn op(&self, op: ConnOp) -> Result<(), HandleError> {

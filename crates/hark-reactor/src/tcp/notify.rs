@@ -86,6 +86,14 @@ pub trait TcpNotify: Send {
         let _ = conn;
     }
 
+    /// Another thread asked for this call through
+    /// [`TcpConnectionHandle::wake`](super::TcpConnectionHandle::wake), on an established
+    /// connection (a stream core fed from outside drains its output here). Defaults to
+    /// nothing.
+    fn woken(&mut self, conn: &mut TcpConn<'_>) {
+        let _ = conn;
+    }
+
     /// The connection is closed. Called exactly once for a connection that was
     /// connected or accepted.
     fn closed(&mut self, conn: &mut TcpConn<'_>) {
@@ -173,6 +181,9 @@ impl TcpNotify for Box<dyn TcpNotify> {
     }
     fn closed(&mut self, conn: &mut TcpConn<'_>) {
         (**self).closed(conn)
+    }
+    fn woken(&mut self, conn: &mut TcpConn<'_>) {
+        (**self).woken(conn)
     }
     fn throttled(&mut self, conn: &mut TcpConn<'_>) {
         (**self).throttled(conn)

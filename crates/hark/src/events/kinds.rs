@@ -1012,6 +1012,146 @@ define_kinds! {
             bytes_done: u64,
         }
     }
+
+    /// A BEEP peer asks to start a channel (`channel_start_received`).
+    "beep_start_received" => BeepStartReceived, on_beep_start_received {
+        category: Connection,
+        severity: Info,
+        delivery: Droppable,
+        reply: (),
+        attributes: {
+            /// The channel number.
+            channel: u32,
+            /// The profile URI.
+            profile: String,
+        }
+    }
+
+    /// A BEEP channel start was denied (by the start handler, or by default).
+    "beep_start_denied" => BeepStartDenied, on_beep_start_denied {
+        category: Connection,
+        severity: Warning,
+        delivery: Guaranteed,
+        reply: (),
+        attributes: {
+            /// The channel number.
+            channel: u32,
+            /// The profile URI.
+            profile: String,
+            /// The reply code (421 normally).
+            code: u16,
+        }
+    }
+
+    /// A BEEP peer asks to close a channel (`channel_close_request`).
+    "beep_close_received" => BeepCloseReceived, on_beep_close_received {
+        category: Connection,
+        severity: Info,
+        delivery: Droppable,
+        reply: (),
+        attributes: {
+            /// The channel number.
+            channel: u32,
+        }
+    }
+
+    /// A BEEP channel close request was denied by its close handler.
+    "beep_close_denied" => BeepCloseDenied, on_beep_close_denied {
+        category: Connection,
+        severity: Warning,
+        delivery: Guaranteed,
+        reply: (),
+        attributes: {
+            /// The channel number.
+            channel: u32,
+            /// The reply code (550 normally).
+            code: u16,
+        }
+    }
+
+    /// A BEEP channel is closed.
+    "beep_channel_closed" => BeepChannelClosed, on_beep_channel_closed {
+        category: Connection,
+        severity: Info,
+        delivery: Droppable,
+        reply: (),
+        attributes: {
+            /// The channel number.
+            channel: u32,
+            /// Whether the peer (or the session) closed it rather than us.
+            by_peer: bool,
+        }
+    }
+
+    /// An asynchronous BEEP channel open finished (`on_channel`).
+    "beep_on_channel" => BeepOnChannel, on_beep_on_channel {
+        category: Connection,
+        severity: Info,
+        delivery: Droppable,
+        reply: (),
+        attributes: {
+            /// The channel number, or -1 if the open failed.
+            number: i32,
+        }
+    }
+
+    /// A BEEP message or reply reached a frame handler (`frame_received`).
+    "beep_frame_received" => BeepFrameReceived, on_beep_frame_received {
+        category: TransportStats,
+        severity: Debug,
+        delivery: Droppable,
+        reply: (),
+        attributes: {
+            /// The channel number.
+            channel: u32,
+            /// MSG, RPY, ERR, ANS or NUL.
+            keyword: String,
+            /// The message number.
+            msgno: u32,
+            /// Payload octets, MIME headers included.
+            length: usize,
+        }
+    }
+
+    /// A BEEP connection broke (not an orderly release): `connection_closed`, once.
+    "beep_connection_broken" => BeepConnectionBroken, on_beep_connection_broken {
+        category: Connection,
+        severity: Critical,
+        delivery: Guaranteed,
+        reply: (),
+        attributes: {
+            /// Why, as the session saw it.
+            reason: String,
+        }
+    }
+
+    /// A BEEP SASL authentication succeeded (`sasl_status`).
+    "beep_auth_complete" => BeepAuthComplete, on_beep_auth_complete {
+        category: Connection,
+        severity: Info,
+        delivery: Guaranteed,
+        reply: (),
+        attributes: {
+            /// The mechanism.
+            mechanism: String,
+            /// The authenticated identity.
+            identity: String,
+        }
+    }
+
+    /// A BEEP SASL authentication failed (`sasl_status`).
+    "beep_auth_failed" => BeepAuthFailed, on_beep_auth_failed {
+        category: Connection,
+        severity: Warning,
+        delivery: Guaranteed,
+        reply: (),
+        attributes: {
+            /// The mechanism.
+            mechanism: String,
+            /// Why.
+            reason: String,
+        }
+    }
 }
 
 impl Describe for IpFiltered {
@@ -1643,6 +1783,89 @@ impl Describe for PieceProgress {
         format!(
             "Torrent {}: {} of {} pieces verified ({} bytes).",
             self.torrent, self.pieces_done, self.pieces_total, self.bytes_done
+        )
+    }
+}
+
+impl Describe for BeepStartReceived {
+    fn describe(&self) -> String {
+        format!(
+            "BEEP channel {} start asked for with {}.",
+            self.channel, self.profile
+        )
+    }
+}
+
+impl Describe for BeepStartDenied {
+    fn describe(&self) -> String {
+        format!(
+            "BEEP channel {} start ({}) denied with {}.",
+            self.channel, self.profile, self.code
+        )
+    }
+}
+
+impl Describe for BeepCloseReceived {
+    fn describe(&self) -> String {
+        format!("BEEP channel {} close asked for.", self.channel)
+    }
+}
+
+impl Describe for BeepCloseDenied {
+    fn describe(&self) -> String {
+        format!(
+            "BEEP channel {} close denied with {}.",
+            self.channel, self.code
+        )
+    }
+}
+
+impl Describe for BeepChannelClosed {
+    fn describe(&self) -> String {
+        let by = if self.by_peer { "the peer" } else { "us" };
+        format!("BEEP channel {} closed by {by}.", self.channel)
+    }
+}
+
+impl Describe for BeepOnChannel {
+    fn describe(&self) -> String {
+        if self.number < 0 {
+            "BEEP channel open failed.".to_owned()
+        } else {
+            format!("BEEP channel {} open.", self.number)
+        }
+    }
+}
+
+impl Describe for BeepFrameReceived {
+    fn describe(&self) -> String {
+        format!(
+            "BEEP {} {} on channel {} ({} bytes).",
+            self.keyword, self.msgno, self.channel, self.length
+        )
+    }
+}
+
+impl Describe for BeepConnectionBroken {
+    fn describe(&self) -> String {
+        format!("BEEP connection broken: {}.", self.reason)
+    }
+}
+
+impl Describe for BeepAuthComplete {
+    fn describe(&self) -> String {
+        format!(
+            "BEEP {} authentication of {} complete.",
+            self.mechanism, self.identity
+        )
+    }
+}
+
+impl Describe for BeepAuthFailed {
+    fn describe(&self) -> String {
+        format!(
+            "BEEP {} authentication failed: {}.",
+            self.mechanism, self.reason
         )
     }
 }

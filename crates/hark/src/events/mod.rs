@@ -97,6 +97,10 @@ pub use hub::{DEFAULT_CAPACITY, DEFAULT_RESERVED_CAPACITY, EventHub, HubBuilder}
 pub use ip_gate::Admission;
 pub use kind::{AttributeInfo, Delivery, Describe, Kind, KindInfo, Reply, Response, Verdict};
 pub use kinds::{
+    BeepAuthComplete, BeepAuthFailed, BeepChannelClosed, BeepCloseDenied, BeepCloseReceived,
+    BeepConnectionBroken, BeepFrameReceived, BeepOnChannel, BeepStartDenied, BeepStartReceived,
+};
+pub use kinds::{
     EventKind, EventsDropped, IpFiltered, KindId, ListenFailure, ListenSuccess, PeerDataIn,
     PeerDataOut, PeerDisconnect, PeerHandshakeComplete, PeerIdReceived, PeerPacketIn,
     PeerPacketOut, SctpAssocClosed, SctpAssocUp, SctpNotification, SctpPeerAddress, SctpSendFailed,

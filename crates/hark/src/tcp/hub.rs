@@ -151,6 +151,9 @@ impl<N: TcpNotify> TcpNotify for HubNotify<N> {
         emit(&self.hub, TcpUnthrottled {}, conn_id(conn));
         self.inner.unthrottled(conn);
     }
+    fn woken(&mut self, conn: &mut TcpConn<'_>) {
+        self.inner.woken(conn);
+    }
     fn poll_timeout(&self) -> Option<std::time::Instant> {
         self.inner.poll_timeout()
     }

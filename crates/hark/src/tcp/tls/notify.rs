@@ -335,6 +335,13 @@ impl<N: TcpNotify> TcpNotify for TlsNotify<N> {
         }
     }
 
+    fn woken(&mut self, conn: &mut TcpConn<'_>) {
+        if self.handshake_done && !self.failed {
+            self.inner.woken(conn);
+            self.after_inner(conn);
+        }
+    }
+
     fn handle_timeout(&mut self, conn: &mut TcpConn<'_>, now: std::time::Instant) {
         // Before the handshake completes the inner notifier has not been told it is
         // connected: its timers wait.

@@ -1,0 +1,170 @@
+//! `hark beep send` against `hark beep listen`: two processes over loopback.
+
+use std::io::{BufRead, BufReader, Write};
+use std::process::{Child, Command, Stdio};
+
+const HARK: &str = env!("CARGO_BIN_EXE_hark");
+const ECHO: &str = "http://example.org/beep/echo";
+const SILENT: &str = "http://example.org/beep/silent";
+const DENY: &str = "http://example.org/beep/deny";
+
+/// A listener on a free port, killed when dropped.
+struct Listener {
+    child: Child,
+    port: String,
+}
+
+impl Drop for Listener {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn listen() -> Listener {
+    let mut child = Command::new(HARK)
+        .args(["beep", "listen", "-l", "127.0.0.1", "-p", "0"])
+        .args(["--profile", ECHO])
+        .args(["--profile", &format!("{SILENT}=silent")])
+        .args(["--profile", &format!("{DENY}=deny")])
+        .args(["--sasl-user", "bob:secret", "--anonymous", "test@aspl.es"])
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stderr = BufReader::new(child.stderr.take().unwrap());
+    let mut line = String::new();
+    stderr.read_line(&mut line).unwrap();
+    let port = line
+        .trim()
+        .rsplit_once(':')
+        .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
+        .1
+        .to_owned();
+    // Keep draining the session log so the listener never blocks on a full pipe.
+    std::thread::spawn(move || for _ in stderr.lines() {});
+    Listener { child, port }
+}
+
+fn send(l: &Listener, profile: &str, extra: &[&str], stdin: &[u8]) -> std::process::Output {
+    let mut child = Command::new(HARK)
+        .args(["beep", "send", "127.0.0.1", &l.port, "--profile", profile])
+        .args(extra)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut input = child.stdin.take().unwrap();
+    let data = stdin.to_vec();
+    let writer = std::thread::spawn(move || input.write_all(&data));
+    let out = child.wait_with_output().unwrap();
+    writer.join().unwrap().unwrap();
+    out
+}
+
+#[test]
+fn send_gets_1_mib_messages_echoed_byte_exact() {
+    let l = listen();
+    let mut x = 0x2545_f491_4f6c_dd1du64;
+    let data: Vec<u8> = (0..3 * (1 << 20) + 12345)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x as u8
+        })
+        .collect();
+    let out = send(&l, ECHO, &["--size", "1048576", "-"], &data);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(out.stdout.len(), data.len());
+    assert!(out.stdout == data, "the echo differs");
+
+    // Generated messages, --count and --size.
+    let out = send(&l, ECHO, &["--count", "3", "--size", "100"], b"");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(out.stdout.len(), 300);
+}
+
+#[test]
+fn deny_unknown_and_silent_profiles_fail() {
+    let l = listen();
+    let out = send(&l, DENY, &[], b"");
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("421"),
+        "{out:?}"
+    );
+    let out = send(&l, "http://example.org/beep/unknown", &[], b"");
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("554"),
+        "{out:?}"
+    );
+    let out = send(&l, SILENT, &["--timeout", "1"], b"");
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("timed out"),
+        "{out:?}"
+    );
+    assert!(out.stdout.is_empty());
+}
+
+#[test]
+fn send_authenticates_with_plain_or_anonymous_first() {
+    let l = listen();
+    let ok = send(
+        &l,
+        ECHO,
+        &[
+            "--sasl",
+            "PLAIN",
+            "--user",
+            "bob",
+            "--password",
+            "secret",
+            "-",
+        ],
+        b"hi",
+    );
+    assert!(
+        ok.status.success(),
+        "{}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
+    assert_eq!(ok.stdout, b"hi");
+    let anon = send(&l, ECHO, &["--anonymous", "test@aspl.es", "-"], b"yo");
+    assert!(
+        anon.status.success(),
+        "{}",
+        String::from_utf8_lossy(&anon.stderr)
+    );
+    assert_eq!(anon.stdout, b"yo");
+    let bad = send(
+        &l,
+        ECHO,
+        &[
+            "--sasl",
+            "PLAIN",
+            "--user",
+            "bob",
+            "--password",
+            "nope",
+            "-",
+        ],
+        b"x",
+    );
+    assert!(!bad.status.success());
+    assert!(
+        String::from_utf8_lossy(&bad.stderr).contains("authentication failed"),
+        "{bad:?}"
+    );
+    assert!(bad.stdout.is_empty());
+}
