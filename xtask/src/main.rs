@@ -222,7 +222,12 @@ fn main() -> ExitCode {
             ]);
             let utp_memory = util::run(utp_memory);
             ratios::print();
-            report.and(hub).and(tcp).and(sctp).and(tokio_utp).and(utp_memory)
+            report
+                .and(hub)
+                .and(tcp)
+                .and(sctp)
+                .and(tokio_utp)
+                .and(utp_memory)
         }
     };
     match result {

@@ -9,12 +9,11 @@
 //! - `hark ucat`: netcat over uTP with the flags of libutp's ucat.
 //! - `hark demo`: a loopback transfer through libutp's callback table.
 //! - `hark torrent info FILE`: a .torrent's name, files, pieces, info hash and trackers.
-
-mod decode_beep;
-mod decode_bt;
 //! - `hark beep listen|send`: a BEEP listener and sender (see `beep.rs`).
 
 mod beep;
+mod decode_beep;
+mod decode_bt;
 mod decode_sctp;
 mod decode_utp;
 mod demo;

@@ -5,8 +5,8 @@
 //! No core reads a clock, draws randomness of its own, touches a socket or spawns a thread.
 #![forbid(unsafe_code)]
 
-pub mod bt;
 pub mod beep;
+pub mod bt;
 pub mod icmp;
 pub mod ipfilter;
 pub mod netsim;
