@@ -130,7 +130,7 @@ fn spawn_receiver(connections: usize, done: mpsc::Sender<Finished>) -> UtpReacto
     let builder = UtpContext::builder()
         .callbacks(callbacks)
         .endpoint_config(endpoint_config(connections));
-    UtpReactor::spawn_with_udp(builder, IpAddr::V4(Ipv4Addr::LOCALHOST), [0], &UDP)
+    UtpReactor::bind_range_with_udp(builder, IpAddr::V4(Ipv4Addr::LOCALHOST), [0], &UDP)
         .expect("receiver reactor")
 }
 
@@ -174,7 +174,7 @@ fn spawn_sender(connections: usize, bytes: usize, errors: mpsc::Sender<String>) 
         .endpoint_config(endpoint_config(connections))
         // A small send buffer per connection: thousands of them share one process.
         .option(ContextOption::SendBuffer(64 << 10));
-    UtpReactor::spawn_with_udp(builder, IpAddr::V4(Ipv4Addr::LOCALHOST), [0], &UDP)
+    UtpReactor::bind_range_with_udp(builder, IpAddr::V4(Ipv4Addr::LOCALHOST), [0], &UDP)
         .expect("sender reactor")
 }
 

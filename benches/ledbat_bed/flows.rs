@@ -204,7 +204,7 @@ fn start_hark(
             .on_read(move |_, _, data| {
                 delivered.fetch_add(data.len() as u64, Ordering::Relaxed);
             });
-        UtpReactor::spawn(
+        UtpReactor::bind_range(
             UtpContext::builder().callbacks(callbacks),
             IpAddr::V4(RECEIVER),
             [port],
@@ -243,7 +243,7 @@ fn start_hark(
         if let Some(ms) = target_ms {
             builder = builder.option(ContextOption::TargetDelay(Duration::from_millis(ms)));
         }
-        UtpReactor::spawn(builder, IpAddr::V4(SENDER), [0]).map_err(|e| format!("hark sender: {e}"))
+        UtpReactor::bind_range(builder, IpAddr::V4(SENDER), [0]).map_err(|e| format!("hark sender: {e}"))
     })
     .join()
     .map_err(|_| "hark sender thread panicked".to_string())??;
