@@ -8,6 +8,8 @@ use std::path::Path;
 const PAIRS: &[(&str, &str, &str, f64)] = &[
     ("tcp_bulk_echo", "hark_notify", "mio_by_hand", 0.9),
     ("tcp_ping_pong", "hark_notify", "mio_by_hand", 0.9),
+    ("beep_frame_4k", "parse", "copy_frame", 1.0),
+    ("beep_frame_4k", "emit", "copy_frame", 0.5),
 ];
 
 /// Prints the ratio of every pair whose estimates exist.

@@ -3,9 +3,11 @@
 //! - `hark decode utp HEX`: print a uTP datagram field by field.
 //! - `hark decode sctp [--layout linux|freebsd] HEX`: print an SCTP notification with
 //!   pysctp's field names.
+//! - `hark decode beep [--file PATH | HEX]`: print a captured BEEP stream frame by frame.
 //! - `hark ucat`: netcat over uTP with the flags of libutp's ucat.
 //! - `hark demo`: a loopback transfer through libutp's callback table.
 
+mod decode_beep;
 mod decode_sctp;
 mod decode_utp;
 mod demo;
@@ -57,6 +59,19 @@ enum Decode {
         #[arg(required = true)]
         hex: Vec<String>,
     },
+    /// A captured BEEP (RFC 3080/3081) byte stream, frame by frame, with channel 0's XML
+    /// decoded.
+    Beep {
+        /// Read the stream from this file instead of hex arguments.
+        #[arg(long, conflicts_with = "hex")]
+        file: Option<std::path::PathBuf>,
+        /// Refuse frames whose payload is larger than this.
+        #[arg(long, default_value_t = hark_wire::beep::stream::DEFAULT_MAX_PAYLOAD)]
+        max_payload: u32,
+        /// The stream as hex (whitespace and `:` separators allowed; may span arguments).
+        #[arg(required_unless_present = "file")]
+        hex: Vec<String>,
+    },
 }
 
 fn main() -> ExitCode {
@@ -65,6 +80,17 @@ fn main() -> ExitCode {
         Command::Decode { what } => match what {
             Decode::Utp { hex } => decode_utp::run(&hex.join(" ")),
             Decode::Sctp { layout, hex } => decode_sctp::run(layout.as_deref(), &hex.join(" ")),
+            Decode::Beep {
+                file,
+                max_payload,
+                hex,
+            } => match file {
+                Some(path) => std::fs::read(&path)
+                    .map_err(|e| format!("cannot read {}: {e}", path.display()))
+                    .and_then(|bytes| decode_beep::run(&bytes, max_payload)),
+                None => hex::decode(&hex.join(" "))
+                    .and_then(|bytes| decode_beep::run(&bytes, max_payload)),
+            },
         },
         Command::Ucat(args) => ucat::run(args).map(|()| String::new()),
         Command::Demo(args) => demo::run(args).map(|()| String::new()),

@@ -548,3 +548,13 @@ proptest! {
         let _ = SaslMessage::parse(&bytes);
     }
 }
+
+#[test]
+fn attribute_line_ends_survive_a_round_trip() {
+    // Written raw, a line end in an attribute would come back as a space (attribute-value
+    // normalization); emit writes it as a character reference.
+    let parsed = Channel0Message::parse(b"<error code='550' xml:lang='a&#10;b&#9;c' />").unwrap();
+    let xml = parsed.to_vec().unwrap();
+    assert_eq!(xml, b"<error code='550' xml:lang='a&#10;b&#9;c' />\r\n");
+    assert_eq!(Channel0Message::parse(&xml).unwrap(), parsed);
+}

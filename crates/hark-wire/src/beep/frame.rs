@@ -263,12 +263,13 @@ impl<'a> FrameRepr<'a> {
     pub fn emit(&self, buf: &mut [u8]) -> Result<usize, Error> {
         let header = self.header()?;
         header.check()?;
-        let required = header.buffer_len() + self.payload.len() + TRAILER.len();
+        let header_len = header.buffer_len();
+        let payload_end = header_len + self.payload.len();
+        let required = payload_end + TRAILER.len();
         if buf.len() < required {
             return Err(Error::BufferTooSmall { required });
         }
-        let header_len = header.emit(buf)?;
-        let payload_end = header_len + self.payload.len();
+        header.write(&mut buf[..header_len]);
         buf[header_len..payload_end].copy_from_slice(self.payload);
         buf[payload_end..required].copy_from_slice(TRAILER);
         Ok(required)

@@ -144,6 +144,12 @@ impl DataHeader {
         let Some(out) = buf.get_mut(..required) else {
             return Err(Error::BufferTooSmall { required });
         };
+        self.write(out);
+        Ok(required)
+    }
+
+    /// Writes the checked header into `out`, exactly [`DataHeader::buffer_len`] bytes long.
+    pub(crate) fn write(&self, out: &mut [u8]) {
         let mut w = Writer { buf: out, pos: 0 };
         w.bytes(self.frame_type.keyword().as_bytes());
         w.number(self.channel);
@@ -155,7 +161,6 @@ impl DataHeader {
             w.number(ansno);
         }
         w.bytes(b"\r\n");
-        Ok(w.pos)
     }
 }
 
@@ -209,16 +214,32 @@ impl Writer<'_> {
         self.pos += bytes.len();
     }
 
-    /// Writes a space and `value` in decimal.
+    /// Writes a space and `value` in decimal, two digits at a time.
     pub(crate) fn number(&mut self, mut value: u32) {
-        let len = digits(value);
-        self.buf[self.pos] = b' ';
-        let end = self.pos + 1 + len;
-        for slot in self.buf[self.pos + 1..end].iter_mut().rev() {
-            *slot = b'0' + (value % 10) as u8;
-            value /= 10;
+        const PAIRS: &[u8; 200] = b"0001020304050607080910111213141516171819\
+            2021222324252627282930313233343536373839\
+            4041424344454647484950515253545556575859\
+            6061626364656667686970717273747576777879\
+            8081828384858687888990919293949596979899";
+        let mut digits = [0u8; 10];
+        let mut start = digits.len();
+        while value >= 100 {
+            let pair = (value % 100) as usize * 2;
+            value /= 100;
+            start -= 2;
+            digits[start..start + 2].copy_from_slice(&PAIRS[pair..pair + 2]);
         }
-        self.pos = end;
+        if value >= 10 {
+            let pair = value as usize * 2;
+            start -= 2;
+            digits[start..start + 2].copy_from_slice(&PAIRS[pair..pair + 2]);
+        } else {
+            start -= 1;
+            digits[start] = b'0' + value as u8;
+        }
+        self.buf[self.pos] = b' ';
+        self.pos += 1;
+        self.bytes(&digits[start..]);
     }
 }
 

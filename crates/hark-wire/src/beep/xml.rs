@@ -338,7 +338,21 @@ impl<W: io::Write> XmlOut<W> {
             content.push(' ');
             content.push_str(key);
             content.push_str("='");
-            content.push_str(&quick_xml::escape::escape(*value));
+            // Tabs and line ends become character references: written raw, attribute-value
+            // normalization would turn them into spaces.
+            for c in value.chars() {
+                match c {
+                    '\t' => content.push_str("&#9;"),
+                    '\r' => content.push_str("&#13;"),
+                    '\n' => content.push_str("&#10;"),
+                    '<' => content.push_str("&lt;"),
+                    '>' => content.push_str("&gt;"),
+                    '&' => content.push_str("&amp;"),
+                    '\'' => content.push_str("&apos;"),
+                    '"' => content.push_str("&quot;"),
+                    c => content.push(c),
+                }
+            }
             content.push('\'');
         }
         BytesStart::from_content(content, name.len())
