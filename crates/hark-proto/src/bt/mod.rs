@@ -2,3 +2,5 @@
 
 pub mod announce;
 pub mod peer;
+pub mod picker;
+pub mod torrent;
