@@ -1,105 +1,98 @@
-//! The few BitTorrent peer-wire pieces the interop tests speak (BEP 3): the 68-byte
-//! handshake and length-prefixed messages.
+//! The peer-wire pieces the interop tests speak, on top of hark's own codec
+//! (`hark_wire::bt::peer`) and piece sets (`hark_proto::bt::peer`).
 
-/// The protocol string, with its length byte in front.
-pub const PROTOCOL: &[u8; 20] = b"\x13BitTorrent protocol";
+use hark_proto::bt::peer::PieceSet;
+use hark_wire::bt::peer::{
+    DEFAULT_MAX_MESSAGE_LEN, Decoded, Decoder, Frame, HandshakeRepr, MessageRepr, Reserved,
+    decode_handshake,
+};
 
-/// Length of a handshake.
-pub const HANDSHAKE_LEN: usize = 68;
+pub use hark_wire::bt::peer::HANDSHAKE_LEN;
+
+/// A received handshake.
+pub type Handshake = HandshakeRepr;
 
 /// Message ids the tests look at.
 pub mod id {
+    use hark_wire::bt::peer::MessageId;
+
     /// `choke`.
-    pub const CHOKE: u8 = 0;
+    pub const CHOKE: u8 = MessageId::Choke as u8;
     /// `unchoke`.
-    pub const UNCHOKE: u8 = 1;
+    pub const UNCHOKE: u8 = MessageId::Unchoke as u8;
     /// `interested`.
-    pub const INTERESTED: u8 = 2;
+    pub const INTERESTED: u8 = MessageId::Interested as u8;
     /// `bitfield`.
-    pub const BITFIELD: u8 = 5;
+    pub const BITFIELD: u8 = MessageId::Bitfield as u8;
     /// `request`.
-    pub const REQUEST: u8 = 6;
+    pub const REQUEST: u8 = MessageId::Request as u8;
     /// `piece`.
-    pub const PIECE: u8 = 7;
+    pub const PIECE: u8 = MessageId::Piece as u8;
     /// `have_all` (fast extension, BEP 6).
-    pub const HAVE_ALL: u8 = 0x0e;
+    pub const HAVE_ALL: u8 = MessageId::HaveAll as u8;
 }
 
 /// A handshake for `info_hash` with all reserved bits zero (no extensions).
 pub fn handshake(info_hash: &[u8; 20], peer_id: &[u8; 20]) -> [u8; HANDSHAKE_LEN] {
-    let mut out = [0u8; HANDSHAKE_LEN];
-    out[..20].copy_from_slice(PROTOCOL);
-    out[28..48].copy_from_slice(info_hash);
-    out[48..].copy_from_slice(peer_id);
-    out
+    HandshakeRepr {
+        reserved: Reserved::NONE,
+        info_hash: *info_hash,
+        peer_id: *peer_id,
+    }
+    .to_bytes()
 }
 
-/// A received handshake.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Handshake {
-    /// The eight reserved bytes.
-    pub reserved: [u8; 8],
-    /// The info-hash.
-    pub info_hash: [u8; 20],
-    /// The peer id.
-    pub peer_id: [u8; 20],
-}
-
-impl Handshake {
-    /// Parses the first 68 bytes of `bytes`; `None` if they are too few or the protocol
-    /// string is wrong.
-    pub fn parse(bytes: &[u8]) -> Option<Handshake> {
-        let bytes = bytes.get(..HANDSHAKE_LEN)?;
-        if bytes.get(..20)? != PROTOCOL {
-            return None;
-        }
-        Some(Handshake {
-            reserved: bytes.get(20..28)?.try_into().ok()?,
-            info_hash: bytes.get(28..48)?.try_into().ok()?,
-            peer_id: bytes.get(48..68)?.try_into().ok()?,
-        })
+/// The handshake at the start of `bytes`; `None` if the bytes are too few or not a
+/// BitTorrent handshake.
+pub fn parse_handshake(bytes: &[u8]) -> Option<Handshake> {
+    match decode_handshake(bytes) {
+        Ok(Decoded::Complete { value, .. }) => Some(value),
+        _ => None,
     }
 }
 
+/// Whether `bytes` already show they are not a BitTorrent handshake.
+pub fn not_a_handshake(bytes: &[u8]) -> bool {
+    decode_handshake(bytes).is_err()
+}
+
 /// A message with its length prefix.
-pub fn message(id: u8, payload: &[u8]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(5 + payload.len());
-    out.extend_from_slice(&(1 + payload.len() as u32).to_be_bytes());
-    out.push(id);
-    out.extend_from_slice(payload);
+pub fn encode(message: &MessageRepr<'_>) -> Vec<u8> {
+    let mut out = vec![0; message.buffer_len()];
+    let len = message
+        .emit(&mut out)
+        .expect("the buffer has buffer_len bytes");
+    out.truncate(len);
     out
 }
 
 /// A `bitfield` message (length prefix included) saying we have all `pieces`; spare bits
 /// of the last byte stay zero, as BEP 3 requires.
 pub fn full_bitfield(pieces: usize) -> Vec<u8> {
-    message(id::BITFIELD, &full_bits(pieces))
+    encode(&MessageRepr::Bitfield(&full_bits(pieces)))
 }
 
 /// The payload of a bitfield with all `pieces` set.
 pub fn full_bits(pieces: usize) -> Vec<u8> {
-    let mut bits = vec![0xffu8; pieces.div_ceil(8)];
-    let spare = bits.len() * 8 - pieces;
-    if let Some(last) = bits.last_mut() {
-        *last = 0xff << spare;
-    }
-    bits
+    let count = u32::try_from(pieces).expect("a test torrent has fewer than 2^32 pieces");
+    PieceSet::full(count).as_wire().to_vec()
 }
 
 /// Splits a byte stream (after the handshake) into messages `(id, payload)`; keep-alives
-/// (length 0) are skipped. Returns the messages and the number of bytes consumed.
+/// are skipped. Returns the messages and the number of bytes consumed; decoding stops at
+/// the first incomplete or malformed message.
 pub fn messages(stream: &[u8]) -> (Vec<(u8, Vec<u8>)>, usize) {
+    let mut decoder = Decoder::after_handshake(DEFAULT_MAX_MESSAGE_LEN);
     let mut out = Vec::new();
     let mut at = 0;
-    while let Some(prefix) = stream.get(at..at + 4) {
-        let len = u32::from_be_bytes(prefix.try_into().unwrap_or([0; 4])) as usize;
-        let Some(body) = stream.get(at + 4..at + 4 + len) else {
-            break;
-        };
-        if let Some((&id, payload)) = body.split_first() {
-            out.push((id, payload.to_vec()));
+    while let Ok(Decoded::Complete { value, consumed }) = decoder.decode(&stream[at..]) {
+        if let Frame::Message(message) = value
+            && let Some(id) = message.raw_id()
+        {
+            // The payload is everything after the prefix and the id byte.
+            out.push((id, stream[at + 5..at + consumed].to_vec()));
         }
-        at += 4 + len;
+        at += consumed;
     }
     (out, at)
 }

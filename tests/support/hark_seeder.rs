@@ -9,6 +9,8 @@ use std::time::{Duration, Instant};
 
 use hark::utp::UtpSocket;
 
+use hark_wire::bt::peer::MessageRepr;
+
 use crate::bittorrent::{self, HANDSHAKE_LEN, Handshake, id};
 use crate::peer_process::PeerInfo;
 use crate::seeder_check::PEER_ID;
@@ -47,7 +49,7 @@ pub fn accept_leecher(hark: &mut UtpPeer, timeout: Duration) -> Leecher {
             hark.log
         ),
     };
-    let handshake = Handshake::parse(&read).unwrap_or_else(|| {
+    let handshake = bittorrent::parse_handshake(&read).unwrap_or_else(|| {
         panic!(
             "not a BitTorrent handshake: {:02x?}",
             &read[..HANDSHAKE_LEN]
@@ -122,7 +124,7 @@ pub fn serve(
         for (id, payload) in messages {
             match id {
                 id::INTERESTED if !unchoked => {
-                    out.extend_from_slice(&bittorrent::message(id::UNCHOKE, &[]));
+                    out.extend_from_slice(&bittorrent::encode(&MessageRepr::Unchoke));
                     unchoked = true;
                 }
                 id::REQUEST => {
@@ -135,9 +137,11 @@ pub fn serve(
                     let block = file
                         .get(start..start + length)
                         .unwrap_or_else(|| panic!("request beyond the torrent: {payload:?}"));
-                    let mut body = payload[..8].to_vec();
-                    body.extend_from_slice(block);
-                    out.extend_from_slice(&bittorrent::message(id::PIECE, &body));
+                    out.extend_from_slice(&bittorrent::encode(&MessageRepr::Piece {
+                        index: index as u32,
+                        begin: begin as u32,
+                        data: block,
+                    }));
                     requests += 1;
                     if blocks.insert((index, begin)) {
                         served_bytes += length;

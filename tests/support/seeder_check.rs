@@ -8,6 +8,8 @@ use std::time::Duration;
 
 use hark::utp::UtpSocket;
 
+use hark_wire::bt::peer::{BlockRequest, MessageRepr};
+
 use crate::bittorrent::{self, HANDSHAKE_LEN, Handshake, id};
 use crate::peer_process::PeerInfo;
 use crate::utp_peer::{UtpEvent, UtpPeer};
@@ -54,10 +56,9 @@ pub fn handshake_with_seeder(info: &PeerInfo) -> SeederSession {
         .expect("hark opens a uTP connection");
     let read = hark.read_until(ANSWER, |stream| {
         // A wrong protocol string ends the wait at once; the checks below say why.
-        stream.len() >= 20 && stream.get(..20) != Some(&bittorrent::PROTOCOL[..])
-            || announcement(stream).is_some()
+        bittorrent::not_a_handshake(stream) || announcement(stream).is_some()
     });
-    let handshake = Handshake::parse(read).unwrap_or_else(|| {
+    let handshake = bittorrent::parse_handshake(read).unwrap_or_else(|| {
         panic!(
             "not a BitTorrent handshake: {:02x?}",
             &read[..read.len().min(HANDSHAKE_LEN)]
@@ -122,7 +123,7 @@ impl SeederSession {
     pub fn download(&mut self, info: &PeerInfo, size: usize, timeout: Duration) -> Vec<u8> {
         let remote = self.hark.reactor.remote();
         remote
-            .write(self.socket, &bittorrent::message(id::INTERESTED, &[]))
+            .write(self.socket, &bittorrent::encode(&MessageRepr::Interested))
             .expect("write interested");
         let start = HANDSHAKE_LEN;
         self.hark.read_until(timeout, |stream| {
@@ -132,11 +133,11 @@ impl SeederSession {
         let mut requests = Vec::new();
         for index in 0..info.pieces {
             let length = info.piece_length.min(size - index * info.piece_length);
-            let mut body = Vec::with_capacity(12);
-            body.extend_from_slice(&(index as u32).to_be_bytes());
-            body.extend_from_slice(&0u32.to_be_bytes());
-            body.extend_from_slice(&(length as u32).to_be_bytes());
-            requests.extend_from_slice(&bittorrent::message(id::REQUEST, &body));
+            requests.extend_from_slice(&bittorrent::encode(&MessageRepr::Request(BlockRequest {
+                index: index as u32,
+                begin: 0,
+                length: length as u32,
+            })));
         }
         remote
             .write(self.socket, &requests)

@@ -188,6 +188,15 @@ fn limits_bound_depth_values_and_length() {
         decode_with(b"9:123456789", &short),
         Err(Error::InputTooLarge { len: 11, max: 8 })
     );
+    // A stream may hold more than the limit after a small value, not a value over it.
+    assert!(matches!(
+        decode_prefix(b"i1e123456789", &short),
+        Ok(Decoded::Complete { len: 3, .. })
+    ));
+    assert_eq!(
+        decode_prefix(b"l1:a1:b1:c1:de", &short),
+        Err(Error::InputTooLarge { len: 14, max: 8 })
+    );
     assert_eq!(
         decode_prefix(b"9:1234", &short),
         Err(Error::StringTooLong {

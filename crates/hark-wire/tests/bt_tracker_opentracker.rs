@@ -70,17 +70,19 @@ fn start_tracker(test: &str) -> Tracker {
         );
         std::thread::sleep(Duration::from_millis(20));
     }
-    // opentracker loads its whitelist in the background after it starts listening: wait
-    // until it serves the torrent, probing with a `stopped` announce, which adds no peer.
-    let probe = AnnounceRequest {
-        event: AnnounceEvent::Stopped,
-        ..AnnounceRequest::new(SERVED.parse().expect("hex"), peer_id(b'p'), 1, 0)
+    // opentracker loads its whitelist in the background after it starts listening, and
+    // answers a `stopped` announce either way: wait until it takes a probe peer's
+    // `started`, then remove the probe with `stopped`.
+    let probe = |event| AnnounceRequest {
+        event,
+        ..AnnounceRequest::new(SERVED.parse().expect("hex"), peer_id(b'p'), 1, 1)
     };
-    let url = probe
-        .to_url(&format!("http://127.0.0.1:{port}/announce"))
+    let announce = format!("http://127.0.0.1:{port}/announce");
+    let started = probe(AnnounceEvent::Started)
+        .to_url(&announce)
         .expect("url");
     while !matches!(
-        AnnounceReply::parse(&http_get(&url)),
+        AnnounceReply::parse(&http_get(&started)),
         Ok(AnnounceReply::Success(_))
     ) {
         assert!(
@@ -89,6 +91,13 @@ fn start_tracker(test: &str) -> Tracker {
         );
         std::thread::sleep(Duration::from_millis(20));
     }
+    let stopped = probe(AnnounceEvent::Stopped)
+        .to_url(&announce)
+        .expect("url");
+    assert!(matches!(
+        AnnounceReply::parse(&http_get(&stopped)),
+        Ok(AnnounceReply::Success(_))
+    ));
     tracker
 }
 

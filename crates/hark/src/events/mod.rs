@@ -74,6 +74,7 @@
 mod define;
 
 mod attributes;
+mod bittorrent;
 mod catalogue;
 mod category;
 mod event;
@@ -88,6 +89,7 @@ mod severity;
 mod tracing_bridge;
 
 pub use attributes::{Direction, DisconnectReason, FileOperation, Protocol};
+pub use bittorrent::tracker_event_kind;
 pub use catalogue::catalogue_markdown;
 pub use category::{Category, CategoryMask};
 pub use event::{ConnectionId, Event};

@@ -11,6 +11,11 @@
 //! reject. Time comes in with every call; disk reads are the owner's (it answers
 //! [`Event::BlockRequested`] with [`PeerSession::serve`]).
 //!
+//! The methods are hark-reactor's stream-core contract, name for name and signature for
+//! signature: `handle_bytes(now, &[u8])`, `poll_transmit(now, &mut [u8]) -> usize`,
+//! `poll_event()`, `poll_timeout()`, `handle_timeout(now)`; `is_closed()` is its
+//! `wants_close()`.
+//!
 //! ```
 //! use std::time::Instant;
 //! use hark_proto::bt::peer::{Event, PeerSession, PieceSet, SessionConfig, TorrentShape};
@@ -28,7 +33,7 @@
 //! )
 //! .unwrap();
 //! let mut wire = [0u8; 256];
-//! let n = session.poll_transmit(now, &mut wire).unwrap();
+//! let n = session.poll_transmit(now, &mut wire);
 //! assert_eq!(n, 68); // our handshake
 //!
 //! // The peer's handshake (Fast on) and an `interested`.
@@ -45,7 +50,7 @@
 //! assert_eq!(session.poll_event(), Some(Event::Interested));
 //!
 //! // We have everything, Fast is on: our first message is have_all.
-//! let n = session.poll_transmit(now, &mut wire).unwrap();
+//! let n = session.poll_transmit(now, &mut wire);
 //! let mut have_all = [0u8; 5];
 //! MessageRepr::HaveAll.emit(&mut have_all).unwrap();
 //! assert_eq!(&wire[..n], &have_all);

@@ -255,18 +255,16 @@ impl PeerSession {
 
     // ---- output ------------------------------------------------------------------------
 
-    /// Copies queued bytes into `buf`; returns how many (`None` when nothing is queued).
-    /// The caller must deliver all of them, in order, before the next call's.
+    /// Copies queued bytes into the start of `buf`; returns how many (0 when nothing is
+    /// queued). The caller must deliver all of them, in order, before the next call's
+    /// (the signature of hark-reactor's `StreamCore::poll_transmit`).
     #[must_use]
-    pub fn poll_transmit(&mut self, _now: Instant, buf: &mut [u8]) -> Option<usize> {
-        if self.out.is_empty() || buf.is_empty() {
-            return None;
-        }
+    pub fn poll_transmit(&mut self, _now: Instant, buf: &mut [u8]) -> usize {
         let n = buf.len().min(self.out.len());
         for (dst, src) in buf.iter_mut().zip(self.out.drain(..n)) {
             *dst = src;
         }
-        Some(n)
+        n
     }
 
     /// The next event.
@@ -506,7 +504,7 @@ impl PeerSession {
         self.snubbed
     }
 
-    /// Whether the session has ended.
+    /// Whether the session has ended (a stream driver then closes the connection).
     pub fn is_closed(&self) -> bool {
         self.state == State::Closed
     }

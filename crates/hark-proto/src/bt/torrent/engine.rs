@@ -13,10 +13,10 @@ use super::config::TorrentConfig;
 use super::disk::{DiskError, DiskJob, JobId};
 use super::event::{Event, PeerHandle};
 use super::partial::Partial;
+use super::rarest::Picker;
 use super::storage::{FileSlice, Storage};
 use super::{AddPeerError, TorrentError};
 use crate::bt::peer::{self, PeerSession, PieceSet, TorrentShape};
-use crate::bt::picker::Picker;
 
 /// What a running disk job is for.
 #[derive(Debug, Clone)]
@@ -224,16 +224,15 @@ impl Torrent {
         }
     }
 
-    /// Bytes to send to `peer` (its session's [`PeerSession::poll_transmit`]).
+    /// Copies bytes to send to `peer` into `buf` (its session's
+    /// [`PeerSession::poll_transmit`]); 0 when there is nothing (or no such peer).
     #[must_use]
-    pub fn poll_peer_transmit(
-        &mut self,
-        now: Instant,
-        peer: PeerHandle,
-        buf: &mut [u8],
-    ) -> Option<usize> {
-        let n = self.peers.get_mut(&peer)?.session.poll_transmit(now, buf);
-        if n.is_some() {
+    pub fn poll_peer_transmit(&mut self, now: Instant, peer: PeerHandle, buf: &mut [u8]) -> usize {
+        let Some(slot) = self.peers.get_mut(&peer) else {
+            return 0;
+        };
+        let n = slot.session.poll_transmit(now, buf);
+        if n > 0 {
             // Room in the send buffer: send blocks and serve requests that waited for it.
             self.flush_blocked(now, peer);
             self.retry_deferred(now);

@@ -68,6 +68,7 @@ mod download;
 mod engine;
 mod event;
 mod partial;
+mod rarest;
 mod storage;
 #[cfg(test)]
 mod tests;

@@ -1,4 +1,5 @@
-//! The piece picker: which piece to start next (rarest first, random tie-break).
+//! Which piece to start next (rarest first, uniform random tie-break), for the torrent's
+//! block layer, which adds the corrupt-peer policy's single-source pieces on top.
 //!
 //! The picker counts how many connected peers have each piece (their availability) and
 //! remembers the pieces we have and the ones in progress. [`Picker::pick`] returns the
@@ -8,36 +9,14 @@
 //! are the torrent's to finish first (strict priority), and end game (requesting blocks
 //! already requested elsewhere) is the torrent's too: the picker only chooses new pieces.
 //!
-//! ```
-//! use hark_proto::bt::peer::PieceSet;
-//! use hark_proto::bt::picker::Picker;
-//! use rand_core::SeedableRng;
-//!
-//! let mut picker = Picker::new(4);
-//! let mut a = PieceSet::empty(4);
-//! a.insert(0);
-//! a.insert(1);
-//! a.insert(2);
-//! let mut b = PieceSet::empty(4);
-//! b.insert(0);
-//! b.insert(1);
-//! picker.add_peer(&a);
-//! picker.add_peer(&b);
-//! let mut rng = rand_pcg::Pcg32::seed_from_u64(1);
-//! // Piece 2 is the rarest piece peer `a` has.
-//! assert_eq!(picker.pick(&a, &mut rng), Some(2));
-//! picker.set_in_progress(2, true);
-//! // Then 0 or 1, at random.
-//! assert!(matches!(picker.pick(&a, &mut rng), Some(0 | 1)));
-//! ```
 
 use rand_core::Rng;
 
-use super::peer::PieceSet;
+use crate::bt::peer::PieceSet;
 
 /// Rarest-first piece selection over one torrent's pieces.
 #[derive(Debug, Clone)]
-pub struct Picker {
+pub(crate) struct Picker {
     availability: Vec<u32>,
     have: PieceSet,
     in_progress: PieceSet,
@@ -51,11 +30,6 @@ impl Picker {
             have: PieceSet::empty(count),
             in_progress: PieceSet::empty(count),
         }
-    }
-
-    /// The number of pieces.
-    pub fn piece_count(&self) -> u32 {
-        self.availability.len() as u32
     }
 
     /// How many peers have piece `index` (0 past the end).
@@ -107,19 +81,9 @@ impl Picker {
         }
     }
 
-    /// Whether we have piece `index`.
-    pub fn have(&self, index: u32) -> bool {
-        self.have.contains(index)
-    }
-
     /// The pieces we have.
     pub fn have_set(&self) -> &PieceSet {
         &self.have
-    }
-
-    /// Whether piece `index` is in progress.
-    pub fn in_progress(&self, index: u32) -> bool {
-        self.in_progress.contains(index)
     }
 
     /// The rarest piece in `peer` that is neither ours nor in progress; ties broken uniformly

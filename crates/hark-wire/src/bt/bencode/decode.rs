@@ -70,6 +70,12 @@ pub fn decode(input: &[u8]) -> Result<Value<'_>, Error> {
 
 /// [`decode`] with the given limits.
 pub fn decode_with<'a>(input: &'a [u8], limits: &Limits) -> Result<Value<'a>, Error> {
+    if input.len() > limits.max_len {
+        return Err(Error::InputTooLarge {
+            len: input.len(),
+            max: limits.max_len,
+        });
+    }
     match decode_prefix(input, limits)? {
         Decoded::Complete { value, len } if len == input.len() => Ok(value),
         Decoded::Complete { len, .. } => Err(Error::TrailingData { offset: len }),
@@ -78,16 +84,12 @@ pub fn decode_with<'a>(input: &'a [u8], limits: &Limits) -> Result<Value<'a>, Er
 }
 
 /// Decodes the value at the start of `input`, which may hold more bytes after it (a
-/// stream): reports [`Decoded::Incomplete`] when the input ends inside the value.
+/// stream): reports [`Decoded::Incomplete`] when the input ends inside the value. A value
+/// longer than [`Limits::max_len`] is [`Error::InputTooLarge`], however much follows it.
 pub fn decode_prefix<'a>(input: &'a [u8], limits: &Limits) -> Result<Decoded<'a>, Error> {
-    if input.len() > limits.max_len {
-        return Err(Error::InputTooLarge {
-            len: input.len(),
-            max: limits.max_len,
-        });
-    }
+    let window = &input[..input.len().min(limits.max_len)];
     let mut parser = Parser {
-        input,
+        input: window,
         pos: 0,
         values: 0,
         limits,
@@ -97,6 +99,10 @@ pub fn decode_prefix<'a>(input: &'a [u8], limits: &Limits) -> Result<Decoded<'a>
         Ok(value) => Ok(Decoded::Complete {
             len: parser.pos,
             value,
+        }),
+        Err(Stop::Incomplete(_)) if input.len() > window.len() => Err(Error::InputTooLarge {
+            len: input.len(),
+            max: limits.max_len,
         }),
         Err(Stop::Incomplete(local)) => Ok(Decoded::Incomplete {
             // Every open container still needs its `e`.

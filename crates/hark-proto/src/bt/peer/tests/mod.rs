@@ -4,6 +4,7 @@
 mod download;
 mod handshake;
 mod hostile;
+mod pair;
 mod timers;
 mod upload;
 
@@ -124,7 +125,11 @@ impl Peer {
     fn sent(&mut self) -> Vec<u8> {
         let mut out = Vec::new();
         let mut buf = [0u8; 1000];
-        while let Some(n) = self.s.poll_transmit(self.now, &mut buf) {
+        loop {
+            let n = self.s.poll_transmit(self.now, &mut buf);
+            if n == 0 {
+                break;
+            }
             out.extend_from_slice(&buf[..n]);
         }
         out

@@ -216,7 +216,8 @@ impl Swarm {
                 let mut sent = None;
                 for k in 0..peers.len() {
                     let peer = peers[(node.rr + k) % peers.len()];
-                    if let Some(n) = node.torrent.poll_peer_transmit(now, peer, &mut buf) {
+                    let n = node.torrent.poll_peer_transmit(now, peer, &mut buf);
+                    if n > 0 {
                         node.rr = (node.rr + k + 1) % peers.len();
                         sent = Some((peer, n));
                         break;

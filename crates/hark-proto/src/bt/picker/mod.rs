@@ -1,0 +1,363 @@
+//! The piece picker: which blocks to request from which peer.
+//!
+//! - **Rarest first**: pieces fewer peers have come first; ties are broken by an order
+//!   shuffled once with the RNG given at construction, and availability changes keep the
+//!   order sorted in O(1) each (pieces of equal availability form contiguous buckets).
+//! - **Strict priority for partial pieces**: a piece with blocks requested or received is
+//!   finished before a new piece is started, so pieces complete (and can be verified and
+//!   shared) as early as possible.
+//! - **End game**: once every missing block is requested, a peer may request blocks that
+//!   other peers were asked for; when one arrives, [`PiecePicker::block_received`] names the
+//!   peers to send a cancel to.
+//!
+//! The picker owns no clock and no I/O; peers are the caller's [`PeerKey`]s.
+//!
+//! ```
+//! use hark_proto::bt::peer::{PieceSet, TorrentShape};
+//! use hark_proto::bt::picker::{PeerKey, PiecePicker};
+//! use hark_proto::netsim::SimRng;
+//!
+//! let shape = TorrentShape::new(4 * 32768, 32768).unwrap(); // 4 pieces, 2 blocks each
+//! let mut picker = PiecePicker::new(shape, 16384, &mut SimRng::new(7));
+//! let mut seed = PieceSet::full(4);
+//! let mut rare = PieceSet::empty(4);
+//! rare.insert(2);
+//! picker.add_peer(&seed);
+//! picker.add_peer(&rare); // piece 2 is now the only piece two peers have
+//!
+//! let mut blocks = Vec::new();
+//! picker.pick(PeerKey(1), &seed, 3, &mut blocks);
+//! // Rarest first: not piece 2. The started piece is finished before another begins.
+//! assert_eq!(blocks.len(), 3);
+//! assert_eq!(blocks[0].index, blocks[1].index);
+//! assert!(blocks.iter().all(|b| b.index != 2));
+//! # let _ = &mut seed;
+//! ```
+
+mod order;
+#[cfg(test)]
+mod tests;
+
+use std::collections::HashMap;
+
+use hark_wire::bt::peer::BlockRequest;
+use rand_core::Rng;
+
+use super::peer::{PieceSet, TorrentShape};
+use order::AvailabilityOrder;
+
+/// The caller's name for a peer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct PeerKey(pub u32);
+
+/// Where one block of a piece in progress is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Block {
+    /// Nobody was asked for it.
+    Free,
+    /// These peers were asked for it (more than one only in end game).
+    Requested(Vec<PeerKey>),
+    /// It arrived.
+    Received,
+}
+
+/// A piece with blocks requested or received.
+#[derive(Debug, Clone)]
+struct Progress {
+    blocks: Vec<Block>,
+}
+
+impl Progress {
+    fn idle(&self) -> bool {
+        self.blocks.iter().all(|b| *b == Block::Free)
+    }
+
+    fn complete(&self) -> bool {
+        self.blocks.iter().all(|b| *b == Block::Received)
+    }
+}
+
+/// What [`PiecePicker::block_received`] found.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Received {
+    /// Other peers that were asked for the same block (end game): send them a cancel.
+    pub cancel: Vec<PeerKey>,
+    /// Every block of the piece is in: hash it, then report
+    /// [`PiecePicker::piece_passed`] or [`PiecePicker::piece_failed`].
+    pub piece_complete: bool,
+    /// The block was not one we were waiting for (a duplicate, or for a piece we have).
+    pub unexpected: bool,
+}
+
+/// Rarest-first piece picking with strict priority for partial pieces and end game.
+#[derive(Debug, Clone)]
+pub struct PiecePicker {
+    shape: TorrentShape,
+    block_len: u32,
+    have: PieceSet,
+    order: AvailabilityOrder,
+    /// Pieces in progress.
+    active: HashMap<u32, Progress>,
+    /// The pieces in progress, in the order they were started.
+    started: Vec<u32>,
+}
+
+impl PiecePicker {
+    /// A picker for `shape` in blocks of `block_len` bytes (16 KiB in practice), with the
+    /// tie-break order drawn from `rng`. A `block_len` of zero is taken as 16 KiB.
+    pub fn new<R: Rng + ?Sized>(shape: TorrentShape, block_len: u32, rng: &mut R) -> Self {
+        let count = shape.piece_count();
+        let mut shuffled: Vec<u32> = (0..count).collect();
+        // Fisher-Yates with a multiply-shift draw (no modulo bias worth the name).
+        for i in (1..shuffled.len()).rev() {
+            let j = ((u128::from(rng.next_u64()) * (i as u128 + 1)) >> 64) as usize;
+            shuffled.swap(i, j);
+        }
+        Self {
+            shape,
+            block_len: if block_len == 0 { 16 * 1024 } else { block_len },
+            have: PieceSet::empty(count),
+            order: AvailabilityOrder::new(shuffled),
+            active: HashMap::new(),
+            started: Vec::new(),
+        }
+    }
+
+    /// The pieces we have (passed their hash check).
+    pub fn have(&self) -> &PieceSet {
+        &self.have
+    }
+
+    /// How many connected peers have `piece`.
+    pub fn availability(&self, piece: u32) -> u32 {
+        self.order.availability(piece)
+    }
+
+    /// Whether every missing block is requested, so picks may duplicate requests.
+    pub fn is_end_game(&self) -> bool {
+        !self.have.is_full()
+            && self.active.len() + self.have.len() as usize == self.shape.piece_count() as usize
+            && self
+                .active
+                .values()
+                .all(|p| p.blocks.iter().all(|b| *b != Block::Free))
+    }
+
+    /// The pieces of `pieces` sorted by their place in the order.
+    fn by_position(&self, pieces: &PieceSet) -> Vec<u32> {
+        let mut list: Vec<u32> = (0..pieces.capacity().min(self.shape.piece_count()))
+            .filter(|&piece| pieces.contains(piece))
+            .collect();
+        list.sort_unstable_by_key(|&piece| self.order.position(piece));
+        list
+    }
+
+    /// A peer joined with these pieces. They move up in the order from the back, so a
+    /// whole bitfield keeps the tie-break order among the pieces it holds.
+    pub fn add_peer(&mut self, pieces: &PieceSet) {
+        for piece in self.by_position(pieces).into_iter().rev() {
+            self.order.increment(piece);
+        }
+    }
+
+    /// A peer with these pieces left. Its requests should be returned with
+    /// [`PiecePicker::abort_request`] first.
+    pub fn remove_peer(&mut self, pieces: &PieceSet) {
+        for piece in self.by_position(pieces) {
+            self.order.decrement(piece);
+        }
+    }
+
+    /// A peer announced one more piece (`have`).
+    pub fn peer_has(&mut self, piece: u32) {
+        self.order.increment(piece);
+    }
+
+    fn blocks_in(&self, piece: u32) -> u32 {
+        self.shape
+            .piece_len(piece)
+            .map_or(0, |len| len.div_ceil(self.block_len))
+    }
+
+    fn block(&self, piece: u32, block: u32) -> BlockRequest {
+        let len = self.shape.piece_len(piece).unwrap_or(0);
+        let begin = block * self.block_len;
+        BlockRequest {
+            index: piece,
+            begin,
+            length: self.block_len.min(len.saturating_sub(begin)),
+        }
+    }
+
+    /// Appends up to `max` blocks for `peer` (which has `theirs`) to `out`: free blocks of
+    /// pieces in progress first (oldest first), then blocks of the rarest pieces not
+    /// started, then, in end game, blocks other peers were asked for.
+    pub fn pick(
+        &mut self,
+        peer: PeerKey,
+        theirs: &PieceSet,
+        max: usize,
+        out: &mut Vec<BlockRequest>,
+    ) {
+        let mut left = max;
+        // 1. Pieces in progress, in the order they were started.
+        for at in 0..self.started.len() {
+            if left == 0 {
+                return;
+            }
+            let piece = self.started[at];
+            if theirs.contains(piece) {
+                left -= self.take_free(piece, peer, left, out);
+            }
+        }
+        // 2. The rarest pieces nobody started yet.
+        while left > 0 {
+            let next = self.order.iter().find(|&piece| {
+                theirs.contains(piece)
+                    && !self.have.contains(piece)
+                    && !self.active.contains_key(&piece)
+                    && self.order.availability(piece) > 0
+            });
+            let Some(piece) = next else { break };
+            let blocks = vec![Block::Free; self.blocks_in(piece) as usize];
+            self.active.insert(piece, Progress { blocks });
+            self.started.push(piece);
+            left -= self.take_free(piece, peer, left, out);
+        }
+        // 3. End game: blocks requested from others, fewest requesters first.
+        if left > 0 && self.is_end_game() {
+            let mut candidates: Vec<(usize, u32, u32)> = Vec::new();
+            for &piece in &self.started {
+                if !theirs.contains(piece) {
+                    continue;
+                }
+                let Some(progress) = self.active.get(&piece) else {
+                    continue;
+                };
+                for (i, block) in progress.blocks.iter().enumerate() {
+                    if let Block::Requested(peers) = block
+                        && !peers.contains(&peer)
+                    {
+                        candidates.push((peers.len(), piece, i as u32));
+                    }
+                }
+            }
+            candidates.sort_by_key(|&(n, _, _)| n);
+            for (_, piece, i) in candidates.into_iter().take(left) {
+                if let Some(Block::Requested(peers)) = self
+                    .active
+                    .get_mut(&piece)
+                    .and_then(|p| p.blocks.get_mut(i as usize))
+                {
+                    peers.push(peer);
+                }
+                out.push(self.block(piece, i));
+            }
+        }
+    }
+
+    /// Marks up to `max` free blocks of `piece` requested by `peer`; returns how many.
+    fn take_free(
+        &mut self,
+        piece: u32,
+        peer: PeerKey,
+        max: usize,
+        out: &mut Vec<BlockRequest>,
+    ) -> usize {
+        let mut taken = Vec::new();
+        if let Some(progress) = self.active.get_mut(&piece) {
+            for (i, block) in progress.blocks.iter_mut().enumerate() {
+                if taken.len() == max {
+                    break;
+                }
+                if *block == Block::Free {
+                    *block = Block::Requested(vec![peer]);
+                    taken.push(i as u32);
+                }
+            }
+        }
+        for &i in &taken {
+            out.push(self.block(piece, i));
+        }
+        taken.len()
+    }
+
+    fn locate(&self, request: BlockRequest) -> Option<(u32, usize)> {
+        if request.begin % self.block_len != 0 {
+            return None;
+        }
+        let i = (request.begin / self.block_len) as usize;
+        (self.block(request.index, i as u32) == request).then_some((request.index, i))
+    }
+
+    /// A block arrived from `peer`.
+    pub fn block_received(&mut self, peer: PeerKey, request: BlockRequest) -> Received {
+        let Some((piece, i)) = self.locate(request) else {
+            return Received {
+                unexpected: true,
+                ..Received::default()
+            };
+        };
+        let Some(progress) = self.active.get_mut(&piece) else {
+            return Received {
+                unexpected: true,
+                ..Received::default()
+            };
+        };
+        let Some(block) = progress.blocks.get_mut(i) else {
+            return Received {
+                unexpected: true,
+                ..Received::default()
+            };
+        };
+        let previous = std::mem::replace(block, Block::Received);
+        let (cancel, unexpected) = match previous {
+            Block::Requested(peers) => (peers.into_iter().filter(|p| *p != peer).collect(), false),
+            Block::Free => (Vec::new(), false),
+            Block::Received => (Vec::new(), true),
+        };
+        Received {
+            cancel,
+            piece_complete: progress.complete(),
+            unexpected,
+        }
+    }
+
+    /// A request of `peer` will not be answered (rejected, timed out, cancelled, or the
+    /// peer left): the block is free again unless others were asked for it too.
+    pub fn abort_request(&mut self, peer: PeerKey, request: BlockRequest) {
+        let Some((piece, i)) = self.locate(request) else {
+            return;
+        };
+        let Some(progress) = self.active.get_mut(&piece) else {
+            return;
+        };
+        if let Some(block) = progress.blocks.get_mut(i)
+            && let Block::Requested(peers) = block
+        {
+            peers.retain(|p| *p != peer);
+            if peers.is_empty() {
+                *block = Block::Free;
+            }
+        }
+        if progress.idle() {
+            self.forget(piece);
+        }
+    }
+
+    fn forget(&mut self, piece: u32) {
+        self.active.remove(&piece);
+        self.started.retain(|&p| p != piece);
+    }
+
+    /// `piece` passed its hash check: we have it.
+    pub fn piece_passed(&mut self, piece: u32) {
+        self.forget(piece);
+        self.have.insert(piece);
+    }
+
+    /// `piece` failed its hash check: every block of it is wanted again.
+    pub fn piece_failed(&mut self, piece: u32) {
+        self.forget(piece);
+    }
+}
