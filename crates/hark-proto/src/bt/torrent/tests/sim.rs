@@ -175,3 +175,63 @@ fn swarm_matrix_50_seeds() {
         corrupt_peer(seed, false);
     }
 }
+
+/// A leecher whose disk fills up pauses with a fatal file_error and closes its peers; the
+/// other torrents go on and finish. Every leecher's file_open and file_write events come
+/// from its jobs: one open per file, and writes summing to the torrent's length.
+#[test]
+fn swarm_disk_full_pauses_one_torrent_seed_3() {
+    let seed = 3;
+    let mut swarm = torrent(seed, 1);
+    let s = swarm.add_node(seeder(1_000_000));
+    let full = swarm.add_node(NodeSpec {
+        fail_writes_after: Some(100 * KIB),
+        ..leecher(300_000)
+    });
+    let mut nodes = vec![s, full];
+    for i in 0..3u64 {
+        nodes.push(swarm.add_node(leecher(200_000 + 100_000 * i)));
+    }
+    mesh(&mut swarm, &nodes);
+    let others = [nodes[2], nodes[3], nodes[4]];
+    let took = swarm.run_until(Duration::from_secs(120), |sw| {
+        others.iter().all(|&n| sw.nodes[n].torrent.is_finished())
+    });
+    assert!(
+        took.is_some(),
+        "seed {seed}: the healthy leechers did not finish"
+    );
+    let node = &swarm.nodes[full];
+    assert!(node.torrent.is_paused());
+    assert_eq!(node.torrent.peers().count(), 0);
+    let errors: Vec<_> = node
+        .events
+        .iter()
+        .filter_map(|e| match e {
+            Event::FileError { error } => Some(error.clone()),
+            _ => None,
+        })
+        .collect();
+    assert!(!errors.is_empty());
+    assert_eq!(errors[0].kind, std::io::ErrorKind::StorageFull);
+    assert!(node.events.contains(&Event::Paused));
+    assert!(!node.torrent.is_finished());
+    for &n in &others {
+        assert!(swarm.byte_exact(n));
+        let events = &swarm.nodes[n].events;
+        let opens = events
+            .iter()
+            .filter(|e| matches!(e, Event::FileOpen { .. }))
+            .count();
+        assert_eq!(opens, swarm.info.files.len());
+        let written: u64 = events
+            .iter()
+            .filter_map(|e| match e {
+                Event::FileWrite { length, .. } => Some(u64::from(*length)),
+                _ => None,
+            })
+            .sum();
+        // Each block is written once: a duplicate from end game is dropped, not written.
+        assert_eq!(written, swarm.info.total_length(), "node {n}");
+    }
+}
