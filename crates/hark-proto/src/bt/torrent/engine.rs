@@ -90,6 +90,9 @@ pub struct Torrent {
     pub(super) next_optimistic: Instant,
     pub(super) optimistic: Option<PeerHandle>,
     pub(super) open_files: BTreeSet<usize>,
+    pub(super) file_names: super::FileNames,
+    /// Web seeds: the seed, the handle its blocks are attributed to, the piece it fetches.
+    pub(super) web_seeds: Vec<(super::WebSeed, PeerHandle, Option<u32>)>,
 }
 
 impl Torrent {
@@ -142,6 +145,12 @@ impl Torrent {
             next_optimistic: now,
             optimistic: None,
             open_files: BTreeSet::new(),
+            file_names: super::FileNames {
+                name: info.name.clone(),
+                paths: info.files.iter().map(|f| f.path.clone()).collect(),
+                single_file: info.single_file,
+            },
+            web_seeds: Vec::new(),
             config,
         };
         let fresh = have.is_empty();
@@ -283,7 +292,8 @@ impl Torrent {
     pub fn poll_timeout(&self) -> Option<Instant> {
         let sessions = self.peers.values().filter_map(|s| s.session.poll_timeout());
         let choker = (self.state == State::Running).then_some(self.next_choke);
-        sessions.chain(choker).min()
+        let seeds = self.web_seeds.iter().filter_map(|(s, _, _)| s.retry_at());
+        sessions.chain(choker).chain(seeds).min()
     }
 
     /// The next event.

@@ -72,12 +72,16 @@ mod rarest;
 mod storage;
 #[cfg(test)]
 mod tests;
+mod webfetch;
+mod webseed;
 
 pub use config::TorrentConfig;
 pub use disk::{Completion, DiskError, DiskJob, JobId};
 pub use engine::Torrent;
 pub use event::{Event, PeerHandle};
 pub use storage::{FileSlice, Storage};
+pub use webfetch::WebRequest;
+pub use webseed::{FileNames, RangeRequest, WebSeed, WebSeedError};
 
 use crate::bt::peer::{ConfigError, ShapeError};
 

@@ -235,3 +235,47 @@ fn swarm_disk_full_pauses_one_torrent_seed_3() {
         assert_eq!(written, swarm.info.total_length(), "node {n}");
     }
 }
+
+/// A slow seeder and a web seed that fails twice (HTTP 503: url_seed, back-off) then serves:
+/// the leechers finish byte-exact with part of the torrent from the web seed.
+#[test]
+fn swarm_web_seed_serves_part_seed_4() {
+    let seed = 4;
+    let mut swarm = torrent(seed, 1);
+    swarm.web_failures_left = 2;
+    let s = swarm.add_node(seeder(5_000));
+    let a = swarm.add_node(leecher(200_000));
+    let b = swarm.add_node(leecher(200_000));
+    mesh(&mut swarm, &[s, a, b]);
+    for n in [a, b] {
+        swarm.nodes[n]
+            .torrent
+            .add_web_seed("http://127.0.0.1:8080/ws");
+    }
+    let took = swarm.run_until(Duration::from_secs(300), |sw| {
+        [a, b].iter().all(|&n| sw.nodes[n].torrent.is_finished())
+    });
+    assert!(took.is_some(), "seed {seed}: did not finish");
+    let failures: usize = [a, b]
+        .iter()
+        .map(|&n| {
+            swarm.nodes[n]
+                .events
+                .iter()
+                .filter(|e| {
+                    matches!(e, Event::UrlSeed { url, error }
+                    if url == "http://127.0.0.1:8080/ws" && error == "HTTP status 503")
+                })
+                .count()
+        })
+        .sum();
+    assert_eq!(failures, 2);
+    assert!(swarm.web_served > 0, "the web seed served nothing");
+    assert!(
+        (swarm.web_served as usize) < 2 * swarm.info.piece_count(),
+        "the peers served nothing"
+    );
+    for n in [a, b] {
+        assert!(swarm.byte_exact(n));
+    }
+}

@@ -89,6 +89,10 @@ pub struct Swarm {
     pub content: Vec<u8>,
     pub info: Info,
     pub seed: u64,
+    /// Web seed requests answered with HTTP 503 before it serves.
+    pub web_failures_left: u32,
+    /// Pieces the web seed served.
+    pub web_served: u32,
 }
 
 const TICK: Duration = Duration::from_millis(5);
@@ -106,6 +110,8 @@ impl Swarm {
             content,
             info,
             seed,
+            web_failures_left: 0,
+            web_served: 0,
         }
     }
 
@@ -201,6 +207,7 @@ impl Swarm {
             }
             run_disk(node, now);
         }
+        self.serve_web_seeds();
         // Uplinks: each node sends while its uplink is free, round robin over its peers.
         for i in 0..self.nodes.len() {
             let mut buf = vec![0u8; CHUNK];
@@ -251,6 +258,32 @@ impl Swarm {
                 self.nodes[link.to_node]
                     .torrent
                     .remove_peer(now, link.to_peer);
+            }
+        }
+    }
+
+    /// Answers every web seed request: 503 while `web_failures_left`, else the ranges.
+    fn serve_web_seeds(&mut self) {
+        let now = self.now;
+        let starts: Vec<u64> = self.info.files.iter().map(|f| f.offset).collect();
+        for node in &mut self.nodes {
+            while let Some(request) = node.torrent.poll_web_request(now) {
+                let result = if self.web_failures_left > 0 {
+                    self.web_failures_left -= 1;
+                    Err(crate::bt::torrent::WebSeedError::Status(503))
+                } else {
+                    self.web_served += 1;
+                    let mut body = Vec::new();
+                    for r in &request.ranges {
+                        assert!(r.url.starts_with("http://127.0.0.1:8080/ws/swarm/f"));
+                        let at = (starts[r.file] + r.first) as usize;
+                        let to = (starts[r.file] + r.last) as usize;
+                        body.extend_from_slice(&self.content[at..=to]);
+                    }
+                    Ok(body)
+                };
+                node.torrent.handle_web_seed(now, request.seed, result);
+                run_disk(node, now);
             }
         }
     }
