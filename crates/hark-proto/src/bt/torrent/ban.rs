@@ -13,6 +13,9 @@
 //!   passes, the good blocks are hashed and every recorded sender whose block hash differs
 //!   is banned; senders whose blocks matched are cleared.
 //!
+//! A sender that disconnected before its piece was checked (and a web seed) is not judged:
+//! the policy never bans an address it cannot tie to a block.
+//!
 //! [`DiskJob::HashBlocks`]: super::DiskJob::HashBlocks
 
 use std::collections::BTreeMap;

@@ -8,6 +8,13 @@ use super::engine::{JobKind, State, Torrent};
 use super::event::{Event, PeerHandle};
 use super::partial::Block;
 
+/// Marks a failed block whose sender cannot be judged.
+const NOBODY: PeerHandle = PeerHandle(usize::MAX);
+const UNSPECIFIED: SocketAddr = SocketAddr::V4(std::net::SocketAddrV4::new(
+    std::net::Ipv4Addr::UNSPECIFIED,
+    0,
+));
+
 impl Torrent {
     /// The outcome of a job from [`Torrent::poll_disk_job`]. A completion whose kind does
     /// not fit its job, or for no job, is ignored.
@@ -216,20 +223,17 @@ impl Torrent {
             return;
         }
         // Several contributors: hash their blocks, then download again from one peer.
+        // Senders no longer connected (and web seeds) are not judged: their address is
+        // unknown here, so their blocks are marked with the NOBODY handle and skipped.
         let per_block: Vec<(PeerHandle, SocketAddr)> = partial
             .blocks
             .iter()
             .map(|b| match b {
-                Block::Written { from } | Block::Writing { from } => *from,
-                _ => PeerHandle(usize::MAX),
-            })
-            .map(|p| {
-                (
-                    p,
-                    self.peers
-                        .get(&p)
-                        .map_or(SocketAddr::from(([0, 0, 0, 0], 0)), |s| s.addr),
-                )
+                Block::Written { from } | Block::Writing { from } => self
+                    .peers
+                    .get(from)
+                    .map_or((NOBODY, UNSPECIFIED), |s| (*from, s.addr)),
+                _ => (NOBODY, UNSPECIFIED),
             })
             .collect();
         let blocks = self.block_slices(index);
@@ -258,7 +262,7 @@ impl Torrent {
                     .into_iter()
                     .zip(hashes)
                     .enumerate()
-                    .filter(|(_, ((p, _), _))| p.0 != usize::MAX)
+                    .filter(|(_, ((p, _), _))| *p != NOBODY)
                     .map(|(i, ((p, a), h))| (i, p, a, h)),
             );
             if let Some(p) = self.partials.get_mut(&index) {
