@@ -3,7 +3,7 @@
 use std::net::SocketAddr;
 use std::time::Instant;
 
-use super::disk::{Completion, DiskError, DiskJob, JobId};
+use super::disk::{Completion, DiskError, DiskJob, DiskOperation, JobId};
 use super::engine::{JobKind, State, Torrent};
 use super::event::{Event, PeerHandle};
 use super::partial::Block;
@@ -48,13 +48,22 @@ impl Torrent {
                 _ => None,
             };
         }
+        let operation = match &kind {
+            JobKind::Open(_) => DiskOperation::Open,
+            JobKind::Allocate => DiskOperation::Allocate,
+            JobKind::Close(_) => DiskOperation::Close,
+            JobKind::Write { .. } => DiskOperation::Write,
+            JobKind::Read { .. } | JobKind::Hash(_) | JobKind::HashBlocks { .. } => {
+                DiskOperation::Read
+            }
+        };
         if let JobKind::Close(file) = kind {
             // The file is closed either way; report the error without pausing again.
             self.open_files.remove(&file);
-            self.events.push_back(Event::FileError { error });
+            self.events.push_back(Event::FileError { error, operation });
             return;
         }
-        self.pause_on_error(now, error);
+        self.pause_on_error(now, error, operation);
     }
 
     fn job_done(&mut self, now: Instant, kind: JobKind, completion: Completion) {
@@ -80,6 +89,7 @@ impl Torrent {
                 for s in &slices {
                     self.events.push_back(Event::FileWrite {
                         file: s.file,
+                        offset: s.offset,
                         length: s.length,
                     });
                 }
@@ -96,6 +106,7 @@ impl Torrent {
                 for s in &slices {
                     self.events.push_back(Event::FileRead {
                         file: s.file,
+                        offset: s.offset,
                         length: s.length,
                     });
                 }

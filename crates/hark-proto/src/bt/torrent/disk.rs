@@ -92,6 +92,22 @@ impl DiskJob {
     }
 }
 
+/// What a failed disk job was doing (the `file_error` event's `operation`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum DiskOperation {
+    /// Opening a file.
+    Open,
+    /// Reading (a block for a peer, or a piece or blocks to hash).
+    Read,
+    /// Writing a block.
+    Write,
+    /// Allocating a file.
+    Allocate,
+    /// Closing a file.
+    Close,
+}
+
 /// How a [`DiskJob`] ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]

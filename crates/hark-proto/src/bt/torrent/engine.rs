@@ -521,8 +521,13 @@ impl Torrent {
 
     /// Ends the torrent's activity after a fatal disk error: `file_error`, every peer
     /// closed, open files closed, `Paused`.
-    pub(super) fn pause_on_error(&mut self, now: Instant, error: DiskError) {
-        self.events.push_back(Event::FileError { error });
+    pub(super) fn pause_on_error(
+        &mut self,
+        now: Instant,
+        error: DiskError,
+        operation: super::DiskOperation,
+    ) {
+        self.events.push_back(Event::FileError { error, operation });
         if self.state == State::Paused {
             return;
         }

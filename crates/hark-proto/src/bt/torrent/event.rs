@@ -4,7 +4,7 @@ use std::net::SocketAddr;
 
 use hark_wire::bt::peer::BlockRequest;
 
-use super::disk::DiskError;
+use super::disk::{DiskError, DiskOperation};
 use crate::bt::peer::{InvalidRequest, PeerError};
 
 /// A peer of a torrent: the slot its session holds.
@@ -63,6 +63,8 @@ pub enum Event {
     FileWrite {
         /// The file's index.
         file: usize,
+        /// Where in the file.
+        offset: u64,
         /// Bytes written.
         length: u32,
     },
@@ -70,6 +72,8 @@ pub enum Event {
     FileRead {
         /// The file's index.
         file: usize,
+        /// Where in the file.
+        offset: u64,
         /// Bytes read.
         length: u32,
     },
@@ -77,6 +81,8 @@ pub enum Event {
     FileError {
         /// The error, with the file when known.
         error: DiskError,
+        /// What the job was doing.
+        operation: DiskOperation,
     },
     /// `piece_hash_passed`.
     PieceHashPassed {
@@ -101,6 +107,8 @@ pub enum Event {
     UrlSeed {
         /// The seed's URL.
         url: String,
+        /// The HTTP status, 0 when there was none (lookup, connect, a short body).
+        status_code: u16,
         /// What failed.
         error: String,
     },

@@ -76,7 +76,7 @@ mod webfetch;
 mod webseed;
 
 pub use config::TorrentConfig;
-pub use disk::{Completion, DiskError, DiskJob, JobId};
+pub use disk::{Completion, DiskError, DiskJob, DiskOperation, JobId};
 pub use engine::Torrent;
 pub use event::{Event, PeerHandle};
 pub use storage::{FileSlice, Storage};

@@ -138,8 +138,13 @@ impl Torrent {
     ) {
         let url = self.web_seeds[seed].0.url().to_string();
         self.web_seeds[seed].0.failed(now);
+        let status_code = match error {
+            WebSeedError::Status(code) => code,
+            _ => 0,
+        };
         self.events.push_back(Event::UrlSeed {
             url,
+            status_code,
             error: error.to_string(),
         });
         if let Some(partial) = self.partials.get_mut(&index) {

@@ -208,7 +208,10 @@ fn swarm_disk_full_pauses_one_torrent_seed_3() {
         .events
         .iter()
         .filter_map(|e| match e {
-            Event::FileError { error } => Some(error.clone()),
+            Event::FileError { error, operation } => {
+                assert_eq!(*operation, crate::bt::torrent::DiskOperation::Write);
+                Some(error.clone())
+            }
             _ => None,
         })
         .collect();
@@ -263,7 +266,7 @@ fn swarm_web_seed_serves_part_seed_4() {
                 .events
                 .iter()
                 .filter(|e| {
-                    matches!(e, Event::UrlSeed { url, error }
+                    matches!(e, Event::UrlSeed { url, status_code: 503, error }
                     if url == "http://127.0.0.1:8080/ws" && error == "HTTP status 503")
                 })
                 .count()
