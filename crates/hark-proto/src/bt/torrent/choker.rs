@@ -4,7 +4,8 @@
 //! they send to us, once seeding by the rate we send to them (so the upload goes to peers
 //! that can take it). The best `upload_slots` are unchoked, plus one optimistic unchoke,
 //! chosen at random (from the torrent's RNG) among the other interested peers and moved on
-//! every `optimistic_interval`, so that new peers get a chance to prove their rate. The rates
+//! every `optimistic_interval` (or at the next round, when its peer earned a regular slot
+//! or left), so that new peers get a chance to prove their rate. The rates
 //! are the sessions' rolling-window meters.
 
 use std::time::Instant;

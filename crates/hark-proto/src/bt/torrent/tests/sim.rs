@@ -282,3 +282,51 @@ fn swarm_web_seed_serves_part_seed_4() {
         assert!(swarm.byte_exact(n));
     }
 }
+
+/// The choker of a slow seeder with seven interested leechers: never more than four
+/// unchoked by rate plus one optimistic; the optimistic unchoke moves on at choker rounds
+/// (every 30 s, or at the next 10 s round once its peer earned a regular slot), reaching
+/// several peers over two minutes.
+#[test]
+fn swarm_choker_slots_and_optimistic_rotation_seed_5() {
+    let seed = 5;
+    let mut swarm = torrent(seed, 1);
+    let s = swarm.add_node(seeder(3_000));
+    let mut nodes = vec![s];
+    for _ in 0..7 {
+        nodes.push(swarm.add_node(leecher(1_000)));
+    }
+    mesh(&mut swarm, &nodes);
+    let mut changes: Vec<(Duration, Option<crate::bt::torrent::PeerHandle>)> = Vec::new();
+    let mut last = None;
+    while swarm.now - swarm.start < Duration::from_secs(125) {
+        swarm.step();
+        let t = &swarm.nodes[s].torrent;
+        let unchoked = t
+            .peers()
+            .filter(|&p| t.peer(p).is_some_and(|x| !x.am_choking()))
+            .count();
+        assert!(unchoked <= 5, "seed {seed}: {unchoked} unchoked");
+        let now_opt = t.optimistic_unchoke();
+        if now_opt != last {
+            changes.push((swarm.now - swarm.start, now_opt));
+            last = now_opt;
+        }
+    }
+    assert!(
+        !swarm.nodes[nodes[1]].torrent.is_finished(),
+        "too fast to test"
+    );
+    let distinct: std::collections::BTreeSet<_> = changes.iter().filter_map(|c| c.1).collect();
+    assert!(
+        distinct.len() >= 3,
+        "seed {seed}: optimistic peers {changes:?}"
+    );
+    for pair in changes.windows(2).skip(1) {
+        let gap = pair[1].0 - pair[0].0;
+        assert!(
+            gap >= Duration::from_secs(10),
+            "seed {seed}: moved after {gap:?}: {changes:?}"
+        );
+    }
+}
