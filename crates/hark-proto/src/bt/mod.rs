@@ -3,3 +3,4 @@
 pub mod announce;
 pub mod peer;
 pub mod picker;
+pub mod torrent;

@@ -86,6 +86,7 @@ mod listeners;
 mod queue;
 mod registrar;
 mod severity;
+mod torrent;
 mod tracing_bridge;
 
 pub use attributes::{Direction, DisconnectReason, FileOperation, Protocol};
@@ -119,4 +120,5 @@ pub use listeners::HubListenerId;
 pub use queue::{Emitted, ReservedLaneFull};
 pub use registrar::Registrar;
 pub use severity::Severity;
+pub use torrent::torrent_event_kind;
 pub use tracing_bridge::{TRACING_TARGET, tracing_level, tracing_listener};

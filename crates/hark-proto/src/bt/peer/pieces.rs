@@ -189,6 +189,16 @@ impl PieceSet {
             .is_some_and(|b| b & (0x80 >> (index % 8)) != 0)
     }
 
+    /// Removes piece `index`; false if it was not in the set.
+    pub fn remove(&mut self, index: u32) -> bool {
+        if !self.contains(index) {
+            return false;
+        }
+        self.bits[(index / 8) as usize] &= !(0x80 >> (index % 8));
+        self.ones -= 1;
+        true
+    }
+
     /// Adds piece `index`; false if it is past the end.
     pub fn insert(&mut self, index: u32) -> bool {
         if index >= self.count {

@@ -1,0 +1,39 @@
+mod sim;
+mod swarm;
+
+impl crate::bt::torrent::Torrent {
+    /// Pieces, partial pieces and peers, for a failing test's output.
+    pub(super) fn debug_state(&self) -> String {
+        let partials: Vec<String> = self
+            .partials
+            .iter()
+            .map(|(i, p)| {
+                format!(
+                    "{i}: busy={} single={} src={:?} {:?}",
+                    p.busy, p.single_source, p.source, p.blocks
+                )
+            })
+            .collect();
+        let peers: Vec<String> = self
+            .peers
+            .iter()
+            .map(|(h, s)| {
+                format!(
+                    "{}@{}: choking_us={} interested={} out={} pend={}",
+                    h.0,
+                    s.addr,
+                    s.session.peer_choking(),
+                    s.session.am_interested(),
+                    s.session.outstanding_requests().count(),
+                    s.session.pending_requests().count()
+                )
+            })
+            .collect();
+        format!(
+            "have {}/{} jobs {} partials {partials:?} peers {peers:?}",
+            self.have().len(),
+            self.have().capacity(),
+            self.jobs.len()
+        )
+    }
+}
