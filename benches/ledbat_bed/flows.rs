@@ -243,7 +243,8 @@ fn start_hark(
         if let Some(ms) = target_ms {
             builder = builder.option(ContextOption::TargetDelay(Duration::from_millis(ms)));
         }
-        UtpReactor::bind_range(builder, IpAddr::V4(SENDER), [0]).map_err(|e| format!("hark sender: {e}"))
+        UtpReactor::bind_range(builder, IpAddr::V4(SENDER), [0])
+            .map_err(|e| format!("hark sender: {e}"))
     })
     .join()
     .map_err(|_| "hark sender thread panicked".to_string())??;

@@ -36,8 +36,8 @@ pub fn run(fuzz_seconds: u64) -> Result<(), String> {
         "warnings",
     ]);
     util::run(clippy)?;
-    // `--all-targets` leaves out bench targets with `bench = false`: the transfer report
-    // and the TCP notifier report.
+    // `--all-targets` leaves out bench targets with `bench = false`: the transfer report,
+    // the TCP notifier report, the uTP memory report, the LEDBAT bed and hark-tokio's report.
     let mut clippy_report = util::cargo();
     clippy_report.args([
         "clippy",
@@ -47,11 +47,27 @@ pub fn run(fuzz_seconds: u64) -> Result<(), String> {
         "transfer_report",
         "--bench",
         "tcp_ratio",
+        "--bench",
+        "utp_memory",
+        "--bench",
+        "ledbat_bed",
         "--",
         "-D",
         "warnings",
     ]);
     util::run(clippy_report)?;
+    let mut clippy_tokio_report = util::cargo();
+    clippy_tokio_report.args([
+        "clippy",
+        "-p",
+        "hark-tokio",
+        "--bench",
+        "tokio_utp",
+        "--",
+        "-D",
+        "warnings",
+    ]);
+    util::run(clippy_tokio_report)?;
 
     let mut test = util::cargo();
     test.args(["test", "--workspace", "--all-targets"]);
