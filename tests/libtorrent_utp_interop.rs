@@ -4,7 +4,7 @@
 
 use hark_suite::bittorrent::{self, HANDSHAKE_LEN, id};
 use hark_suite::hark_seeder::{accept_leecher, answer_as_seeder, serve};
-use hark_suite::peer_process::{PeerProcess, unique_dir};
+use hark_suite::peer_process::{PeerProcess, start_connecting_leecher};
 use hark_suite::seeder_check::{ANSWER, assert_seeder_reply, handshake_with_seeder};
 use hark_suite::utp_peer::UtpPeer;
 
@@ -34,24 +34,8 @@ fn hark_connects_to_a_libtorrent_seeder_and_downloads_the_torrent() {
 fn libtorrent_connects_to_a_hark_listener_and_downloads_the_torrent_from_it() {
     let mut hark = UtpPeer::spawn(Box::new(|_cx, _event| {}));
     let listener = hark.local_addr().to_string();
-    let source_dir = unique_dir("libtorrent-source");
-    let source = source_dir.join("hark-interop.bin");
-    let source_arg = source.to_string_lossy().into_owned();
-    let mut connector = PeerProcess::start(
-        SCRIPT,
-        &[
-            "connect",
-            "--peer",
-            &listener,
-            "--size",
-            SIZE,
-            "--data-out",
-            &source_arg,
-        ],
-    );
+    let (mut connector, file) = start_connecting_leecher(SCRIPT, &listener, SIZE);
     let info = connector.info.clone();
-    let file = std::fs::read(&source).expect("the torrent's bytes for hark to serve");
-    std::fs::remove_dir_all(&source_dir).ok();
 
     // libtorrent initiates and speaks first: its handshake.
     let leecher = accept_leecher(&mut hark, ANSWER);

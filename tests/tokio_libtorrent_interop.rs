@@ -7,7 +7,7 @@ use std::net::{Ipv4Addr, SocketAddr};
 use std::time::{Duration, Instant};
 
 use hark_suite::bittorrent::{self, HANDSHAKE_LEN, Handshake, id};
-use hark_suite::peer_process::{PeerInfo, PeerProcess, unique_dir};
+use hark_suite::peer_process::{PeerInfo, PeerProcess, start_connecting_leecher};
 use hark_suite::seeder_check::{ANSWER, PEER_ID};
 use hark_tokio::{UtpSocket, UtpStream};
 use hark_wire::bt::peer::{BlockRequest, MessageRepr};
@@ -164,24 +164,8 @@ fn libtorrent_downloads_the_torrent_from_a_hark_tokio_seeder() {
         .block_on(UtpSocket::bind("127.0.0.1:0".parse().unwrap()))
         .unwrap();
     let listener = socket.local_addr().to_string();
-    let source_dir = unique_dir("libtorrent-source");
-    let source = source_dir.join("hark-interop.bin");
-    let source_arg = source.to_string_lossy().into_owned();
-    let mut connector = PeerProcess::start(
-        SCRIPT,
-        &[
-            "connect",
-            "--peer",
-            &listener,
-            "--size",
-            SIZE,
-            "--data-out",
-            &source_arg,
-        ],
-    );
+    let (mut connector, file) = start_connecting_leecher(SCRIPT, &listener, SIZE);
     let info = connector.info.clone();
-    let file = std::fs::read(&source).expect("the torrent's bytes for hark-tokio to serve");
-    std::fs::remove_dir_all(&source_dir).ok();
 
     let served = runtime.spawn(seed(socket, info.clone(), file));
     connector.wait_line(ANSWER, |line| {

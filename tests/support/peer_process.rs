@@ -180,6 +180,34 @@ impl Drop for PeerProcess {
     }
 }
 
+/// Starts libtorrent (`script`, run with `connect`) as a leecher that dials `listener` for a
+/// torrent of `size` bytes; returns the process and the torrent's bytes, which the caller
+/// serves as the seeder.
+pub fn start_connecting_leecher(
+    script: &str,
+    listener: &str,
+    size: &str,
+) -> (PeerProcess, Vec<u8>) {
+    let source_dir = unique_dir("libtorrent-source");
+    let source = source_dir.join("hark-interop.bin");
+    let source_arg = source.to_string_lossy().into_owned();
+    let connector = PeerProcess::start(
+        script,
+        &[
+            "connect",
+            "--peer",
+            listener,
+            "--size",
+            size,
+            "--data-out",
+            &source_arg,
+        ],
+    );
+    let file = std::fs::read(&source).expect("the torrent's bytes for the hark seeder to serve");
+    std::fs::remove_dir_all(&source_dir).ok();
+    (connector, file)
+}
+
 /// A fresh directory under the system's temporary directory.
 pub fn unique_dir(name: &str) -> PathBuf {
     static COUNTER: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);

@@ -115,17 +115,8 @@ fn main() -> ExitCode {
             util::run(cmd)
         }
         Task::LedbatBed { args } => {
-            let mut cmd = util::cargo();
-            cmd.args([
-                "bench",
-                "--quiet",
-                "-p",
-                "hark-suite",
-                "--bench",
-                "ledbat_bed",
-                "--",
-            ])
-            .args(&args);
+            let mut cmd = util::cargo_bench("hark-suite", "ledbat_bed");
+            cmd.arg("--").args(&args);
             util::run(cmd)
         }
         Task::Bench {
@@ -142,84 +133,31 @@ fn main() -> ExitCode {
             criterion: false,
             args,
         } => {
-            let mut cmd = util::cargo();
-            cmd.args([
-                "bench",
-                "--quiet",
-                "-p",
-                "hark-suite",
-                "--bench",
-                "transfer_report",
-                "--",
-            ])
-            .args(&args);
+            let mut cmd = util::cargo_bench("hark-suite", "transfer_report");
+            cmd.arg("--").args(&args);
             let report = util::run(cmd);
             // Events per second through the hub to a no-op listener (issue 4).
-            let mut hub = util::cargo();
-            hub.args([
-                "bench",
-                "--quiet",
-                "-p",
-                "hark-suite",
-                "--bench",
-                "event_hub",
-                "--",
-                "--warm-up-time",
-                "1",
-                "--measurement-time",
-                "3",
-            ]);
+            let mut hub = util::cargo_bench("hark-suite", "event_hub");
+            hub.args(["--", "--warm-up-time", "1", "--measurement-time", "3"]);
             let hub = util::run(hub);
             // The TCP notifier beside a hand-written mio loop, in the same run (issue 6):
             // interleaved wall-clock and server-CPU medians, and callgrind's instruction
             // counts (valgrind installed if missing; skipped, and said so, if it cannot be).
-            let mut tcp = util::cargo();
-            tcp.args([
-                "bench",
-                "--quiet",
-                "-p",
-                "hark-suite",
-                "--bench",
-                "tcp_ratio",
-                "--",
-            ]);
+            let mut tcp = util::cargo_bench("hark-suite", "tcp_ratio");
+            tcp.arg("--");
             if let Err(err) = util::ensure_debian_packages(&["valgrind"]) {
                 eprintln!("xtask: {err}; the TCP report runs without instruction counts");
                 tcp.arg("--no-callgrind");
             }
             let tcp = util::run(tcp);
             // SCTP notifications per second: parsed, tracked, dispatched (issue 7).
-            let mut sctp = util::cargo();
-            sctp.args([
-                "bench",
-                "--quiet",
-                "-p",
-                "hark-suite",
-                "--bench",
-                "sctp_notifications",
-            ]);
+            let sctp = util::cargo_bench("hark-suite", "sctp_notifications");
             let sctp = util::run(sctp);
             // hark-tokio's UtpStream beside librqbit-utp's and tokio's TCP (issue 18).
-            let mut tokio_utp = util::cargo();
-            tokio_utp.args([
-                "bench",
-                "--quiet",
-                "-p",
-                "hark-tokio",
-                "--bench",
-                "tokio_utp",
-            ]);
+            let tokio_utp = util::cargo_bench("hark-tokio", "tokio_utp");
             let tokio_utp = util::run(tokio_utp);
             // uTP memory per connection, handshake rate and timer cost (issue 16).
-            let mut utp_memory = util::cargo();
-            utp_memory.args([
-                "bench",
-                "--quiet",
-                "-p",
-                "hark-suite",
-                "--bench",
-                "utp_memory",
-            ]);
+            let utp_memory = util::cargo_bench("hark-suite", "utp_memory");
             let utp_memory = util::run(utp_memory);
             ratios::print();
             report

@@ -17,6 +17,14 @@ pub fn cargo() -> Command {
     cmd
 }
 
+/// `cargo bench --quiet -p PACKAGE --bench BENCH`, from the workspace root; arguments for the
+/// bench itself go after a `--` the caller adds.
+pub fn cargo_bench(package: &str, bench: &str) -> Command {
+    let mut cmd = cargo();
+    cmd.args(["bench", "--quiet", "-p", package, "--bench", bench]);
+    cmd
+}
+
 /// Runs a command to completion, echoing it first; a non-zero exit is an error.
 pub fn run(mut cmd: Command) -> Result<(), String> {
     eprintln!("xtask: running {cmd:?}");
