@@ -10,6 +10,11 @@
 //!   other peers were asked for; when one arrives, [`PiecePicker::block_received`] names the
 //!   peers to send a cancel to.
 //!
+//! - **Held pieces**: [`PiecePicker::hold`] takes a piece out of picking (it is being
+//!   hash-checked, or the caller downloads it with its own block bookkeeping, as the torrent
+//!   engine does to know who sent each block); [`PiecePicker::pick_piece`] chooses a whole
+//!   new piece rarest first for such a caller.
+//!
 //! The picker owns no clock and no I/O; peers are the caller's [`PeerKey`]s.
 //!
 //! ```
@@ -100,6 +105,8 @@ pub struct PiecePicker {
     active: HashMap<u32, Progress>,
     /// The pieces in progress, in the order they were started.
     started: Vec<u32>,
+    /// Pieces out of picking until released or passed.
+    held: PieceSet,
 }
 
 impl PiecePicker {
@@ -120,6 +127,7 @@ impl PiecePicker {
             order: AvailabilityOrder::new(shuffled),
             active: HashMap::new(),
             started: Vec::new(),
+            held: PieceSet::empty(count),
         }
     }
 
@@ -133,14 +141,57 @@ impl PiecePicker {
         self.order.availability(piece)
     }
 
-    /// Whether every missing block is requested, so picks may duplicate requests.
+    /// Whether every missing block is requested (or its piece held), so picks may duplicate
+    /// requests.
     pub fn is_end_game(&self) -> bool {
+        let count = self.shape.piece_count();
+        let held_idle = if self.held.is_empty() {
+            0
+        } else {
+            (0..count)
+                .filter(|&p| {
+                    self.held.contains(p) && !self.have.contains(p) && !self.active.contains_key(&p)
+                })
+                .count()
+        };
         !self.have.is_full()
-            && self.active.len() + self.have.len() as usize == self.shape.piece_count() as usize
+            && self.active.len() + held_idle + self.have.len() as usize == count as usize
             && self
                 .active
                 .values()
                 .all(|p| p.blocks.iter().all(|b| *b != Block::Free))
+    }
+
+    /// Takes `piece` out of picking: [`PiecePicker::pick`] hands out none of its blocks
+    /// (not even in end game) and [`PiecePicker::pick_piece`] skips it, until
+    /// [`PiecePicker::release`] or [`PiecePicker::piece_passed`]. Blocks already requested
+    /// stay requested. For a piece being hash-checked, or one the caller downloads with its
+    /// own block bookkeeping.
+    pub fn hold(&mut self, piece: u32) {
+        self.held.insert(piece);
+    }
+
+    /// Puts a held `piece` back into picking.
+    pub fn release(&mut self, piece: u32) {
+        self.held.remove(piece);
+    }
+
+    /// Whether `piece` is held out of picking.
+    pub fn is_held(&self, piece: u32) -> bool {
+        self.held.contains(piece)
+    }
+
+    /// The rarest piece of `theirs` that is not ours, not in progress and not held (ties
+    /// in the seeded order), or `None`. Pieces no connected peer has count too (a web seed
+    /// has every piece). Nothing is marked: a caller that downloads the piece itself
+    /// [`PiecePicker::hold`]s it.
+    pub fn pick_piece(&self, theirs: &PieceSet) -> Option<u32> {
+        self.order.iter().find(|&piece| {
+            theirs.contains(piece)
+                && !self.have.contains(piece)
+                && !self.held.contains(piece)
+                && !self.active.contains_key(&piece)
+        })
     }
 
     /// The pieces of `pieces` sorted by their place in the order.
@@ -206,7 +257,7 @@ impl PiecePicker {
                 return;
             }
             let piece = self.started[at];
-            if theirs.contains(piece) {
+            if theirs.contains(piece) && !self.held.contains(piece) {
                 left -= self.take_free(piece, peer, left, out);
             }
         }
@@ -215,6 +266,7 @@ impl PiecePicker {
             let next = self.order.iter().find(|&piece| {
                 theirs.contains(piece)
                     && !self.have.contains(piece)
+                    && !self.held.contains(piece)
                     && !self.active.contains_key(&piece)
                     && self.order.availability(piece) > 0
             });
@@ -228,7 +280,7 @@ impl PiecePicker {
         if left > 0 && self.is_end_game() {
             let mut candidates: Vec<(usize, u32, u32)> = Vec::new();
             for &piece in &self.started {
-                if !theirs.contains(piece) {
+                if !theirs.contains(piece) || self.held.contains(piece) {
                     continue;
                 }
                 let Some(progress) = self.active.get(&piece) else {
@@ -353,6 +405,7 @@ impl PiecePicker {
     /// `piece` passed its hash check: we have it.
     pub fn piece_passed(&mut self, piece: u32) {
         self.forget(piece);
+        self.held.remove(piece);
         self.have.insert(piece);
     }
 

@@ -164,3 +164,77 @@ fn availability_follows_peers_joining_and_leaving() {
     p.remove_peer(&a);
     assert_eq!((p.availability(0), p.availability(1)), (0, 0));
 }
+
+#[test]
+fn a_held_piece_is_never_picked_until_released() {
+    let mut p = picker(3, 4);
+    let all = PieceSet::full(3);
+    p.add_peer(&all);
+    p.hold(1);
+    assert!(p.is_held(1));
+    let blocks = pick(&mut p, 1, &all, 100);
+    assert_eq!(blocks.len(), 4, "two pieces of two blocks: {blocks:?}");
+    assert!(blocks.iter().all(|b| b.index != 1));
+    assert_eq!(p.pick_piece(&all), None);
+    p.release(1);
+    assert!(!p.is_held(1));
+    assert_eq!(p.pick_piece(&all), Some(1));
+    assert_eq!(pick(&mut p, 1, &all, 100), vec![b(1, 0), b(1, 1)]);
+}
+
+#[test]
+fn a_held_piece_in_progress_gives_no_blocks_even_in_end_game() {
+    let mut p = picker(2, 5);
+    let all = PieceSet::full(2);
+    p.add_peer(&all);
+    p.add_peer(&all);
+    assert_eq!(pick(&mut p, 1, &all, 4).len(), 4);
+    assert!(p.is_end_game());
+    // Piece 0 is held (say, being hashed) with its blocks still requested.
+    p.hold(0);
+    assert!(p.is_end_game());
+    let dup = pick(&mut p, 2, &all, 10);
+    assert_eq!(
+        dup,
+        vec![b(1, 0), b(1, 1)],
+        "end game duplicates piece 1 only"
+    );
+    // It passes: held no more, ours.
+    p.piece_passed(0);
+    assert!(!p.is_held(0));
+    assert!(p.have().contains(0));
+}
+
+#[test]
+fn pick_piece_is_rarest_first_and_marks_nothing() {
+    let mut p = picker(6, 6);
+    let all = PieceSet::full(6);
+    p.add_peer(&all);
+    p.add_peer(&set(6, &[0, 1, 2, 4, 5])); // piece 3 is the rarest the peer has
+    p.add_peer(&set(6, &[0, 1, 2, 3, 5])); // and piece 4 too
+    p.peer_has(4);
+    assert_eq!(p.pick_piece(&all), Some(3));
+    assert_eq!(p.pick_piece(&all), Some(3), "picking alone marks nothing");
+    p.hold(3);
+    assert_eq!(p.pick_piece(&all), Some(4));
+    // Only pieces the peer has; a piece no connected peer has still counts.
+    let lone = set(6, &[2]);
+    p.piece_passed(4);
+    assert_eq!(p.pick_piece(&lone), Some(2));
+    let mut fresh = picker(2, 7);
+    assert!(fresh.pick_piece(&PieceSet::full(2)).is_some());
+    fresh.piece_passed(0);
+    fresh.piece_passed(1);
+    assert_eq!(fresh.pick_piece(&PieceSet::full(2)), None);
+}
+
+#[test]
+fn pieces_in_progress_are_not_picked_as_new_pieces() {
+    let mut p = picker(2, 8);
+    let all = PieceSet::full(2);
+    p.add_peer(&all);
+    let first = pick(&mut p, 1, &all, 1);
+    assert_eq!(first.len(), 1);
+    let other = 1 - first[0].index;
+    assert_eq!(p.pick_piece(&all), Some(other));
+}

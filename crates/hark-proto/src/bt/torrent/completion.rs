@@ -208,7 +208,7 @@ impl Torrent {
                 );
             }
             self.partials.remove(&index);
-            self.picker.set_have(index, true);
+            self.picker.piece_passed(index);
             let handles: Vec<PeerHandle> = self.peers.keys().copied().collect();
             for peer in handles {
                 if let Some(slot) = self.peers.get_mut(&peer) {

@@ -82,13 +82,14 @@ impl Torrent {
                 });
             }
         }
-        if let Some(index) = self.picker.pick(&theirs, self.rng.as_mut()) {
+        if let Some(index) = self.picker.pick_piece(&theirs) {
             let len = self.shape.piece_len(index)?;
             let mut partial = Partial::new(len);
             partial.blocks[0] = Block::Requested(vec![peer]);
             let (begin, length) = partial.block_range(0);
             self.partials.insert(index, partial);
-            self.picker.set_in_progress(index, true);
+            // The block layer above (`partials`) downloads it from here on.
+            self.picker.hold(index);
             return Some(BlockRequest {
                 index,
                 begin,

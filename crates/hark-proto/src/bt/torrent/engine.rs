@@ -13,10 +13,10 @@ use super::config::TorrentConfig;
 use super::disk::{DiskError, DiskJob, JobId};
 use super::event::{Event, PeerHandle};
 use super::partial::Partial;
-use super::rarest::Picker;
 use super::storage::{FileSlice, Storage};
 use super::{AddPeerError, TorrentError};
-use crate::bt::peer::{self, PeerSession, PieceSet, TorrentShape};
+use crate::bt::peer::{self, BLOCK_LEN, PeerSession, PieceSet, TorrentShape};
+use crate::bt::picker::PiecePicker;
 
 /// What a running disk job is for.
 #[derive(Debug, Clone)]
@@ -68,7 +68,7 @@ pub struct Torrent {
     pub(super) shape: TorrentShape,
     pub(super) storage: Storage,
     pub(super) paths: Vec<std::path::PathBuf>,
-    pub(super) picker: Picker,
+    pub(super) picker: PiecePicker,
     pub(super) rng: Box<dyn Rng + Send>,
     pub(super) peers: BTreeMap<PeerHandle, PeerSlot>,
     pub(super) next_peer: usize,
@@ -103,7 +103,7 @@ impl Torrent {
         config: TorrentConfig,
         info: &Info,
         have: PieceSet,
-        rng: Box<dyn Rng + Send>,
+        mut rng: Box<dyn Rng + Send>,
     ) -> Result<Self, TorrentError> {
         let shape = TorrentShape::new(info.total_length(), info.piece_length)?;
         if have.capacity() != shape.piece_count() || info.pieces.len() != have.capacity() as usize {
@@ -112,10 +112,10 @@ impl Torrent {
                 torrent: shape.piece_count(),
             });
         }
-        let mut picker = Picker::new(shape.piece_count());
+        let mut picker = PiecePicker::new(shape, BLOCK_LEN, rng.as_mut());
         for index in 0..shape.piece_count() {
             if have.contains(index) {
-                picker.set_have(index, true);
+                picker.piece_passed(index);
             }
         }
         let storage = Storage::from_info(info);
@@ -199,7 +199,7 @@ impl Torrent {
             self.config.session.clone(),
             self.shape,
             self.info_hash,
-            self.picker.have_set().clone(),
+            self.picker.have().clone(),
         )
         .map_err(AddPeerError::Session)?;
         let handle = PeerHandle(self.next_peer);
@@ -310,12 +310,12 @@ impl Torrent {
 
     /// The pieces we have.
     pub fn have(&self) -> &PieceSet {
-        self.picker.have_set()
+        self.picker.have()
     }
 
     /// Whether every piece is ours.
     pub fn is_finished(&self) -> bool {
-        self.picker.have_set().is_full()
+        self.picker.have().is_full()
     }
 
     /// Whether a fatal disk error paused the torrent.
@@ -439,7 +439,7 @@ impl Torrent {
         let Some(slot) = self.peers.get_mut(&peer) else {
             return;
         };
-        let ours = self.picker.have_set().as_wire();
+        let ours = self.picker.have().as_wire();
         let wanted = slot
             .session
             .peer_pieces()

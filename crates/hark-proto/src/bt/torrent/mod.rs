@@ -3,7 +3,8 @@
 //!
 //! A [`Torrent`] owns one [`PeerSession`](crate::bt::peer::PeerSession) per connected peer
 //! ([`Torrent::add_peer`]), requests blocks (strict priority for pieces in progress, then
-//! rarest first with a random tie-break from the injected RNG, then end game with cancels),
+//! rarest first through [`PiecePicker`](crate::bt::picker::PiecePicker) with its tie-break
+//! order drawn from the injected RNG, then end game with cancels),
 //! writes them through [`DiskJob`]s, asks the driver to hash each finished piece and takes
 //! the answer back ([`Completion`]), broadcasts `have`, chokes and unchokes (rules below), serves requests through read jobs, and bans corrupt peers (below). The caller owns time, randomness, sockets and disk.
 //!
@@ -68,7 +69,6 @@ mod download;
 mod engine;
 mod event;
 mod partial;
-mod rarest;
 mod storage;
 #[cfg(test)]
 mod tests;

@@ -41,7 +41,7 @@ impl Torrent {
             .iter()
             .position(|(s, _, busy)| busy.is_none() && s.is_ready(now))?;
         let all = PieceSet::full(self.shape.piece_count());
-        let index = self.picker.pick(&all, self.rng.as_mut())?;
+        let index = self.picker.pick_piece(&all)?;
         let len = self.shape.piece_len(index)?;
         let handle = self.web_seeds[seed].1;
         let mut partial = Partial::new(len);
@@ -49,7 +49,7 @@ impl Torrent {
             *block = Block::Requested(vec![handle]);
         }
         self.partials.insert(index, partial);
-        self.picker.set_in_progress(index, true);
+        self.picker.hold(index);
         self.web_seeds[seed].2 = Some(index);
         let ranges = self.web_seeds[seed]
             .0
