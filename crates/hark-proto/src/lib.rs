@@ -13,8 +13,3 @@ pub mod netsim;
 pub mod sctp;
 pub mod tcp;
 pub mod utp;
-
-/// The README's code, run as doctests (its sans-IO uTP program among them).
-#[cfg(doctest)]
-#[doc = include_str!("../../../README.md")]
-struct ReadmeDoctests;

@@ -67,6 +67,12 @@
 //! # }
 //! ```
 
+/// The README's code, run as doctests: the sans-IO uTP program (hark-proto) and the async
+/// quick start (this crate); hark-tokio is the one crate that depends on both.
+#[cfg(doctest)]
+#[doc = include_str!("../../../README.md")]
+struct ReadmeDoctests;
+
 #[cfg(not(target_os = "linux"))]
 compile_error!("hark-tokio uses hark-reactor's batch socket, which is Linux-only");
 
