@@ -85,20 +85,6 @@ fn libtorrent_connects_to_a_hark_listener_and_downloads_the_torrent_from_it() {
     connector.wait_line(ANSWER, |line| line.contains("\"torrent_finished\""));
     // Once finished, libtorrent may drop hark (two seeds have nothing to trade); before,
     // the connection must not fail, and no piece may fail its hash check.
-    let lines = connector.lines();
-    let finished = lines
-        .iter()
-        .position(|line| line.contains("\"torrent_finished\""))
-        .unwrap_or(lines.len());
-    let failures: Vec<&String> = lines
-        .iter()
-        .enumerate()
-        .filter(|(at, line)| {
-            line.contains("hash_failed")
-                || *at < finished
-                    && (line.contains("peer_error") || line.contains("peer_disconnected"))
-        })
-        .map(|(_, line)| line)
-        .collect();
+    let failures = connector.failures_before_finishing();
     assert!(failures.is_empty(), "libtorrent reported {failures:?}");
 }

@@ -180,21 +180,7 @@ fn libtorrent_downloads_the_torrent_from_a_hark_tokio_seeder() {
         blocks,
         info.pieces.max(1) * info.piece_length.div_ceil(16384)
     );
-    let lines = connector.lines();
-    let finished = lines
-        .iter()
-        .position(|line| line.contains("\"torrent_finished\""))
-        .unwrap_or(lines.len());
-    let failures: Vec<&String> = lines
-        .iter()
-        .enumerate()
-        .filter(|(at, line)| {
-            line.contains("hash_failed")
-                || *at < finished
-                    && (line.contains("peer_error") || line.contains("peer_disconnected"))
-        })
-        .map(|(_, line)| line)
-        .collect();
+    let failures = connector.failures_before_finishing();
     assert!(failures.is_empty(), "libtorrent reported {failures:?}");
 }
 

@@ -138,6 +138,27 @@ impl PeerProcess {
         &self.seen
     }
 
+    /// What a libtorrent peer reported going wrong: any failed hash check, and any peer
+    /// error or disconnect before its `torrent_finished` (once finished, libtorrent may drop
+    /// a seed, having nothing to trade).
+    pub fn failures_before_finishing(&mut self) -> Vec<String> {
+        let lines = self.lines();
+        let finished = lines
+            .iter()
+            .position(|line| line.contains("\"torrent_finished\""))
+            .unwrap_or(lines.len());
+        lines
+            .iter()
+            .enumerate()
+            .filter(|(at, line)| {
+                line.contains("hash_failed")
+                    || *at < finished
+                        && (line.contains("peer_error") || line.contains("peer_disconnected"))
+            })
+            .map(|(_, line)| line.clone())
+            .collect()
+    }
+
     /// The directory the script works in (`--dir`).
     pub fn dir(&self) -> &Path {
         &self.dir

@@ -242,7 +242,6 @@ impl Session {
             }
             c.busy = more.then_some((f.msgno, FrameType::Msg));
             if frames {
-                let payload = Bytes::copy_from_slice(f.payload);
                 if !more {
                     c.awaiting.push_back(ReplySlot {
                         msgno: f.msgno,
@@ -250,17 +249,7 @@ impl Session {
                         answering: Answering::No,
                     });
                 }
-                self.push_data_event(
-                    n,
-                    u64::from(size),
-                    Event::Frame {
-                        channel: n,
-                        kind: FrameType::Msg,
-                        msgno: f.msgno,
-                        more,
-                        payload,
-                    },
-                );
+                self.push_frame_event(n, FrameType::Msg, f.msgno, more, f.payload);
                 return Ok(());
             }
             let buf = &mut c.in_msg.get_or_insert_with(|| (f.msgno, BytesMut::new())).1;
@@ -342,18 +331,7 @@ impl Session {
                     if !more {
                         c.outstanding.remove(&msgno);
                     }
-                    let payload = Bytes::copy_from_slice(f.payload);
-                    self.push_data_event(
-                        n,
-                        u64::from(size),
-                        Event::Frame {
-                            channel: n,
-                            kind: f.frame_type,
-                            msgno,
-                            more,
-                            payload,
-                        },
-                    );
+                    self.push_frame_event(n, f.frame_type, msgno, more, f.payload);
                     return Ok(());
                 }
                 if rx.body.len() + f.payload.len() > max_message {
@@ -420,18 +398,7 @@ impl Session {
                 };
                 c.busy = (!rx.answers.is_empty()).then_some((msgno, f.frame_type));
                 if frames {
-                    let payload = Bytes::copy_from_slice(f.payload);
-                    self.push_data_event(
-                        n,
-                        u64::from(size),
-                        Event::Frame {
-                            channel: n,
-                            kind: f.frame_type,
-                            msgno,
-                            more,
-                            payload,
-                        },
-                    );
+                    self.push_frame_event(n, f.frame_type, msgno, more, f.payload);
                 } else if let Some(payload) = complete_body {
                     c.rx.hold(payload.len() as u64);
                     self.push_data_event(
@@ -475,6 +442,29 @@ impl Session {
 
     /// A poorly-formed reply on channel `n` (not 0): drop the channel's state, report it
     /// closed, and ask the peer to close it (RFC 3080 2.2.1.1).
+    /// Hands one received frame to the application as it came (frame-by-frame delivery);
+    /// its bytes count against the channel's window until the event is polled.
+    fn push_frame_event(
+        &mut self,
+        channel: u32,
+        kind: FrameType,
+        msgno: u32,
+        more: bool,
+        payload: &[u8],
+    ) {
+        self.push_data_event(
+            channel,
+            payload.len() as u64,
+            Event::Frame {
+                channel,
+                kind,
+                msgno,
+                more,
+                payload: Bytes::copy_from_slice(payload),
+            },
+        );
+    }
+
     fn abort_channel(&mut self, n: u32, error: ProtocolError) {
         let Some(c) = self.channels.get_mut(&n) else {
             return;
