@@ -104,9 +104,5 @@ fn an_established_connection_fails_only_when_the_peers_port_is_closed() {
         assert_eq!(a.state(handle), Some(ConnectionState::Connected));
     }
     assert!(a.handle_icmp_error(now, b_addr, Unreachable::Port, &quoted));
-    assert!(
-        events(&mut a).contains(&Event::Error(ConnectionError::Unreachable(
-            Unreachable::Port
-        )))
-    );
+    assert!(events(&mut a).contains(&Event::Error(ConnectionError::PeerPortClosed)));
 }

@@ -36,7 +36,9 @@ impl UtpError {
     pub fn kind(&self) -> io::ErrorKind {
         match self {
             UtpError::Connection(ConnectionError::Refused) => io::ErrorKind::ConnectionRefused,
-            UtpError::Connection(ConnectionError::Reset) => io::ErrorKind::ConnectionReset,
+            UtpError::Connection(ConnectionError::Reset | ConnectionError::PeerPortClosed) => {
+                io::ErrorKind::ConnectionReset
+            }
             UtpError::Connection(ConnectionError::TimedOut) => io::ErrorKind::TimedOut,
             UtpError::Connection(ConnectionError::Unreachable(_)) => {
                 io::ErrorKind::ConnectionRefused

@@ -656,8 +656,10 @@ impl Connection {
         if self.close_requested && self.fin_acked {
             // Everything was delivered; the peer went away while we lingered.
             self.destroy(events);
-        } else {
+        } else if self.state == ConnectionState::SynSent {
             self.fail(ConnectionError::Unreachable(kind), events);
+        } else {
+            self.fail(ConnectionError::PeerPortClosed, events);
         }
         true
     }

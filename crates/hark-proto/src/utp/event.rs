@@ -52,12 +52,17 @@ pub enum ConnectionError {
     /// damaged on the way, so the peer's view of the connection is wrong.
     #[error("the handshake was damaged on the way: the peer acknowledged another SYN")]
     CorruptHandshake,
-    /// ICMP reported the peer unreachable ([`Endpoint::handle_icmp_error`]): any kind
-    /// while connecting, `Port` on an established connection (the peer's socket is gone).
+    /// ICMP reported the peer unreachable while connecting
+    /// ([`Endpoint::handle_icmp_error`]): any kind ends the attempt.
     ///
     /// [`Endpoint::handle_icmp_error`]: super::Endpoint::handle_icmp_error
     #[error("destination unreachable: {0}")]
     Unreachable(crate::icmp::Unreachable),
+    /// ICMP reported the peer's port unreachable on an established connection: the
+    /// peer's socket is gone, so the connection ends as a reset does (libutp's
+    /// `UTP_ECONNRESET`).
+    #[error("the peer's port became unreachable: its socket is gone")]
+    PeerPortClosed,
 }
 
 /// What kind of protocol overhead an [`Event::Overhead`] counts.

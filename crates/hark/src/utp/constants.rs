@@ -62,7 +62,8 @@ impl UtpErrorCode {
 
     /// The code for a core failure. libutp has three codes; a protocol violation by the
     /// peer ends the connection as a reset does, and an ICMP unreachable report is
-    /// `UTP_ECONNREFUSED` (what the kernel calls a port unreachable).
+    /// `UTP_ECONNREFUSED` while connecting and `UTP_ECONNRESET` after (as in libutp's
+    /// `utp_process_icmp_error`).
     #[must_use]
     pub fn from_core(error: ConnectionError) -> UtpErrorCode {
         match error {
