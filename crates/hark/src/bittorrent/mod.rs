@@ -1,0 +1,4 @@
+//! BitTorrent on the one reactor: the client's transports and drivers around
+//! `hark_proto::bt`'s sans-IO engine.
+
+pub mod http;
