@@ -2,3 +2,4 @@
 //! `hark_proto::bt`'s sans-IO engine.
 
 pub mod http;
+pub mod tracker;

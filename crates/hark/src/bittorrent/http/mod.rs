@@ -64,3 +64,6 @@ pub use config::{HttpConfig, HttpRequest, HttpRequestId, HttpResponse};
 pub use error::{HttpError, ParseError};
 pub use parse::{MAX_HEADERS, MAX_INTERIM, Progress, ResponseHead, ResponseParser};
 pub use url::HttpUrl;
+
+/// A hook run on the reactor thread when a driver has outcomes for its owner to take.
+pub type WakeHook = std::sync::Arc<dyn Fn() + Send + Sync>;

@@ -12,11 +12,11 @@ use hark_reactor::ReactorHandle;
 use hark_reactor::tcp::{HandleError, TcpConn, TcpConnectionHandle};
 use std::collections::{HashMap, VecDeque};
 use std::net::IpAddr;
-use std::sync::{Arc, Mutex, Weak};
+use std::sync::{Mutex, Weak};
 use std::time::Instant;
 
 /// What the owner is told when responses are ready.
-pub(super) type Wake = Arc<dyn Fn() + Send + Sync>;
+pub(super) type Wake = super::WakeHook;
 
 /// One host and port.
 pub(super) type HostKey = (String, u16);
