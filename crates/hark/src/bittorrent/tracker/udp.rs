@@ -226,7 +226,10 @@ mod tests {
         let mut syn = vec![0x41, 0, 0x01, 0x02];
         syn.extend_from_slice(&[0; 16]);
         assert!(!core.claim(tracker, &syn));
-        assert!(!core.claim(tracker, b"d1:ad2:id20:abcdefghij0123456789e1:q4:ping1:t2:aa1:y1:qe"));
+        assert!(!core.claim(
+            tracker,
+            b"d1:ad2:id20:abcdefghij0123456789e1:q4:ping1:t2:aa1:y1:qe"
+        ));
         // One reply per transaction: after it, a duplicate is not claimed.
         core.handle_datagram(Instant::now(), tracker, &reply(0, 0x0102_0304));
         assert!(!core.claim(tracker, &reply(0, 0x0102_0304)));
