@@ -433,3 +433,29 @@ fn per_host_connections_are_bounded() {
     assert_eq!(done, ids);
     assert_eq!(server.connections.load(Ordering::SeqCst), 2);
 }
+
+#[test]
+fn a_host_name_is_resolved_off_the_reactor_thread() {
+    let server = Server::start(|head, _| {
+        let host = head
+            .lines()
+            .find_map(|l| l.strip_prefix("Host: "))
+            .unwrap_or("")
+            .to_owned();
+        Act::Reply(ok(&host))
+    });
+    let mut rig = Rig::new(HttpConfig::default());
+    let url = format!("http://localhost:{}/", server.addr.port());
+    let response = rig.fetch(HttpRequest::get(url)).expect("resolved");
+    assert_eq!(
+        response.body,
+        format!("localhost:{}", server.addr.port()).into_bytes()
+    );
+    assert_eq!(
+        rig.fetch(HttpRequest::get("http://no-such-host.invalid/")),
+        Err(HttpError::ConnectFailed {
+            host: "no-such-host.invalid".into(),
+            port: 80
+        })
+    );
+}

@@ -236,7 +236,8 @@ fn http_and_udp_announces_find_the_peer_another_announcer_registered() {
     let _tracker = start_tracker(port, "both");
     let mut rig = Rig::new();
     let http = format!("http://127.0.0.1:{port}/announce");
-    let udp = format!("udp://127.0.0.1:{port}/announce");
+    // By name: looked up off the reactor thread, the IPv4 address used for the IPv4 socket.
+    let udp = format!("udp://localhost:{port}/announce");
 
     // A seeder announces over HTTP.
     let (seed_hash, seeder) = announcer(

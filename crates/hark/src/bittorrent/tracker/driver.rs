@@ -47,7 +47,8 @@ type Lookups = Arc<Mutex<VecDeque<(String, io::Result<Vec<SocketAddr>>)>>>;
 pub struct TrackerDriver {
     reactor: ReactorHandle,
     http: HttpClient,
-    udp: Option<(Link, SocketAddr)>,
+    /// One link per UDP socket family (IPv4, IPv6), with the socket's address.
+    udp: Vec<(Link, SocketAddr)>,
     slots: HashMap<InfoHash, Slot>,
     events: VecDeque<(InfoHash, TrackerEvent)>,
     dropped_events: u64,
@@ -77,7 +78,7 @@ impl TrackerDriver {
         TrackerDriver {
             reactor,
             http: client,
-            udp: None,
+            udp: Vec::new(),
             slots: HashMap::new(),
             events: VecDeque::new(),
             dropped_events: 0,
@@ -88,10 +89,11 @@ impl TrackerDriver {
         }
     }
 
-    /// The datagram core for the client's UDP socket bound at `local` (its family
-    /// chooses the tracker addresses used): add it with
-    /// [`Reactor::add_core`](hark_reactor::Reactor::add_core) beside uTP. A second call
-    /// replaces the first core's link (the first then stays idle).
+    /// The datagram core for the client's UDP socket bound at `local`: add it with
+    /// [`Reactor::add_core`](hark_reactor::Reactor::add_core) beside uTP. Call once per
+    /// socket family (an IPv4 and an IPv6 socket): a UDP tracker is reached through the
+    /// core of the first family among its addresses. A second call for the same family
+    /// replaces the first core (which then stays idle).
     pub fn udp_core(&mut self, local: SocketAddr) -> UdpTrackerCore {
         let link = Arc::new(Mutex::new(UdpShared {
             outbox: VecDeque::new(),
@@ -104,7 +106,9 @@ impl TrackerDriver {
         }));
         let hook = Arc::clone(&self.wake);
         lock(&link).wake = Some(Arc::new(move || call(&hook)));
-        self.udp = Some((Arc::clone(&link), local));
+        self.udp
+            .retain(|(_, addr)| addr.is_ipv4() != local.is_ipv4());
+        self.udp.push((Arc::clone(&link), local));
         UdpTrackerCore::new(link)
     }
 
@@ -217,7 +221,7 @@ impl TrackerDriver {
                     self.http.cancel(http);
                 }
                 if let Some(flight) = slot.udp.take() {
-                    forget(self.udp.as_ref().map(|(link, _)| link), &flight);
+                    forget(&self.udp, &flight);
                 }
             }
             match request {
@@ -254,10 +258,10 @@ impl TrackerDriver {
 
     /// Sends a UDP request once its tracker's address is known (looking it up first).
     fn send_udp(&mut self, torrent: InfoHash, mut flight: UdpFlight, now: Instant) {
-        let Some((link, local)) = self.udp.clone() else {
+        if self.udp.is_empty() {
             self.fail(torrent, flight.id, "no UDP socket for UDP trackers", now);
             return;
-        };
+        }
         let addrs = match flight.host_port.parse::<SocketAddr>() {
             Ok(addr) => vec![addr],
             Err(_) => match self.names.get(&flight.host_port) {
@@ -271,7 +275,11 @@ impl TrackerDriver {
                 }
             },
         };
-        let Some(dest) = addrs.into_iter().find(|a| a.is_ipv4() == local.is_ipv4()) else {
+        let found = addrs.into_iter().find_map(|a| {
+            let (link, _) = self.udp.iter().find(|(_, l)| l.is_ipv4() == a.is_ipv4())?;
+            Some((a, Arc::clone(link)))
+        });
+        let Some((dest, link)) = found else {
             let reason = format!("{} has no address of the socket's family", flight.host_port);
             self.fail(torrent, flight.id, &reason, now);
             return;
@@ -412,10 +420,11 @@ impl TrackerDriver {
     }
 
     fn feed_udp(&mut self, now: Instant) {
-        let Some((link, _)) = &self.udp else {
-            return;
-        };
-        let inbound: Vec<Inbound> = lock(link).inbox.drain(..).collect();
+        let inbound: Vec<Inbound> = self
+            .udp
+            .iter()
+            .flat_map(|(link, _)| lock(link).inbox.drain(..).collect::<Vec<_>>())
+            .collect();
         for message in inbound {
             let (from, data) = match &message {
                 Inbound::Reply { from, data } => (*from, Some(data.as_slice())),
@@ -452,7 +461,7 @@ impl TrackerDriver {
     }
 
     fn forget_udp(&mut self, flight: &UdpFlight) {
-        forget(self.udp.as_ref().map(|(link, _)| link), flight);
+        forget(&self.udp, flight);
     }
 
     fn push(&mut self, torrent: InfoHash, event: TrackerEvent) {
@@ -465,8 +474,11 @@ impl TrackerDriver {
 }
 
 /// Stops expecting the reply to `flight`.
-fn forget(link: Option<&Link>, flight: &UdpFlight) {
-    if let (Some(link), Some((dest, transaction))) = (link, flight.sent) {
+fn forget(links: &[(Link, SocketAddr)], flight: &UdpFlight) {
+    let Some((dest, transaction)) = flight.sent else {
+        return;
+    };
+    for (link, _) in links {
         let mut state = lock(link);
         if state.expected.get(&transaction) == Some(&dest) {
             state.expected.remove(&transaction);
