@@ -473,6 +473,19 @@ impl TrackerDriver {
     }
 }
 
+impl Drop for TrackerDriver {
+    /// The cores stay on their sockets (the owner removes them) but claim nothing more.
+    fn drop(&mut self) {
+        for (link, _) in &self.udp {
+            let mut state = lock(link);
+            state.expected.clear();
+            state.outbox.clear();
+            state.inbox.clear();
+            state.wake = None;
+        }
+    }
+}
+
 /// Stops expecting the reply to `flight`.
 fn forget(links: &[(Link, SocketAddr)], flight: &UdpFlight) {
     let Some((dest, transaction)) = flight.sent else {
