@@ -8,7 +8,7 @@
 use hark::bittorrent::http::HttpConfig;
 use hark::bittorrent::tracker::TrackerDriver;
 use hark::events::tracker_event_kind;
-use hark::utp::{UtpContext, UtpReactor};
+use hark::utp::{Callbacks, UtpContext, UtpReactor};
 use hark_proto::bt::announce::{Announcer, AnnouncerConfig, Stats, TorrentParams, TrackerEvent};
 use hark_proto::netsim::SimRng;
 use hark_reactor::{CoreId, Reactor, ReactorConfig, ReactorHandle, ReactorThread};
@@ -17,6 +17,8 @@ use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream, UdpSocket};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc::{Receiver, sync_channel};
 use std::time::{Duration, Instant};
 
@@ -128,6 +130,8 @@ struct Rig {
     driver: TrackerDriver,
     woken: Receiver<()>,
     utp: UtpReactor,
+    /// Bytes the uTP context on the shared socket read.
+    utp_read: Arc<AtomicUsize>,
     core: CoreId,
     handle: ReactorHandle,
     _reactor: ReactorThread,
@@ -137,9 +141,16 @@ impl Rig {
     fn new() -> Rig {
         let reactor = Reactor::spawn(ReactorConfig::default()).expect("reactor");
         let handle = reactor.handle().clone();
+        let utp_read = Arc::new(AtomicUsize::new(0));
+        let counter = Arc::clone(&utp_read);
+        let callbacks = Callbacks::new()
+            .on_accept(|_cx, _socket, _addr| {})
+            .on_read(move |_cx, _socket, data| {
+                counter.fetch_add(data.len(), Ordering::SeqCst);
+            });
         let utp = UtpReactor::bind_on(
             &handle,
-            UtpContext::builder(),
+            UtpContext::builder().callbacks(callbacks),
             "127.0.0.1:0".parse().expect("addr"),
         )
         .expect("uTP socket");
@@ -164,6 +175,7 @@ impl Rig {
             driver,
             woken,
             utp,
+            utp_read,
             core,
             handle,
             _reactor: reactor,
@@ -280,6 +292,21 @@ fn http_and_udp_announces_find_the_peer_another_announcer_registered() {
         &[vec![udp.clone()]],
         AnnouncerConfig::default(),
     );
+    // Meanwhile uTP peers connect to the shared socket and send a byte each.
+    let hello = Callbacks::new().on_connect(|cx, socket| {
+        cx.write(socket, b"x");
+    });
+    let utp_peers = UtpReactor::bind(
+        UtpContext::builder().callbacks(hello),
+        "127.0.0.1:0".parse().expect("addr"),
+    )
+    .expect("uTP peers");
+    for _ in 0..5 {
+        utp_peers
+            .remote()
+            .connect(rig.utp.local_addr())
+            .expect("connect");
+    }
     rig.driver.add(hash, leecher);
     rig.driver.announcer_mut(hash).expect("added").start(
         Instant::now(),
@@ -304,6 +331,27 @@ fn http_and_udp_announces_find_the_peer_another_announcer_registered() {
         })
         .collect();
     assert_eq!(sizes[..3], [(true, 16), (false, 16), (true, 98)]);
+
+    // uTP kept its datagrams: every peer's byte arrived.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while rig.utp_read.load(Ordering::SeqCst) < 5 {
+        if Instant::now() >= deadline {
+            let (tx, rx) = sync_channel(1);
+            let socket = rig.utp.socket_id();
+            rig.handle
+                .with_reactor(move |reactor, _| {
+                    let _ = tx.send(format!("{:?}", reactor.socket_stats(socket)));
+                })
+                .expect("command");
+            panic!(
+                "uTP read {} bytes; socket {}",
+                rig.utp_read.load(Ordering::SeqCst),
+                rx.recv().expect("stats")
+            );
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    drop(utp_peers);
 
     // The core claimed only the tracker's replies: a datagram with a tracker reply's
     // shape but no outstanding transaction stays unclaimed, and uTP's socket is intact.
