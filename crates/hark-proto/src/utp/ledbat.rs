@@ -4,6 +4,8 @@
 //! The one-way delay comes from the peer's timestamp differences. The base delay is the
 //! minimum over a history of per-minute minima, the current delay the minimum of the last
 //! few samples; their difference, the queuing delay, steers the window towards the target.
+//! The base delay is corrected for a peer clock that runs faster than ours with the reverse
+//! direction's delays (`base_delay.rs`, [`Ledbat::on_reverse_delay_sample`]).
 //!
 //! RFC 6817's update is additive and symmetric around the target, so flows sharing a
 //! bottleneck keep whatever split slow start left them, and a latecomer whose base delay
@@ -25,13 +27,12 @@
 
 use std::time::{Duration, Instant};
 
+pub use super::base_delay::{BASE_HISTORY, MAX_DRIFT_STEP_US};
+use super::base_delay::{BaseDelay, wrapping_min};
 use super::slowdown::{Slowdown, SlowdownStep};
 
-/// Number of per-minute minima kept for the base delay.
-pub const BASE_HISTORY: usize = 10;
 /// Number of recent samples whose minimum is the current delay.
 const CURRENT_FILTER: usize = 4;
-const MINUTE: Duration = Duration::from_secs(60);
 /// LEDBAT++'s cap on the growth divisor: at least one packet per 16 round trips.
 pub const MAX_GAIN_DIVISOR: u32 = 16;
 /// While another flow keeps a standing queue, the window aims at the target divided by this.
@@ -39,15 +40,6 @@ pub const COMPETING_TARGET_DIVISOR: u32 = 4;
 /// A slowdown that leaves more than the effective target divided by this in the queue has
 /// found another flow's standing queue.
 const COMPETITOR_FLOOR_DIVISOR: u128 = 4;
-
-/// `a < b` for clock values that may wrap.
-fn wrapping_lt(a: u32, b: u32) -> bool {
-    (a.wrapping_sub(b) as i32) < 0
-}
-
-fn wrapping_min(a: u32, b: u32) -> u32 {
-    if wrapping_lt(a, b) { a } else { b }
-}
 
 /// Which rule set updates the window.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -81,6 +73,9 @@ pub struct LedbatConfig {
     /// LEDBAT++ only: yield to flows that keep a standing queue below the target (see
     /// [`Ledbat::competing`]).
     pub yield_to_standing_queues: bool,
+    /// Raise the base delay by each fall of the reverse direction's base delay, which
+    /// tracks a peer clock that runs faster than ours (see [`Ledbat::on_reverse_delay_sample`]).
+    pub correct_clock_drift: bool,
 }
 
 /// The congestion window and the delay estimates that drive it.
@@ -91,10 +86,7 @@ pub struct Ledbat {
     cwnd: usize,
     ssthresh: usize,
     slow_start: bool,
-    minima: [u32; BASE_HISTORY],
-    minima_filled: usize,
-    minute_index: usize,
-    minute_started: Option<Instant>,
+    base: BaseDelay,
     recent: [u32; CURRENT_FILTER],
     recent_filled: usize,
     recent_index: usize,
@@ -120,10 +112,7 @@ impl Ledbat {
             cwnd,
             ssthresh: usize::MAX,
             slow_start: true,
-            minima: [0; BASE_HISTORY],
-            minima_filled: 0,
-            minute_index: 0,
-            minute_started: None,
+            base: BaseDelay::new(config.correct_clock_drift),
             recent: [0; CURRENT_FILTER],
             recent_filled: 0,
             recent_index: 0,
@@ -199,10 +188,20 @@ impl Ledbat {
 
     /// The base (minimum) one-way delay difference, raw microseconds on the peer's clock.
     pub fn base_delay_micros(&self) -> Option<u32> {
-        self.minima[..self.minima_filled]
-            .iter()
-            .copied()
-            .reduce(wrapping_min)
+        self.base.base()
+    }
+
+    /// How far clock-drift correction has raised the base delay since the connection began.
+    pub fn drift_corrected(&self) -> Duration {
+        self.base.corrected()
+    }
+
+    /// Feeds one reverse-direction delay sample (our clock minus the peer's timestamp):
+    /// with [`LedbatConfig::correct_clock_drift`], each fall of its base by at most
+    /// [`MAX_DRIFT_STEP_US`] raises the forward base delay by as much, so a peer clock that
+    /// runs fast is not read as a growing queue (RFC 6817 appendix A's deployed correction).
+    pub fn on_reverse_delay_sample(&mut self, now: Instant, sample_us: u32) {
+        self.base.on_reverse(now, sample_us);
     }
 
     /// The latest raw delay sample, microseconds.
@@ -235,24 +234,7 @@ impl Ledbat {
     /// resulting queuing delay.
     pub fn on_delay_sample(&mut self, now: Instant, sample_us: u32) -> Duration {
         self.last_sample_us = Some(sample_us);
-        match self.minute_started {
-            None => {
-                self.minute_started = Some(now);
-                self.minima[0] = sample_us;
-                self.minima_filled = 1;
-                self.minute_index = 0;
-            }
-            Some(start) if now.saturating_duration_since(start) >= MINUTE => {
-                self.minute_started = Some(now);
-                self.minute_index = (self.minute_index + 1) % BASE_HISTORY;
-                self.minima[self.minute_index] = sample_us;
-                self.minima_filled = (self.minima_filled + 1).min(BASE_HISTORY);
-            }
-            Some(_) => {
-                let slot = &mut self.minima[self.minute_index];
-                *slot = wrapping_min(*slot, sample_us);
-            }
-        }
+        self.base.on_forward(now, sample_us);
         self.recent[self.recent_index] = sample_us;
         self.recent_index = (self.recent_index + 1) % CURRENT_FILTER;
         self.recent_filled = (self.recent_filled + 1).min(CURRENT_FILTER);
@@ -428,6 +410,7 @@ mod tests {
             variant: LedbatVariant::Rfc6817,
             draft_gain: false,
             yield_to_standing_queues: false,
+            correct_clock_drift: true,
         }
     }
 
