@@ -26,9 +26,8 @@ use crate::bed::{Bed, RECEIVER, SENDER, spawn_in};
 pub enum Kind {
     /// Linux TCP with this congestion control (`TCP_CONGESTION`).
     Tcp(String),
-    /// hark's uTP; `Some(ms)` overrides its LEDBAT target delay, `true` turns on
-    /// `ledbat_yield_to_standing_queues`.
-    Hark(Option<u64>, bool),
+    /// hark's uTP with these LEDBAT options.
+    Hark(HarkOptions),
     /// libtorrent's uTP (a seeder and a downloader, uTP only).
     Libtorrent,
 }
@@ -37,12 +36,91 @@ impl Kind {
     pub fn name(&self) -> String {
         match self {
             Kind::Tcp(cc) => format!("tcp-{cc}"),
-            Kind::Hark(target, yielding) => {
-                let target = target.map(|ms| format!("-{ms}ms")).unwrap_or_default();
-                let yielding = if *yielding { "-yield" } else { "" };
-                format!("hark-utp{target}{yielding}")
+            Kind::Hark(options) => {
+                let target = options
+                    .target_ms
+                    .map(|ms| format!("-{ms}ms"))
+                    .unwrap_or_default();
+                let mut name = format!("hark-utp{target}");
+                for (on, flag) in [
+                    (options.yielding, "-yield"),
+                    (!options.ramp, "-no-ramp"),
+                    (!options.join, "-no-join"),
+                    (!options.drain, "-no-drain"),
+                ] {
+                    if on {
+                        name.push_str(flag);
+                    }
+                }
+                name
             }
             Kind::Libtorrent => "libtorrent-utp".into(),
+        }
+    }
+}
+
+/// Lines of a run's trace (`--trace DIR`): each hark sender's window, queuing-delay
+/// estimate and RTT every 50 ms, beside the probe's RTTs, in milliseconds since `epoch`.
+pub struct Trace {
+    pub epoch: Instant,
+    pub lines: Mutex<Vec<String>>,
+}
+
+impl Trace {
+    pub fn new() -> Arc<Trace> {
+        Arc::new(Trace {
+            epoch: Instant::now(),
+            lines: Mutex::new(Vec::new()),
+        })
+    }
+
+    pub fn push(&self, line: String) {
+        self.lines.lock().unwrap().push(line);
+    }
+
+    pub fn millis(&self, at: Instant) -> f64 {
+        at.saturating_duration_since(self.epoch).as_secs_f64() * 1e3
+    }
+}
+
+/// hark's LEDBAT settings on the bed (the command line's `--target-ms`, `--yield`,
+/// `--no-ramp`, `--no-join`, `--no-drain`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HarkOptions {
+    /// Overrides the LEDBAT target delay.
+    pub target_ms: Option<u64>,
+    /// `ledbat_yield_to_standing_queues`.
+    pub yielding: bool,
+    /// `ledbat_ramp_to_previous_window`.
+    pub ramp: bool,
+    /// `ledbat_join_slowdowns`.
+    pub join: bool,
+    /// `ledbat_hold_until_drained`.
+    pub drain: bool,
+}
+
+impl Default for HarkOptions {
+    /// `ConnectionConfig`'s defaults.
+    fn default() -> Self {
+        let config = ConnectionConfig::default();
+        Self {
+            target_ms: None,
+            yielding: config.ledbat_yield_to_standing_queues,
+            ramp: config.ledbat_ramp_to_previous_window,
+            join: config.ledbat_join_slowdowns,
+            drain: config.ledbat_hold_until_drained,
+        }
+    }
+}
+
+impl HarkOptions {
+    fn connection_config(&self) -> ConnectionConfig {
+        ConnectionConfig {
+            ledbat_yield_to_standing_queues: self.yielding,
+            ledbat_ramp_to_previous_window: self.ramp,
+            ledbat_join_slowdowns: self.join,
+            ledbat_hold_until_drained: self.drain,
+            ..ConnectionConfig::default()
         }
     }
 }
@@ -71,8 +149,9 @@ impl Flow {
     }
 }
 
-/// Starts a flow of `kind` on `port` (distinct per concurrent flow).
-pub fn start(bed: &Bed, kind: &Kind, port: u16) -> Result<Flow, String> {
+/// Starts a flow of `kind` on `port` (distinct per concurrent flow); hark flows write their
+/// sender's state to `trace` if given.
+pub fn start(bed: &Bed, kind: &Kind, port: u16, trace: Option<Arc<Trace>>) -> Result<Flow, String> {
     let delivered = Arc::new(AtomicU64::new(0));
     let stop = Arc::new(AtomicBool::new(false));
     let mut flow = Flow {
@@ -84,7 +163,7 @@ pub fn start(bed: &Bed, kind: &Kind, port: u16) -> Result<Flow, String> {
     };
     match kind {
         Kind::Tcp(cc) => start_tcp(bed, cc, port, &mut flow)?,
-        Kind::Hark(target, yielding) => start_hark(bed, port, *target, *yielding, &mut flow)?,
+        Kind::Hark(options) => start_hark(bed, port, options.clone(), trace, &mut flow)?,
         Kind::Libtorrent => start_libtorrent(bed, port, &mut flow)?,
     }
     Ok(flow)
@@ -193,8 +272,8 @@ fn set_congestion(stream: &TcpStream, cc: &str) -> Result<(), String> {
 fn start_hark(
     bed: &Bed,
     port: u16,
-    target_ms: Option<u64>,
-    yielding: bool,
+    options: HarkOptions,
+    trace: Option<Arc<Trace>>,
     flow: &mut Flow,
 ) -> Result<(), String> {
     let delivered = flow.delivered.clone();
@@ -223,7 +302,26 @@ fn start_hark(
         };
         let pump = Arc::new(Mutex::new(pump));
         let (on_connect, on_state) = (pump.clone(), pump);
+        let mut last_line: Option<Instant> = None;
         let callbacks = Callbacks::new()
+            .on_delay_sample(move |cx, s, _| {
+                let Some(trace) = &trace else { return };
+                let now = Instant::now();
+                if last_line.is_some_and(|t| now - t < Duration::from_millis(50)) {
+                    return;
+                }
+                last_line = Some(now);
+                if let Some(info) = cx.info(s) {
+                    trace.push(format!(
+                        "{:.1}\tflow{port}\t{}\t{:.1}\t{:.1}\t{}",
+                        trace.millis(now),
+                        info.congestion_window,
+                        info.queuing_delay.as_secs_f64() * 1e3,
+                        info.rtt.unwrap_or_default().as_secs_f64() * 1e3,
+                        info.bytes_in_flight
+                    ));
+                }
+            })
             .on_connect(move |cx, s| (on_connect.lock().unwrap())(cx, s))
             .on_state_change(move |cx, s, state| {
                 if state == UtpState::Writable {
@@ -231,16 +329,13 @@ fn start_hark(
                 }
             });
         let config = EndpointConfig {
-            connection: ConnectionConfig {
-                ledbat_yield_to_standing_queues: yielding,
-                ..ConnectionConfig::default()
-            },
+            connection: options.connection_config(),
             ..EndpointConfig::default()
         };
         let mut builder = UtpContext::builder()
             .callbacks(callbacks)
             .endpoint_config(config);
-        if let Some(ms) = target_ms {
+        if let Some(ms) = options.target_ms {
             builder = builder.option(ContextOption::TargetDelay(Duration::from_millis(ms)));
         }
         UtpReactor::bind_range(builder, IpAddr::V4(SENDER), [0])
@@ -398,6 +493,11 @@ impl Probe {
             samples,
             threads: vec![echo, client],
         })
+    }
+
+    /// Every round trip so far, with when it ended.
+    pub fn all_samples(&self) -> Vec<(Instant, Duration)> {
+        self.samples.lock().unwrap().clone()
     }
 
     /// Round trips that ended within `from..to`.

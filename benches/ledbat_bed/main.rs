@@ -10,11 +10,14 @@
 //!
 //! `cargo bench --bench ledbat_bed -- [--rate-mbit 10] [--queue-bytes 250000]
 //! [--duration 30] [--warmup 5] [--late 10] [--runs 3] [--reference] [--only NAME]
-//! [--target-ms MS] [--yield]` (root; `--only` runs the scenarios whose name contains
-//! NAME, `--target-ms` overrides hark's LEDBAT target, `--yield` turns on
-//! `ledbat_yield_to_standing_queues`; with
+//! [--target-ms MS] [--yield] [--no-ramp] [--no-join] [--no-drain] [--trace DIR]` (root).
+//! `--only` runs the scenarios whose name contains NAME; `--target-ms` overrides hark's
+//! LEDBAT target; `--yield` turns on `ledbat_yield_to_standing_queues`; `--no-ramp`,
+//! `--no-join` and `--no-drain` turn off `ledbat_ramp_to_previous_window`,
+//! `ledbat_join_slowdowns` and `ledbat_hold_until_drained`; `--trace DIR` writes each run's
+//! hark senders' windows and delay estimates beside the probe's queueing delay to DIR; with
 //! `--reference`, libtorrent's uTP through Debian's python3-libtorrent runs the same
-//! scenarios).
+//! scenarios.
 
 mod bed;
 mod flows;
@@ -23,7 +26,7 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use bed::Bed;
-use flows::{Flow, Kind, Probe};
+use flows::{Flow, HarkOptions, Kind, Probe, Trace};
 
 struct Args {
     rate_bit: u64,
@@ -36,6 +39,10 @@ struct Args {
     only: Option<String>,
     target_ms: Option<u64>,
     yielding: bool,
+    no_ramp: bool,
+    no_join: bool,
+    no_drain: bool,
+    trace: Option<std::path::PathBuf>,
 }
 
 fn parse_args() -> Args {
@@ -62,6 +69,10 @@ fn parse_args() -> Args {
         reference: args.iter().any(|a| a == "--reference"),
         only: value("--only"),
         yielding: args.iter().any(|a| a == "--yield"),
+        no_ramp: args.iter().any(|a| a == "--no-ramp"),
+        no_join: args.iter().any(|a| a == "--no-join"),
+        no_drain: args.iter().any(|a| a == "--no-drain"),
+        trace: value("--trace").map(Into::into),
         target_ms: value("--target-ms").map(|v| {
             v.parse()
                 .unwrap_or_else(|_| panic!("--target-ms takes a number, not {v:?}"))
@@ -148,7 +159,8 @@ fn base_rtt(probe: &Probe) -> Duration {
         .unwrap_or_default()
 }
 
-fn run_once(bed: &Bed, args: &Args, scenario: &Scenario) -> Result<Outcome, String> {
+fn run_once(bed: &Bed, args: &Args, scenario: &Scenario, run: usize) -> Result<Outcome, String> {
+    let trace = args.trace.as_ref().map(|_| Trace::new());
     let probe = Probe::start(bed)?;
     let base = base_rtt(&probe);
     let started = Instant::now();
@@ -166,7 +178,7 @@ fn run_once(bed: &Bed, args: &Args, scenario: &Scenario) -> Result<Outcome, Stri
         if let Some(wait) = (started + *at).checked_duration_since(Instant::now()) {
             thread::sleep(wait);
         }
-        running[i] = Some(flows::start(bed, kind, 6000 + i as u16)?);
+        running[i] = Some(flows::start(bed, kind, 6000 + i as u16, trace.clone())?);
     }
     let flows: Vec<Flow> = running.into_iter().flatten().collect();
     let window_start = started + last_start + args.warmup;
@@ -201,6 +213,9 @@ fn run_once(bed: &Bed, args: &Args, scenario: &Scenario) -> Result<Outcome, Stri
     for f in flows {
         f.stop();
     }
+    if let (Some(dir), Some(trace)) = (&args.trace, &trace) {
+        write_trace(dir, scenario, run, trace, &probe, base)?;
+    }
     drop(probe);
     // Let the queue drain before the next run.
     thread::sleep(Duration::from_secs(2));
@@ -214,6 +229,34 @@ fn run_once(bed: &Bed, args: &Args, scenario: &Scenario) -> Result<Outcome, Stri
             .collect(),
         drops: drops1 - drops0,
     })
+}
+
+/// Writes `DIR/<scenario>-<run>.tsv`: `ms  who  ...` lines, the flows' (window bytes,
+/// estimated queuing ms, RTT ms, bytes in flight) and the probe's (queueing ms), by time.
+fn write_trace(
+    dir: &std::path::Path,
+    scenario: &Scenario,
+    run: usize,
+    trace: &Trace,
+    probe: &Probe,
+    base: Duration,
+) -> Result<(), String> {
+    let mut lines = trace.lines.lock().unwrap().clone();
+    for (at, rtt) in probe.all_samples() {
+        lines.push(format!(
+            "{:.1}\tprobe\t{:.1}",
+            trace.millis(at),
+            rtt.saturating_sub(base).as_secs_f64() * 1e3
+        ));
+    }
+    lines.sort_by(|a, b| {
+        let t = |l: &String| l.split('\t').next().and_then(|v| v.parse::<f64>().ok());
+        t(a).partial_cmp(&t(b)).unwrap_or(std::cmp::Ordering::Equal)
+    });
+    std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    let name = format!("{}-{}.tsv", scenario.name.replace(' ', "_"), run + 1);
+    let path = dir.join(name);
+    std::fs::write(&path, lines.join("\n") + "\n").map_err(|e| format!("{}: {e}", path.display()))
 }
 
 fn main() {
@@ -237,7 +280,14 @@ fn main() {
     println!(
         "ledbat-bed: utilisation = bytes through the bottleneck qdisc / capacity; shares = each flow's delivered payload / capacity"
     );
-    let mut kinds = vec![Kind::Hark(args.target_ms, args.yielding)];
+    let defaults = HarkOptions::default();
+    let mut kinds = vec![Kind::Hark(HarkOptions {
+        target_ms: args.target_ms,
+        yielding: args.yielding || defaults.yielding,
+        ramp: defaults.ramp && !args.no_ramp,
+        join: defaults.join && !args.no_join,
+        drain: defaults.drain && !args.no_drain,
+    })];
     if args.reference {
         kinds.push(Kind::Libtorrent);
     }
@@ -252,7 +302,7 @@ fn main() {
             }
             let mut outcomes = Vec::new();
             for run in 0..args.runs {
-                match run_once(&bed, &args, &scenario) {
+                match run_once(&bed, &args, &scenario, run) {
                     Ok(o) => {
                         let shares: Vec<String> = o
                             .shares

@@ -67,7 +67,8 @@ enum Task {
         seed: u64,
         /// The controller's rules: `plusplus` (LEDBAT++, the default), `draft-gain`
         /// (LEDBAT++ with the draft's RTT-scaled growth), `rfc6817`, or `yield` (LEDBAT++
-        /// yielding to standing queues).
+        /// yielding to standing queues); several may be comma-separated (`ramp`, `join`,
+        /// `drain` turn on options that are on by default anyway).
         #[arg(long, default_value = "plusplus")]
         rules: String,
     },

@@ -1,8 +1,9 @@
 //! `cargo xtask lab`: uTP's LEDBAT on a simulated 10 Mbit/s bottleneck with a 200 ms
 //! drop-tail buffer (20 ms one-way delay), in virtual time, so every figure is exact for its
-//! seed and independent of the machine. Arguments: `[SEED] [plusplus|draft-gain|rfc6817|yield]`,
+//! seed and independent of the machine. Arguments: `[SEED] [plusplus|draft-gain|rfc6817|yield|ramp|join|drain]`,
 //! the rules of the congestion controller (LEDBAT++ by default; `yield` is LEDBAT++ with
-//! `ledbat_yield_to_standing_queues`).
+//! `ledbat_yield_to_standing_queues`, `ramp` with `ledbat_ramp_to_previous_window`,
+//! `join` with `ledbat_join_slowdowns`, `drain` with `ledbat_hold_until_drained`; several comma-separated, such as `join,ramp`).
 //!
 //! Prints one flow's utilisation and median queueing delay, two flows' shares, and uTP's share
 //! against a Reno-like flow, each beside its goal, and exits non-zero if a goal is missed.
@@ -164,20 +165,25 @@ fn main() -> ExitCode {
         .unwrap_or(1);
     let rules = std::env::args().nth(2).unwrap_or_else(|| "plusplus".into());
     let mut connection = ConnectionConfig::default();
-    match rules.as_str() {
-        "plusplus" => connection.ledbat_variant = LedbatVariant::PlusPlus,
-        "draft-gain" => {
-            connection.ledbat_variant = LedbatVariant::PlusPlus;
-            connection.ledbat_draft_gain = true;
-        }
-        "rfc6817" => connection.ledbat_variant = LedbatVariant::Rfc6817,
-        "yield" => {
-            connection.ledbat_variant = LedbatVariant::PlusPlus;
-            connection.ledbat_yield_to_standing_queues = true;
-        }
-        other => {
-            eprintln!("unknown rules {other:?}: plusplus, draft-gain, rfc6817 or yield");
-            return ExitCode::FAILURE;
+    for rule in rules.split(',') {
+        match rule {
+            "plusplus" => connection.ledbat_variant = LedbatVariant::PlusPlus,
+            "draft-gain" => {
+                connection.ledbat_variant = LedbatVariant::PlusPlus;
+                connection.ledbat_draft_gain = true;
+            }
+            "rfc6817" => connection.ledbat_variant = LedbatVariant::Rfc6817,
+            "yield" => connection.ledbat_yield_to_standing_queues = true,
+            "ramp" => connection.ledbat_ramp_to_previous_window = true,
+            "join" => connection.ledbat_join_slowdowns = true,
+            "drain" => connection.ledbat_hold_until_drained = true,
+            other => {
+                eprintln!(
+                    "unknown rules {other:?}: plusplus, draft-gain, rfc6817, yield, ramp, join or drain \
+                     (comma-separated)"
+                );
+                return ExitCode::FAILURE;
+            }
         }
     }
     println!(

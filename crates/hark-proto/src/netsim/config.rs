@@ -259,6 +259,14 @@ pub enum ConfigError {
     /// A rate of zero bits per second would never deliver anything.
     #[error("link rate must be above zero (use None for unlimited)")]
     ZeroRate,
+    /// A node clock skew outside what [`ClockSkew`](super::ClockSkew) allows.
+    #[error("clock skew {ppm} ppm is outside +-{max} ppm")]
+    ClockSkew {
+        /// The rejected skew, parts per million.
+        ppm: i32,
+        /// The largest skew allowed either way.
+        max: i32,
+    },
 }
 
 #[cfg(test)]

@@ -5,7 +5,8 @@
 //! Each link is one direction: delay, bounded jitter, a bottleneck rate with a drop-tail queue,
 //! random and Gilbert-Elliott burst loss, reordering, duplication and header corruption.
 //! Several routes may cross one link, which makes it a shared bottleneck. [`reno`] has a
-//! TCP-Reno-like sender and receiver to compete against.
+//! TCP-Reno-like sender and receiver to compete against. [`ClockSkew`] gives a node a clock
+//! that runs fast or slow.
 //!
 //! # Order of calls
 //!
@@ -92,6 +93,7 @@ mod packets;
 pub mod reno;
 mod rng;
 mod sim;
+mod skew;
 mod stats;
 mod trace;
 
@@ -102,5 +104,6 @@ pub use link::LinkId;
 pub use node::{Node, NodeId, Transmit};
 pub use rng::SimRng;
 pub use sim::{DEFAULT_MAX_DATAGRAM, Limits, Outcome, Sim, SimError, Stepped};
+pub use skew::{ClockSkew, MAX_SKEW_PPM};
 pub use stats::{DelaySamples, DropCause, Drops, FlowStats, LinkStats};
 pub use trace::{Tap, TraceEvent, TraceKind};

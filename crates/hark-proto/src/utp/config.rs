@@ -45,6 +45,30 @@ pub struct ConnectionConfig {
     /// to BBR (`cargo xtask ledbat-bed`: about a quarter of the link instead of a third or
     /// more) but two LEDBAT flows need not agree on it, which costs their fairness.
     pub ledbat_yield_to_standing_queues: bool,
+    /// Correct the LEDBAT base delay for a peer clock that runs faster than ours, with the
+    /// reverse direction's delays (on by default; see
+    /// [`Ledbat::on_reverse_delay_sample`](super::ledbat::Ledbat::on_reverse_delay_sample)).
+    /// Without it, 100 ppm of drift reads as 6 ms more queuing delay per minute until the
+    /// ten-minute base history forgets the old minimum.
+    pub ledbat_correct_clock_drift: bool,
+    /// LEDBAT++ only: after a slowdown, slow-start back to the window held before it
+    /// whatever the queuing delay (a loss still ends the ramp), instead of leaving slow
+    /// start at 3/4 of the target, where the flow whose hold ended first refills the queue
+    /// and the others lose their share at each slowdown. On by default, with
+    /// `ledbat_join_slowdowns` and `ledbat_hold_until_drained` (`cargo xtask ledbat-bed`,
+    /// `cargo xtask lab`: see the README).
+    pub ledbat_ramp_to_previous_window: bool,
+    /// LEDBAT++ only: begin the next slowdown at once when the queuing delay falls by a
+    /// quarter within a round trip from at least half the target (another flow's
+    /// slowdown), so that flows slow down together and all see the queue empty
+    /// ([`Ledbat::joined_slowdowns`](super::ledbat::Ledbat::joined_slowdowns)). On by
+    /// default.
+    pub ledbat_join_slowdowns: bool,
+    /// LEDBAT++ only: hold a slowdown past one smoothed plus one minimum round trip while
+    /// the queuing delay is above an eighth of the target, up to two smoothed plus one
+    /// minimum, so that flows whose slowdowns began a little apart all see the queue empty.
+    /// On by default.
+    pub ledbat_hold_until_drained: bool,
     /// UDP payload MTU for IPv4 peers (libutp's get_udp_mtu).
     pub udp_mtu_v4: u16,
     /// UDP payload MTU for IPv6 peers.
@@ -126,6 +150,10 @@ impl Default for ConnectionConfig {
             ledbat_variant: LedbatVariant::PlusPlus,
             ledbat_draft_gain: false,
             ledbat_yield_to_standing_queues: false,
+            ledbat_correct_clock_drift: true,
+            ledbat_ramp_to_previous_window: true,
+            ledbat_join_slowdowns: true,
+            ledbat_hold_until_drained: true,
             udp_mtu_v4: DEFAULT_UDP_MTU_V4,
             udp_mtu_v6: DEFAULT_UDP_MTU_V6,
             mtu_probing: false,
@@ -193,6 +221,10 @@ impl ConnectionConfig {
             variant: self.ledbat_variant,
             draft_gain: self.ledbat_draft_gain,
             yield_to_standing_queues: self.ledbat_yield_to_standing_queues,
+            correct_clock_drift: self.ledbat_correct_clock_drift,
+            ramp_to_previous_window: self.ledbat_ramp_to_previous_window,
+            join_slowdowns: self.ledbat_join_slowdowns,
+            hold_until_drained: self.ledbat_hold_until_drained,
         }
     }
 }

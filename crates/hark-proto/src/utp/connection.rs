@@ -852,6 +852,9 @@ impl Connection {
                 self.rtt.on_sample(sample);
                 self.cc.on_rtt_sample(sample);
             }
+            if h.timestamp_micros != 0 {
+                self.cc.on_reverse_delay_sample(now, self.reply_micros);
+            }
             if h.timestamp_difference_micros != 0 {
                 let queuing = self.cc.on_delay_sample(now, h.timestamp_difference_micros);
                 if self.config.report_delay_samples {

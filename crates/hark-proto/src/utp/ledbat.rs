@@ -4,6 +4,8 @@
 //! The one-way delay comes from the peer's timestamp differences. The base delay is the
 //! minimum over a history of per-minute minima, the current delay the minimum of the last
 //! few samples; their difference, the queuing delay, steers the window towards the target.
+//! The base delay is corrected for a peer clock that runs faster than ours with the reverse
+//! direction's delays (`base_delay.rs`, [`Ledbat::on_reverse_delay_sample`]).
 //!
 //! RFC 6817's update is additive and symmetric around the target, so flows sharing a
 //! bottleneck keep whatever split slow start left them, and a latecomer whose base delay
@@ -22,16 +24,33 @@
 //! plus one minimum round trip rather than two smoothed ones: long enough for the flow's own
 //! queue to drain and one packet sent into the emptied queue to be acknowledged, at less
 //! cost in idle link time.
+//!
+//! Three more, from a real kernel bottleneck (`cargo xtask ledbat-bed`, a base RTT of a
+//! fraction of a millisecond, where slow start fills 100 ms of queue within milliseconds):
+//! there, a flow that starts a few milliseconds after another takes part of the other's
+//! queue into its base delay, and one flow's slowdown never corrects it, because the other
+//! flows keep their queue standing meanwhile. Per-flow traces showed the error (10 ms and
+//! more) and that it goes only when two slowdowns happen to coincide. So, each on by default:
+//!
+//! - `join_slowdowns`: a fall of the queuing delay by a quarter within a round trip, from at
+//!   least half the target, is another flow's slowdown; the next slowdown begins at once,
+//!   and the flows' schedules stay together from then on.
+//! - `hold_until_drained`: the hold lasts, up to two smoothed plus one minimum round trips,
+//!   until the queuing delay is below an eighth of the target, so that slowdowns that began
+//!   a little apart overlap while the queue is empty.
+//! - `ramp_to_previous_window`: the ramp after a slowdown goes back to the window held
+//!   before it whatever the delay; otherwise the flow whose hold ended first refills the
+//!   queue, the others leave slow start at 3/4 of the target with small windows, and every
+//!   slowdown hands the first flow a larger share.
 
 use std::time::{Duration, Instant};
 
+pub use super::base_delay::{BASE_HISTORY, MAX_DRIFT_STEP_US};
+use super::base_delay::{BaseDelay, wrapping_min};
 use super::slowdown::{Slowdown, SlowdownStep};
 
-/// Number of per-minute minima kept for the base delay.
-pub const BASE_HISTORY: usize = 10;
 /// Number of recent samples whose minimum is the current delay.
 const CURRENT_FILTER: usize = 4;
-const MINUTE: Duration = Duration::from_secs(60);
 /// LEDBAT++'s cap on the growth divisor: at least one packet per 16 round trips.
 pub const MAX_GAIN_DIVISOR: u32 = 16;
 /// While another flow keeps a standing queue, the window aims at the target divided by this.
@@ -39,15 +58,9 @@ pub const COMPETING_TARGET_DIVISOR: u32 = 4;
 /// A slowdown that leaves more than the effective target divided by this in the queue has
 /// found another flow's standing queue.
 const COMPETITOR_FLOOR_DIVISOR: u128 = 4;
-
-/// `a < b` for clock values that may wrap.
-fn wrapping_lt(a: u32, b: u32) -> bool {
-    (a.wrapping_sub(b) as i32) < 0
-}
-
-fn wrapping_min(a: u32, b: u32) -> u32 {
-    if wrapping_lt(a, b) { a } else { b }
-}
+/// With [`LedbatConfig::hold_until_drained`], a queue below the target divided by this has
+/// drained.
+const DRAINED_DIVISOR: u128 = 8;
 
 /// Which rule set updates the window.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -81,6 +94,22 @@ pub struct LedbatConfig {
     /// LEDBAT++ only: yield to flows that keep a standing queue below the target (see
     /// [`Ledbat::competing`]).
     pub yield_to_standing_queues: bool,
+    /// Raise the base delay by each fall of the reverse direction's base delay, which
+    /// tracks a peer clock that runs faster than ours (see [`Ledbat::on_reverse_delay_sample`]).
+    pub correct_clock_drift: bool,
+    /// LEDBAT++ only: after a slowdown, slow-start back to the window held before it
+    /// whatever the queuing delay (a loss still ends the ramp), instead of leaving slow
+    /// start at 3/4 of the target. A flow whose ramp ends early on a queue the other flows
+    /// kept loses its share at each slowdown.
+    pub ramp_to_previous_window: bool,
+    /// LEDBAT++ only: begin the next slowdown at once when the queuing delay falls by a
+    /// quarter or more within a round trip from at least half the target, which is what
+    /// another flow's slowdown looks like (see [`Ledbat::joined_slowdowns`]).
+    pub join_slowdowns: bool,
+    /// LEDBAT++ only: hold a slowdown beyond one smoothed plus one minimum round trip while
+    /// the queuing delay is above an eighth of the target (up to two smoothed plus one
+    /// minimum), so that flows whose slowdowns began a little apart all see the queue empty.
+    pub hold_until_drained: bool,
 }
 
 /// The congestion window and the delay estimates that drive it.
@@ -91,10 +120,7 @@ pub struct Ledbat {
     cwnd: usize,
     ssthresh: usize,
     slow_start: bool,
-    minima: [u32; BASE_HISTORY],
-    minima_filled: usize,
-    minute_index: usize,
-    minute_started: Option<Instant>,
+    base: BaseDelay,
     recent: [u32; CURRENT_FILTER],
     recent_filled: usize,
     recent_index: usize,
@@ -107,6 +133,39 @@ pub struct Ledbat {
     slowdown_floor_us: Option<u32>,
     /// The last slowdown found a queue this flow did not make.
     competing: bool,
+    /// Recent peaks of the queuing delay, to see another flow's slowdown.
+    drop_watch: DropWatch,
+    /// Slowdowns begun early to join another flow's.
+    joined: u64,
+}
+
+/// The largest queuing delay of the current and the previous round trip.
+#[derive(Debug, Clone, Copy, Default)]
+struct DropWatch {
+    started: Option<Instant>,
+    current_max_us: u32,
+    previous_max_us: u32,
+}
+
+impl DropWatch {
+    fn on_sample(&mut self, now: Instant, queuing_us: u32, round_trip: Duration) {
+        match self.started {
+            Some(at) if now.saturating_duration_since(at) < round_trip => {
+                self.current_max_us = self.current_max_us.max(queuing_us);
+            }
+            _ => {
+                self.previous_max_us = self.current_max_us;
+                self.current_max_us = queuing_us;
+                self.started = Some(now);
+            }
+        }
+    }
+
+    /// True if `queuing_us` is below 3/4 of a recent peak of at least `floor_us`.
+    fn dropped(&self, queuing_us: u32, floor_us: u32) -> bool {
+        let peak = self.current_max_us.max(self.previous_max_us);
+        peak >= floor_us && u64::from(queuing_us) * 4 < u64::from(peak) * 3
+    }
 }
 
 impl Ledbat {
@@ -120,10 +179,7 @@ impl Ledbat {
             cwnd,
             ssthresh: usize::MAX,
             slow_start: true,
-            minima: [0; BASE_HISTORY],
-            minima_filled: 0,
-            minute_index: 0,
-            minute_started: None,
+            base: BaseDelay::new(config.correct_clock_drift),
             recent: [0; CURRENT_FILTER],
             recent_filled: 0,
             recent_index: 0,
@@ -134,7 +190,18 @@ impl Ledbat {
             slowdown: Slowdown::default(),
             slowdown_floor_us: None,
             competing: false,
+            drop_watch: DropWatch::default(),
+            joined: 0,
         }
+    }
+
+    /// How many slowdowns began early to join another flow's (with
+    /// [`LedbatConfig::join_slowdowns`]). Flows whose slowdowns coincide empty the queue
+    /// together, so each sees the true base delay; one flow's slowdown alone leaves the
+    /// others' queue standing, and a flow whose base delay included that queue never learns
+    /// better.
+    pub fn joined_slowdowns(&self) -> u64 {
+        self.joined
     }
 
     /// Changes the packet size the window is measured against.
@@ -199,10 +266,20 @@ impl Ledbat {
 
     /// The base (minimum) one-way delay difference, raw microseconds on the peer's clock.
     pub fn base_delay_micros(&self) -> Option<u32> {
-        self.minima[..self.minima_filled]
-            .iter()
-            .copied()
-            .reduce(wrapping_min)
+        self.base.base()
+    }
+
+    /// How far clock-drift correction has raised the base delay since the connection began.
+    pub fn drift_corrected(&self) -> Duration {
+        self.base.corrected()
+    }
+
+    /// Feeds one reverse-direction delay sample (our clock minus the peer's timestamp):
+    /// with [`LedbatConfig::correct_clock_drift`], each fall of its base by at most
+    /// [`MAX_DRIFT_STEP_US`] raises the forward base delay by as much, so a peer clock that
+    /// runs fast is not read as a growing queue (RFC 6817 appendix A's deployed correction).
+    pub fn on_reverse_delay_sample(&mut self, now: Instant, sample_us: u32) {
+        self.base.on_reverse(now, sample_us);
     }
 
     /// The latest raw delay sample, microseconds.
@@ -235,24 +312,7 @@ impl Ledbat {
     /// resulting queuing delay.
     pub fn on_delay_sample(&mut self, now: Instant, sample_us: u32) -> Duration {
         self.last_sample_us = Some(sample_us);
-        match self.minute_started {
-            None => {
-                self.minute_started = Some(now);
-                self.minima[0] = sample_us;
-                self.minima_filled = 1;
-                self.minute_index = 0;
-            }
-            Some(start) if now.saturating_duration_since(start) >= MINUTE => {
-                self.minute_started = Some(now);
-                self.minute_index = (self.minute_index + 1) % BASE_HISTORY;
-                self.minima[self.minute_index] = sample_us;
-                self.minima_filled = (self.minima_filled + 1).min(BASE_HISTORY);
-            }
-            Some(_) => {
-                let slot = &mut self.minima[self.minute_index];
-                *slot = wrapping_min(*slot, sample_us);
-            }
-        }
+        self.base.on_forward(now, sample_us);
         self.recent[self.recent_index] = sample_us;
         self.recent_index = (self.recent_index + 1) % CURRENT_FILTER;
         self.recent_filled = (self.recent_filled + 1).min(CURRENT_FILTER);
@@ -267,19 +327,33 @@ impl Ledbat {
         if let Some(floor) = &mut self.slowdown_floor_us {
             *floor = (*floor).min(self.queuing_delay_us);
         }
+        let round_trip = self.round_trip();
+        self.drop_watch
+            .on_sample(now, self.queuing_delay_us, round_trip);
         self.queuing_delay()
     }
 
     /// Grows (or shrinks) the window for `bytes_acked` newly acknowledged bytes.
     pub fn on_ack(&mut self, now: Instant, bytes_acked: usize) {
-        if self.config.variant == LedbatVariant::PlusPlus && self.advance_slowdown(now) {
-            return;
+        if self.config.variant == LedbatVariant::PlusPlus {
+            if self.config.join_slowdowns && !self.slow_start {
+                let half_target = (self.effective_target().as_micros() / 2) as u32;
+                if self.drop_watch.dropped(self.queuing_delay_us, half_target)
+                    && self.slowdown.bring_forward(now)
+                {
+                    self.joined += 1;
+                }
+            }
+            if self.advance_slowdown(now) {
+                return;
+            }
         }
         let target = self.effective_target().as_micros().max(1) as i64;
         let queuing = i64::from(self.queuing_delay_us);
         let mut grown = false;
         if self.slow_start {
-            if queuing * self.exit_denominator() >= target * self.exit_numerator() {
+            let ramp_on = self.config.ramp_to_previous_window && self.slowdown.is_ramping();
+            if !ramp_on && queuing * self.exit_denominator() >= target * self.exit_numerator() {
                 self.end_slow_start(now);
             } else {
                 self.cwnd = self.cwnd.saturating_add(bytes_acked);
@@ -351,8 +425,16 @@ impl Ledbat {
 
     /// Moves the slowdown schedule on; true while the window is held at two packets.
     fn advance_slowdown(&mut self, now: Instant) -> bool {
-        let hold = self.round_trip() + self.min_rtt.unwrap_or(self.round_trip());
-        match self.slowdown.advance(now, hold, self.slow_start) {
+        let min_rtt = self.min_rtt.unwrap_or(self.round_trip());
+        let hold = self.round_trip() + min_rtt;
+        let max_hold = self.round_trip() * 2 + min_rtt;
+        let drained = !self.config.hold_until_drained
+            || u128::from(self.queuing_delay_us) * DRAINED_DIVISOR
+                <= self.effective_target().as_micros();
+        match self
+            .slowdown
+            .advance(now, hold, max_hold, drained, self.slow_start)
+        {
             SlowdownStep::Begin => {
                 self.ssthresh = self.cwnd.max(self.min_window());
                 self.cwnd = self.min_window();
@@ -428,6 +510,10 @@ mod tests {
             variant: LedbatVariant::Rfc6817,
             draft_gain: false,
             yield_to_standing_queues: false,
+            correct_clock_drift: true,
+            ramp_to_previous_window: false,
+            join_slowdowns: false,
+            hold_until_drained: false,
         }
     }
 
@@ -700,6 +786,111 @@ mod tests {
         assert!(!c.in_slow_start());
         assert_eq!(c.window(), 2000);
         assert_eq!(c.next_slowdown(), Some(begin + rtt * 3 + rtt * 3 * 9));
+    }
+
+    #[test]
+    fn a_sudden_fall_of_the_queue_brings_the_next_slowdown_forward_when_asked() {
+        let t0 = Instant::now();
+        let rtt = Duration::from_millis(40);
+        for join in [true, false] {
+            let mut c = settled(20_000, t0);
+            c.config.join_slowdowns = join;
+            let scheduled = c.next_slowdown().expect("scheduled");
+            // A steady 100 ms queue, then another flow's slowdown halves it.
+            let mut now = t0;
+            for _ in 0..4 {
+                now += rtt / 8;
+                set_queuing(&mut c, now, 100_000);
+                c.on_ack(now, 1000);
+            }
+            assert!(now + rtt / 8 < scheduled);
+            assert!(!c.in_slowdown());
+            now += rtt / 8;
+            set_queuing(&mut c, now, 50_000);
+            c.on_ack(now, 1000);
+            assert_eq!(c.in_slowdown(), join, "join {join}");
+            assert_eq!(c.joined_slowdowns(), u64::from(join));
+            assert_eq!(c.window() == 2000, join);
+        }
+    }
+
+    #[test]
+    fn a_small_queue_that_falls_is_no_slowdown_to_join() {
+        let t0 = Instant::now();
+        let rtt = Duration::from_millis(40);
+        let mut c = Ledbat::new(
+            LedbatConfig {
+                join_slowdowns: true,
+                ..plus_plus()
+            },
+            1000,
+        );
+        c.on_rtt_sample(rtt);
+        c.on_delay_sample(t0, 0);
+        c.on_ack(t0, 8000);
+        // A loss ends slow start below the target and schedules a slowdown 2 RTTs later.
+        c.on_loss(t0);
+        assert!(!c.in_slow_start());
+        let mut now = t0;
+        // 40 ms is below half the target: falling from there is noise, not a slowdown.
+        for micros in [40_000, 40_000, 40_000, 10_000] {
+            now += rtt / 8;
+            set_queuing(&mut c, now, micros);
+            c.on_ack(now, 1000);
+        }
+        assert!(!c.in_slowdown());
+        assert_eq!(c.joined_slowdowns(), 0);
+    }
+
+    #[test]
+    fn the_ramp_after_a_slowdown_goes_back_to_the_old_window_when_asked() {
+        let t0 = Instant::now();
+        let rtt = Duration::from_millis(40);
+        for ramp in [true, false] {
+            let mut c = settled(20_000, t0);
+            c.config.ramp_to_previous_window = ramp;
+            let begin = t0 + rtt * 2;
+            c.on_ack(begin, 0);
+            assert!(c.in_slowdown());
+            set_queuing(&mut c, begin, 0);
+            c.on_ack(begin + rtt * 2, 2000);
+            assert!(c.in_slow_start());
+            // Another flow fills the queue to 90 ms: above 3/4 of the target.
+            set_queuing(&mut c, begin + rtt * 2, 90_000);
+            c.on_ack(begin + rtt * 3, 4000);
+            assert_eq!(c.in_slow_start(), ramp, "ramp {ramp}");
+            if ramp {
+                assert_eq!(c.window(), 8000);
+                c.on_ack(begin + rtt * 4, 16_000);
+                assert_eq!(c.window(), 20_000);
+                assert!(!c.in_slow_start());
+            } else {
+                assert!(c.window() < 8000);
+            }
+        }
+    }
+
+    #[test]
+    fn a_slowdown_holds_on_while_the_queue_drains_when_asked() {
+        let t0 = Instant::now();
+        let rtt = Duration::from_millis(40);
+        for (drain, queue_us, released_at) in
+            [(false, 50_000, 2), (true, 50_000, 3), (true, 10_000, 2)]
+        {
+            let mut c = settled(20_000, t0);
+            c.config.hold_until_drained = drain;
+            let begin = t0 + rtt * 2;
+            c.on_ack(begin, 0);
+            assert!(c.in_slowdown());
+            // One smoothed plus one minimum RTT later, `queue_us` is still queued: above an
+            // eighth of the target (12.5 ms) the hold goes on, up to two smoothed plus one.
+            set_queuing(&mut c, begin, queue_us);
+            c.on_ack(begin + rtt * 2, 1000);
+            assert_eq!(c.in_slowdown(), released_at > 2, "{drain} {queue_us}");
+            c.on_ack(begin + rtt * 3, 1000);
+            assert!(!c.in_slowdown());
+            assert!(c.in_slow_start());
+        }
     }
 
     #[test]

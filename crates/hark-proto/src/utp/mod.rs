@@ -61,6 +61,7 @@
 //! RFC 6817 rules remain available as [`LedbatVariant::Rfc6817`] through
 //! [`ConnectionConfig::ledbat_variant`].
 
+mod base_delay;
 mod buffer_pool;
 pub mod bulk;
 mod config;

@@ -50,6 +50,11 @@ impl Slowdown {
         matches!(self.phase, Phase::Frozen { .. })
     }
 
+    /// True while slow start brings the window back after a slowdown.
+    pub(crate) fn is_ramping(&self) -> bool {
+        matches!(self.phase, Phase::Ramping { .. })
+    }
+
     /// When the next slowdown begins, if one is scheduled.
     pub(crate) fn scheduled_at(&self) -> Option<Instant> {
         match self.phase {
@@ -59,11 +64,14 @@ impl Slowdown {
     }
 
     /// Called on each acknowledgement; `hold` is how long a new slowdown keeps the window
-    /// small. A slowdown never begins during slow start.
+    /// small, and longer, up to `max_hold` in all, while `drained` is false. A slowdown
+    /// never begins during slow start.
     pub(crate) fn advance(
         &mut self,
         now: Instant,
         hold: Duration,
+        max_hold: Duration,
+        drained: bool,
         slow_start: bool,
     ) -> SlowdownStep {
         match self.phase {
@@ -74,12 +82,26 @@ impl Slowdown {
                 };
                 SlowdownStep::Begin
             }
-            Phase::Frozen { started, until } if now >= until => {
+            Phase::Frozen { started, until }
+                if now >= until && (drained || now >= started + max_hold) =>
+            {
                 self.phase = Phase::Ramping { started };
                 SlowdownStep::Release
             }
             Phase::Frozen { .. } => SlowdownStep::Hold,
             _ => SlowdownStep::None,
+        }
+    }
+
+    /// Moves a scheduled slowdown to `now`, so that the next acknowledgement begins it
+    /// (joining another flow's slowdown); true if one was scheduled later.
+    pub(crate) fn bring_forward(&mut self, now: Instant) -> bool {
+        match self.phase {
+            Phase::Scheduled(at) if at > now => {
+                self.phase = Phase::Scheduled(now);
+                true
+            }
+            _ => false,
         }
     }
 
