@@ -43,6 +43,12 @@ pub trait SaslServer: Send {
     fn mechanism(&self) -> &str;
     /// The client's blob (the initial response first, possibly empty).
     fn step(&mut self, response: &[u8]) -> SaslStep;
+    /// A server-first mechanism's challenge (CRAM-MD5, DIGEST-MD5), sent with the
+    /// start's reply when the client piggybacked no initial response. `None` (the
+    /// default): the reply carries no blob and the client speaks first.
+    fn initial_challenge(&mut self) -> Option<Vec<u8>> {
+        None
+    }
     /// Whether success installs a security layer (which excludes TLS).
     fn security_layer(&self) -> bool {
         false

@@ -123,7 +123,9 @@ impl Session {
             Some(_) => return self.reply0_error(msgno, 501, "bad SASL blob"),
         };
         let content = match initial.map(|data| mechanism.step(&data)) {
-            None => None,
+            None => mechanism
+                .initial_challenge()
+                .map(|data| blob_text(BlobStatus::Continue, data)),
             Some(SaslStep::Continue(data)) => Some(blob_text(BlobStatus::Continue, data)),
             Some(SaslStep::Complete { data, identity }) => {
                 let layer = mechanism.security_layer();
