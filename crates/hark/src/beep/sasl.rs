@@ -43,8 +43,8 @@ use std::sync::Arc;
 use hark_proto::beep::SaslServer;
 pub use hark_proto::beep::{SaslClient, SaslStep};
 pub use hark_proto::sasl::{
-    AuthDecision, AuthProps, CramMd5Client, DigestMd5Client, ExternalClient, Lookup, SaslError,
-    ScramCredentials, ScramSha256Client,
+    AuthDecision, AuthProps, CramMd5Client, DEFAULT_ITERATIONS, DigestMd5Client, ExternalClient,
+    Lookup, SaslError, ScramCredentials, ScramSha256Client,
 };
 use hark_proto::sasl::{CramMd5Server, DigestMd5Server, ExternalServer, ScramSha256Server};
 
@@ -102,6 +102,14 @@ impl rand_core::TryRng for OsRng {
 }
 
 impl rand_core::TryCryptoRng for OsRng {}
+
+/// SCRAM credentials for `password` under a fresh 16-byte salt from the operating
+/// system, hashed `iterations` times: what a server stores instead of the password.
+pub fn scram_credentials(password: &str, iterations: u32) -> Result<ScramCredentials, SaslError> {
+    let mut salt = [0u8; 16];
+    rand_core::Rng::fill_bytes(&mut OsRng, &mut salt);
+    ScramCredentials::from_password(password, &salt, iterations)
+}
 
 /// Where the server mechanisms say they are (DIGEST-MD5's realm and `digest-uri`,
 /// CRAM-MD5's challenge) and how hard SCRAM hashes a password the handler returns.
