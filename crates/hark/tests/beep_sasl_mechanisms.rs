@@ -396,3 +396,35 @@ fn our_external_client_sends_what_gsasl_sends() {
         assert_eq!(ours, theirs);
     }
 }
+
+#[test]
+fn the_auth_handler_sees_the_server_name_of_the_sasl_start() {
+    use hark::beep::sasl::{Plain, WithServerName};
+    let ctx = BeepContext::new().unwrap();
+    ctx.offer_sasl(&["SCRAM-SHA-256", "PLAIN"]);
+    type Seen = Arc<Mutex<Vec<(String, Option<String>)>>>;
+    let seen: Seen = Arc::default();
+    ctx.on_sasl_auth(seen.clone(), |_conn: &Connection, props, seen| {
+        let mut seen = seen.lock().unwrap();
+        seen.push((props.mech.clone(), props.server_name.clone()));
+        match props.mech.as_str() {
+            "PLAIN" => AuthDecision::Accept,
+            _ => AuthDecision::Password("secret".into()),
+        }
+    });
+    let listener = ctx.listen("127.0.0.1:0".parse().unwrap()).unwrap();
+    let addr = listener.local_addr();
+    let named = WithServerName::new(scram("bob", "secret"), "beep.example.org");
+    assert_eq!(auth(addr, Box::new(named)).unwrap(), "bob");
+    let plain = WithServerName::new(Box::new(Plain::new("bob", "x", None)), "other.example");
+    assert!(auth(addr, Box::new(plain)).is_ok());
+    assert!(auth(addr, scram("bob", "secret")).is_ok());
+    assert_eq!(
+        *seen.lock().unwrap(),
+        [
+            ("SCRAM-SHA-256".into(), Some("beep.example.org".into())),
+            ("PLAIN".into(), Some("other.example".into())),
+            ("SCRAM-SHA-256".into(), None),
+        ]
+    );
+}

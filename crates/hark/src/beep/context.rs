@@ -247,15 +247,15 @@ impl BeepContext {
         let mut session = Session::new(Instant::now(), config);
         if offers_sasl {
             let (ctx, sasl_conn) = (self.inner.clone(), conn.clone());
-            session.set_sasl_server(Box::new(move |name: &str| {
+            session.set_sasl_server(Box::new(sasl::Factory::new(move |name, server_name| {
                 let handler = ctx.handlers().auth;
                 let options = ctx
                     .sasl_options
                     .read()
                     .unwrap_or_else(|e| e.into_inner())
                     .clone();
-                sasl::server(name, sasl_conn.clone(), handler, &options)
-            }));
+                sasl::server(name, server_name, sasl_conn.clone(), handler, &options)
+            })));
         }
         let core = BeepCore::new(session, cmds, conn.clone(), self.inner.clone());
         (conn, StreamNotify::new(core, Driver))

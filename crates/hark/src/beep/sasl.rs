@@ -137,9 +137,71 @@ impl Default for SaslServerOptions {
     }
 }
 
+/// A client mechanism that sends a `serverName` with its SASL start; the server's auth
+/// handler sees it in [`AuthProps::server_name`].
+pub struct WithServerName {
+    inner: Box<dyn SaslClient>,
+    server_name: String,
+}
+
+impl WithServerName {
+    /// `inner`, asking for `server_name`.
+    pub fn new(inner: Box<dyn SaslClient>, server_name: impl Into<String>) -> Self {
+        WithServerName {
+            inner,
+            server_name: server_name.into(),
+        }
+    }
+}
+
+impl SaslClient for WithServerName {
+    fn mechanism(&self) -> &str {
+        self.inner.mechanism()
+    }
+    fn initial_response(&mut self) -> Option<Vec<u8>> {
+        self.inner.initial_response()
+    }
+    fn step(&mut self, challenge: &[u8], complete: bool) -> SaslStep {
+        self.inner.step(challenge, complete)
+    }
+    fn security_layer(&self) -> bool {
+        self.inner.security_layer()
+    }
+    fn server_name(&self) -> Option<&str> {
+        Some(&self.server_name)
+    }
+}
+
+type MakeServer = dyn FnMut(&str, Option<&str>) -> Option<Box<dyn SaslServer>> + Send;
+
+/// A session's server mechanism factory that hears the start's `serverName`.
+pub(crate) struct Factory(Box<MakeServer>);
+
+impl Factory {
+    pub(crate) fn new(
+        f: impl FnMut(&str, Option<&str>) -> Option<Box<dyn SaslServer>> + Send + 'static,
+    ) -> Self {
+        Factory(Box::new(f))
+    }
+}
+
+impl hark_proto::beep::SaslServerFactory for Factory {
+    fn server(&mut self, name: &str) -> Option<Box<dyn SaslServer>> {
+        (self.0)(name, None)
+    }
+    fn server_named(
+        &mut self,
+        name: &str,
+        server_name: Option<&str>,
+    ) -> Option<Box<dyn SaslServer>> {
+        (self.0)(name, server_name)
+    }
+}
+
 /// The server mechanism `name` for a listener session, asking the auth handler.
 pub(crate) fn server(
     name: &str,
+    server_name: Option<&str>,
     conn: Connection,
     handler: Option<AuthHandler>,
     options: &SaslServerOptions,
@@ -151,25 +213,39 @@ pub(crate) fn server(
         })
     };
     let host = options.host.as_deref();
+    let sn = server_name.map(str::to_owned);
     Some(match name {
-        "EXTERNAL" => Box::new(ExternalServer::new(lookup(conn, handler), None)),
+        "EXTERNAL" => {
+            Box::new(ExternalServer::new(lookup(conn, handler), None).with_server_name(sn))
+        }
         "SCRAM-SHA-256" => Box::new(
             ScramSha256Server::new(lookup(conn, handler), &mut OsRng)
-                .with_iterations(options.scram_iterations),
+                .with_iterations(options.scram_iterations)
+                .with_server_name(sn),
         ),
-        "CRAM-MD5" => Box::new(CramMd5Server::new(
-            lookup(conn, handler),
-            host.unwrap_or("localhost"),
-            &mut OsRng,
-        )),
-        "DIGEST-MD5" => Box::new(DigestMd5Server::new(
-            lookup(conn, handler),
-            &options.realm,
-            &options.service,
-            host.unwrap_or(""),
-            &mut OsRng,
-        )),
-        _ => Box::new(Server::new(name, conn, handler)?),
+        "CRAM-MD5" => Box::new(
+            CramMd5Server::new(
+                lookup(conn, handler),
+                host.unwrap_or("localhost"),
+                &mut OsRng,
+            )
+            .with_server_name(sn),
+        ),
+        "DIGEST-MD5" => Box::new(
+            DigestMd5Server::new(
+                lookup(conn, handler),
+                &options.realm,
+                &options.service,
+                host.unwrap_or(""),
+                &mut OsRng,
+            )
+            .with_server_name(sn),
+        ),
+        _ => {
+            let mut plain = Server::new(name, conn, handler)?;
+            plain.server_name = sn;
+            Box::new(plain)
+        }
     })
 }
 
@@ -291,6 +367,7 @@ struct Server {
     mech: &'static str,
     conn: Connection,
     handler: Option<AuthHandler>,
+    server_name: Option<String>,
 }
 
 impl Server {
@@ -300,6 +377,7 @@ impl Server {
             mech,
             conn,
             handler,
+            server_name: None,
         })
     }
 
@@ -327,6 +405,7 @@ impl SaslServer for Server {
     fn step(&mut self, response: &[u8]) -> SaslStep {
         let mut props = AuthProps {
             mech: self.mech.to_owned(),
+            server_name: self.server_name.clone(),
             ..AuthProps::default()
         };
         let identity = match self.mech {
