@@ -9,17 +9,22 @@
 //!   session, starts a channel, sends FILE cut into MSGs of BYTES (or N generated MSGs of
 //!   BYTES each), writes each reply's body (after its MIME headers) to stdout, closes the
 //!   channel and the session, and exits 0 only if every MSG was answered by an RPY.
-//! - SASL: `listen --sasl-user USER:PASSWORD... --anonymous TOKEN...` offers PLAIN and
-//!   ANONYMOUS; `send --sasl PLAIN --user U --password P` or `--anonymous TOKEN`
-//!   authenticates before starting the channel (a failure exits non-zero).
+//! - SASL: `listen --sasl-user USER:PASSWORD...` offers SCRAM-SHA-256 and PLAIN (and,
+//!   with `--legacy-sasl`, CRAM-MD5 and DIGEST-MD5) for these users; `--anonymous
+//!   TOKEN...` offers ANONYMOUS; `--external AUTHZID...` offers EXTERNAL for these
+//!   authorization identities. `send --sasl MECH --user U --password P`, `--anonymous
+//!   TOKEN` or `--external AUTHZID` authenticates before starting the channel (a failure
+//!   exits non-zero); CRAM-MD5 and DIGEST-MD5 need `--legacy-sasl` there too.
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, ToSocketAddrs};
 use std::time::Duration;
 
 use clap::{Args, Subcommand};
-use hark::beep::sasl::SaslClient;
-use hark::beep::sasl::{Anonymous, AuthDecision, Plain};
+use hark::beep::sasl::{
+    Anonymous, AuthDecision, CramMd5Client, DEFAULT_ITERATIONS, DigestMd5Client, ExternalClient,
+    OsRng, Plain, SaslClient, ScramSha256Client, scram_credentials,
+};
 use hark::beep::{Answer, BeepContext, ChannelHandlers, FrameType, Profile, ReplyKind};
 
 /// Receive window of the profiles `hark beep` serves and uses.
@@ -46,12 +51,18 @@ pub struct ListenArgs {
     /// A profile to serve and how: URI[=echo|silent|deny] (echo by default).
     #[arg(long = "profile", value_name = "URI[=MODE]", required = true)]
     profiles: Vec<String>,
-    /// Offer SASL PLAIN and accept this user (repeatable).
+    /// Offer SASL SCRAM-SHA-256 and PLAIN and accept this user (repeatable).
     #[arg(long = "sasl-user", value_name = "USER:PASSWORD")]
     sasl_users: Vec<String>,
+    /// Also offer the obsolete CRAM-MD5 and DIGEST-MD5 (RFC 6331) for the SASL users.
+    #[arg(long = "legacy-sasl")]
+    legacy_sasl: bool,
     /// Offer SASL ANONYMOUS and accept this trace token (repeatable).
     #[arg(long = "anonymous", value_name = "TOKEN")]
     anonymous: Vec<String>,
+    /// Offer SASL EXTERNAL and accept this authorization identity (repeatable).
+    #[arg(long = "external", value_name = "AUTHZID")]
+    external: Vec<String>,
 }
 
 /// `hark beep send` flags.
@@ -70,9 +81,13 @@ pub struct SendArgs {
     /// Bytes per message (FILE is cut into messages of this size).
     #[arg(long, value_name = "BYTES", default_value_t = 4096)]
     size: usize,
-    /// Authenticate first with this SASL mechanism (PLAIN; needs --user and --password).
-    #[arg(long, value_name = "MECH", requires_all = ["user", "password"], conflicts_with = "anonymous")]
+    /// Authenticate first with this SASL mechanism (SCRAM-SHA-256, PLAIN; CRAM-MD5 and
+    /// DIGEST-MD5 with --legacy-sasl); needs --user and --password.
+    #[arg(long, value_name = "MECH", requires_all = ["user", "password"], conflicts_with_all = ["anonymous", "external"])]
     sasl: Option<String>,
+    /// Allow the obsolete CRAM-MD5 and DIGEST-MD5 (RFC 6331) for --sasl.
+    #[arg(long = "legacy-sasl")]
+    legacy_sasl: bool,
     /// The SASL user.
     #[arg(long, value_name = "U")]
     user: Option<String>,
@@ -80,8 +95,11 @@ pub struct SendArgs {
     #[arg(long, value_name = "P")]
     password: Option<String>,
     /// Authenticate first with SASL ANONYMOUS and this trace token.
-    #[arg(long, value_name = "TOKEN")]
+    #[arg(long, value_name = "TOKEN", conflicts_with = "external")]
     anonymous: Option<String>,
+    /// Authenticate first with SASL EXTERNAL, asking for this authorization identity.
+    #[arg(long, value_name = "AUTHZID")]
+    external: Option<String>,
     /// Seconds to wait for the session, the channel and each reply.
     #[arg(long, value_name = "SECS", default_value_t = 60)]
     timeout: u64,
@@ -166,26 +184,51 @@ fn listen(args: ListenArgs) -> Result<(), String> {
     }
     let mut offered = Vec::new();
     if !users.is_empty() {
-        offered.push("PLAIN");
+        offered.extend(["SCRAM-SHA-256", "PLAIN"]);
     }
     if !args.anonymous.is_empty() {
         offered.push("ANONYMOUS");
     }
+    if !args.external.is_empty() {
+        offered.push("EXTERNAL");
+    }
     ctx.offer_sasl(&offered);
-    ctx.on_sasl_auth((users, args.anonymous), |_conn, props, (users, tokens)| {
-        let ok = match props.mech.as_str() {
-            "PLAIN" => users.iter().any(|(u, p)| {
-                props.auth_id.as_deref() == Some(u) && props.password.as_deref() == Some(p)
-            }),
-            "ANONYMOUS" => tokens
-                .iter()
-                .any(|t| props.anonymous_token.as_deref() == Some(t)),
-            _ => false,
-        };
-        if ok {
-            AuthDecision::Accept
-        } else {
-            AuthDecision::Deny
+    if args.legacy_sasl && !users.is_empty() {
+        ctx.offer_legacy_sasl(&["CRAM-MD5", "DIGEST-MD5"]);
+    }
+    // SCRAM gets stored credentials (a random salt per user), the others the password.
+    let mut accounts = Vec::new();
+    for (user, password) in users {
+        let scram = scram_credentials(&password, DEFAULT_ITERATIONS)
+            .map_err(|e| format!("--sasl-user {user}: {e}"))?;
+        accounts.push((user, password, scram));
+    }
+    let policy = (accounts, args.anonymous, args.external);
+    ctx.on_sasl_auth(policy, |_conn, props, (accounts, tokens, authzids)| {
+        let account = accounts
+            .iter()
+            .find(|(u, _, _)| props.auth_id.as_deref() == Some(u.as_str()));
+        match (props.mech.as_str(), account) {
+            ("PLAIN", Some((_, p, _))) if props.password.as_deref() == Some(p.as_str()) => {
+                AuthDecision::Accept
+            }
+            ("SCRAM-SHA-256", Some((_, _, scram))) => AuthDecision::Scram(scram.clone()),
+            ("CRAM-MD5" | "DIGEST-MD5", Some((_, p, _))) => AuthDecision::Password(p.clone()),
+            ("ANONYMOUS", _)
+                if tokens
+                    .iter()
+                    .any(|t| props.anonymous_token.as_deref() == Some(t.as_str())) =>
+            {
+                AuthDecision::Accept
+            }
+            ("EXTERNAL", _)
+                if authzids
+                    .iter()
+                    .any(|a| props.authorization_id.as_deref() == Some(a.as_str())) =>
+            {
+                AuthDecision::Accept
+            }
+            _ => AuthDecision::Deny,
         }
     });
     ctx.on_sasl_status((), |conn, ok, text, _| {
@@ -218,6 +261,46 @@ fn read_input(file: &str) -> Result<Vec<u8>, String> {
     Ok(data)
 }
 
+/// The SASL client mechanism `send`'s flags ask for, if any.
+fn client_mechanism(args: &SendArgs) -> Result<Option<Box<dyn SaslClient>>, String> {
+    let user = args.user.clone().unwrap_or_default();
+    let password = args.password.clone().unwrap_or_default();
+    let legacy = |name: &str| match args.legacy_sasl {
+        true => Ok(()),
+        false => Err(format!("{name} is obsolete (RFC 6331): add --legacy-sasl")),
+    };
+    Ok(match (&args.sasl, &args.anonymous, &args.external) {
+        (Some(mech), ..) => Some(match mech.to_ascii_uppercase().as_str() {
+            "PLAIN" => Box::new(Plain::new(user, password, None)),
+            "SCRAM-SHA-256" => Box::new(
+                ScramSha256Client::new(&user, &password, None, &mut OsRng)
+                    .map_err(|e| format!("SCRAM-SHA-256: {e}"))?,
+            ),
+            "CRAM-MD5" => {
+                legacy("CRAM-MD5")?;
+                Box::new(CramMd5Client::new(user, password))
+            }
+            "DIGEST-MD5" => {
+                legacy("DIGEST-MD5")?;
+                Box::new(DigestMd5Client::new(
+                    user, password, None, "beep", &args.host, &mut OsRng,
+                ))
+            }
+            _ => {
+                return Err(format!(
+                    "SASL mechanism {mech} is not supported \
+                     (SCRAM-SHA-256, PLAIN, CRAM-MD5, DIGEST-MD5)"
+                ));
+            }
+        }),
+        (None, Some(token), _) => Some(Box::new(Anonymous::new(token.clone()))),
+        (None, None, Some(authzid)) => Some(Box::new(ExternalClient::new(
+            (!authzid.is_empty()).then(|| authzid.clone()),
+        ))),
+        (None, None, None) => None,
+    })
+}
+
 fn send(args: SendArgs) -> Result<(), String> {
     let addr = (args.host.as_str(), args.port)
         .to_socket_addrs()
@@ -237,16 +320,7 @@ fn send(args: SendArgs) -> Result<(), String> {
     let conn = ctx
         .connect(addr, timeout)
         .map_err(|e| format!("cannot connect to {addr}: {e}"))?;
-    let mechanism: Option<Box<dyn SaslClient>> = match (&args.sasl, &args.anonymous) {
-        (Some(mech), _) if mech.eq_ignore_ascii_case("PLAIN") => Some(Box::new(Plain::new(
-            args.user.clone().unwrap_or_default(),
-            args.password.clone().unwrap_or_default(),
-            None,
-        ))),
-        (Some(mech), _) => return Err(format!("SASL mechanism {mech} is not supported (PLAIN)")),
-        (None, Some(token)) => Some(Box::new(Anonymous::new(token.clone()))),
-        (None, None) => None,
-    };
+    let mechanism = client_mechanism(&args)?;
     if let Some(mechanism) = mechanism {
         let identity = conn
             .auth(mechanism, timeout)

@@ -22,12 +22,17 @@ impl Drop for Listener {
 }
 
 fn listen() -> Listener {
+    listen_with(&[])
+}
+
+fn listen_with(extra: &[&str]) -> Listener {
     let mut child = Command::new(HARK)
         .args(["beep", "listen", "-l", "127.0.0.1", "-p", "0"])
         .args(["--profile", ECHO])
         .args(["--profile", &format!("{SILENT}=silent")])
         .args(["--profile", &format!("{DENY}=deny")])
         .args(["--sasl-user", "bob:secret", "--anonymous", "test@aspl.es"])
+        .args(extra)
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
@@ -167,4 +172,76 @@ fn send_authenticates_with_plain_or_anonymous_first() {
         "{bad:?}"
     );
     assert!(bad.stdout.is_empty());
+}
+
+#[test]
+fn send_authenticates_with_scram_sha_256_external_and_legacy_mechanisms() {
+    let l = listen_with(&["--legacy-sasl", "--external", "admin"]);
+    let scram = |password: &str| {
+        let args = [
+            "--sasl",
+            "SCRAM-SHA-256",
+            "--user",
+            "bob",
+            "--password",
+            password,
+            "-",
+        ];
+        send(&l, ECHO, &args, b"scram")
+    };
+    let ok = scram("secret");
+    assert!(
+        ok.status.success(),
+        "{}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
+    assert_eq!(ok.stdout, b"scram");
+    assert!(String::from_utf8_lossy(&ok.stderr).contains("authenticated as bob"));
+    let bad = scram("nope");
+    assert!(!bad.status.success());
+    assert!(
+        String::from_utf8_lossy(&bad.stderr).contains("authentication failed"),
+        "{bad:?}"
+    );
+    assert!(bad.stdout.is_empty());
+
+    let external = send(&l, ECHO, &["--external", "admin", "-"], b"ext");
+    assert!(external.status.success(), "{external:?}");
+    assert_eq!(external.stdout, b"ext");
+    let refused = send(&l, ECHO, &["--external", "root", "-"], b"ext");
+    assert!(!refused.status.success());
+
+    for mech in ["CRAM-MD5", "DIGEST-MD5"] {
+        let args = ["--sasl", mech, "--user", "bob", "--password", "secret"];
+        let without = send(&l, ECHO, &[&args[..], &["-"]].concat(), b"old");
+        assert!(!without.status.success(), "{mech} without --legacy-sasl");
+        assert!(String::from_utf8_lossy(&without.stderr).contains("--legacy-sasl"));
+        let with = send(
+            &l,
+            ECHO,
+            &[&args[..], &["--legacy-sasl", "-"]].concat(),
+            b"old",
+        );
+        assert!(with.status.success(), "{mech}: {with:?}");
+        assert_eq!(with.stdout, b"old");
+    }
+}
+
+#[test]
+fn legacy_mechanisms_are_not_offered_without_the_flag() {
+    let l = listen();
+    for mech in ["CRAM-MD5", "DIGEST-MD5"] {
+        let args = [
+            "--sasl",
+            mech,
+            "--user",
+            "bob",
+            "--password",
+            "secret",
+            "--legacy-sasl",
+            "-",
+        ];
+        let out = send(&l, ECHO, &args, b"old");
+        assert!(!out.status.success(), "{mech} was offered");
+    }
 }

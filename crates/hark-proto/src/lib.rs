@@ -10,6 +10,7 @@ pub mod bt;
 pub mod icmp;
 pub mod ipfilter;
 pub mod netsim;
+pub mod sasl;
 pub mod sctp;
 pub mod tcp;
 pub mod utp;

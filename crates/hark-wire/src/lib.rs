@@ -24,5 +24,6 @@
 
 pub mod beep;
 pub mod bt;
+pub mod sasl;
 pub mod sctp;
 pub mod utp;

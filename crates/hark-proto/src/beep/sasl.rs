@@ -35,6 +35,10 @@ pub trait SaslClient: Send {
     fn security_layer(&self) -> bool {
         false
     }
+    /// The `serverName` to send with the SASL start (RFC 3080 2.3.1.2), if any.
+    fn server_name(&self) -> Option<&str> {
+        None
+    }
 }
 
 /// The server side of one mechanism.
@@ -43,6 +47,12 @@ pub trait SaslServer: Send {
     fn mechanism(&self) -> &str;
     /// The client's blob (the initial response first, possibly empty).
     fn step(&mut self, response: &[u8]) -> SaslStep;
+    /// A server-first mechanism's challenge (CRAM-MD5, DIGEST-MD5), sent with the
+    /// start's reply when the client piggybacked no initial response. `None` (the
+    /// default): the reply carries no blob and the client speaks first.
+    fn initial_challenge(&mut self) -> Option<Vec<u8>> {
+        None
+    }
     /// Whether success installs a security layer (which excludes TLS).
     fn security_layer(&self) -> bool {
         false
@@ -53,6 +63,16 @@ pub trait SaslServer: Send {
 pub trait SaslServerFactory: Send {
     /// A fresh mechanism called `name`, or `None` if it is not offered.
     fn server(&mut self, name: &str) -> Option<Box<dyn SaslServer>>;
+    /// The same, told the `serverName` the client's start carried. By default the name
+    /// is ignored and `server` decides.
+    fn server_named(
+        &mut self,
+        name: &str,
+        server_name: Option<&str>,
+    ) -> Option<Box<dyn SaslServer>> {
+        let _ = server_name;
+        self.server(name)
+    }
 }
 
 impl<F> SaslServerFactory for F

@@ -26,6 +26,7 @@ pub(crate) struct CtxInner {
     handlers: RwLock<ContextHandlers>,
     sasl: RwLock<Vec<String>>,
     hub: Option<SharedHub>,
+    sasl_options: RwLock<sasl::SaslServerOptions>,
 }
 
 impl CtxInner {
@@ -35,6 +36,7 @@ impl CtxInner {
             handlers: RwLock::new(ContextHandlers::default()),
             sasl: RwLock::new(Vec::new()),
             hub,
+            sasl_options: RwLock::default(),
         }
     }
 
@@ -191,6 +193,27 @@ impl BeepContext {
             .collect();
     }
 
+    /// Also offers these obsolete mechanisms (of [`sasl::LEGACY_MECHANISMS`]: CRAM-MD5,
+    /// DIGEST-MD5; RFC 6331), which `offer_sasl` leaves off. Call it after `offer_sasl`.
+    pub fn offer_legacy_sasl(&self, mechanisms: &[&str]) {
+        let mut offered = self.inner.sasl.write().unwrap_or_else(|e| e.into_inner());
+        for m in mechanisms {
+            if sasl::LEGACY_MECHANISMS.contains(m) && !offered.iter().any(|o| o == m) {
+                offered.push((*m).to_owned());
+            }
+        }
+    }
+
+    /// The realm, service and host the server mechanisms use, and SCRAM's iteration
+    /// count, for listeners' sessions accepted afterwards.
+    pub fn set_sasl_options(&self, options: sasl::SaslServerOptions) {
+        *self
+            .inner
+            .sasl_options
+            .write()
+            .unwrap_or_else(|e| e.into_inner()) = options;
+    }
+
     fn session_config(&self, role: Role) -> SessionConfig {
         let profiles = self
             .inner
@@ -224,11 +247,15 @@ impl BeepContext {
         let mut session = Session::new(Instant::now(), config);
         if offers_sasl {
             let (ctx, sasl_conn) = (self.inner.clone(), conn.clone());
-            session.set_sasl_server(Box::new(move |name: &str| {
+            session.set_sasl_server(Box::new(sasl::Factory::new(move |name, server_name| {
                 let handler = ctx.handlers().auth;
-                sasl::Server::new(name, sasl_conn.clone(), handler)
-                    .map(|s| Box::new(s) as Box<dyn hark_proto::beep::SaslServer>)
-            }));
+                let options = ctx
+                    .sasl_options
+                    .read()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .clone();
+                sasl::server(name, server_name, sasl_conn.clone(), handler, &options)
+            })));
         }
         let core = BeepCore::new(session, cmds, conn.clone(), self.inner.clone());
         (conn, StreamNotify::new(core, Driver))

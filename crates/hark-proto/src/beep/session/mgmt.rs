@@ -153,7 +153,7 @@ impl Session {
         }
         if let Some(p) = profiles.iter().find(|p| self.serves_sasl(&p.uri)) {
             let p = p.clone();
-            return self.on_sasl_start(msgno, number, p);
+            return self.on_sasl_start(msgno, number, p, server_name);
         }
         let tls_possible = self.config.tls
             && !self.tls_active

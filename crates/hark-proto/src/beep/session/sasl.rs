@@ -67,7 +67,7 @@ impl Session {
         let msgno = self.send_mgmt(
             Channel0Message::Start(Start {
                 number: channel,
-                server_name: None,
+                server_name: mechanism.server_name().map(str::to_owned),
                 profiles: profiles.clone(),
             }),
             MgmtRequest::Start { channel, profiles },
@@ -97,7 +97,13 @@ impl Session {
     }
 
     /// A start on a SASL profile we offer: run the first step at once.
-    pub(super) fn on_sasl_start(&mut self, msgno: u32, number: u32, profile: Profile) {
+    pub(super) fn on_sasl_start(
+        &mut self,
+        msgno: u32,
+        number: u32,
+        profile: Profile,
+        server_name: Option<String>,
+    ) {
         let name = profile.uri[SASL_PROFILE_PREFIX.len()..].to_owned();
         if self.sasl_identity.is_some() {
             return self.reply0_error(msgno, 550, "already authenticated");
@@ -105,7 +111,11 @@ impl Session {
         if !matches!(self.tuning, Tuning::None) || self.state != State::Active {
             return self.reply0_error(msgno, 550, "tuning in progress");
         }
-        let Some(mut mechanism) = self.sasl_factory.as_mut().and_then(|f| f.server(&name)) else {
+        let Some(mut mechanism) = self
+            .sasl_factory
+            .as_mut()
+            .and_then(|f| f.server_named(&name, server_name.as_deref()))
+        else {
             return self.reply0_error(msgno, 554, "mechanism not available");
         };
         if self.tls_active && mechanism.security_layer() {
@@ -123,7 +133,9 @@ impl Session {
             Some(_) => return self.reply0_error(msgno, 501, "bad SASL blob"),
         };
         let content = match initial.map(|data| mechanism.step(&data)) {
-            None => None,
+            None => mechanism
+                .initial_challenge()
+                .map(|data| blob_text(BlobStatus::Continue, data)),
             Some(SaslStep::Continue(data)) => Some(blob_text(BlobStatus::Continue, data)),
             Some(SaslStep::Complete { data, identity }) => {
                 let layer = mechanism.security_layer();

@@ -95,9 +95,52 @@ impl SaslServer for CountServer {
     }
 }
 
+/// Server-first (CRAM-MD5-shaped): the server's challenge rides on the start reply and
+/// the client's first step must see it, never an empty challenge.
+struct ChallengeClient;
+
+impl SaslClient for ChallengeClient {
+    fn mechanism(&self) -> &str {
+        "X-CHALLENGE"
+    }
+    fn initial_response(&mut self) -> Option<Vec<u8>> {
+        None
+    }
+    fn step(&mut self, challenge: &[u8], complete: bool) -> SaslStep {
+        match (challenge, complete) {
+            (b"nonce", false) => SaslStep::Continue(b"ecnon".to_vec()),
+            (b"", true) => SaslStep::Complete {
+                data: Vec::new(),
+                identity: "challenged".into(),
+            },
+            _ => SaslStep::Failed(format!("unexpected challenge {challenge:?}")),
+        }
+    }
+}
+
+struct ChallengeServer;
+
+impl SaslServer for ChallengeServer {
+    fn mechanism(&self) -> &str {
+        "X-CHALLENGE"
+    }
+    fn initial_challenge(&mut self) -> Option<Vec<u8>> {
+        Some(b"nonce".to_vec())
+    }
+    fn step(&mut self, response: &[u8]) -> SaslStep {
+        match response {
+            b"ecnon" => SaslStep::Complete {
+                data: Vec::new(),
+                identity: "challenged".into(),
+            },
+            _ => SaslStep::Failed("wrong answer".into()),
+        }
+    }
+}
+
 fn pair(seed: u64) -> Pair {
     let mut l = SessionConfig::new(Role::Listener).profile(ECHO);
-    l.sasl_mechanisms = vec!["PLAIN".into(), "X-COUNT".into()];
+    l.sasl_mechanisms = vec!["PLAIN".into(), "X-COUNT".into(), "X-CHALLENGE".into()];
     let mut p = Pair::new(
         seed,
         SessionConfig::new(Role::Initiator).profile(ECHO),
@@ -114,6 +157,7 @@ fn pair(seed: u64) -> Pair {
             match name {
                 "PLAIN" => Some(Box::new(PlainServer)),
                 "X-COUNT" => Some(Box::new(CountServer(0))),
+                "X-CHALLENGE" => Some(Box::new(ChallengeServer)),
                 _ => None,
             }
         }));
@@ -172,6 +216,17 @@ fn a_multi_step_exchange_runs_over_msg_and_rpy() {
     let [client, server] = run(&mut p, &mut Some(Box::new(CountClient)));
     let ok = SaslStatus::Complete {
         identity: "counter".into(),
+    };
+    assert_eq!(client, std::slice::from_ref(&ok));
+    assert_eq!(server, [ok]);
+}
+
+#[test]
+fn a_server_first_challenge_rides_on_the_start_reply() {
+    let mut p = pair(4);
+    let [client, server] = run(&mut p, &mut Some(Box::new(ChallengeClient)));
+    let ok = SaslStatus::Complete {
+        identity: "challenged".into(),
     };
     assert_eq!(client, std::slice::from_ref(&ok));
     assert_eq!(server, [ok]);
