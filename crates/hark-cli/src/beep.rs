@@ -12,6 +12,9 @@
 //! - SASL: `listen --sasl-user USER:PASSWORD... --anonymous TOKEN...` offers PLAIN and
 //!   ANONYMOUS; `send --sasl PLAIN --user U --password P` or `--anonymous TOKEN`
 //!   authenticates before starting the channel (a failure exits non-zero).
+//! - TLS: `listen --tls CERT KEY` offers TLS tuning with that certificate chain and key
+//!   (PEM files); `send --tls [--ca FILE | --insecure]` tunes the session with TLS first
+//!   (before SASL), trusting FILE, nothing (`--insecure`), or the system's CA bundle.
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, ToSocketAddrs};
@@ -20,7 +23,11 @@ use std::time::Duration;
 use clap::{Args, Subcommand};
 use hark::beep::sasl::SaslClient;
 use hark::beep::sasl::{Anonymous, AuthDecision, Plain};
-use hark::beep::{Answer, BeepContext, ChannelHandlers, FrameType, Profile, ReplyKind};
+use hark::beep::tls::{self, ClientTrust, TlsSource};
+use hark::beep::{Answer, BeepContext, BeepError, ChannelHandlers, FrameType, Profile, ReplyKind};
+
+/// The CA bundle `send --tls` trusts without `--ca` (Debian's `ca-certificates`).
+const SYSTEM_CA_BUNDLE: &str = "/etc/ssl/certs/ca-certificates.crt";
 
 /// Receive window of the profiles `hark beep` serves and uses.
 const WINDOW: u32 = 1 << 20;
@@ -52,6 +59,9 @@ pub struct ListenArgs {
     /// Offer SASL ANONYMOUS and accept this trace token (repeatable).
     #[arg(long = "anonymous", value_name = "TOKEN")]
     anonymous: Vec<String>,
+    /// Offer TLS with this certificate chain and private key (PEM files).
+    #[arg(long = "tls", num_args = 2, value_names = ["CERT", "KEY"])]
+    tls: Option<Vec<std::path::PathBuf>>,
 }
 
 /// `hark beep send` flags.
@@ -82,6 +92,23 @@ pub struct SendArgs {
     /// Authenticate first with SASL ANONYMOUS and this trace token.
     #[arg(long, value_name = "TOKEN")]
     anonymous: Option<String>,
+    /// Tune the session with TLS first.
+    #[arg(long)]
+    tls: bool,
+    /// With --tls: trust this CA (or self-signed) certificate, PEM.
+    #[arg(
+        long,
+        value_name = "FILE",
+        requires = "tls",
+        conflicts_with = "insecure"
+    )]
+    ca: Option<std::path::PathBuf>,
+    /// With --tls: do not verify the listener's certificate.
+    #[arg(long, requires = "tls")]
+    insecure: bool,
+    /// With --tls: the name to verify and send as serverName (HOST by default).
+    #[arg(long, value_name = "NAME", requires = "tls")]
+    server_name: Option<String>,
     /// Seconds to wait for the session, the channel and each reply.
     #[arg(long, value_name = "SECS", default_value_t = 60)]
     timeout: u64,
@@ -197,6 +224,23 @@ fn listen(args: ListenArgs) -> Result<(), String> {
         };
         eprintln!("{peer}: {outcome} {text}");
     });
+    if let Some(paths) = &args.tls {
+        let (cert, key) = match paths.as_slice() {
+            [cert, key] => (TlsSource::File(cert.clone()), TlsSource::File(key.clone())),
+            _ => return Err("--tls takes CERT and KEY".into()),
+        };
+        // Checked once now, so a bad file fails at start rather than at each session.
+        tls::server_config(&cert, &key).map_err(|e| format!("--tls: {e}"))?;
+        ctx.tls_credentials(cert, key);
+        ctx.on_tls_status((), |conn, ok, text, _| {
+            let peer = conn.peer_addr().map_or("?".into(), |a| a.to_string());
+            if ok {
+                eprintln!("{peer}: {text}");
+            } else {
+                eprintln!("{peer}: TLS failed: {text}");
+            }
+        });
+    }
     let listener = ctx
         .listen(SocketAddr::new(args.addr, args.port))
         .map_err(|e| format!("cannot listen: {e}"))?;
@@ -237,6 +281,20 @@ fn send(args: SendArgs) -> Result<(), String> {
     let conn = ctx
         .connect(addr, timeout)
         .map_err(|e| format!("cannot connect to {addr}: {e}"))?;
+    if args.tls {
+        let trust = match (&args.ca, args.insecure) {
+            (Some(ca), _) => ClientTrust::Roots(TlsSource::File(ca.clone())),
+            (None, true) => ClientTrust::Insecure,
+            (None, false) => ClientTrust::Roots(TlsSource::File(SYSTEM_CA_BUNDLE.into())),
+        };
+        let config = tls::client_config(&trust).map_err(|e| format!("TLS: {e}"))?;
+        let name = args.server_name.as_deref().unwrap_or(&args.host);
+        let info = conn.start_tls(config, name, timeout).map_err(|e| match e {
+            BeepError::Tls(_) => e.to_string(),
+            other => format!("TLS: {other}"),
+        })?;
+        eprintln!("TLS: {} {}", info.version, info.cipher_suite);
+    }
     let mechanism: Option<Box<dyn SaslClient>> = match (&args.sasl, &args.anonymous) {
         (Some(mech), _) if mech.eq_ignore_ascii_case("PLAIN") => Some(Box::new(Plain::new(
             args.user.clone().unwrap_or_default(),

@@ -62,6 +62,9 @@ pub enum BeepError {
     /// The connection could not be established or greeted.
     #[error("connect: {0}")]
     Connect(String),
+    /// TLS tuning failed: the handshake (the session then closes), or the setup.
+    #[error("TLS: {0}")]
+    Tls(String),
 }
 
 /// The kind of a reply sent with [`Connection::reply`].
@@ -121,6 +124,11 @@ pub(crate) enum Command {
         mechanism: Box<dyn hark_proto::beep::SaslClient>,
         waiter: Option<Waiter<String>>,
     },
+    StartTls {
+        config: Arc<rustls::ClientConfig>,
+        server_name: String,
+        waiter: Option<Waiter<super::tls::TlsInfo>>,
+    },
 }
 
 #[derive(Debug, Default)]
@@ -130,6 +138,7 @@ pub(crate) struct ConnState {
     pub(crate) broken: bool,
     pub(crate) refused: Option<(u16, String)>,
     pub(crate) peer_profiles: Vec<String>,
+    pub(crate) tls: Option<super::tls::TlsInfo>,
 }
 
 pub(crate) struct ConnInner {
@@ -420,6 +429,48 @@ impl Connection {
             mechanism,
             waiter: None,
         })
+    }
+
+    /// Tunes the session with TLS (RFC 3080 3.1) as the TLS client, verifying the
+    /// listener as `server_name` (also sent as the start's `serverName`), and waits until
+    /// both sides greeted again over TLS (Vortex's `vortex_tls_start_negotiation_sync`).
+    /// Every channel is gone afterwards. A refusal is [`BeepError::Refused`] and the
+    /// session goes on in plaintext; a handshake failure is [`BeepError::Tls`] and the
+    /// session closes. The context's `tls_notify` handler hears the outcome too.
+    pub fn start_tls(
+        &self,
+        config: Arc<rustls::ClientConfig>,
+        server_name: &str,
+        timeout: Duration,
+    ) -> Result<super::tls::TlsInfo, BeepError> {
+        self.not_on_reactor()?;
+        super::tls::server_name(server_name).map_err(BeepError::Tls)?;
+        let (tx, rx) = crossbeam_channel::bounded(1);
+        self.push(Command::StartTls {
+            config,
+            server_name: server_name.to_owned(),
+            waiter: Some(tx),
+        })?;
+        self.wait(rx, timeout)
+    }
+
+    /// Starts TLS tuning without waiting; the outcome goes to the `tls_notify` handler.
+    pub fn start_tls_async(
+        &self,
+        config: Arc<rustls::ClientConfig>,
+        server_name: &str,
+    ) -> Result<(), BeepError> {
+        super::tls::server_name(server_name).map_err(BeepError::Tls)?;
+        self.push(Command::StartTls {
+            config,
+            server_name: server_name.to_owned(),
+            waiter: None,
+        })
+    }
+
+    /// What TLS negotiated, once the session runs over it.
+    pub fn tls_info(&self) -> Option<super::tls::TlsInfo> {
+        lock(&self.inner.state).tls.clone()
     }
 
     /// Releases the session (closes channel 0) and waits until the transport closed.

@@ -8,6 +8,7 @@ use std::time::Instant;
 use crossbeam_channel::Receiver;
 use hark_proto::beep::{
     ChannelCloseReason, Event, FrameType, Reply, SaslStatus, Session, SessionCloseReason,
+    TLS_PROFILE, TlsRole,
 };
 use hark_reactor::stream::{StreamCore, StreamHandler};
 use hark_reactor::tcp::TcpConn;
@@ -17,12 +18,44 @@ use super::context::CtxInner;
 use super::frame::Frame;
 use super::handlers::{ChannelHandlers, CloseRequest, OnChannel, StartRequest};
 use super::hub;
+use super::tls::{self as beep_tls, TlsInfo};
+use crate::tcp::tls::{TlsStatus, TlsSwitch};
 
 /// Input held for the session beyond which the session is aborted.
 const LEFTOVER_LIMIT: usize = 4 << 20;
 
 /// Bytes staged between the session and a connection with little room.
 const STAGE: usize = 64 * 1024;
+
+/// What the core reports to its driver: the session's events, and TLS outcomes.
+pub(crate) enum CoreEvent {
+    Session(Event),
+    /// TLS tuning ended: what it negotiated, or why it failed.
+    Tls(Result<TlsInfo, String>),
+}
+
+/// Where TLS tuning stands on this connection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum TlsPhase {
+    Plain,
+    /// The session reached its switch point; the switch is started once every byte
+    /// before it is out of the stage.
+    SwitchPoint(TlsRole),
+    /// The switch is started; the wrapper takes it after this callback.
+    Requested,
+    /// TLS is under the session and the session was reset; the handshake runs.
+    Handshaking,
+    /// The outcome was reported.
+    Done,
+}
+
+/// Our TLS start in flight (initiator side).
+struct TlsClient {
+    channel: u32,
+    config: Arc<rustls::ClientConfig>,
+    server_name: String,
+    waiter: Option<Waiter<TlsInfo>>,
+}
 
 enum Opening {
     Async(OnChannel),
@@ -44,9 +77,17 @@ pub(crate) struct BeepCore {
     opening: HashMap<u32, (Opening, ChannelHandlers)>,
     closing: HashMap<u32, Waiter<()>>,
     /// Events of this core, after the session's have been drained into handlers.
-    pending: VecDeque<Event>,
+    pending: VecDeque<CoreEvent>,
     sasl: Option<Waiter<String>>,
     finished: bool,
+    switch: TlsSwitch,
+    tls_phase: TlsPhase,
+    tls_client: Option<TlsClient>,
+    /// The configuration chosen for a TLS start we accepted (listener side).
+    tls_server: Option<Arc<rustls::ServerConfig>>,
+    /// The initiator's waiter, after the switch: answered once greeted over TLS.
+    tls_waiter: Option<Waiter<TlsInfo>>,
+    tls_failure: Option<String>,
 }
 
 impl BeepCore {
@@ -55,6 +96,7 @@ impl BeepCore {
         cmds: Receiver<Command>,
         conn: Connection,
         ctx: Arc<CtxInner>,
+        switch: TlsSwitch,
     ) -> Self {
         BeepCore {
             session,
@@ -71,6 +113,12 @@ impl BeepCore {
             pending: VecDeque::new(),
             sasl: None,
             finished: false,
+            switch,
+            tls_phase: TlsPhase::Plain,
+            tls_client: None,
+            tls_server: None,
+            tls_waiter: None,
+            tls_failure: None,
         }
     }
 
@@ -163,6 +211,33 @@ impl BeepCore {
                     }
                 }
             },
+            Command::StartTls {
+                config,
+                server_name,
+                waiter,
+            } => {
+                if self.tls_client.is_some() || self.tls_phase != TlsPhase::Plain {
+                    if let Some(w) = waiter {
+                        let _ = w.send(Err(BeepError::Tls("TLS was started already".into())));
+                    }
+                    return;
+                }
+                match self.session.start_tls(Some(server_name.clone())) {
+                    Ok(channel) => {
+                        self.tls_client = Some(TlsClient {
+                            channel,
+                            config,
+                            server_name,
+                            waiter,
+                        });
+                    }
+                    Err(e) => {
+                        if let Some(w) = waiter {
+                            let _ = w.send(Err(e.into()));
+                        }
+                    }
+                }
+            }
             Command::CloseSession => {
                 if let Err(e) = self.session.close_session() {
                     tracing::debug!(error = %e, "BEEP session close refused");
@@ -200,6 +275,18 @@ impl BeepCore {
                     s.ready = true;
                     s.peer_profiles = profiles;
                 });
+                self.answer_tls_waiter();
+            }
+            Event::ChannelStartRequested(request)
+                if request
+                    .profiles()
+                    .first()
+                    .is_some_and(|p| p.uri == TLS_PROFILE) =>
+            {
+                self.tls_requested(request);
+            }
+            Event::TlsSwitch { role } => {
+                self.tls_phase = TlsPhase::SwitchPoint(role);
             }
             Event::ChannelStartRequested(request) => {
                 let channel = request.channel();
@@ -230,6 +317,22 @@ impl BeepCore {
                     self.channels.insert(channel, handlers);
                     self.opened(opening, Ok(channel));
                 }
+            }
+            Event::ChannelRefused {
+                channel,
+                code,
+                text,
+            } if self
+                .tls_client
+                .as_ref()
+                .is_some_and(|t| t.channel == channel) =>
+            {
+                let reason = format!("refused by the peer: {code} {text}");
+                self.tls_outcome(Err(reason));
+                if let Some(w) = self.tls_client.take().and_then(|t| t.waiter) {
+                    let _ = w.send(Err(BeepError::Refused { code, text }));
+                }
+                self.tls_phase = TlsPhase::Plain;
             }
             Event::ChannelRefused {
                 channel,
@@ -391,6 +494,16 @@ impl BeepCore {
         if let Some(w) = self.sasl.take() {
             let _ = w.send(Err(BeepError::Closed));
         }
+        let tls_error = || match &self.tls_failure {
+            Some(reason) => BeepError::Tls(reason.clone()),
+            None => BeepError::Closed,
+        };
+        if let Some(w) = self.tls_client.take().and_then(|t| t.waiter) {
+            let _ = w.send(Err(tls_error()));
+        }
+        if let Some(w) = self.tls_waiter.take() {
+            let _ = w.send(Err(tls_error()));
+        }
         for (_, w) in self.closing.drain() {
             let _ = w.send(Err(BeepError::Closed));
         }
@@ -402,7 +515,11 @@ impl BeepCore {
         // Commands that can no longer run.
         while self.cmds.try_recv().is_ok() {}
         if broken {
-            let why = reason.map_or_else(|| "transport closed".to_owned(), |r| format!("{r:?}"));
+            let why = match (&self.tls_failure, reason) {
+                (Some(tls), _) => format!("TLS handshake failed: {tls}"),
+                (None, Some(r)) => format!("{r:?}"),
+                (None, None) => "transport closed".to_owned(),
+            };
             hub::connection_broken(&self.conn, &why);
             if let Some(h) = self.ctx.handlers().closed {
                 h(&self.conn);
@@ -416,8 +533,171 @@ impl BeepCore {
     }
 }
 
+/// TLS tuning (RFC 3080 3.1): the accept, certificate and key handlers, the switch,
+/// the reset, and the outcome.
+impl BeepCore {
+    /// A peer asks for TLS: the accept handler, then the certificate and key handlers
+    /// decide; a refusal is an error reply and the session stays in plaintext.
+    fn tls_requested(&mut self, request: hark_proto::beep::ChannelStartRequest) {
+        let name = request.server_name().map(str::to_owned);
+        hub::tls_requested(&self.conn, name.as_deref());
+        let handlers = self.ctx.handlers();
+        let accepted = handlers
+            .tls_accept
+            .as_ref()
+            .is_none_or(|h| h(&self.conn, name.as_deref()));
+        if !accepted {
+            request.deny(421, "TLS refused");
+            self.tls_outcome(Err("refused by the TLS accept handler".into()));
+            return;
+        }
+        let cert = handlers
+            .tls_cert
+            .as_ref()
+            .and_then(|h| h(&self.conn, name.as_deref()));
+        let key = handlers
+            .tls_key
+            .as_ref()
+            .and_then(|h| h(&self.conn, name.as_deref()));
+        let config = match (cert, key) {
+            (Some(cert), Some(key)) => beep_tls::server_config(&cert, &key),
+            _ => Err("no certificate or key for this server name".to_owned()),
+        };
+        match config {
+            Ok(config) => {
+                self.tls_server = Some(config);
+                request.accept();
+            }
+            Err(reason) => {
+                request.deny(421, "TLS not available");
+                self.tls_outcome(Err(reason));
+            }
+        }
+    }
+
+    /// Moves TLS tuning on: starts the switch once the bytes before the switch point
+    /// are out, resets the session once TLS is under it, and reports the outcome.
+    fn tls_step(&mut self, now: Instant) {
+        if let TlsPhase::SwitchPoint(role) = self.tls_phase {
+            if !self.staged.is_empty() {
+                return;
+            }
+            // What arrived past the switch point is TLS's.
+            let carry = std::mem::take(&mut self.leftover);
+            let started = match role {
+                TlsRole::Client => match self.tls_client.take() {
+                    Some(client) => {
+                        self.tls_waiter = client.waiter;
+                        beep_tls::server_name(&client.server_name).and_then(|name| {
+                            self.switch
+                                .start_client(client.config, name, carry)
+                                .map_err(|e| e.to_string())
+                        })
+                    }
+                    None => Err("no TLS start of ours is pending".into()),
+                },
+                TlsRole::Server => match self.tls_server.take() {
+                    Some(config) => self
+                        .switch
+                        .start_server(config, carry)
+                        .map_err(|e| e.to_string()),
+                    None => Err("no TLS configuration for the accepted start".into()),
+                },
+            };
+            match started {
+                Ok(()) => self.tls_phase = TlsPhase::Requested,
+                Err(reason) => {
+                    self.tls_failure = Some(reason.clone());
+                    self.tls_phase = TlsPhase::Done;
+                    self.pending.push_back(CoreEvent::Tls(Err(reason)));
+                    self.session.abort();
+                    return;
+                }
+            }
+        }
+        if self.tls_phase == TlsPhase::Requested {
+            match self.switch.status() {
+                TlsStatus::Requested | TlsStatus::Plain => return,
+                _ => {
+                    // TLS is under the session: both sides greet again (RFC 3080 3.1).
+                    self.session.reset_after_tls(now);
+                    self.channels.clear();
+                    self.conn.update(|s| {
+                        s.ready = false;
+                        s.peer_profiles.clear();
+                    });
+                    self.tls_phase = TlsPhase::Handshaking;
+                }
+            }
+        }
+        if self.tls_phase == TlsPhase::Handshaking {
+            let outcome = match self.switch.status() {
+                TlsStatus::Established(info) => Ok(info),
+                TlsStatus::Failed(reason) => {
+                    self.tls_failure = Some(reason.clone());
+                    Err(reason)
+                }
+                _ => return,
+            };
+            self.tls_phase = TlsPhase::Done;
+            self.pending.push_back(CoreEvent::Tls(outcome));
+        }
+    }
+
+    /// The handshake ended: tell the handlers and the hub.
+    fn tls_done(&mut self, outcome: Result<TlsInfo, String>) {
+        match &outcome {
+            Ok(info) => {
+                let info = info.clone();
+                self.conn.update(|s| s.tls = Some(info));
+            }
+            Err(reason) => {
+                if let Some(w) = self.tls_waiter.take() {
+                    let _ = w.send(Err(BeepError::Tls(reason.clone())));
+                }
+            }
+        }
+        self.tls_outcome(
+            outcome
+                .map(|_| ())
+                .map_err(|r| format!("TLS handshake failed: {r}")),
+        );
+        self.answer_tls_waiter();
+    }
+
+    /// Reports a TLS outcome to the `tls_notify` handler and the hub.
+    fn tls_outcome(&self, outcome: Result<(), String>) {
+        let text = match &outcome {
+            Ok(()) => match self.conn.tls_info() {
+                Some(info) => format!("TLS established: {} {}", info.version, info.cipher_suite),
+                None => "TLS established".to_owned(),
+            },
+            Err(reason) => reason.clone(),
+        };
+        match self.conn.tls_info() {
+            Some(info) if outcome.is_ok() => hub::tls_complete(&self.conn, &info),
+            _ => hub::tls_failed(&self.conn, &text),
+        }
+        if let Some(h) = self.ctx.handlers().tls_notify {
+            h(&self.conn, outcome.is_ok(), &text);
+        }
+    }
+
+    /// The initiator's `start_tls` returns once TLS is up and the greetings are in.
+    fn answer_tls_waiter(&mut self) {
+        if !self.session.is_tls() || !self.session.is_ready() {
+            return;
+        }
+        if let Some(info) = self.conn.tls_info()
+            && let Some(w) = self.tls_waiter.take()
+        {
+            let _ = w.send(Ok(info));
+        }
+    }
+}
+
 impl StreamCore for BeepCore {
-    type Event = Event;
+    type Event = CoreEvent;
 
     fn handle_connected(&mut self, _now: Instant) {
         self.conn
@@ -448,6 +728,7 @@ impl StreamCore for BeepCore {
 
     fn poll_transmit(&mut self, now: Instant, buf: &mut [u8]) -> usize {
         self.apply_commands();
+        self.tls_step(now);
         if self.staged.is_empty()
             && let Some(n) = self.session.poll_transmit(now, &mut self.stage)
         {
@@ -459,19 +740,21 @@ impl StreamCore for BeepCore {
         n
     }
 
-    fn poll_event(&mut self) -> Option<Event> {
+    fn poll_event(&mut self) -> Option<CoreEvent> {
         self.apply_commands();
+        self.tls_step(Instant::now());
         if let Some(ev) = self.pending.pop_front() {
             return Some(ev);
         }
-        match self.session.poll_event() {
+        let event = match self.session.poll_event() {
             Some(ev) => Some(ev),
             None if !self.leftover.is_empty() => {
                 self.feed(Instant::now());
                 self.session.poll_event()
             }
             None => None,
-        }
+        };
+        event.map(CoreEvent::Session)
     }
 
     fn poll_timeout(&self) -> Option<Instant> {
@@ -487,9 +770,11 @@ impl StreamCore for BeepCore {
     }
 
     fn handle_closed(&mut self, now: Instant) {
+        // A handshake failure is reported before the close it causes.
+        self.tls_step(now);
         self.session.handle_eof(now);
         while let Some(ev) = self.session.poll_event() {
-            self.pending.push_back(ev);
+            self.pending.push_back(CoreEvent::Session(ev));
         }
     }
 }
@@ -498,7 +783,7 @@ impl StreamCore for BeepCore {
 pub(crate) struct Driver;
 
 impl StreamHandler<BeepCore> for Driver {
-    fn on_event(&mut self, conn: &mut TcpConn<'_>, core: &mut BeepCore, event: Event) {
+    fn on_event(&mut self, conn: &mut TcpConn<'_>, core: &mut BeepCore, event: CoreEvent) {
         if core.conn.inner.tcp.get().is_none() {
             let _ = core.conn.inner.tcp.set(conn.handle());
         }
@@ -506,12 +791,18 @@ impl StreamHandler<BeepCore> for Driver {
             .inner
             .reactor
             .get_or_init(|| std::thread::current().id());
-        core.dispatch(event);
+        match event {
+            CoreEvent::Session(event) => core.dispatch(event),
+            CoreEvent::Tls(outcome) => core.tls_done(outcome),
+        }
     }
 
     fn on_closed(&mut self, core: &mut BeepCore) {
         while let Some(ev) = core.pending.pop_front() {
-            core.dispatch(ev);
+            match ev {
+                CoreEvent::Session(ev) => core.dispatch(ev),
+                CoreEvent::Tls(outcome) => core.tls_done(outcome),
+            }
         }
         core.session_closed(None);
     }

@@ -9,6 +9,7 @@ use crate::events::{
     BeepConnectionBroken, BeepFrameReceived, BeepOnChannel, BeepStartDenied, BeepStartReceived,
     EventKind,
 };
+use crate::events::{BeepTlsComplete, BeepTlsFailed, BeepTlsRequested};
 
 fn emit(conn: &Connection, kind: impl Into<EventKind>) {
     let Some(hub) = &conn.inner.hub else {
@@ -103,4 +104,22 @@ pub(crate) fn auth(conn: &Connection, mechanism: &str, ok: bool, text: &str) {
             },
         );
     }
+}
+
+pub(crate) fn tls_requested(conn: &Connection, server_name: Option<&str>) {
+    let server_name = server_name.unwrap_or_default().to_owned();
+    emit(conn, BeepTlsRequested { server_name });
+}
+
+pub(crate) fn tls_complete(conn: &Connection, info: &super::tls::TlsInfo) {
+    let kind = BeepTlsComplete {
+        version: info.version.clone(),
+        cipher_suite: info.cipher_suite.clone(),
+    };
+    emit(conn, kind);
+}
+
+pub(crate) fn tls_failed(conn: &Connection, reason: &str) {
+    let reason = reason.to_owned();
+    emit(conn, BeepTlsFailed { reason });
 }
