@@ -65,6 +65,9 @@ pub enum BeepError {
     /// TLS tuning failed: the handshake (the session then closes), or the setup.
     #[error("TLS: {0}")]
     Tls(String),
+    /// A channel pool is at its maximum.
+    #[error("channel pool full ({0} channels)")]
+    PoolFull(usize),
 }
 
 /// The kind of a reply sent with [`Connection::reply`].
@@ -139,6 +142,8 @@ pub(crate) struct ConnState {
     pub(crate) refused: Option<(u16, String)>,
     pub(crate) peer_profiles: Vec<String>,
     pub(crate) tls: Option<super::tls::TlsInfo>,
+    /// Channels we started that are open.
+    pub(crate) open: std::collections::HashSet<u32>,
 }
 
 pub(crate) struct ConnInner {
@@ -149,6 +154,7 @@ pub(crate) struct ConnInner {
     pub(crate) cond: Condvar,
     pub(crate) hub: Option<SharedHub>,
     pub(crate) peer: Mutex<Option<SocketAddr>>,
+    pub(crate) next_pool: std::sync::atomic::AtomicU32,
 }
 
 /// A BEEP connection (Vortex's `VortexConnection`): a cheap, cloneable handle that queues
@@ -186,6 +192,7 @@ impl Connection {
             cond: Condvar::new(),
             hub,
             peer: Mutex::new(None),
+            next_pool: std::sync::atomic::AtomicU32::new(1),
         };
         (
             Connection {
@@ -466,6 +473,11 @@ impl Connection {
             server_name: server_name.to_owned(),
             waiter: None,
         })
+    }
+
+    /// Whether `channel`, started by us, is open (Vortex's `vortex_channel_is_opened`).
+    pub fn is_channel_open(&self, channel: u32) -> bool {
+        lock(&self.inner.state).open.contains(&channel)
     }
 
     /// What TLS negotiated, once the session runs over it.

@@ -313,6 +313,9 @@ impl BeepCore {
                 }
             }
             Event::ChannelStarted { channel, .. } => {
+                self.conn.update(|s| {
+                    s.open.insert(channel);
+                });
                 if let Some((opening, handlers)) = self.opening.remove(&channel) {
                     self.channels.insert(channel, handlers);
                     self.opened(opening, Ok(channel));
@@ -363,6 +366,9 @@ impl BeepCore {
                 }
             }
             Event::ChannelClosed { channel, reason } => {
+                self.conn.update(|s| {
+                    s.open.remove(&channel);
+                });
                 if let Some(w) = self.closing.remove(&channel) {
                     let _ = w.send(Ok(()));
                 }
@@ -526,6 +532,7 @@ impl BeepCore {
             }
         }
         self.conn.update(|s| {
+            s.open.clear();
             s.closed = true;
             s.broken = broken;
             s.refused = refused;
@@ -624,6 +631,7 @@ impl BeepCore {
                     self.channels.clear();
                     self.conn.update(|s| {
                         s.ready = false;
+                        s.open.clear();
                         s.peer_profiles.clear();
                     });
                     self.tls_phase = TlsPhase::Handshaking;

@@ -9,7 +9,9 @@ use crate::events::{
     BeepConnectionBroken, BeepFrameReceived, BeepOnChannel, BeepStartDenied, BeepStartReceived,
     EventKind,
 };
-use crate::events::{BeepTlsComplete, BeepTlsFailed, BeepTlsRequested};
+use crate::events::{
+    BeepPoolCreated, BeepPoolGrowFailed, BeepTlsComplete, BeepTlsFailed, BeepTlsRequested,
+};
 
 fn emit(conn: &Connection, kind: impl Into<EventKind>) {
     let Some(hub) = &conn.inner.hub else {
@@ -122,4 +124,21 @@ pub(crate) fn tls_complete(conn: &Connection, info: &super::tls::TlsInfo) {
 pub(crate) fn tls_failed(conn: &Connection, reason: &str) {
     let reason = reason.to_owned();
     emit(conn, BeepTlsFailed { reason });
+}
+
+pub(crate) fn pool_created(conn: &Connection, pool: u32, profile: &str, channels: usize) {
+    let profile = profile.to_owned();
+    emit(
+        conn,
+        BeepPoolCreated {
+            pool,
+            profile,
+            channels,
+        },
+    );
+}
+
+pub(crate) fn pool_grow_failed(conn: &Connection, pool: u32, reason: &str) {
+    let reason = reason.to_owned();
+    emit(conn, BeepPoolGrowFailed { pool, reason });
 }
