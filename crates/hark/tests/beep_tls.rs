@@ -364,3 +364,71 @@ fn openssl_peer_as_tls_server_for_a_hark_initiator() {
     assert!(line.contains("serverName=localhost"), "{line}");
     let _ = std::fs::remove_dir_all(dir);
 }
+
+#[test]
+fn a_handshake_error_after_proceed_closes_the_listeners_session() {
+    use hark_proto::beep::{Event, Role, Session, SessionConfig};
+    use std::io::{Read, Write};
+    let (cert, key) = certificate();
+    let log = Log::default();
+    let srv = server(&log);
+    let broken = Arc::new(Mutex::new(Vec::new()));
+    let b = broken.clone();
+    srv.on_connection_closed(b, |_conn, b| b.lock().unwrap().push("broken"));
+    srv.tls_credentials(
+        TlsSource::Pem(cert.into_bytes()),
+        TlsSource::Pem(key.into_bytes()),
+    );
+    let listener = srv.listen("127.0.0.1:0".parse().unwrap()).unwrap();
+    // A raw initiator: hark-proto's session over a blocking socket, up to <proceed/>.
+    let mut stream = std::net::TcpStream::connect(listener.local_addr()).unwrap();
+    stream.set_read_timeout(Some(T)).unwrap();
+    let mut session = Session::new(Instant::now(), SessionConfig::new(Role::Initiator));
+    let mut buf = vec![0u8; 64 * 1024];
+    let mut switched = false;
+    while !switched {
+        while let Some(n) = session.poll_transmit(Instant::now(), &mut buf) {
+            stream.write_all(&buf[..n]).unwrap();
+        }
+        while let Some(ev) = session.poll_event() {
+            match ev {
+                Event::GreetingReceived { .. } => {
+                    session.start_tls(Some("localhost".into())).unwrap();
+                }
+                Event::TlsSwitch { .. } => switched = true,
+                _ => {}
+            }
+        }
+        if switched {
+            break;
+        }
+        while let Some(n) = session.poll_transmit(Instant::now(), &mut buf) {
+            stream.write_all(&buf[..n]).unwrap();
+        }
+        let n = stream.read(&mut buf).unwrap();
+        assert!(n > 0, "closed before proceed");
+        session.handle_bytes(Instant::now(), &buf[..n]);
+    }
+    // Not a ClientHello.
+    stream.write_all(b"MSG 0 1 . 0 0\r\nEND\r\n").unwrap();
+    let mut rest = Vec::new();
+    // The listener sends its alert and closes.
+    let _ = stream.read_to_end(&mut rest);
+    // The listener waits for our end of the stream before reporting the close.
+    stream.shutdown(std::net::Shutdown::Write).unwrap();
+    wait_until("the listener's tls_notify", || {
+        !log.lock().unwrap().is_empty()
+    });
+    let s = log.lock().unwrap().clone();
+    assert_eq!(s.len(), 1, "{s:?}");
+    assert!(
+        s[0].starts_with("status false TLS handshake failed"),
+        "{s:?}"
+    );
+    wait_until("connection closed", || !broken.lock().unwrap().is_empty());
+    assert_eq!(*broken.lock().unwrap(), ["broken"]);
+    assert!(
+        rest.len() < 64,
+        "only a TLS alert may follow the proceed: {rest:?}"
+    );
+}
