@@ -155,6 +155,9 @@ pub(crate) struct ConnInner {
     pub(crate) hub: Option<SharedHub>,
     pub(crate) peer: Mutex<Option<SocketAddr>>,
     pub(crate) next_pool: std::sync::atomic::AtomicU32,
+    /// The reactor thread is inside this connection's handlers: commands queued there
+    /// are applied before the session is left, so they need no wake-up.
+    pub(crate) dispatching: std::sync::atomic::AtomicBool,
 }
 
 /// A BEEP connection (Vortex's `VortexConnection`): a cheap, cloneable handle that queues
@@ -193,6 +196,7 @@ impl Connection {
             hub,
             peer: Mutex::new(None),
             next_pool: std::sync::atomic::AtomicU32::new(1),
+            dispatching: std::sync::atomic::AtomicBool::new(false),
         };
         (
             Connection {
@@ -265,6 +269,16 @@ impl Connection {
     }
 
     pub(crate) fn wake(&self) {
+        if self
+            .inner
+            .dispatching
+            .load(std::sync::atomic::Ordering::Relaxed)
+            && self.inner.reactor.get() == Some(&std::thread::current().id())
+        {
+            // A handler of this very connection: the core drains its commands before
+            // it returns to the reactor.
+            return;
+        }
         if let Some(tcp) = self.inner.tcp.get() {
             // A full reactor channel: the commands still run at the session's next input.
             let _ = tcp.wake();
