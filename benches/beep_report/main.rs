@@ -6,11 +6,14 @@
 //! 2. 100 channels exchanging 100-byte messages, one in flight per channel: messages/s;
 //! 3. both again with the session tuned to TLS (rustls, TLS 1.3).
 //!
-//! Each figure is measured over `--seconds` (default 1) after a short warm-up; the
-//! windows used are printed with the figures.
+//! Each measurement runs `--seconds` (default 0.5) after a warm-up of a fifth of that;
+//! the steps run in `--rounds` (default 3) interleaved rounds, and each figure is the
+//! median of its rounds, with the lowest and highest. The windows used are printed with
+//! the figures.
 //!
-//! Options: `--seconds S`, `--depth N` (64 KiB messages in flight, default 8),
-//! `--windows W,W,...` (receive windows of the echo step, default 4096,1048576).
+//! Options: `--seconds S`, `--rounds N`, `--depth N` (64 KiB messages in flight,
+//! default 8), `--windows W,W,...` (receive windows of the echo step, default
+//! 4096,1048576).
 
 mod beep;
 mod raw_tcp;
@@ -25,13 +28,15 @@ const SMALL_WINDOW: u32 = 4096;
 
 struct Args {
     seconds: f64,
+    rounds: usize,
     depth: usize,
     windows: Vec<u32>,
 }
 
 fn parse_args() -> Result<Args, String> {
     let mut args = Args {
-        seconds: 1.0,
+        seconds: 0.5,
+        rounds: 3,
         depth: 8,
         windows: vec![4096, 1 << 20],
     };
@@ -43,6 +48,11 @@ fn parse_args() -> Result<Args, String> {
                 args.seconds = value("--seconds")?
                     .parse()
                     .map_err(|e| format!("--seconds: {e}"))?
+            }
+            "--rounds" => {
+                args.rounds = value("--rounds")?
+                    .parse()
+                    .map_err(|e| format!("--rounds: {e}"))?
             }
             "--depth" => {
                 args.depth = value("--depth")?
@@ -60,8 +70,8 @@ fn parse_args() -> Result<Args, String> {
             other => return Err(format!("unknown option {other}")),
         }
     }
-    if args.depth == 0 || args.seconds <= 0.0 {
-        return Err("--depth and --seconds must be positive".into());
+    if args.depth == 0 || args.rounds == 0 || args.seconds <= 0.0 {
+        return Err("--depth, --rounds and --seconds must be positive".into());
     }
     Ok(args)
 }
@@ -76,33 +86,73 @@ fn main() {
     };
     let time = Duration::from_secs_f64(args.seconds);
     println!(
-        "BEEP on loopback ({} s per figure, {} x 64 KiB in flight)",
-        args.seconds, args.depth
+        "BEEP on loopback: medians of {} interleaved rounds of {} s [lowest-highest], {} x 64 KiB in flight",
+        args.rounds, args.seconds, args.depth
     );
-    let raw = raw_tcp::echo(ECHO_SIZE, args.depth, time);
-    println!(
-        "  raw TCP echo, 64 KiB messages:                 {:>9.1} MB/s",
-        raw.mb_per_s()
-    );
-    for &window in &args.windows {
-        for tls in [false, true] {
+    let echo_steps: Vec<(u32, bool)> = args
+        .windows
+        .iter()
+        .flat_map(|&w| [(w, false), (w, true)])
+        .collect();
+    let mut raw = Vec::new();
+    let mut echo = vec![Vec::new(); echo_steps.len()];
+    let mut small = [Vec::new(), Vec::new()];
+    for _ in 0..args.rounds {
+        raw.push(raw_tcp::echo(ECHO_SIZE, args.depth, time).mb_per_s());
+        for (i, &(window, tls)) in echo_steps.iter().enumerate() {
             let run = beep::run(window, tls, 1, ECHO_SIZE, args.depth, time);
-            println!(
-                "  BEEP{} echo, 64 KiB, 1 channel, window {:>7}: {:>9.1} MB/s  ({:.2}x raw TCP)",
-                if tls { "+TLS" } else { "    " },
-                window,
-                run.mb_per_s(),
-                run.mb_per_s() / raw.mb_per_s()
-            );
+            echo[i].push(run.mb_per_s());
+        }
+        for (i, tls) in [false, true].into_iter().enumerate() {
+            let run = beep::run(SMALL_WINDOW, tls, CHANNELS, SMALL_SIZE, 1, time);
+            small[i].push(run.per_s());
         }
     }
-    for tls in [false, true] {
-        let run = beep::run(SMALL_WINDOW, tls, CHANNELS, SMALL_SIZE, 1, time);
+    let raw_median = Spread::of(&raw).median;
+    println!(
+        "  raw TCP echo, 64 KiB messages:                  {}  MB/s",
+        Spread::of(&raw)
+    );
+    for (i, &(window, tls)) in echo_steps.iter().enumerate() {
+        let spread = Spread::of(&echo[i]);
         println!(
-            "  BEEP{} {CHANNELS} channels, 100-byte messages, window {SMALL_WINDOW}: {:>9.0} messages/s",
+            "  BEEP{} echo, 64 KiB, 1 channel, window {window:>7}: {spread}  MB/s, {:.2}x raw TCP",
             if tls { "+TLS" } else { "    " },
-            run.per_s()
+            spread.median / raw_median
         );
+    }
+    for (i, tls) in [false, true].into_iter().enumerate() {
+        println!(
+            "  BEEP{} {CHANNELS} channels, 100-byte messages, window {SMALL_WINDOW}: {}  messages/s",
+            if tls { "+TLS" } else { "    " },
+            Spread::of(&small[i])
+        );
+    }
+}
+
+/// A median with the lowest and highest value.
+#[derive(Debug, Clone, Copy)]
+struct Spread {
+    median: f64,
+    low: f64,
+    high: f64,
+}
+
+impl Spread {
+    fn of(values: &[f64]) -> Spread {
+        let mut sorted = values.to_vec();
+        sorted.sort_by(f64::total_cmp);
+        Spread {
+            median: sorted[sorted.len() / 2],
+            low: sorted[0],
+            high: sorted[sorted.len() - 1],
+        }
+    }
+}
+
+impl std::fmt::Display for Spread {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:>9.1} [{:.1}-{:.1}]", self.median, self.low, self.high)
     }
 }
 
