@@ -56,6 +56,7 @@ fn listen_tls(tag: &str) -> Listener {
         .arg("--tls")
         .arg(&cert)
         .arg(&key)
+        .args(["--sasl-user", "bob:secret"])
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
@@ -132,13 +133,39 @@ fn send_over_tls_gets_1_mib_messages_echoed_byte_exact() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert_eq!(out.stdout.len(), 20);
+    // TLS first, then SASL over it.
+    let out = send(
+        &l,
+        &["--tls", "--insecure", "--sasl", "PLAIN", "--user", "bob"],
+        b"",
+    );
+    assert!(!out.status.success(), "no password: refused by clap");
+    let out = send(
+        &l,
+        &[
+            "--tls",
+            "--insecure",
+            "--sasl",
+            "PLAIN",
+            "--user",
+            "bob",
+            "--password",
+            "secret",
+            "-",
+        ],
+        b"authenticated over TLS",
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(stderr.contains("authenticated as bob"), "{stderr}");
+    assert_eq!(out.stdout, b"authenticated over TLS");
     let logged: Vec<String> = l.log.try_iter().collect();
     assert!(
         logged
             .iter()
             .filter(|l| l.contains(": TLS established: TLSv1_3"))
             .count()
-            >= 2,
+            >= 3,
         "{logged:?}"
     );
 }
