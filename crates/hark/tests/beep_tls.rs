@@ -432,3 +432,50 @@ fn a_handshake_error_after_proceed_closes_the_listeners_session() {
         "only a TLS alert may follow the proceed: {rest:?}"
     );
 }
+
+#[test]
+fn tls_is_not_offered_without_a_certificate_handler_and_starts_only_once() {
+    // A listener without certificate handlers neither offers nor accepts TLS.
+    let plain = server(&Log::default());
+    let l = plain.listen("127.0.0.1:0".parse().unwrap()).unwrap();
+    let cli = client(&Log::default());
+    let conn = cli.connect(l.local_addr(), T).unwrap();
+    assert!(
+        !conn
+            .peer_profiles()
+            .contains(&"http://iana.org/beep/TLS".to_owned())
+    );
+    let insecure = client_config(&ClientTrust::Insecure).unwrap();
+    assert!(matches!(
+        conn.start_tls(insecure.clone(), "localhost", T),
+        Err(BeepError::Refused { code: 554, .. })
+    ));
+    echo_once(&conn, b"plain");
+    conn.close(T).unwrap();
+
+    // Once over TLS, a second start is refused locally.
+    let (cert, key) = certificate();
+    let srv = server(&Log::default());
+    srv.tls_credentials(
+        TlsSource::Pem(cert.into_bytes()),
+        TlsSource::Pem(key.into_bytes()),
+    );
+    let l = srv.listen("127.0.0.1:0".parse().unwrap()).unwrap();
+    let conn = cli.connect(l.local_addr(), T).unwrap();
+    conn.start_tls(insecure.clone(), "localhost", T).unwrap();
+    assert!(matches!(
+        conn.start_tls(insecure, "localhost", T),
+        Err(BeepError::Tls(_) | BeepError::Start(_))
+    ));
+    echo_once(&conn, b"still TLS");
+    conn.close(T).unwrap();
+    // A server name that is not a name.
+    assert!(matches!(
+        cli.connect(l.local_addr(), T).unwrap().start_tls(
+            client_config(&ClientTrust::Insecure).unwrap(),
+            "not a name!",
+            T
+        ),
+        Err(BeepError::Tls(_))
+    ));
+}
