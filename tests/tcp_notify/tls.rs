@@ -265,3 +265,141 @@ fn a_close_from_another_thread_sends_close_notify_through_the_tls_notifier() {
         .expect("a clean TLS close: close_notify before the TCP shutdown");
     assert_eq!(got, b"last words");
 }
+
+/// STARTTLS over `TlsNotify::deferred`: the server waits for a `STARTTLS\n` line in
+/// plaintext, then starts TLS with whatever followed the line as the first TLS bytes.
+struct StartTlsServer {
+    switch: hark::tcp::tls::TlsSwitch,
+    config: Arc<ServerConfig>,
+    line: Vec<u8>,
+    started: bool,
+}
+
+impl TcpNotify for StartTlsServer {
+    fn received(&mut self, conn: &mut TcpConn<'_>, data: &[u8], _times: usize) -> bool {
+        if self.started {
+            // Over TLS: echo.
+            return conn.write(data).is_ok();
+        }
+        self.line.extend_from_slice(data);
+        if let Some(end) = self.line.iter().position(|&b| b == b'\n') {
+            assert_eq!(&self.line[..end], b"STARTTLS");
+            let carry = self.line.split_off(end + 1);
+            self.started = true;
+            self.switch
+                .start_server(self.config.clone(), carry)
+                .unwrap();
+        }
+        true
+    }
+}
+
+/// The client writes `STARTTLS\n` and starts TLS in the same callback, so its
+/// ClientHello follows the line at once (the server gets both in one read, typically);
+/// then sends `ping` over TLS once the handshake completed.
+struct StartTlsClient {
+    switch: hark::tcp::tls::TlsSwitch,
+    config: Arc<ClientConfig>,
+    log: Vec<String>,
+    done: Sender<Vec<String>>,
+    pinged: bool,
+}
+
+impl TcpNotify for StartTlsClient {
+    fn connected(&mut self, conn: &mut TcpConn<'_>) {
+        conn.write(b"STARTTLS\n").unwrap();
+        let name = ServerName::try_from("localhost").unwrap();
+        self.switch
+            .start_client(self.config.clone(), name, Vec::new())
+            .unwrap();
+        self.log.push("connected".into());
+    }
+    fn woken(&mut self, conn: &mut TcpConn<'_>) {
+        use hark::tcp::tls::TlsStatus;
+        match self.switch.status() {
+            TlsStatus::Handshaking => self.log.push("handshaking".into()),
+            TlsStatus::Established(info) if !self.pinged => {
+                self.log.push(format!("established {}", info.version));
+                self.pinged = true;
+                conn.write(b"ping").unwrap();
+            }
+            TlsStatus::Failed(reason) => self.log.push(format!("failed {reason}")),
+            _ => {}
+        }
+    }
+    fn received(&mut self, conn: &mut TcpConn<'_>, data: &[u8], _times: usize) -> bool {
+        self.log.push(String::from_utf8_lossy(data).into_owned());
+        conn.close();
+        true
+    }
+    fn closed(&mut self, _conn: &mut TcpConn<'_>) {
+        self.log.push("closed".into());
+        let _ = self.done.send(std::mem::take(&mut self.log));
+    }
+}
+
+fn starttls(
+    (cert, key): (CertificateDer<'static>, PrivateKeyDer<'static>),
+    trusted: CertificateDer<'static>,
+) -> Vec<String> {
+    let config = server_config(cert, key);
+    let server = Reactor::spawn(TcpConfig::default()).unwrap();
+    let listener = TcpListener::bind(
+        server.handle(),
+        "127.0.0.1:0".parse().unwrap(),
+        move |_peer| {
+            let switch = hark::tcp::tls::TlsSwitch::new();
+            let inner = StartTlsServer {
+                switch: switch.clone(),
+                config: config.clone(),
+                line: Vec::new(),
+                started: false,
+            };
+            Some(Box::new(TlsNotify::deferred(switch, inner)) as Box<dyn TcpNotify>)
+        },
+    )
+    .unwrap();
+    let client = Reactor::spawn(TcpConfig::default()).unwrap();
+    let (done, log) = mpsc::channel();
+    let switch = hark::tcp::tls::TlsSwitch::new();
+    let inner = StartTlsClient {
+        switch: switch.clone(),
+        config: client_config(trusted),
+        log: Vec::new(),
+        done,
+        pinged: false,
+    };
+    let notify = TlsNotify::deferred(switch, inner);
+    TcpConnection::connect_addrs(client.handle(), vec![listener.local_addr()], notify).unwrap();
+    expect_msg(&log, "the STARTTLS client's log")
+}
+
+#[test]
+fn tls_starts_on_a_connection_that_is_already_up() {
+    let (cert, key) = self_signed();
+    let log = starttls((cert.clone(), key), cert);
+    assert_eq!(
+        log,
+        [
+            "connected",
+            "handshaking",
+            "established TLSv1_3",
+            "ping",
+            "closed"
+        ]
+    );
+}
+
+#[test]
+fn a_deferred_start_with_a_wrong_certificate_reports_failed_then_closes() {
+    let (cert, key) = self_signed();
+    let (other, _) = self_signed();
+    let log = starttls((cert, key), other);
+    assert_eq!(log.len(), 4, "{log:?}");
+    assert_eq!(log[..2], ["connected", "handshaking"]);
+    assert!(
+        log[2].starts_with("failed invalid peer certificate"),
+        "{log:?}"
+    );
+    assert_eq!(log[3], "closed");
+}

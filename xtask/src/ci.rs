@@ -37,7 +37,8 @@ pub fn run(fuzz_seconds: u64) -> Result<(), String> {
     ]);
     util::run(clippy)?;
     // `--all-targets` leaves out bench targets with `bench = false`: the transfer report,
-    // the TCP notifier report, the uTP memory report, the LEDBAT bed and hark-tokio's report.
+    // the TCP notifier report, the uTP memory report, the LEDBAT bed, the BEEP report and
+    // hark-tokio's report.
     let mut clippy_report = util::cargo();
     clippy_report.args([
         "clippy",
@@ -51,6 +52,8 @@ pub fn run(fuzz_seconds: u64) -> Result<(), String> {
         "utp_memory",
         "--bench",
         "ledbat_bed",
+        "--bench",
+        "beep_report",
         "--",
         "-D",
         "warnings",

@@ -9,7 +9,8 @@
 //!   `benches/tcp_ratio/`), then SCTP notifications per second (parsed, tracked,
 //!   dispatched), then hark-tokio's stream beside librqbit-utp's and tokio's TCP
 //!   (`crates/hark-tokio/benches/tokio_utp.rs`), then uTP memory per connection
-//!   (`benches/utp_memory/`); `--criterion` runs every criterion bench instead, with their
+//!   (`benches/utp_memory/`), then BEEP's echo and channel figures with and without TLS
+//!   (`benches/beep_report/`); `--criterion` runs every criterion bench instead, with their
 //!   ratios.
 //! - `cargo xtask sctp-vm`: runs the kernel-SCTP tests inside Debian's kernel under qemu.
 //! - `cargo xtask lab [SEED] [--rules plusplus|draft-gain|rfc6817]`: uTP's LEDBAT on a
@@ -160,6 +161,9 @@ fn main() -> ExitCode {
             // uTP memory per connection, handshake rate and timer cost (issue 16).
             let utp_memory = util::cargo_bench("hark-suite", "utp_memory");
             let utp_memory = util::run(utp_memory);
+            // BEEP: 64 KiB echo against raw TCP, 100 channels of 100-byte messages, and
+            // both over TLS (issue 15).
+            let beep = util::run(util::cargo_bench("hark-suite", "beep_report"));
             ratios::print();
             report
                 .and(hub)
@@ -167,6 +171,7 @@ fn main() -> ExitCode {
                 .and(sctp)
                 .and(tokio_utp)
                 .and(utp_memory)
+                .and(beep)
         }
     };
     match result {

@@ -15,6 +15,9 @@
 //!   authorization identities. `send --sasl MECH --user U --password P`, `--anonymous
 //!   TOKEN` or `--external AUTHZID` authenticates before starting the channel (a failure
 //!   exits non-zero); CRAM-MD5 and DIGEST-MD5 need `--legacy-sasl` there too.
+//! - TLS: `listen --tls CERT KEY` offers TLS tuning with that certificate chain and key
+//!   (PEM files); `send --tls [--ca FILE | --insecure]` tunes the session with TLS first
+//!   (before SASL), trusting FILE, nothing (`--insecure`), or the system's CA bundle.
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, ToSocketAddrs};
@@ -25,7 +28,11 @@ use hark::beep::sasl::{
     Anonymous, AuthDecision, CramMd5Client, DEFAULT_ITERATIONS, DigestMd5Client, ExternalClient,
     OsRng, Plain, SaslClient, ScramSha256Client, scram_credentials,
 };
-use hark::beep::{Answer, BeepContext, ChannelHandlers, FrameType, Profile, ReplyKind};
+use hark::beep::tls::{self, ClientTrust, TlsSource};
+use hark::beep::{Answer, BeepContext, BeepError, ChannelHandlers, FrameType, Profile, ReplyKind};
+
+/// The CA bundle `send --tls` trusts without `--ca` (Debian's `ca-certificates`).
+const SYSTEM_CA_BUNDLE: &str = "/etc/ssl/certs/ca-certificates.crt";
 
 /// Receive window of the profiles `hark beep` serves and uses.
 const WINDOW: u32 = 1 << 20;
@@ -63,6 +70,9 @@ pub struct ListenArgs {
     /// Offer SASL EXTERNAL and accept this authorization identity (repeatable).
     #[arg(long = "external", value_name = "AUTHZID")]
     external: Vec<String>,
+    /// Offer TLS with this certificate chain and private key (PEM files).
+    #[arg(long = "tls", num_args = 2, value_names = ["CERT", "KEY"])]
+    tls: Option<Vec<std::path::PathBuf>>,
 }
 
 /// `hark beep send` flags.
@@ -100,6 +110,23 @@ pub struct SendArgs {
     /// Authenticate first with SASL EXTERNAL, asking for this authorization identity.
     #[arg(long, value_name = "AUTHZID")]
     external: Option<String>,
+    /// Tune the session with TLS first.
+    #[arg(long)]
+    tls: bool,
+    /// With --tls: trust this CA (or self-signed) certificate, PEM.
+    #[arg(
+        long,
+        value_name = "FILE",
+        requires = "tls",
+        conflicts_with = "insecure"
+    )]
+    ca: Option<std::path::PathBuf>,
+    /// With --tls: do not verify the listener's certificate.
+    #[arg(long, requires = "tls")]
+    insecure: bool,
+    /// With --tls: the name to verify and send as serverName (HOST by default).
+    #[arg(long, value_name = "NAME", requires = "tls")]
+    server_name: Option<String>,
     /// Seconds to wait for the session, the channel and each reply.
     #[arg(long, value_name = "SECS", default_value_t = 60)]
     timeout: u64,
@@ -240,6 +267,23 @@ fn listen(args: ListenArgs) -> Result<(), String> {
         };
         eprintln!("{peer}: {outcome} {text}");
     });
+    if let Some(paths) = &args.tls {
+        let (cert, key) = match paths.as_slice() {
+            [cert, key] => (TlsSource::File(cert.clone()), TlsSource::File(key.clone())),
+            _ => return Err("--tls takes CERT and KEY".into()),
+        };
+        // Checked once now, so a bad file fails at start rather than at each session.
+        tls::server_config(&cert, &key).map_err(|e| format!("--tls: {e}"))?;
+        ctx.tls_credentials(cert, key);
+        ctx.on_tls_status((), |conn, ok, text, _| {
+            let peer = conn.peer_addr().map_or("?".into(), |a| a.to_string());
+            if ok {
+                eprintln!("{peer}: {text}");
+            } else {
+                eprintln!("{peer}: TLS failed: {text}");
+            }
+        });
+    }
     let listener = ctx
         .listen(SocketAddr::new(args.addr, args.port))
         .map_err(|e| format!("cannot listen: {e}"))?;
@@ -320,6 +364,20 @@ fn send(args: SendArgs) -> Result<(), String> {
     let conn = ctx
         .connect(addr, timeout)
         .map_err(|e| format!("cannot connect to {addr}: {e}"))?;
+    if args.tls {
+        let trust = match (&args.ca, args.insecure) {
+            (Some(ca), _) => ClientTrust::Roots(TlsSource::File(ca.clone())),
+            (None, true) => ClientTrust::Insecure,
+            (None, false) => ClientTrust::Roots(TlsSource::File(SYSTEM_CA_BUNDLE.into())),
+        };
+        let config = tls::client_config(&trust).map_err(|e| format!("TLS: {e}"))?;
+        let name = args.server_name.as_deref().unwrap_or(&args.host);
+        let info = conn.start_tls(config, name, timeout).map_err(|e| match e {
+            BeepError::Tls(_) => e.to_string(),
+            other => format!("TLS: {other}"),
+        })?;
+        eprintln!("TLS: {} {}", info.version, info.cipher_suite);
+    }
     let mechanism = client_mechanism(&args)?;
     if let Some(mechanism) = mechanism {
         let identity = conn

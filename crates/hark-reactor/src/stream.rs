@@ -21,7 +21,10 @@
 //! notifier goes — [`ReactorHandle::connect`](crate::ReactorHandle::connect),
 //! a listener's `connected`, or inside a wrapping notifier such as hark's TLS notifier
 //! (`hark::tcp::tls::TlsNotify::server(config, StreamNotify::new(core, handler))`), which
-//! puts rustls between the socket and the core.
+//! puts rustls between the socket and the core. A protocol that negotiates TLS in band
+//! (BEEP's TLS profile, STARTTLS) uses `TlsNotify::deferred(switch, ..)`: plaintext until
+//! the core's handler starts the switch at the protocol's switch point, then TLS, on the
+//! same connection and the same rustls engine.
 //!
 //! Backpressure: the adapter pulls `poll_transmit` only while the connection is not
 //! throttled, and never more than its room under

@@ -114,6 +114,11 @@ fn catalogue_lists_the_seed_kinds_with_their_severities() {
             ("beep_connection_broken", S::Critical, C::Connection, G),
             ("beep_auth_complete", S::Info, C::Connection, G),
             ("beep_auth_failed", S::Warning, C::Connection, G),
+            ("beep_tls_requested", S::Info, C::Connection, D),
+            ("beep_tls_complete", S::Info, C::Connection, G),
+            ("beep_tls_failed", S::Warning, C::Connection, G),
+            ("beep_pool_created", S::Info, C::Connection, D),
+            ("beep_pool_grow_failed", S::Warning, C::Connection, G),
         ]
     );
 }

@@ -62,6 +62,12 @@ pub enum BeepError {
     /// The connection could not be established or greeted.
     #[error("connect: {0}")]
     Connect(String),
+    /// TLS tuning failed: the handshake (the session then closes), or the setup.
+    #[error("TLS: {0}")]
+    Tls(String),
+    /// A channel pool is at its maximum.
+    #[error("channel pool full ({0} channels)")]
+    PoolFull(usize),
 }
 
 /// The kind of a reply sent with [`Connection::reply`].
@@ -121,6 +127,11 @@ pub(crate) enum Command {
         mechanism: Box<dyn hark_proto::beep::SaslClient>,
         waiter: Option<Waiter<String>>,
     },
+    StartTls {
+        config: Arc<rustls::ClientConfig>,
+        server_name: String,
+        waiter: Option<Waiter<super::tls::TlsInfo>>,
+    },
 }
 
 #[derive(Debug, Default)]
@@ -130,6 +141,9 @@ pub(crate) struct ConnState {
     pub(crate) broken: bool,
     pub(crate) refused: Option<(u16, String)>,
     pub(crate) peer_profiles: Vec<String>,
+    pub(crate) tls: Option<super::tls::TlsInfo>,
+    /// Channels we started that are open.
+    pub(crate) open: std::collections::HashSet<u32>,
 }
 
 pub(crate) struct ConnInner {
@@ -140,6 +154,10 @@ pub(crate) struct ConnInner {
     pub(crate) cond: Condvar,
     pub(crate) hub: Option<SharedHub>,
     pub(crate) peer: Mutex<Option<SocketAddr>>,
+    pub(crate) next_pool: std::sync::atomic::AtomicU32,
+    /// The reactor thread is inside this connection's handlers: commands queued there
+    /// are applied before the session is left, so they need no wake-up.
+    pub(crate) dispatching: std::sync::atomic::AtomicBool,
 }
 
 /// A BEEP connection (Vortex's `VortexConnection`): a cheap, cloneable handle that queues
@@ -177,6 +195,8 @@ impl Connection {
             cond: Condvar::new(),
             hub,
             peer: Mutex::new(None),
+            next_pool: std::sync::atomic::AtomicU32::new(1),
+            dispatching: std::sync::atomic::AtomicBool::new(false),
         };
         (
             Connection {
@@ -249,6 +269,16 @@ impl Connection {
     }
 
     pub(crate) fn wake(&self) {
+        if self
+            .inner
+            .dispatching
+            .load(std::sync::atomic::Ordering::Relaxed)
+            && self.inner.reactor.get() == Some(&std::thread::current().id())
+        {
+            // A handler of this very connection: the core drains its commands before
+            // it returns to the reactor.
+            return;
+        }
         if let Some(tcp) = self.inner.tcp.get() {
             // A full reactor channel: the commands still run at the session's next input.
             let _ = tcp.wake();
@@ -420,6 +450,53 @@ impl Connection {
             mechanism,
             waiter: None,
         })
+    }
+
+    /// Tunes the session with TLS (RFC 3080 3.1) as the TLS client, verifying the
+    /// listener as `server_name` (also sent as the start's `serverName`), and waits until
+    /// both sides greeted again over TLS (Vortex's `vortex_tls_start_negotiation_sync`).
+    /// Every channel is gone afterwards. A refusal is [`BeepError::Refused`] and the
+    /// session goes on in plaintext; a handshake failure is [`BeepError::Tls`] and the
+    /// session closes. The context's `tls_notify` handler hears the outcome too.
+    pub fn start_tls(
+        &self,
+        config: Arc<rustls::ClientConfig>,
+        server_name: &str,
+        timeout: Duration,
+    ) -> Result<super::tls::TlsInfo, BeepError> {
+        self.not_on_reactor()?;
+        super::tls::server_name(server_name).map_err(BeepError::Tls)?;
+        let (tx, rx) = crossbeam_channel::bounded(1);
+        self.push(Command::StartTls {
+            config,
+            server_name: server_name.to_owned(),
+            waiter: Some(tx),
+        })?;
+        self.wait(rx, timeout)
+    }
+
+    /// Starts TLS tuning without waiting; the outcome goes to the `tls_notify` handler.
+    pub fn start_tls_async(
+        &self,
+        config: Arc<rustls::ClientConfig>,
+        server_name: &str,
+    ) -> Result<(), BeepError> {
+        super::tls::server_name(server_name).map_err(BeepError::Tls)?;
+        self.push(Command::StartTls {
+            config,
+            server_name: server_name.to_owned(),
+            waiter: None,
+        })
+    }
+
+    /// Whether `channel`, started by us, is open (Vortex's `vortex_channel_is_opened`).
+    pub fn is_channel_open(&self, channel: u32) -> bool {
+        lock(&self.inner.state).open.contains(&channel)
+    }
+
+    /// What TLS negotiated, once the session runs over it.
+    pub fn tls_info(&self) -> Option<super::tls::TlsInfo> {
+        lock(&self.inner.state).tls.clone()
     }
 
     /// Releases the session (closes channel 0) and waits until the transport closed.

@@ -19,7 +19,12 @@ use super::handlers::{
     frame_handler, start_handler,
 };
 use super::sasl::{self, AuthDecision, AuthProps};
+use super::tls::TlsSource;
 use crate::tcp::SharedHub;
+use crate::tcp::tls::{TlsNotify, TlsSwitch};
+
+/// A BEEP session on a connection: the stream core, with TLS that starts in band.
+type BeepNotify = TlsNotify<StreamNotify<BeepCore, Driver>>;
 
 pub(crate) struct CtxInner {
     profiles: RwLock<HashMap<String, Profile>>,
@@ -182,6 +187,55 @@ impl BeepContext {
         });
     }
 
+    /// The TLS accept handler (`tls_accept_handler`), with user data: asked with the
+    /// `serverName` of each TLS request a listener of this context gets; `false`
+    /// refuses it (the peer gets an error and the session stays in plaintext). Without
+    /// one, every request is accepted.
+    pub fn on_tls_accept<T: Send + Sync + 'static>(
+        &self,
+        data: T,
+        f: impl Fn(&Connection, Option<&str>, &T) -> bool + Send + Sync + 'static,
+    ) {
+        self.set(|h| h.tls_accept = Some(Arc::new(move |conn, name| f(conn, name, &data))));
+    }
+
+    /// The TLS certificate location handler (`tls_cert_handler`), with user data: the
+    /// certificate chain to present for a `serverName`. Listeners of this context offer
+    /// TLS once it is set (sessions accepted afterwards).
+    pub fn on_tls_certificate<T: Send + Sync + 'static>(
+        &self,
+        data: T,
+        f: impl Fn(&Connection, Option<&str>, &T) -> Option<TlsSource> + Send + Sync + 'static,
+    ) {
+        self.set(|h| h.tls_cert = Some(Arc::new(move |conn, name| f(conn, name, &data))));
+    }
+
+    /// The TLS key location handler (`tls_key_handler`), with user data: the private key
+    /// that goes with the certificate for a `serverName`.
+    pub fn on_tls_key<T: Send + Sync + 'static>(
+        &self,
+        data: T,
+        f: impl Fn(&Connection, Option<&str>, &T) -> Option<TlsSource> + Send + Sync + 'static,
+    ) {
+        self.set(|h| h.tls_key = Some(Arc::new(move |conn, name| f(conn, name, &data))));
+    }
+
+    /// Certificate and key handlers that always give `cert` and `key`.
+    pub fn tls_credentials(&self, cert: TlsSource, key: TlsSource) {
+        self.on_tls_certificate(cert, |_, _, cert| Some(cert.clone()));
+        self.on_tls_key(key, |_, _, key| Some(key.clone()));
+    }
+
+    /// The TLS status notification (`tls_notify`), with user data: on both sides, the
+    /// outcome of each TLS tuning (success, or why it failed or was refused).
+    pub fn on_tls_status<T: Send + Sync + 'static>(
+        &self,
+        data: T,
+        f: impl Fn(&Connection, bool, &str, &T) + Send + Sync + 'static,
+    ) {
+        self.set(|h| h.tls_notify = Some(Arc::new(move |conn, ok, text| f(conn, ok, text, &data))));
+    }
+
     /// Offers these SASL mechanisms (of [`sasl::MECHANISMS`]) on listeners' sessions
     /// accepted afterwards; the auth handler decides.
     pub fn offer_sasl(&self, mechanisms: &[&str]) {
@@ -223,6 +277,9 @@ impl BeepContext {
         let mut uris: Vec<_> = profiles.values().collect();
         uris.sort_by(|a, b| a.uri.cmp(&b.uri));
         let mut config = SessionConfig::new(role);
+        if role == Role::Listener && self.inner.handlers().tls_cert.is_some() {
+            config = config.tls(true);
+        }
         if role == Role::Listener {
             config.sasl_mechanisms = self
                 .inner
@@ -240,7 +297,7 @@ impl BeepContext {
         config
     }
 
-    fn notifier(&self, role: Role) -> (Connection, StreamNotify<BeepCore, Driver>) {
+    fn notifier(&self, role: Role) -> (Connection, BeepNotify) {
         let (conn, cmds) = Connection::new(self.inner.hub.clone());
         let config = self.session_config(role);
         let offers_sasl = !config.sasl_mechanisms.is_empty();
@@ -257,8 +314,18 @@ impl BeepContext {
                 sasl::server(name, server_name, sasl_conn.clone(), handler, &options)
             })));
         }
-        let core = BeepCore::new(session, cmds, conn.clone(), self.inner.clone());
-        (conn, StreamNotify::new(core, Driver))
+        let switch = TlsSwitch::new();
+        let core = BeepCore::new(
+            session,
+            cmds,
+            conn.clone(),
+            self.inner.clone(),
+            switch.clone(),
+        );
+        (
+            conn,
+            TlsNotify::deferred(switch, StreamNotify::new(core, Driver)),
+        )
     }
 
     /// Connects to `addr` as the initiator and waits for the greetings (Vortex's

@@ -8,6 +8,7 @@ use std::time::Instant;
 use crossbeam_channel::Receiver;
 use hark_proto::beep::{
     ChannelCloseReason, Event, FrameType, Reply, SaslStatus, Session, SessionCloseReason,
+    TLS_PROFILE,
 };
 use hark_reactor::stream::{StreamCore, StreamHandler};
 use hark_reactor::tcp::TcpConn;
@@ -17,12 +18,24 @@ use super::context::CtxInner;
 use super::frame::Frame;
 use super::handlers::{ChannelHandlers, CloseRequest, OnChannel, StartRequest};
 use super::hub;
+use super::tls::TlsInfo;
+use crate::tcp::tls::TlsSwitch;
+
+mod tls_tuning;
+use tls_tuning::{TlsClient, TlsPhase};
 
 /// Input held for the session beyond which the session is aborted.
 const LEFTOVER_LIMIT: usize = 4 << 20;
 
 /// Bytes staged between the session and a connection with little room.
 const STAGE: usize = 64 * 1024;
+
+/// What the core reports to its driver: the session's events, and TLS outcomes.
+pub(crate) enum CoreEvent {
+    Session(Event),
+    /// TLS tuning ended: what it negotiated, or why it failed.
+    Tls(Result<TlsInfo, String>),
+}
 
 enum Opening {
     Async(OnChannel),
@@ -44,9 +57,17 @@ pub(crate) struct BeepCore {
     opening: HashMap<u32, (Opening, ChannelHandlers)>,
     closing: HashMap<u32, Waiter<()>>,
     /// Events of this core, after the session's have been drained into handlers.
-    pending: VecDeque<Event>,
+    pending: VecDeque<CoreEvent>,
     sasl: Option<Waiter<String>>,
     finished: bool,
+    switch: TlsSwitch,
+    tls_phase: TlsPhase,
+    tls_client: Option<TlsClient>,
+    /// The configuration chosen for a TLS start we accepted (listener side).
+    tls_server: Option<Arc<rustls::ServerConfig>>,
+    /// The initiator's waiter, after the switch: answered once greeted over TLS.
+    tls_waiter: Option<Waiter<TlsInfo>>,
+    tls_failure: Option<String>,
 }
 
 impl BeepCore {
@@ -55,6 +76,7 @@ impl BeepCore {
         cmds: Receiver<Command>,
         conn: Connection,
         ctx: Arc<CtxInner>,
+        switch: TlsSwitch,
     ) -> Self {
         BeepCore {
             session,
@@ -71,6 +93,12 @@ impl BeepCore {
             pending: VecDeque::new(),
             sasl: None,
             finished: false,
+            switch,
+            tls_phase: TlsPhase::Plain,
+            tls_client: None,
+            tls_server: None,
+            tls_waiter: None,
+            tls_failure: None,
         }
     }
 
@@ -163,6 +191,33 @@ impl BeepCore {
                     }
                 }
             },
+            Command::StartTls {
+                config,
+                server_name,
+                waiter,
+            } => {
+                if self.tls_client.is_some() || self.tls_phase != TlsPhase::Plain {
+                    if let Some(w) = waiter {
+                        let _ = w.send(Err(BeepError::Tls("TLS was started already".into())));
+                    }
+                    return;
+                }
+                match self.session.start_tls(Some(server_name.clone())) {
+                    Ok(channel) => {
+                        self.tls_client = Some(TlsClient {
+                            channel,
+                            config,
+                            server_name,
+                            waiter,
+                        });
+                    }
+                    Err(e) => {
+                        if let Some(w) = waiter {
+                            let _ = w.send(Err(e.into()));
+                        }
+                    }
+                }
+            }
             Command::CloseSession => {
                 if let Err(e) = self.session.close_session() {
                     tracing::debug!(error = %e, "BEEP session close refused");
@@ -200,6 +255,18 @@ impl BeepCore {
                     s.ready = true;
                     s.peer_profiles = profiles;
                 });
+                self.answer_tls_waiter();
+            }
+            Event::ChannelStartRequested(request)
+                if request
+                    .profiles()
+                    .first()
+                    .is_some_and(|p| p.uri == TLS_PROFILE) =>
+            {
+                self.tls_requested(request);
+            }
+            Event::TlsSwitch { role } => {
+                self.tls_phase = TlsPhase::SwitchPoint(role);
             }
             Event::ChannelStartRequested(request) => {
                 let channel = request.channel();
@@ -226,10 +293,29 @@ impl BeepCore {
                 }
             }
             Event::ChannelStarted { channel, .. } => {
+                self.conn.update(|s| {
+                    s.open.insert(channel);
+                });
                 if let Some((opening, handlers)) = self.opening.remove(&channel) {
                     self.channels.insert(channel, handlers);
                     self.opened(opening, Ok(channel));
                 }
+            }
+            Event::ChannelRefused {
+                channel,
+                code,
+                text,
+            } if self
+                .tls_client
+                .as_ref()
+                .is_some_and(|t| t.channel == channel) =>
+            {
+                let reason = format!("refused by the peer: {code} {text}");
+                self.tls_outcome(Err(reason));
+                if let Some(w) = self.tls_client.take().and_then(|t| t.waiter) {
+                    let _ = w.send(Err(BeepError::Refused { code, text }));
+                }
+                self.tls_phase = TlsPhase::Plain;
             }
             Event::ChannelRefused {
                 channel,
@@ -260,6 +346,9 @@ impl BeepCore {
                 }
             }
             Event::ChannelClosed { channel, reason } => {
+                self.conn.update(|s| {
+                    s.open.remove(&channel);
+                });
                 if let Some(w) = self.closing.remove(&channel) {
                     let _ = w.send(Ok(()));
                 }
@@ -391,6 +480,16 @@ impl BeepCore {
         if let Some(w) = self.sasl.take() {
             let _ = w.send(Err(BeepError::Closed));
         }
+        let tls_error = || match &self.tls_failure {
+            Some(reason) => BeepError::Tls(reason.clone()),
+            None => BeepError::Closed,
+        };
+        if let Some(w) = self.tls_client.take().and_then(|t| t.waiter) {
+            let _ = w.send(Err(tls_error()));
+        }
+        if let Some(w) = self.tls_waiter.take() {
+            let _ = w.send(Err(tls_error()));
+        }
         for (_, w) in self.closing.drain() {
             let _ = w.send(Err(BeepError::Closed));
         }
@@ -402,13 +501,18 @@ impl BeepCore {
         // Commands that can no longer run.
         while self.cmds.try_recv().is_ok() {}
         if broken {
-            let why = reason.map_or_else(|| "transport closed".to_owned(), |r| format!("{r:?}"));
+            let why = match (&self.tls_failure, reason) {
+                (Some(tls), _) => format!("TLS handshake failed: {tls}"),
+                (None, Some(r)) => format!("{r:?}"),
+                (None, None) => "transport closed".to_owned(),
+            };
             hub::connection_broken(&self.conn, &why);
             if let Some(h) = self.ctx.handlers().closed {
                 h(&self.conn);
             }
         }
         self.conn.update(|s| {
+            s.open.clear();
             s.closed = true;
             s.broken = broken;
             s.refused = refused;
@@ -417,7 +521,7 @@ impl BeepCore {
 }
 
 impl StreamCore for BeepCore {
-    type Event = Event;
+    type Event = CoreEvent;
 
     fn handle_connected(&mut self, _now: Instant) {
         self.conn
@@ -448,6 +552,7 @@ impl StreamCore for BeepCore {
 
     fn poll_transmit(&mut self, now: Instant, buf: &mut [u8]) -> usize {
         self.apply_commands();
+        self.tls_step(now);
         if self.staged.is_empty()
             && let Some(n) = self.session.poll_transmit(now, &mut self.stage)
         {
@@ -459,19 +564,21 @@ impl StreamCore for BeepCore {
         n
     }
 
-    fn poll_event(&mut self) -> Option<Event> {
+    fn poll_event(&mut self) -> Option<CoreEvent> {
         self.apply_commands();
+        self.tls_step(Instant::now());
         if let Some(ev) = self.pending.pop_front() {
             return Some(ev);
         }
-        match self.session.poll_event() {
+        let event = match self.session.poll_event() {
             Some(ev) => Some(ev),
             None if !self.leftover.is_empty() => {
                 self.feed(Instant::now());
                 self.session.poll_event()
             }
             None => None,
-        }
+        };
+        event.map(CoreEvent::Session)
     }
 
     fn poll_timeout(&self) -> Option<Instant> {
@@ -487,9 +594,11 @@ impl StreamCore for BeepCore {
     }
 
     fn handle_closed(&mut self, now: Instant) {
+        // A handshake failure is reported before the close it causes.
+        self.tls_step(now);
         self.session.handle_eof(now);
         while let Some(ev) = self.session.poll_event() {
-            self.pending.push_back(ev);
+            self.pending.push_back(CoreEvent::Session(ev));
         }
     }
 }
@@ -498,7 +607,7 @@ impl StreamCore for BeepCore {
 pub(crate) struct Driver;
 
 impl StreamHandler<BeepCore> for Driver {
-    fn on_event(&mut self, conn: &mut TcpConn<'_>, core: &mut BeepCore, event: Event) {
+    fn on_event(&mut self, conn: &mut TcpConn<'_>, core: &mut BeepCore, event: CoreEvent) {
         if core.conn.inner.tcp.get().is_none() {
             let _ = core.conn.inner.tcp.set(conn.handle());
         }
@@ -506,12 +615,28 @@ impl StreamHandler<BeepCore> for Driver {
             .inner
             .reactor
             .get_or_init(|| std::thread::current().id());
-        core.dispatch(event);
+        // The stream adapter polls the core again after this event, which applies the
+        // commands the handlers queue now (see `Connection::wake`).
+        core.conn
+            .inner
+            .dispatching
+            .store(true, std::sync::atomic::Ordering::Relaxed);
+        match event {
+            CoreEvent::Session(event) => core.dispatch(event),
+            CoreEvent::Tls(outcome) => core.tls_done(outcome),
+        }
+        core.conn
+            .inner
+            .dispatching
+            .store(false, std::sync::atomic::Ordering::Relaxed);
     }
 
     fn on_closed(&mut self, core: &mut BeepCore) {
         while let Some(ev) = core.pending.pop_front() {
-            core.dispatch(ev);
+            match ev {
+                CoreEvent::Session(ev) => core.dispatch(ev),
+                CoreEvent::Tls(outcome) => core.tls_done(outcome),
+            }
         }
         core.session_closed(None);
     }

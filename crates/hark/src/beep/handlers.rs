@@ -144,6 +144,10 @@ pub(crate) struct ContextHandlers {
     pub(crate) closed: Option<ClosedHandler>,
     pub(crate) auth: Option<super::sasl::AuthHandler>,
     pub(crate) auth_notify: Option<super::sasl::AuthNotify>,
+    pub(crate) tls_accept: Option<super::tls::TlsAcceptHandler>,
+    pub(crate) tls_cert: Option<super::tls::TlsSourceHandler>,
+    pub(crate) tls_key: Option<super::tls::TlsSourceHandler>,
+    pub(crate) tls_notify: Option<super::tls::TlsNotifyHandler>,
 }
 
 /// Channel-level handlers (the most specific).

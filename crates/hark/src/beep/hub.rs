@@ -9,6 +9,9 @@ use crate::events::{
     BeepConnectionBroken, BeepFrameReceived, BeepOnChannel, BeepStartDenied, BeepStartReceived,
     EventKind,
 };
+use crate::events::{
+    BeepPoolCreated, BeepPoolGrowFailed, BeepTlsComplete, BeepTlsFailed, BeepTlsRequested,
+};
 
 fn emit(conn: &Connection, kind: impl Into<EventKind>) {
     let Some(hub) = &conn.inner.hub else {
@@ -103,4 +106,39 @@ pub(crate) fn auth(conn: &Connection, mechanism: &str, ok: bool, text: &str) {
             },
         );
     }
+}
+
+pub(crate) fn tls_requested(conn: &Connection, server_name: Option<&str>) {
+    let server_name = server_name.unwrap_or_default().to_owned();
+    emit(conn, BeepTlsRequested { server_name });
+}
+
+pub(crate) fn tls_complete(conn: &Connection, info: &super::tls::TlsInfo) {
+    let kind = BeepTlsComplete {
+        version: info.version.clone(),
+        cipher_suite: info.cipher_suite.clone(),
+    };
+    emit(conn, kind);
+}
+
+pub(crate) fn tls_failed(conn: &Connection, reason: &str) {
+    let reason = reason.to_owned();
+    emit(conn, BeepTlsFailed { reason });
+}
+
+pub(crate) fn pool_created(conn: &Connection, pool: u32, profile: &str, channels: usize) {
+    let profile = profile.to_owned();
+    emit(
+        conn,
+        BeepPoolCreated {
+            pool,
+            profile,
+            channels,
+        },
+    );
+}
+
+pub(crate) fn pool_grow_failed(conn: &Connection, pool: u32, reason: &str) {
+    let reason = reason.to_owned();
+    emit(conn, BeepPoolGrowFailed { pool, reason });
 }

@@ -17,6 +17,10 @@
 //! | `connection_closed` | [`BeepContext::on_connection_closed`]: a broken connection, once |
 //! | `sasl_auth_handler` | [`BeepContext::on_sasl_auth`]: [`sasl::AuthProps`] in, accept, deny or the password out |
 //! | `sasl_status` | [`BeepContext::on_sasl_status`]: success and the identity, or the reason |
+//! | `create_channel`, `on_pool_created` | [`PoolConfig::on_create`] ([`CreateRequest`]), [`ChannelPool::new_async`]: pools of channels of one profile |
+//! | `tls_accept_handler` | [`BeepContext::on_tls_accept`]: the `serverName`; `false` refuses TLS |
+//! | `tls_cert_handler`, `tls_key_handler` | [`BeepContext::on_tls_certificate`], [`BeepContext::on_tls_key`]: a [`tls::TlsSource`] (a path, or in memory) |
+//! | `tls_notify` | [`BeepContext::on_tls_status`]: success and a message; the initiator starts with [`Connection::start_tls`] |
 //!
 //! Handlers run on the reactor thread with a [`Connection`] that queues commands (never
 //! the session itself). The waiting helpers ([`Connection::send_and_wait`],
@@ -50,7 +54,9 @@ mod core;
 mod frame;
 mod handlers;
 mod hub;
+mod pool;
 pub mod sasl;
+pub mod tls;
 
 pub use connection::{Answer, BeepError, COMMAND_CAPACITY, Connection, ReplyKind};
 pub use context::{BeepContext, Listener};
@@ -59,3 +65,4 @@ pub use handlers::{
     ChannelHandlers, CloseHandler, CloseRequest, ClosedHandler, FrameHandler, OnChannel, Profile,
     StartHandler, StartRequest, on_channel,
 };
+pub use pool::{ChannelPool, CreateHandler, CreateRequest, PoolConfig, PoolCreated};

@@ -1152,6 +1152,74 @@ define_kinds! {
             reason: String,
         }
     }
+
+    /// A BEEP peer asks to tune the session with TLS (`tls_accept_handler`).
+    "beep_tls_requested" => BeepTlsRequested, on_beep_tls_requested {
+        category: Connection,
+        severity: Info,
+        delivery: Droppable,
+        reply: (),
+        attributes: {
+            /// The `serverName` the peer sent (empty if none).
+            server_name: String,
+        }
+    }
+
+    /// TLS is in place on a BEEP session (`tls_notify`, success).
+    "beep_tls_complete" => BeepTlsComplete, on_beep_tls_complete {
+        category: Connection,
+        severity: Info,
+        delivery: Guaranteed,
+        reply: (),
+        attributes: {
+            /// The TLS version.
+            version: String,
+            /// The cipher suite.
+            cipher_suite: String,
+        }
+    }
+
+    /// TLS tuning of a BEEP session failed or was refused (`tls_notify`, failure).
+    "beep_tls_failed" => BeepTlsFailed, on_beep_tls_failed {
+        category: Connection,
+        severity: Warning,
+        delivery: Guaranteed,
+        reply: (),
+        attributes: {
+            /// Why.
+            reason: String,
+        }
+    }
+
+    /// A BEEP channel pool was created (`on_pool_created`).
+    "beep_pool_created" => BeepPoolCreated, on_beep_pool_created {
+        category: Connection,
+        severity: Info,
+        delivery: Droppable,
+        reply: (),
+        attributes: {
+            /// The pool's id on its connection.
+            pool: u32,
+            /// The profile of its channels.
+            profile: String,
+            /// Channels it holds.
+            channels: usize,
+        }
+    }
+
+    /// A BEEP channel pool could not add a channel (`create_channel` failed).
+    "beep_pool_grow_failed" => BeepPoolGrowFailed, on_beep_pool_grow_failed {
+        category: Connection,
+        severity: Warning,
+        delivery: Guaranteed,
+        reply: (),
+        attributes: {
+            /// The pool's id on its connection.
+            pool: u32,
+            /// Why.
+            reason: String,
+        }
+    }
 }
 
 impl Describe for IpFiltered {
@@ -1866,6 +1934,49 @@ impl Describe for BeepAuthFailed {
         format!(
             "BEEP {} authentication failed: {}.",
             self.mechanism, self.reason
+        )
+    }
+}
+
+impl Describe for BeepTlsRequested {
+    fn describe(&self) -> String {
+        if self.server_name.is_empty() {
+            "BEEP TLS tuning asked for.".to_owned()
+        } else {
+            format!("BEEP TLS tuning asked for {}.", self.server_name)
+        }
+    }
+}
+
+impl Describe for BeepTlsComplete {
+    fn describe(&self) -> String {
+        format!(
+            "BEEP session now over {} ({}).",
+            self.version, self.cipher_suite
+        )
+    }
+}
+
+impl Describe for BeepTlsFailed {
+    fn describe(&self) -> String {
+        format!("BEEP TLS tuning failed: {}.", self.reason)
+    }
+}
+
+impl Describe for BeepPoolCreated {
+    fn describe(&self) -> String {
+        format!(
+            "BEEP channel pool {} created on {} with {} channels.",
+            self.pool, self.profile, self.channels
+        )
+    }
+}
+
+impl Describe for BeepPoolGrowFailed {
+    fn describe(&self) -> String {
+        format!(
+            "BEEP channel pool {} could not add a channel: {}.",
+            self.pool, self.reason
         )
     }
 }

@@ -102,6 +102,9 @@ pub use kinds::{
     BeepConnectionBroken, BeepFrameReceived, BeepOnChannel, BeepStartDenied, BeepStartReceived,
 };
 pub use kinds::{
+    BeepPoolCreated, BeepPoolGrowFailed, BeepTlsComplete, BeepTlsFailed, BeepTlsRequested,
+};
+pub use kinds::{
     EventKind, EventsDropped, IpFiltered, KindId, ListenFailure, ListenSuccess, PeerDataIn,
     PeerDataOut, PeerDisconnect, PeerHandshakeComplete, PeerIdReceived, PeerPacketIn,
     PeerPacketOut, SctpAssocClosed, SctpAssocUp, SctpNotification, SctpPeerAddress, SctpSendFailed,

@@ -7,4 +7,7 @@ pub enum TlsError {
     /// rustls refused the configuration.
     #[error("TLS setup failed: {0}")]
     Rustls(#[from] rustls::Error),
+    /// The switch was started already (TLS starts once per connection).
+    #[error("TLS was started on this connection already")]
+    AlreadyStarted,
 }

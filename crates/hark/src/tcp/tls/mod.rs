@@ -16,11 +16,19 @@
 //! shutdown, whether the inner notifier asked for it (`TcpConn::close`) or another thread
 //! did (`TcpConnectionHandle::close`, which reaches the wrapper through `TcpNotify::closing`).
 //! A hard close sends nothing more.
+//!
+//! TLS can also start on a connection that is already up, for protocols that negotiate
+//! it in band (BEEP's TLS profile, STARTTLS): [`TlsNotify::deferred`] passes plaintext
+//! through until its [`TlsSwitch`] is started from one of the inner notifier's
+//! callbacks; what the inner notifier wrote before goes out in plaintext, what it writes
+//! after, encrypted, with the same rustls engine.
 
 mod error;
 mod notify;
+mod switch;
 
 pub use error::TlsError;
 pub use notify::TlsNotify;
 /// rustls, re-exported so configurations can be built without a direct dependency.
 pub use rustls;
+pub use switch::{TlsInfo, TlsStatus, TlsSwitch};
