@@ -280,3 +280,38 @@ fn a_file_removed_under_an_open_torrent_fails_its_jobs() {
         assert!(!dir.path().join(info.file_path(&info.files[0])).exists());
     }
 }
+
+#[test]
+fn full_allocation_reports_a_full_disk_at_allocate() {
+    let fs = Tmpfs::mount("full-alloc", 128 * 1024);
+    let (info, _) = make_torrent(26, "alloc", &[50_000, 400_000], 65_536);
+    let disk = Disk::new(DiskConfig {
+        allocation: hark::bittorrent::disk::Allocation::Full,
+        ..DiskConfig::default()
+    });
+    let key = disk
+        .pool
+        .add_torrent(TorrentFiles::from_info(fs.path(), &info).unwrap());
+    let mut ids = Ids::default();
+    for (file, entry) in info.files.iter().enumerate() {
+        let open = DiskJob::Open {
+            id: ids.next(),
+            file,
+            path: info.file_path(entry),
+        };
+        assert!(matches!(disk.run(key, open), Completion::Done(_)));
+        let allocate = DiskJob::Allocate {
+            id: ids.next(),
+            file,
+            length: entry.length,
+        };
+        match (file, disk.run(key, allocate)) {
+            (0, Completion::Done(_)) => {}
+            (1, Completion::Failed(_, error)) => {
+                assert_eq!(error.kind, ErrorKind::StorageFull, "{error}");
+                assert_eq!(error.file, Some(1));
+            }
+            (_, other) => panic!("file {file}: {other:?}"),
+        }
+    }
+}
