@@ -10,8 +10,9 @@
 //!   dispatched), then hark-tokio's stream beside librqbit-utp's and tokio's TCP
 //!   (`crates/hark-tokio/benches/tokio_utp.rs`), then uTP memory per connection
 //!   (`benches/utp_memory/`), then BEEP's echo and channel figures with and without TLS
-//!   (`benches/beep_report/`); `--criterion` runs every criterion bench instead, with their
-//!   ratios.
+//!   (`benches/beep_report/`), then a BitTorrent hash check beside `sha1sum`
+//!   (`crates/hark/benches/hash_check.rs`); `--criterion` runs every criterion bench
+//!   instead, with their ratios.
 //! - `cargo xtask sctp-vm`: runs the kernel-SCTP tests inside Debian's kernel under qemu.
 //! - `cargo xtask lab [SEED] [--rules plusplus|draft-gain|rfc6817]`: uTP's LEDBAT on a
 //!   simulated bottleneck, beside its goals.
@@ -164,6 +165,9 @@ fn main() -> ExitCode {
             // BEEP: 64 KiB echo against raw TCP, 100 channels of 100-byte messages, and
             // both over TLS (issue 15).
             let beep = util::run(util::cargo_bench("hark-suite", "beep_report"));
+            // A BitTorrent hash check of 2 GiB in page cache on all cores beside sha1sum
+            // of the same bytes (issue 13, bench c).
+            let hash_check = util::run(util::cargo_bench("hark", "hash_check"));
             ratios::print();
             report
                 .and(hub)
@@ -172,6 +176,7 @@ fn main() -> ExitCode {
                 .and(tokio_utp)
                 .and(utp_memory)
                 .and(beep)
+                .and(hash_check)
         }
     };
     match result {
