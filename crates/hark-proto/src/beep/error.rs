@@ -144,6 +144,11 @@ pub enum SessionCloseReason {
     TransportClosed,
     /// The application aborted the session.
     Aborted,
+    /// The server said our SASL authentication completed, but our mechanism could not
+    /// verify the server's final message (a SCRAM server signature or a DIGEST-MD5
+    /// `rspauth` that does not match): the server may be an impostor, so we end the
+    /// session instead of using it.
+    SaslServerUnverified(String),
 }
 
 /// Why a channel ended.

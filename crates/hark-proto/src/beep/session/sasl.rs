@@ -6,7 +6,7 @@ use hark_wire::beep::header::FrameType;
 use hark_wire::beep::tuning::{BlobStatus, SaslBlob, SaslMessage};
 
 use super::super::channel::{Channel, OutMessage, ReplyRx};
-use super::super::error::StartError;
+use super::super::error::{SessionCloseReason, StartError};
 use super::super::event::{Event, SaslStatus};
 use super::super::sasl::{SaslClient, SaslServerFactory, SaslStep};
 use super::mgmt::{MgmtRequest, encode_payload};
@@ -328,17 +328,30 @@ impl Session {
                 let layer = mechanism.security_layer();
                 self.sasl_done(channel, &name, SaslStatus::Complete { identity }, layer);
             }
-            SaslStep::Failed(reason) => {
-                self.sasl_done(channel, &name, SaslStatus::Failed { reason }, false)
-            }
-            _ => self.sasl_done(
+            SaslStep::Failed(reason) => self.client_step_failed(channel, &name, reason, complete),
+            _ => self.client_step_failed(
                 channel,
                 &name,
-                SaslStatus::Failed {
-                    reason: "the mechanism and the server disagree on completion".into(),
-                },
-                false,
+                "the mechanism and the server disagree on completion".into(),
+                complete,
             ),
+        }
+    }
+
+    /// Our mechanism refused the server's step. Once the server has said `complete` it
+    /// holds us authenticated, so a refusal there means the server failed to prove itself:
+    /// the session ends (`SessionCloseReason::SaslServerUnverified`).
+    fn client_step_failed(&mut self, channel: u32, name: &str, reason: String, complete: bool) {
+        self.sasl_done(
+            channel,
+            name,
+            SaslStatus::Failed {
+                reason: reason.clone(),
+            },
+            false,
+        );
+        if complete {
+            self.terminate(SessionCloseReason::SaslServerUnverified(reason));
         }
     }
 }

@@ -231,3 +231,44 @@ fn a_server_first_challenge_rides_on_the_start_reply() {
     assert_eq!(client, std::slice::from_ref(&ok));
     assert_eq!(server, [ok]);
 }
+
+/// PLAIN-shaped, but it refuses the server's `complete` as a SCRAM client refuses a
+/// forged server signature.
+struct DistrustfulClient;
+
+impl SaslClient for DistrustfulClient {
+    fn mechanism(&self) -> &str {
+        "PLAIN"
+    }
+    fn initial_response(&mut self) -> Option<Vec<u8>> {
+        Some(b"\0bob\0secret".to_vec())
+    }
+    fn step(&mut self, _challenge: &[u8], _complete: bool) -> SaslStep {
+        SaslStep::Failed("the server's signature does not match".into())
+    }
+}
+
+#[test]
+fn a_server_that_fails_our_final_check_ends_the_session() {
+    let mut p = pair(5);
+    let mut start: Option<Box<dyn SaslClient>> = Some(Box::new(DistrustfulClient));
+    let mut closed = Vec::new();
+    let mut app = |end: usize, s: &mut Session, ev: Event| match ev {
+        Event::GreetingReceived { .. } if end == 0 => {
+            if let Some(m) = start.take() {
+                s.start_sasl(m).unwrap();
+            }
+        }
+        Event::SessionClosed { reason } if end == 0 => closed.push(reason),
+        _ => {}
+    };
+    while p.step(&mut app) {}
+    assert_eq!(
+        closed,
+        [crate::beep::SessionCloseReason::SaslServerUnverified(
+            "the server's signature does not match".into()
+        )]
+    );
+    assert_eq!(p.ends[0].s.authenticated_as(), None);
+    assert!(p.ends[0].s.is_closed());
+}
