@@ -474,6 +474,20 @@ impl PeerSession {
         &self.theirs
     }
 
+    /// The pieces the peer has and lets us request while it chokes us (its allowed-fast
+    /// set, BEP 6); empty without Fast.
+    pub fn allowed_fast_pieces(&self) -> PieceSet {
+        let mut out = PieceSet::empty(self.shape.piece_count());
+        if self.negotiated.fast() {
+            for piece in 0..self.shape.piece_count() {
+                if self.allowed_in.contains(piece) && self.theirs.contains(piece) {
+                    out.insert(piece);
+                }
+            }
+        }
+        out
+    }
+
     /// The pieces we have.
     pub fn our_pieces(&self) -> &PieceSet {
         &self.ours
