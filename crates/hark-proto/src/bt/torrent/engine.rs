@@ -205,9 +205,13 @@ impl Torrent {
         if self.peers.len() >= self.config.max_peers || self.next_peer > u32::MAX as usize {
             return Err(AddPeerError::TooManyPeers);
         }
+        let mut session_config = self.config.session.clone();
+        // The peer's address: our extended handshake's `yourip` and the key of its BEP 6
+        // allowed-fast set.
+        session_config.peer_ip = Some(addr.ip());
         let session = PeerSession::new(
             now,
-            self.config.session.clone(),
+            session_config,
             self.shape,
             self.info_hash,
             self.picker.have().clone(),

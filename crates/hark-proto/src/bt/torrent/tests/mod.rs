@@ -1,3 +1,4 @@
+mod fast;
 mod sim;
 mod swarm;
 
