@@ -299,6 +299,10 @@ impl Torrent {
         if self.state == State::Running && now >= self.next_choke {
             self.run_choker(now);
         }
+        // A web seed whose rest is over is ready (`poll_web_request`), not a timer.
+        for (seed, _, _) in &mut self.web_seeds {
+            seed.wake(now);
+        }
         self.fill_requests(now);
     }
 
