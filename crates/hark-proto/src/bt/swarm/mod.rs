@@ -95,8 +95,10 @@ pub struct SwarmConfig {
     pub queue: Duration,
     /// Seconds each peer waits before a request times out. Default 10 s.
     pub request_timeout: Duration,
-    /// The announcers' wait after a failed round (doubling per failed round). Default 5 s.
+    /// The announcers' wait after a failed round (doubling per failed round). Default 20 s.
     pub retry_base: Duration,
+    /// The announcers' first UDP retransmission timeout (doubling per retry). Default 1 s.
+    pub udp_timeout: Duration,
 }
 
 impl Default for SwarmConfig {
@@ -107,7 +109,8 @@ impl Default for SwarmConfig {
             down_rate: 5_000_000,
             queue: Duration::from_millis(300),
             request_timeout: Duration::from_secs(10),
-            retry_base: Duration::from_secs(5),
+            retry_base: Duration::from_secs(20),
+            udp_timeout: Duration::from_secs(1),
         }
     }
 }
@@ -247,9 +250,12 @@ impl Swarm {
     }
 
     /// Adds a UDP tracker that refuses each client's first `fail_first` announces, then
-    /// answers with the clients that announced before (`interval` seconds).
+    /// answers with the clients that announced before (`interval` seconds). Announces
+    /// within 80 % of `retry_base` of a client's last one count as its retransmissions
+    /// ([`TrackerNode::new`]).
     pub fn add_tracker(&mut self, fail_first: u32, interval: u32) -> Result<(), SimError> {
         let addr = SocketAddr::from(([10, 255, 0, 1], 6969));
+        let window = self.config.retry_base.mul_f64(0.8);
         let links = self.access_links(100_000_000)?;
         for (i, &peer) in self.addrs.iter().enumerate() {
             let (up, down) = self.access[i];
@@ -258,7 +264,7 @@ impl Swarm {
         }
         let id = self
             .sim
-            .add_node(addr, TrackerNode::new(fail_first, interval))?;
+            .add_node(addr, TrackerNode::new(fail_first, interval, window))?;
         self.tracker = Some((id, addr, links));
         Ok(())
     }
@@ -324,7 +330,7 @@ impl Swarm {
             };
             let announcer_config = AnnouncerConfig {
                 retry_base: self.config.retry_base,
-                udp_timeout: Duration::from_secs(2),
+                udp_timeout: self.config.udp_timeout,
                 ..AnnouncerConfig::default()
             };
             let tiers = vec![vec![format!("udp://{tracker}")]];

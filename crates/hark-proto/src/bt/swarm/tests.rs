@@ -139,7 +139,7 @@ fn twenty_leechers(seed: u64, scale: u64, loss: f64) {
     let late = swarm
         .add_node(NodeSpec {
             tracker: true,
-            start_after: Duration::from_secs(30),
+            start_after: Duration::from_secs(70),
             ..NodeSpec::leecher(250_000)
         })
         .expect("late leecher");
@@ -185,7 +185,7 @@ fn twenty_leechers(seed: u64, scale: u64, loss: f64) {
     let late_node = swarm.node(late);
     assert!(late_node.torrent().peers().count() >= 10, "seed {seed}");
     let first = late_node.tracker_events()[0].0 - swarm.sim().base();
-    assert_eq!(first, Duration::from_secs(30), "seed {seed}");
+    assert_eq!(first, Duration::from_secs(70), "seed {seed}");
     // The tracker saw three `started` per client, the first two refused.
     let log = swarm.tracker().expect("tracker").log();
     for n in std::iter::once(seeder).chain(leechers.iter().copied()) {

@@ -4,7 +4,7 @@
 
 use std::collections::{BTreeMap, VecDeque};
 use std::net::SocketAddr;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use hark_wire::bt::tracker::AnnounceEvent;
 use hark_wire::bt::tracker::udp::{Request, RequestRepr, ResponseRepr};
@@ -30,8 +30,11 @@ pub struct AnnounceLog {
 pub struct TrackerNode {
     fail_first: u32,
     interval: u32,
-    /// Announces seen per client.
-    seen: BTreeMap<SocketAddr, u32>,
+    /// An announce this soon after the client's last counted one is its retransmission.
+    window: Duration,
+    /// Per client: announces counted, and the last one's time and verdict (a
+    /// retransmission, after a lost packet, gets the same verdict and is not counted again).
+    seen: BTreeMap<SocketAddr, (u32, Instant, bool)>,
     /// Clients that were answered, in order; stopped ones leave.
     registered: Vec<SocketAddr>,
     /// Seeders among them (announced `left` = 0).
@@ -45,11 +48,17 @@ const OUT_CAPACITY: usize = 1024;
 
 impl TrackerNode {
     /// A tracker that answers each client's first `fail_first` announces with an error,
-    /// and tells clients to come back after `interval` seconds.
-    pub fn new(fail_first: u32, interval: u32) -> Self {
+    /// and tells clients to come back after `interval` seconds. BEP 15 clients resend an
+    /// unanswered request with a fresh transaction id, so a tracker cannot tell a
+    /// retransmission from a new announce: this one takes an announce that comes within
+    /// `window` of the client's last counted one as its retransmission (the same verdict,
+    /// not counted again). Clients whose back-off after a failure is longer than `window`
+    /// and whose retransmissions come sooner see exactly `fail_first` failures.
+    pub fn new(fail_first: u32, interval: u32, window: Duration) -> Self {
         Self {
             fail_first,
             interval,
+            window,
             seen: BTreeMap::new(),
             registered: Vec::new(),
             seeders: BTreeMap::new(),
@@ -58,7 +67,7 @@ impl TrackerNode {
         }
     }
 
-    /// Every announce received, in order.
+    /// Every announce received, in order (a retransmission is not logged again).
     pub fn log(&self) -> &[AnnounceLog] {
         &self.log
     }
@@ -112,15 +121,21 @@ impl Node for TrackerNode {
                     );
                     return;
                 }
-                let seen = self.seen.entry(from).or_insert(0);
-                *seen += 1;
-                let answered = *seen > self.fail_first;
-                self.log.push(AnnounceLog {
-                    at: now,
-                    from,
-                    event: announce.event,
-                    answered,
-                });
+                let answered = match self.seen.get(&from) {
+                    Some(&(_, at, verdict)) if now - at < self.window => verdict,
+                    last => {
+                        let count = last.map_or(1, |(count, _, _)| count + 1);
+                        let answered = count > self.fail_first;
+                        self.seen.insert(from, (count, now, answered));
+                        self.log.push(AnnounceLog {
+                            at: now,
+                            from,
+                            event: announce.event,
+                            answered,
+                        });
+                        answered
+                    }
+                };
                 if !answered {
                     self.reply(
                         from,
