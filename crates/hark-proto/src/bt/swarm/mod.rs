@@ -50,7 +50,26 @@ use crate::bt::torrent::{Torrent, TorrentConfig};
 use crate::netsim::{LinkConfig, LinkId, NodeId, Outcome, Sim, SimError, Stepped};
 use crate::utp::{Endpoint, EndpointConfig};
 
+/// Why a client could not join the swarm.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum SwarmError {
+    /// The simulator refused a link, route or node.
+    #[error("simulator: {0}")]
+    Sim(#[from] SimError),
+    /// The torrent refused the info.
+    #[error("torrent: {0}")]
+    Torrent(#[from] crate::bt::torrent::TorrentError),
+    /// The announcer refused the tracker URL.
+    #[error("announcer: {0}")]
+    Announcer(#[from] crate::bt::announce::AnnouncerError),
+}
+
 /// A multi-file torrent of `lengths` whose content is drawn from `seed`: (info, content).
+///
+/// # Panics
+///
+/// If `piece_length` is zero or the lengths sum to zero (no torrent has that shape).
 pub fn make_torrent(seed: u64, lengths: &[u64], piece_length: u32) -> (Info, Vec<u8>) {
     let mut rng = Pcg32::seed_from_u64(seed);
     let total: u64 = lengths.iter().sum();
@@ -252,7 +271,7 @@ impl Swarm {
     /// Adds a UDP tracker that refuses each client's first `fail_first` announces, then
     /// answers with the clients that announced before (`interval` seconds). Announces
     /// within 80 % of `retry_base` of a client's last one count as its retransmissions
-    /// ([`TrackerNode::new`]).
+    /// ([`TrackerNode::new`]). Clients added before it do not use it.
     pub fn add_tracker(&mut self, fail_first: u32, interval: u32) -> Result<(), SimError> {
         let addr = SocketAddr::from(([10, 255, 0, 1], 6969));
         let window = self.config.retry_base.mul_f64(0.8);
@@ -270,7 +289,7 @@ impl Swarm {
     }
 
     /// Adds a client; returns its index.
-    pub fn add_node(&mut self, spec: NodeSpec) -> Result<usize, SimError> {
+    pub fn add_node(&mut self, spec: NodeSpec) -> Result<usize, SwarmError> {
         let n = self.nodes.len();
         let addr = SocketAddr::from(([10, 0, (n / 250) as u8, (n % 250 + 1) as u8], 6881));
         let (up, down) = self.access_links(spec.up_rate)?;
@@ -301,8 +320,7 @@ impl Swarm {
             &self.info,
             have,
             Box::new(Pcg32::seed_from_u64(node_seed)),
-        )
-        .unwrap_or_else(|e| panic!("a torrent from make_torrent is valid: {e}"));
+        )?;
         let lengths: Vec<u64> = self.info.files.iter().map(|f| f.length).collect();
         let mut disk = if spec.seed {
             MemoryDisk::holding(&self.content, &lengths)
@@ -339,8 +357,7 @@ impl Swarm {
                 params,
                 &tiers,
                 Box::new(Pcg32::seed_from_u64(node_seed ^ 0x7472)),
-            )
-            .unwrap_or_else(|e| panic!("a udp:// tracker is usable: {e}"));
+            )?;
             node.set_tracker(announcer, tracker);
         }
         if let Some(web) = spec.web_seed {
