@@ -23,6 +23,8 @@ fuzz_target!(|data: &[u8]| {
         max_incoming_requests: 8,
         max_queue_depth: 8,
         max_send_buffer: 4096,
+        // Bit 2: the peer's address is known, so our BEP 6 allowed-fast set goes out.
+        peer_ip: (control & 4 != 0).then_some(std::net::IpAddr::from([10, 0, 0, 7])),
         ..SessionConfig::new([b'h'; 20])
     };
     // Five pieces of 32 KiB and a short sixth; we have the even ones.

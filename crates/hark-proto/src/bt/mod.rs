@@ -3,4 +3,5 @@
 pub mod announce;
 pub mod peer;
 pub mod picker;
+pub mod swarm;
 pub mod torrent;

@@ -53,8 +53,16 @@ pub struct SessionConfig {
     pub client: Option<String>,
     /// Our extended handshake's `p`: the TCP port we listen on, if any.
     pub listen_port: Option<u16>,
-    /// Our extended handshake's `yourip`: the peer's address as we see it, if known.
+    /// Our extended handshake's `yourip`: the peer's address as we see it, if known. It is
+    /// also the address the peer's BEP 6 allowed-fast set is computed from.
     pub peer_ip: Option<IpAddr>,
+    /// How many pieces the peer may request while we choke it (BEP 6's *k*, default 10).
+    /// When Fast is negotiated and `peer_ip` is known, the canonical set
+    /// ([`allowed_fast_set`](super::allowed_fast_set)) is computed the first time the peer
+    /// is choked by us after the handshake (at once, since every peer starts choked): the
+    /// pieces of it we have go out as `allowed_fast` messages then, the others right after
+    /// their `have`. 0 sends none.
+    pub allowed_fast: usize,
 }
 
 impl SessionConfig {
@@ -78,6 +86,7 @@ impl SessionConfig {
             client: Some(concat!("hark/", env!("CARGO_PKG_VERSION")).to_string()),
             listen_port: None,
             peer_ip: None,
+            allowed_fast: 10,
         }
     }
 }

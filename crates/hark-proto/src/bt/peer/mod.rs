@@ -59,6 +59,7 @@
 mod config;
 mod error;
 mod event;
+mod fast;
 mod pieces;
 mod rate;
 mod session;
@@ -68,5 +69,6 @@ mod tests;
 pub use config::{BLOCK_LEN, SessionConfig};
 pub use error::{ConfigError, InvalidRequest, PeerError, RequestError, ServeError};
 pub use event::Event;
+pub use fast::allowed_fast_set;
 pub use pieces::{BitfieldError, PieceSet, ShapeError, TorrentShape};
 pub use session::PeerSession;

@@ -87,6 +87,12 @@ pub struct PeerSession {
     allowed_in: PieceSet,
     /// Pieces we let the peer request while choked.
     allowed_out: PieceSet,
+    /// Whether our canonical allowed-fast set is computed (or never will be: no Fast, no
+    /// address).
+    fast_set_sent: bool,
+    /// Our canonical allowed-fast set for the peer: its pieces we have were sent, the
+    /// others go out as we get them.
+    fast_set: Vec<u32>,
     /// Our requests not yet sent.
     pending: VecDeque<BlockRequest>,
     /// Our requests sent and unanswered, oldest first, with when they went out.
@@ -148,6 +154,8 @@ impl PeerSession {
             peer_interested: false,
             allowed_in: PieceSet::empty(count),
             allowed_out: PieceSet::empty(count),
+            fast_set_sent: false,
+            fast_set: Vec::new(),
             pending: VecDeque::new(),
             outstanding: VecDeque::new(),
             cancelled: VecDeque::new(),
@@ -312,6 +320,7 @@ impl PeerSession {
             return;
         }
         self.push(now, &MessageRepr::Choke);
+        self.send_fast_set(now);
         if self.negotiated.fast() {
             let (keep, refuse): (VecDeque<_>, VecDeque<_>) = self
                 .incoming
@@ -360,6 +369,10 @@ impl PeerSession {
         }
         if self.state == State::Open {
             self.push(now, &MessageRepr::Have { piece });
+            if self.fast_set.contains(&piece) && !self.allowed_out.contains(piece) {
+                self.allowed_out.insert(piece);
+                self.push(now, &MessageRepr::AllowedFast { piece });
+            }
         }
         true
     }
@@ -472,6 +485,20 @@ impl PeerSession {
     /// The pieces the peer has.
     pub fn peer_pieces(&self) -> &PieceSet {
         &self.theirs
+    }
+
+    /// The pieces the peer has and lets us request while it chokes us (its allowed-fast
+    /// set, BEP 6); empty without Fast.
+    pub fn allowed_fast_pieces(&self) -> PieceSet {
+        let mut out = PieceSet::empty(self.shape.piece_count());
+        if self.negotiated.fast() {
+            for piece in 0..self.shape.piece_count() {
+                if self.allowed_in.contains(piece) && self.theirs.contains(piece) {
+                    out.insert(piece);
+                }
+            }
+        }
+        out
     }
 
     /// The pieces we have.
@@ -703,9 +730,40 @@ impl PeerSession {
         }
         if !self.am_choking {
             self.push(now, &MessageRepr::Unchoke);
+        } else {
+            self.send_fast_set(now);
         }
         if self.am_interested {
             self.push(now, &MessageRepr::Interested);
+        }
+    }
+
+    /// Computes our canonical allowed-fast set (BEP 6) and sends the pieces of it we have,
+    /// once: after the handshake if we choke the peer, else at our first choke (the rest
+    /// follow their `have`s). Nothing without Fast or the peer's address.
+    fn send_fast_set(&mut self, now: Instant) {
+        if self.fast_set_sent || self.state != State::Open {
+            return;
+        }
+        self.fast_set_sent = true;
+        let Some(ip) = self.config.peer_ip else {
+            return;
+        };
+        if !self.negotiated.fast() {
+            return;
+        }
+        self.fast_set = super::allowed_fast_set(
+            ip,
+            &self.info_hash,
+            self.shape.piece_count(),
+            self.config.allowed_fast,
+        );
+        for at in 0..self.fast_set.len() {
+            let piece = self.fast_set[at];
+            if self.ours.contains(piece) && !self.allowed_out.contains(piece) {
+                self.allowed_out.insert(piece);
+                self.push(now, &MessageRepr::AllowedFast { piece });
+            }
         }
     }
 

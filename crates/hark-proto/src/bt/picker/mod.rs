@@ -11,9 +11,14 @@
 //!   peers to send a cancel to.
 //!
 //! - **Held pieces**: [`PiecePicker::hold`] takes a piece out of picking (it is being
-//!   hash-checked, or the caller downloads it with its own block bookkeeping, as the torrent
-//!   engine does to know who sent each block); [`PiecePicker::pick_piece`] chooses a whole
-//!   new piece rarest first for such a caller.
+//!   hash-checked); [`PiecePicker::pick_piece`] and [`PiecePicker::request_piece`] give a
+//!   whole piece to one source (a web seed).
+//! - **Who sent what**: the picker is the one owner of block state. Each block is free,
+//!   requested (from whom), received (from whom) and then written
+//!   ([`PiecePicker::block_written`] says when the whole piece is stored and can be hashed);
+//!   [`PiecePicker::senders`] names each block's sender for a corrupt-peer policy, and
+//!   [`PiecePicker::set_single_source`] makes a piece's next attempt come from one peer only
+//!   (so its result judges that peer alone).
 //!
 //! The picker owns no clock and no I/O; peers are the caller's [`PeerKey`]s.
 //!
@@ -40,6 +45,7 @@
 //! ```
 
 mod order;
+mod progress;
 #[cfg(test)]
 mod tests;
 
@@ -50,37 +56,11 @@ use rand_core::Rng;
 
 use super::peer::{PieceSet, TorrentShape};
 use order::AvailabilityOrder;
+use progress::{Block, Progress};
 
 /// The caller's name for a peer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct PeerKey(pub u32);
-
-/// Where one block of a piece in progress is.
-#[derive(Debug, Clone, PartialEq, Eq)]
-enum Block {
-    /// Nobody was asked for it.
-    Free,
-    /// These peers were asked for it (more than one only in end game).
-    Requested(Vec<PeerKey>),
-    /// It arrived.
-    Received,
-}
-
-/// A piece with blocks requested or received.
-#[derive(Debug, Clone)]
-struct Progress {
-    blocks: Vec<Block>,
-}
-
-impl Progress {
-    fn idle(&self) -> bool {
-        self.blocks.iter().all(|b| *b == Block::Free)
-    }
-
-    fn complete(&self) -> bool {
-        self.blocks.iter().all(|b| *b == Block::Received)
-    }
-}
 
 /// What [`PiecePicker::block_received`] found.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -107,6 +87,10 @@ pub struct PiecePicker {
     started: Vec<u32>,
     /// Pieces out of picking until released or passed.
     held: PieceSet,
+    /// Pieces whose next attempt comes from one peer: that peer, once one was asked.
+    single_source: HashMap<u32, Option<PeerKey>>,
+    /// Peers a block may be requested from at once in end game.
+    max_requesters: usize,
 }
 
 impl PiecePicker {
@@ -128,7 +112,15 @@ impl PiecePicker {
             active: HashMap::new(),
             started: Vec::new(),
             held: PieceSet::empty(count),
+            single_source: HashMap::new(),
+            max_requesters: usize::MAX,
         }
+    }
+
+    /// Limits how many peers one block may be requested from at once in end game (at
+    /// least 1; unlimited by default).
+    pub fn set_end_game_requesters(&mut self, max: usize) {
+        self.max_requesters = max.max(1);
     }
 
     /// The pieces we have (passed their hash check).
@@ -156,17 +148,13 @@ impl PiecePicker {
         };
         !self.have.is_full()
             && self.active.len() + held_idle + self.have.len() as usize == count as usize
-            && self
-                .active
-                .values()
-                .all(|p| p.blocks.iter().all(|b| *b != Block::Free))
+            && self.active.values().all(|p| !p.has_free())
     }
 
     /// Takes `piece` out of picking: [`PiecePicker::pick`] hands out none of its blocks
     /// (not even in end game) and [`PiecePicker::pick_piece`] skips it, until
     /// [`PiecePicker::release`] or [`PiecePicker::piece_passed`]. Blocks already requested
-    /// stay requested. For a piece being hash-checked, or one the caller downloads with its
-    /// own block bookkeeping.
+    /// stay requested. For a piece being hash-checked.
     pub fn hold(&mut self, piece: u32) {
         self.held.insert(piece);
     }
@@ -183,8 +171,7 @@ impl PiecePicker {
 
     /// The rarest piece of `theirs` that is not ours, not in progress and not held (ties
     /// in the seeded order), or `None`. Pieces no connected peer has count too (a web seed
-    /// has every piece). Nothing is marked: a caller that downloads the piece itself
-    /// [`PiecePicker::hold`]s it.
+    /// has every piece). Nothing is marked: [`PiecePicker::request_piece`] does that.
     pub fn pick_piece(&self, theirs: &PieceSet) -> Option<u32> {
         self.order.iter().find(|&piece| {
             theirs.contains(piece)
@@ -192,6 +179,25 @@ impl PiecePicker {
                 && !self.held.contains(piece)
                 && !self.active.contains_key(&piece)
         })
+    }
+
+    /// Starts `piece` (if it is not in progress) and marks every free block of it requested
+    /// by `peer`, appending them to `out`; returns how many. For a source that sends whole
+    /// pieces (a web seed). Nothing for a piece we have or one that is held.
+    pub fn request_piece(
+        &mut self,
+        peer: PeerKey,
+        piece: u32,
+        out: &mut Vec<BlockRequest>,
+    ) -> usize {
+        if piece >= self.shape.piece_count()
+            || self.have.contains(piece)
+            || self.held.contains(piece)
+        {
+            return 0;
+        }
+        self.start(piece, peer);
+        self.take_free(piece, peer, usize::MAX, out)
     }
 
     /// The pieces of `pieces` sorted by their place in the order.
@@ -211,8 +217,8 @@ impl PiecePicker {
         }
     }
 
-    /// A peer with these pieces left. Its requests should be returned with
-    /// [`PiecePicker::abort_request`] first.
+    /// A peer with these pieces left. Its requests should be returned first, with
+    /// [`PiecePicker::abort_request`] or [`PiecePicker::drop_peer`].
     pub fn remove_peer(&mut self, pieces: &PieceSet) {
         for piece in self.by_position(pieces) {
             self.order.decrement(piece);
@@ -240,9 +246,33 @@ impl PiecePicker {
         }
     }
 
+    /// Whether `peer` may take blocks of `piece`: not held, and not a single-source piece
+    /// another peer is sending.
+    fn open_to(&self, piece: u32, peer: PeerKey) -> bool {
+        !self.held.contains(piece)
+            && self
+                .single_source
+                .get(&piece)
+                .is_none_or(|s| s.is_none_or(|s| s == peer))
+    }
+
+    /// Makes `piece` active (if it is not) with `peer` as its single source when it has to
+    /// have one.
+    fn start(&mut self, piece: u32, peer: PeerKey) {
+        if !self.active.contains_key(&piece) {
+            let progress = Progress::new(self.blocks_in(piece) as usize);
+            self.active.insert(piece, progress);
+            self.started.push(piece);
+        }
+        if let Some(source @ None) = self.single_source.get_mut(&piece) {
+            *source = Some(peer);
+        }
+    }
+
     /// Appends up to `max` blocks for `peer` (which has `theirs`) to `out`: free blocks of
     /// pieces in progress first (oldest first), then blocks of the rarest pieces not
-    /// started, then, in end game, blocks other peers were asked for.
+    /// started, then, in end game, blocks other peers were asked for (never of a
+    /// single-source piece).
     pub fn pick(
         &mut self,
         peer: PeerKey,
@@ -257,8 +287,12 @@ impl PiecePicker {
                 return;
             }
             let piece = self.started[at];
-            if theirs.contains(piece) && !self.held.contains(piece) {
-                left -= self.take_free(piece, peer, left, out);
+            if theirs.contains(piece) && self.open_to(piece, peer) {
+                let taken = self.take_free(piece, peer, left, out);
+                if taken > 0 {
+                    self.start(piece, peer);
+                }
+                left -= taken;
             }
         }
         // 2. The rarest pieces nobody started yet.
@@ -266,21 +300,22 @@ impl PiecePicker {
             let next = self.order.iter().find(|&piece| {
                 theirs.contains(piece)
                     && !self.have.contains(piece)
-                    && !self.held.contains(piece)
                     && !self.active.contains_key(&piece)
+                    && self.open_to(piece, peer)
                     && self.order.availability(piece) > 0
             });
             let Some(piece) = next else { break };
-            let blocks = vec![Block::Free; self.blocks_in(piece) as usize];
-            self.active.insert(piece, Progress { blocks });
-            self.started.push(piece);
+            self.start(piece, peer);
             left -= self.take_free(piece, peer, left, out);
         }
         // 3. End game: blocks requested from others, fewest requesters first.
         if left > 0 && self.is_end_game() {
             let mut candidates: Vec<(usize, u32, u32)> = Vec::new();
             for &piece in &self.started {
-                if !theirs.contains(piece) || self.held.contains(piece) {
+                if !theirs.contains(piece)
+                    || self.held.contains(piece)
+                    || self.single_source.contains_key(&piece)
+                {
                     continue;
                 }
                 let Some(progress) = self.active.get(&piece) else {
@@ -289,6 +324,7 @@ impl PiecePicker {
                 for (i, block) in progress.blocks.iter().enumerate() {
                     if let Block::Requested(peers) = block
                         && !peers.contains(&peer)
+                        && peers.len() < self.max_requesters
                     {
                         candidates.push((peers.len(), piece, i as u32));
                     }
@@ -342,7 +378,19 @@ impl PiecePicker {
         (self.block(request.index, i as u32) == request).then_some((request.index, i))
     }
 
-    /// A block arrived from `peer`.
+    fn block_state(&self, request: BlockRequest) -> Option<&Block> {
+        let (piece, i) = self.locate(request)?;
+        self.active.get(&piece)?.blocks.get(i)
+    }
+
+    /// Whether `request` is one `peer` was asked for and has not been answered: a block
+    /// from `peer` that is not is unwanted (a late answer to a cancel, or a block of a
+    /// piece started over).
+    pub fn is_requested_from(&self, peer: PeerKey, request: BlockRequest) -> bool {
+        matches!(self.block_state(request), Some(Block::Requested(peers)) if peers.contains(&peer))
+    }
+
+    /// A block arrived from `peer`, who is now its sender.
     pub fn block_received(&mut self, peer: PeerKey, request: BlockRequest) -> Received {
         let Some((piece, i)) = self.locate(request) else {
             return Received {
@@ -362,17 +410,63 @@ impl PiecePicker {
                 ..Received::default()
             };
         };
-        let previous = std::mem::replace(block, Block::Received);
-        let (cancel, unexpected) = match previous {
-            Block::Requested(peers) => (peers.into_iter().filter(|p| *p != peer).collect(), false),
-            Block::Free => (Vec::new(), false),
-            Block::Received => (Vec::new(), true),
+        if matches!(block, Block::Received { .. }) {
+            return Received {
+                unexpected: true,
+                ..Received::default()
+            };
+        }
+        let previous = std::mem::replace(
+            block,
+            Block::Received {
+                from: peer,
+                written: false,
+            },
+        );
+        let cancel = match previous {
+            Block::Requested(peers) => peers.into_iter().filter(|p| *p != peer).collect(),
+            _ => Vec::new(),
         };
         Received {
             cancel,
             piece_complete: progress.complete(),
-            unexpected,
+            unexpected: false,
         }
+    }
+
+    /// The caller stored the block `peer` sent. True when every block of its piece is
+    /// received and stored: the piece is ready to be hashed. A block not received from
+    /// `peer` (its piece was started over since) is ignored.
+    pub fn block_written(&mut self, peer: PeerKey, request: BlockRequest) -> bool {
+        let Some((piece, i)) = self.locate(request) else {
+            return false;
+        };
+        let Some(progress) = self.active.get_mut(&piece) else {
+            return false;
+        };
+        if let Some(Block::Received { from, written }) = progress.blocks.get_mut(i)
+            && *from == peer
+        {
+            *written = true;
+            return progress.written();
+        }
+        false
+    }
+
+    /// The sender of each block of `piece` received so far, in block order (`None` for
+    /// blocks not received); empty for a piece not in progress.
+    pub fn senders(&self, piece: u32) -> Vec<Option<PeerKey>> {
+        self.active
+            .get(&piece)
+            .map_or_else(Vec::new, Progress::senders)
+    }
+
+    /// The distinct senders of `piece`'s blocks received so far, sorted.
+    pub fn contributors(&self, piece: u32) -> Vec<PeerKey> {
+        let mut out: Vec<PeerKey> = self.senders(piece).into_iter().flatten().collect();
+        out.sort();
+        out.dedup();
+        out
     }
 
     /// A request of `peer` will not be answered (rejected, timed out, cancelled, or the
@@ -397,19 +491,62 @@ impl PiecePicker {
         }
     }
 
+    /// `peer` left: every request of its is aborted, and a single-source piece it was
+    /// sending (not held) starts over, to come from another peer.
+    pub fn drop_peer(&mut self, peer: PeerKey) {
+        let pieces: Vec<u32> = self.started.clone();
+        for piece in pieces {
+            let restart =
+                !self.held.contains(piece) && self.single_source.get(&piece) == Some(&Some(peer));
+            let Some(progress) = self.active.get_mut(&piece) else {
+                continue;
+            };
+            progress.drop_requests(peer);
+            if restart || progress.idle() {
+                self.forget(piece);
+            }
+        }
+    }
+
+    /// The next attempt at `piece` comes from one peer only (the first one picked for
+    /// it), and end game never duplicates its blocks, until it passes.
+    pub fn set_single_source(&mut self, piece: u32) {
+        if piece < self.shape.piece_count() && !self.have.contains(piece) {
+            self.single_source.entry(piece).or_insert(None);
+        }
+    }
+
+    /// Whether `piece` must come from one peer, and which, once one was asked.
+    pub fn single_source(&self, piece: u32) -> Option<Option<PeerKey>> {
+        self.single_source.get(&piece).copied()
+    }
+
+    /// Drops `piece`'s progress: every block is free (and its single source, if any, is
+    /// chosen again).
     fn forget(&mut self, piece: u32) {
-        self.active.remove(&piece);
-        self.started.retain(|&p| p != piece);
+        if self.active.remove(&piece).is_some() {
+            self.started.retain(|&p| p != piece);
+        }
+        if let Some(source) = self.single_source.get_mut(&piece) {
+            *source = None;
+        }
+    }
+
+    /// The pieces in progress, oldest first.
+    pub fn in_progress(&self) -> impl Iterator<Item = u32> + '_ {
+        self.started.iter().copied()
     }
 
     /// `piece` passed its hash check: we have it.
     pub fn piece_passed(&mut self, piece: u32) {
         self.forget(piece);
+        self.single_source.remove(&piece);
         self.held.remove(piece);
         self.have.insert(piece);
     }
 
-    /// `piece` failed its hash check: every block of it is wanted again.
+    /// `piece` failed its hash check (or is started over): every block of it is wanted
+    /// again. A held piece stays held.
     pub fn piece_failed(&mut self, piece: u32) {
         self.forget(piece);
     }

@@ -238,3 +238,86 @@ fn pieces_in_progress_are_not_picked_as_new_pieces() {
     let other = 1 - first[0].index;
     assert_eq!(p.pick_piece(&all), Some(other));
 }
+
+#[test]
+fn senders_and_writes_are_tracked_until_the_piece_is_stored() {
+    let mut p = picker(1, 9);
+    let all = PieceSet::full(1);
+    p.add_peer(&all);
+    p.add_peer(&all);
+    let got = pick(&mut p, 1, &all, 1);
+    let other = pick(&mut p, 2, &all, 1);
+    assert!(p.is_requested_from(PeerKey(1), got[0]));
+    assert!(!p.is_requested_from(PeerKey(2), got[0]));
+    p.block_received(PeerKey(1), got[0]);
+    p.block_received(PeerKey(2), other[0]);
+    assert_eq!(p.senders(0), [Some(PeerKey(1)), Some(PeerKey(2))]);
+    assert_eq!(p.contributors(0), [PeerKey(1), PeerKey(2)]);
+    // A write reported for another sender is not this block's.
+    assert!(!p.block_written(PeerKey(2), got[0]));
+    assert!(!p.block_written(PeerKey(1), got[0]));
+    assert!(p.block_written(PeerKey(2), other[0]), "both stored");
+    p.piece_failed(0);
+    assert!(p.senders(0).is_empty());
+    assert!(!p.block_written(PeerKey(2), other[0]), "started over");
+}
+
+#[test]
+fn a_single_source_piece_comes_from_one_peer_and_restarts_when_it_leaves() {
+    let mut p = picker(2, 10);
+    let all = PieceSet::full(2);
+    let only0 = set(2, &[0]);
+    p.add_peer(&all);
+    p.add_peer(&all);
+    p.set_single_source(0);
+    assert_eq!(p.single_source(0), Some(None));
+    // Peer 1 takes one block of piece 0 and becomes its source.
+    assert_eq!(pick(&mut p, 1, &only0, 1), [b(0, 0)]);
+    assert_eq!(p.single_source(0), Some(Some(PeerKey(1))));
+    // Peer 2 gets no block of piece 0, not even in end game.
+    assert!(pick(&mut p, 2, &only0, 4).is_empty());
+    p.block_received(PeerKey(1), b(0, 0));
+    // The source leaves: the piece starts over, for any one peer.
+    p.drop_peer(PeerKey(1));
+    assert_eq!(p.single_source(0), Some(None));
+    assert!(p.senders(0).is_empty());
+    assert_eq!(pick(&mut p, 2, &only0, 4), [b(0, 0), b(0, 1)]);
+    assert_eq!(p.single_source(0), Some(Some(PeerKey(2))));
+    p.piece_passed(0);
+    assert_eq!(p.single_source(0), None);
+}
+
+#[test]
+fn a_leaving_peer_frees_its_requests() {
+    let mut p = picker(1, 11);
+    let all = PieceSet::full(1);
+    p.add_peer(&all);
+    let got = pick(&mut p, 1, &all, 2);
+    p.block_received(PeerKey(1), got[0]);
+    p.drop_peer(PeerKey(1));
+    // The received block stays received; the requested one is free again.
+    assert_eq!(pick(&mut p, 2, &all, 2), [got[1]]);
+    assert_eq!(p.senders(0), [Some(PeerKey(1)), None]);
+}
+
+#[test]
+fn a_whole_piece_for_one_source_and_the_end_game_requester_limit() {
+    let mut p = picker(2, 12);
+    let all = PieceSet::full(2);
+    p.add_peer(&all);
+    p.add_peer(&all);
+    p.add_peer(&all);
+    p.set_end_game_requesters(2);
+    let piece = p.pick_piece(&all).unwrap();
+    let mut whole = Vec::new();
+    assert_eq!(p.request_piece(PeerKey(9), piece, &mut whole), 2);
+    assert_eq!(whole, [b(piece, 0), b(piece, 1)]);
+    assert_eq!(p.pick_piece(&all), Some(1 - piece));
+    assert_eq!(pick(&mut p, 1, &all, 2).len(), 2);
+    assert!(p.is_end_game());
+    // Each block has one requester: peer 2 joins all four, peer 3 none (limit 2).
+    assert_eq!(pick(&mut p, 2, &all, 10).len(), 4);
+    assert!(pick(&mut p, 3, &all, 10).is_empty());
+    // The whole-piece source's blocks arrive: peer 2 gets cancels.
+    assert_eq!(p.block_received(PeerKey(9), whole[0]).cancel, [PeerKey(2)]);
+}

@@ -4,9 +4,10 @@ use std::net::SocketAddr;
 use std::time::Instant;
 
 use super::disk::{Completion, DiskError, DiskJob, DiskOperation, JobId};
+use super::engine::handle;
 use super::engine::{JobKind, State, Torrent};
 use super::event::{Event, PeerHandle};
-use super::partial::Block;
+use crate::bt::picker::PeerKey;
 
 /// Marks a failed block whose sender cannot be judged.
 const NOBODY: PeerHandle = PeerHandle(usize::MAX);
@@ -80,8 +81,8 @@ impl Torrent {
             }
             (
                 JobKind::Write {
-                    index,
-                    block,
+                    from,
+                    request,
                     slices,
                 },
                 Completion::Done(_),
@@ -93,7 +94,7 @@ impl Torrent {
                         length: s.length,
                     });
                 }
-                self.block_written(index, block);
+                self.block_written(from, request);
             }
             (
                 JobKind::Read {
@@ -137,10 +138,10 @@ impl Torrent {
             ) => self.blocks_hashed(now, index, failed, senders, hashes),
             // A completion of the wrong kind for its job: the driver is wrong; the job is
             // forgotten and its piece (if any) downloaded again.
-            (JobKind::Write { index, .. } | JobKind::Hash(index), _) => {
-                if let Some(p) = self.partials.get_mut(&index) {
-                    p.reset();
-                }
+            (JobKind::Write { request, .. }, _) => self.picker.piece_failed(request.index),
+            (JobKind::Hash(index), _) => {
+                self.picker.piece_failed(index);
+                self.picker.release(index);
             }
             _ => {}
         }
@@ -159,16 +160,13 @@ impl Torrent {
         }
     }
 
-    fn block_written(&mut self, index: u32, block: usize) {
-        let Some(partial) = self.partials.get_mut(&index) else {
-            return;
-        };
-        if let Some(Block::Writing { from }) = partial.blocks.get(block).cloned() {
-            partial.blocks[block] = Block::Written { from };
-        }
-        if partial.all_written() && !partial.busy {
-            partial.busy = true;
-            let slices = self.storage.map_block(index, 0, partial.len);
+    fn block_written(&mut self, from: PeerKey, request: hark_wire::bt::peer::BlockRequest) {
+        let index = request.index;
+        if self.picker.block_written(from, request) && !self.picker.is_held(index) {
+            // Every block is stored: out of picking while it is hashed.
+            self.picker.hold(index);
+            let len = self.shape.piece_len(index).unwrap_or(0);
+            let slices = self.storage.map_block(index, 0, len);
             self.push_job(JobKind::Hash(index), |id| DiskJob::HashPiece {
                 id,
                 index,
@@ -177,18 +175,19 @@ impl Torrent {
         }
     }
 
-    fn addr_of(&self, peers: &[PeerHandle]) -> Vec<(PeerHandle, SocketAddr)> {
+    fn addr_of(&self, peers: &[PeerKey]) -> Vec<(PeerHandle, SocketAddr)> {
         peers
             .iter()
-            .filter_map(|p| self.peers.get(p).map(|s| (*p, s.addr)))
+            .filter_map(|p| self.peers.get(&handle(*p)).map(|s| (handle(*p), s.addr)))
             .collect()
     }
 
     fn piece_hashed(&mut self, now: Instant, index: u32, digest: [u8; 20]) {
-        let Some(partial) = self.partials.get(&index) else {
+        if !self.picker.is_held(index) {
+            // Not a piece we are checking (a stale or duplicate job).
             return;
-        };
-        let contributors = partial.contributors();
+        }
+        let contributors = self.picker.contributors(index);
         let senders = self.addr_of(&contributors);
         let peers: Vec<SocketAddr> = senders.iter().map(|(_, a)| *a).collect();
         let expected = self.hashes.get(index as usize).copied();
@@ -207,7 +206,6 @@ impl Torrent {
                     |id| DiskJob::HashBlocks { id, index, blocks },
                 );
             }
-            self.partials.remove(&index);
             self.picker.piece_passed(index);
             let handles: Vec<PeerHandle> = self.peers.keys().copied().collect();
             for peer in handles {
@@ -227,24 +225,22 @@ impl Torrent {
             .push_back(Event::PieceHashFailed { index, peers });
         if contributors.len() == 1 {
             // A lone contributor sent every block of a bad piece: it is corrupt.
-            self.ban(now, contributors[0]);
-            if let Some(p) = self.partials.get_mut(&index) {
-                p.reset();
-            }
+            self.ban(now, handle(contributors[0]));
+            self.picker.piece_failed(index);
+            self.picker.release(index);
             return;
         }
         // Several contributors: hash their blocks, then download again from one peer.
         // Senders no longer connected (and web seeds) are not judged: their address is
         // unknown here, so their blocks are marked with the NOBODY handle and skipped.
-        let per_block: Vec<(PeerHandle, SocketAddr)> = partial
-            .blocks
-            .iter()
-            .map(|b| match b {
-                Block::Written { from } | Block::Writing { from } => self
-                    .peers
-                    .get(from)
-                    .map_or((NOBODY, UNSPECIFIED), |s| (*from, s.addr)),
-                _ => (NOBODY, UNSPECIFIED),
+        let per_block: Vec<(PeerHandle, SocketAddr)> = self
+            .picker
+            .senders(index)
+            .into_iter()
+            .map(|from| {
+                from.map(handle)
+                    .and_then(|h| self.peers.get(&h).map(|s| (h, s.addr)))
+                    .unwrap_or((NOBODY, UNSPECIFIED))
             })
             .collect();
         let blocks = self.block_slices(index);
@@ -276,10 +272,10 @@ impl Torrent {
                     .filter(|(_, ((p, _), _))| *p != NOBODY)
                     .map(|(i, ((p, a), h))| (i, p, a, h)),
             );
-            if let Some(p) = self.partials.get_mut(&index) {
-                p.reset();
-                p.single_source = true;
-            }
+            // Downloaded again from a single peer, whose result then judges it alone.
+            self.picker.piece_failed(index);
+            self.picker.set_single_source(index);
+            self.picker.release(index);
             return;
         }
         for addr in self.smart_ban.judge(index, &hashes) {

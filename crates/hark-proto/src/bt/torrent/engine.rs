@@ -12,11 +12,21 @@ use super::ban::SmartBan;
 use super::config::TorrentConfig;
 use super::disk::{DiskError, DiskJob, JobId};
 use super::event::{Event, PeerHandle};
-use super::partial::Partial;
 use super::storage::{FileSlice, Storage};
 use super::{AddPeerError, TorrentError};
 use crate::bt::peer::{self, BLOCK_LEN, PeerSession, PieceSet, TorrentShape};
-use crate::bt::picker::PiecePicker;
+use crate::bt::picker::{PeerKey, PiecePicker};
+
+/// The picker's name for a peer (or web seed) handle. [`Torrent::add_peer`] hands out no
+/// handle past `u32::MAX`, so the mapping is one to one.
+pub(super) fn key(peer: PeerHandle) -> PeerKey {
+    PeerKey(peer.0 as u32)
+}
+
+/// The handle of a picker key.
+pub(super) fn handle(key: PeerKey) -> PeerHandle {
+    PeerHandle(key.0 as usize)
+}
 
 /// What a running disk job is for.
 #[derive(Debug, Clone)]
@@ -25,8 +35,9 @@ pub(super) enum JobKind {
     Allocate,
     Close(usize),
     Write {
-        index: u32,
-        block: usize,
+        /// The block's sender, as the picker knows it.
+        from: PeerKey,
+        request: BlockRequest,
         slices: Vec<FileSlice>,
     },
     Read {
@@ -73,7 +84,6 @@ pub struct Torrent {
     pub(super) peers: BTreeMap<PeerHandle, PeerSlot>,
     pub(super) next_peer: usize,
     pub(super) banned: BTreeSet<IpAddr>,
-    pub(super) partials: BTreeMap<u32, Partial>,
     pub(super) smart_ban: SmartBan,
     pub(super) jobs: HashMap<JobId, JobKind>,
     pub(super) job_queue: VecDeque<DiskJob>,
@@ -113,6 +123,7 @@ impl Torrent {
             });
         }
         let mut picker = PiecePicker::new(shape, BLOCK_LEN, rng.as_mut());
+        picker.set_end_game_requesters(config.end_game_requesters);
         for index in 0..shape.piece_count() {
             if have.contains(index) {
                 picker.piece_passed(index);
@@ -131,7 +142,6 @@ impl Torrent {
             peers: BTreeMap::new(),
             next_peer: 0,
             banned: BTreeSet::new(),
-            partials: BTreeMap::new(),
             smart_ban: SmartBan::default(),
             jobs: HashMap::new(),
             job_queue: VecDeque::new(),
@@ -191,12 +201,17 @@ impl Torrent {
         if self.banned.contains(&addr.ip()) {
             return Err(AddPeerError::Banned);
         }
-        if self.peers.len() >= self.config.max_peers {
+        // Handles double as the picker's 32-bit peer keys: they are never reused.
+        if self.peers.len() >= self.config.max_peers || self.next_peer > u32::MAX as usize {
             return Err(AddPeerError::TooManyPeers);
         }
+        let mut session_config = self.config.session.clone();
+        // The peer's address: our extended handshake's `yourip` and the key of its BEP 6
+        // allowed-fast set.
+        session_config.peer_ip = Some(addr.ip());
         let session = PeerSession::new(
             now,
-            self.config.session.clone(),
+            session_config,
             self.shape,
             self.info_hash,
             self.picker.have().clone(),
@@ -283,6 +298,10 @@ impl Torrent {
         }
         if self.state == State::Running && now >= self.next_choke {
             self.run_choker(now);
+        }
+        // A web seed whose rest is over is ready (`poll_web_request`), not a timer.
+        for (seed, _, _) in &mut self.web_seeds {
+            seed.wake(now);
         }
         self.fill_requests(now);
     }
@@ -397,10 +416,7 @@ impl Torrent {
                 }
                 peer::Event::Block { request, data } => self.on_block(now, peer, request, data),
                 peer::Event::Rejected(request) | peer::Event::RequestTimedOut(request) => {
-                    if let Some(partial) = self.partials.get_mut(&request.index) {
-                        let block = (request.begin / peer::BLOCK_LEN) as usize;
-                        partial.drop_requests(peer, Some(block));
-                    }
+                    self.picker.abort_request(key(peer), request);
                 }
                 peer::Event::Closed(error) => {
                     self.send_blocked.remove(&peer);
@@ -409,14 +425,10 @@ impl Torrent {
                         if slot.counted {
                             self.picker.remove_peer(slot.session.peer_pieces());
                         }
-                        for partial in self.partials.values_mut() {
-                            partial.drop_requests(peer, None);
-                            if partial.source == Some(peer) && !partial.busy {
-                                // A single-source piece whose source left starts over with
-                                // another peer (late writes of the old attempt are ignored).
-                                partial.reset();
-                            }
-                        }
+                        // Its requests are free again; a single-source piece it was sending
+                        // starts over with another peer (late writes of the old attempt
+                        // are ignored).
+                        self.picker.drop_peer(key(peer));
                         if self.optimistic == Some(peer) {
                             self.optimistic = None;
                         }

@@ -68,7 +68,6 @@ mod disk;
 mod download;
 mod engine;
 mod event;
-mod partial;
 mod storage;
 #[cfg(test)]
 mod tests;

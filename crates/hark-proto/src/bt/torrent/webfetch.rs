@@ -3,11 +3,13 @@
 
 use std::time::Instant;
 
-use super::engine::{JobKind, State, Torrent};
+use super::engine::{State, Torrent};
+use super::engine::{handle as handle_of, key};
 use super::event::{Event, PeerHandle};
-use super::partial::{Block, Partial};
-use super::{DiskJob, RangeRequest, WebSeed, WebSeedError};
+use super::{RangeRequest, WebSeed, WebSeedError};
+use crate::bt::peer::BLOCK_LEN;
 use crate::bt::peer::PieceSet;
+use hark_wire::bt::peer::BlockRequest;
 
 /// A piece for the driver to fetch from a web seed: perform each range request in order
 /// and answer with [`Torrent::handle_web_seed`].
@@ -44,12 +46,8 @@ impl Torrent {
         let index = self.picker.pick_piece(&all)?;
         let len = self.shape.piece_len(index)?;
         let handle = self.web_seeds[seed].1;
-        let mut partial = Partial::new(len);
-        for block in &mut partial.blocks {
-            *block = Block::Requested(vec![handle]);
-        }
-        self.partials.insert(index, partial);
-        self.picker.hold(index);
+        let mut blocks = Vec::new();
+        self.picker.request_piece(key(handle), index, &mut blocks);
         self.web_seeds[seed].2 = Some(index);
         let ranges = self.web_seeds[seed]
             .0
@@ -96,35 +94,26 @@ impl Torrent {
                 return;
             }
         };
-        let Some(partial) = self.partials.get_mut(&index) else {
-            return;
-        };
-        let mut writes = Vec::new();
-        for i in 0..partial.blocks.len() {
-            if let Block::Requested(peers) = &partial.blocks[i]
-                && peers.contains(&handle)
-            {
-                partial.blocks[i] = Block::Writing { from: handle };
-                let (begin, length) = partial.block_range(i);
-                writes.push((i, begin, length));
+        // The blocks still asked of this seed (a peer may have sent some in end game).
+        let from = key(handle);
+        for block in 0..expected.div_ceil(BLOCK_LEN as usize) {
+            let begin = (block * BLOCK_LEN as usize) as u32;
+            let request = BlockRequest {
+                index,
+                begin,
+                length: (expected as u32 - begin).min(BLOCK_LEN),
+            };
+            if self.picker.is_held(index) || !self.picker.is_requested_from(from, request) {
+                continue;
             }
-        }
-        for (block, begin, length) in writes {
-            let slices = self.storage.map_block(index, begin, length);
-            let bytes = data[begin as usize..(begin + length) as usize].to_vec();
-            let job_slices = slices.clone();
-            self.push_job(
-                JobKind::Write {
-                    index,
-                    block,
-                    slices,
-                },
-                |id| DiskJob::Write {
-                    id,
-                    slices: job_slices,
-                    data: bytes,
-                },
-            );
+            let received = self.picker.block_received(from, request);
+            for other in received.cancel {
+                if let Some(slot) = self.peers.get_mut(&handle_of(other)) {
+                    slot.session.cancel(now, request);
+                }
+            }
+            let bytes = data[begin as usize..(begin + request.length) as usize].to_vec();
+            self.write_block(from, request, bytes);
         }
     }
 
@@ -147,8 +136,15 @@ impl Torrent {
             status_code,
             error: error.to_string(),
         });
-        if let Some(partial) = self.partials.get_mut(&index) {
-            partial.drop_requests(handle, None);
+        let from = key(handle);
+        let len = self.shape.piece_len(index).unwrap_or(0);
+        for begin in (0..len).step_by(BLOCK_LEN as usize) {
+            let request = BlockRequest {
+                index,
+                begin,
+                length: (len - begin).min(BLOCK_LEN),
+            };
+            self.picker.abort_request(from, request);
         }
         self.fill_requests(now);
     }

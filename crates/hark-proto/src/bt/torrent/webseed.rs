@@ -104,6 +104,14 @@ impl WebSeed {
         self.retry_at
     }
 
+    /// Ends a rest that is over at `now`: [`WebSeed::retry_at`] no longer reports it, so
+    /// a driver's timer does not fire again for it. The failure count stays.
+    pub fn wake(&mut self, now: Instant) {
+        if self.retry_at.is_some_and(|t| t <= now) {
+            self.retry_at = None;
+        }
+    }
+
     /// Failures in a row.
     pub fn failures(&self) -> u32 {
         self.failures
@@ -296,6 +304,11 @@ mod tests {
         assert_eq!(seed.failed(t0), Duration::from_secs(30));
         assert!(!seed.is_ready(t0 + Duration::from_secs(29)));
         assert!(seed.is_ready(t0 + Duration::from_secs(30)));
+        seed.wake(t0 + Duration::from_secs(29));
+        assert!(seed.retry_at().is_some(), "still resting");
+        seed.wake(t0 + Duration::from_secs(30));
+        assert_eq!(seed.retry_at(), None, "a rest that is over is no timer");
+        assert_eq!(seed.failures(), 1);
         assert_eq!(seed.failed(t0), Duration::from_secs(60));
         for _ in 0..20 {
             seed.failed(t0);

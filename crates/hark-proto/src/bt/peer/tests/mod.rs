@@ -2,6 +2,7 @@
 //! exactly the listed messages and report exactly the listed events.
 
 mod download;
+mod fast;
 mod handshake;
 mod hostile;
 mod pair;

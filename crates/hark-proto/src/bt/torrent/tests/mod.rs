@@ -1,3 +1,4 @@
+mod fast;
 mod sim;
 mod swarm;
 
@@ -5,12 +6,14 @@ impl crate::bt::torrent::Torrent {
     /// Pieces, partial pieces and peers, for a failing test's output.
     pub(super) fn debug_state(&self) -> String {
         let partials: Vec<String> = self
-            .partials
-            .iter()
-            .map(|(i, p)| {
+            .picker
+            .in_progress()
+            .map(|i| {
                 format!(
-                    "{i}: busy={} single={} src={:?} {:?}",
-                    p.busy, p.single_source, p.source, p.blocks
+                    "{i}: held={} single={:?} senders={:?}",
+                    self.picker.is_held(i),
+                    self.picker.single_source(i),
+                    self.picker.senders(i)
                 )
             })
             .collect();

@@ -5,9 +5,8 @@ use std::collections::{BTreeMap, VecDeque};
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
-use hark_wire::bt::bencode::OwnedValue;
 use hark_wire::bt::metainfo::Info;
-use rand_core::{Rng, SeedableRng};
+use rand_core::SeedableRng;
 use rand_pcg::Pcg32;
 use sha1::{Digest, Sha1};
 
@@ -16,36 +15,7 @@ use crate::bt::torrent::{
     Completion, DiskError, DiskJob, Event, FileSlice, PeerHandle, Torrent, TorrentConfig,
 };
 
-/// A multi-file torrent of seeded random content: (info, the content).
-pub fn make_torrent(seed: u64, lengths: &[u64], piece_length: u32) -> (Info, Vec<u8>) {
-    let mut rng = Pcg32::seed_from_u64(seed);
-    let total: u64 = lengths.iter().sum();
-    let mut content = vec![0u8; total as usize];
-    rng.fill_bytes(&mut content);
-    let mut pieces = Vec::new();
-    for chunk in content.chunks(piece_length as usize) {
-        pieces.extend_from_slice(&Sha1::digest(chunk));
-    }
-    let files = lengths
-        .iter()
-        .enumerate()
-        .map(|(i, &len)| {
-            OwnedValue::dict()
-                .with("length", OwnedValue::Integer(len as i64))
-                .with(
-                    "path",
-                    OwnedValue::List(vec![OwnedValue::string(&format!("f{i}.bin"))]),
-                )
-        })
-        .collect();
-    let info = OwnedValue::dict()
-        .with("files", OwnedValue::List(files))
-        .with("name", OwnedValue::string("swarm"))
-        .with("piece length", OwnedValue::Integer(i64::from(piece_length)))
-        .with("pieces", OwnedValue::Bytes(pieces))
-        .to_vec();
-    (Info::parse(&info).expect("valid info"), content)
-}
+pub use crate::bt::swarm::make_torrent;
 
 /// How a node behaves.
 #[derive(Debug, Clone, Copy, Default)]

@@ -1,0 +1,359 @@
+//! Seeded swarm scenarios over the network simulator (uTP over lossy, delayed,
+//! rate-limited links). Each names its seed; rerun one with
+//! `cargo test -p hark-proto --lib bt::swarm::tests::NAME`; the 50-seed matrix with
+//! `cargo test -p hark-proto --release --lib bt::swarm::tests -- --ignored`.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use hark_wire::bt::tracker::AnnounceEvent;
+
+use super::*;
+use crate::bt::announce::TrackerEvent;
+use crate::bt::torrent::Event;
+
+const KIB: u64 = 1024;
+
+/// Three files whose boundaries fall inside pieces, and a short last piece.
+fn swarm(seed: u64, scale: u64, loss: f64) -> Swarm {
+    let (info, content) = make_torrent(
+        seed,
+        &[100 * KIB * scale + 7, 3, 150 * KIB * scale],
+        64 * 1024,
+    );
+    let config = SwarmConfig {
+        loss,
+        ..SwarmConfig::default()
+    };
+    Swarm::new(seed, info, content, config)
+}
+
+fn bans(swarm: &Swarm, node: usize) -> Vec<SocketAddr> {
+    swarm
+        .node(node)
+        .events()
+        .iter()
+        .filter_map(|(_, e)| match e {
+            Event::PeerBan { addr } => Some(*addr),
+            _ => None,
+        })
+        .collect()
+}
+
+fn passed_times(swarm: &Swarm, node: usize) -> Vec<Duration> {
+    let base = swarm.sim().base();
+    swarm
+        .node(node)
+        .events()
+        .iter()
+        .filter(|(_, e)| matches!(e, Event::PieceHashPassed { .. }))
+        .map(|(t, _)| *t - base)
+        .collect()
+}
+
+/// A client's tracker story: announce `started`, fail (times_in_row 1), announce again
+/// `retry_base` later, fail (2), announce again twice `retry_base` after that, succeed;
+/// a leecher then announces `completed` when it finishes.
+fn check_tracker_story(swarm: &Swarm, node: usize, seed: u64, leecher: bool) {
+    let retry = SwarmConfig::default().retry_base;
+    let story: Vec<(Instant, &TrackerEvent)> = swarm
+        .node(node)
+        .tracker_events()
+        .iter()
+        .filter(|(_, e)| {
+            matches!(
+                e,
+                TrackerEvent::Announce { .. }
+                    | TrackerEvent::Failure { .. }
+                    | TrackerEvent::Success { .. }
+            )
+        })
+        .map(|(t, e)| (*t, e))
+        .collect();
+    let what = |e: &TrackerEvent| match e {
+        TrackerEvent::Announce { event, .. } => format!("announce {event:?}"),
+        TrackerEvent::Failure {
+            times_in_row,
+            status_code,
+            ..
+        } => format!("failure {times_in_row} {status_code}"),
+        TrackerEvent::Success { .. } => "success".into(),
+        _ => unreachable!(),
+    };
+    let names: Vec<String> = story.iter().map(|(_, e)| what(e)).collect();
+    let mut want = vec![
+        "announce Started",
+        "failure 1 0",
+        "announce Started",
+        "failure 2 0",
+        "announce Started",
+        "success",
+    ];
+    if leecher {
+        want.extend(["announce Completed", "success"]);
+    }
+    assert_eq!(names, want, "seed {seed}: node {node}'s tracker events");
+    // The back-off: retry_base after the first failed round, twice that after the second.
+    assert_eq!(story[2].0 - story[1].0, retry, "seed {seed}: node {node}");
+    assert_eq!(
+        story[4].0 - story[3].0,
+        2 * retry,
+        "seed {seed}: node {node}"
+    );
+    // The success came with the peers that announced before (none for the first).
+    if let TrackerEvent::Success { interval, .. } = story[5].1 {
+        assert_eq!(*interval, Duration::from_secs(1800));
+    }
+    if leecher {
+        let finished = swarm.node(node).finished_at().expect("finished");
+        assert_eq!(story[6].0, finished, "seed {seed}: completed at the finish");
+    }
+}
+
+/// One seeder and 20 leechers of different upload rates find each other through a
+/// tracker that refuses each client's first two announces; a 22nd client joins late. All
+/// finish byte-exact, no honest peer is banned, and end game finishes every download
+/// without a stall.
+fn twenty_leechers(seed: u64, scale: u64, loss: f64) {
+    let mut swarm = swarm(seed, scale, loss);
+    swarm.add_tracker(2, 1800).expect("tracker");
+    let seeder = swarm
+        .add_node(NodeSpec {
+            tracker: true,
+            ..NodeSpec::seeder(1_000_000)
+        })
+        .expect("seeder");
+    let mut leechers = Vec::new();
+    for i in 0..20u64 {
+        let rate = 100_000 + 40_000 * ((seed + i) % 8);
+        leechers.push(
+            swarm
+                .add_node(NodeSpec {
+                    tracker: true,
+                    start_after: Duration::from_millis(100 * i),
+                    ..NodeSpec::leecher(rate)
+                })
+                .expect("leecher"),
+        );
+    }
+    let late = swarm
+        .add_node(NodeSpec {
+            tracker: true,
+            start_after: Duration::from_secs(70),
+            ..NodeSpec::leecher(250_000)
+        })
+        .expect("late leecher");
+    leechers.push(late);
+    let took = swarm
+        .run_until(Duration::from_secs(300), |s| {
+            leechers.iter().all(|&n| s.node(n).torrent().is_finished())
+        })
+        .expect("simulation");
+    if took.is_none() {
+        for &n in &leechers {
+            eprintln!(
+                "node {n}: {}/{}",
+                swarm.node(n).torrent().have().len(),
+                swarm.info().piece_count()
+            );
+        }
+    }
+    assert!(
+        took.is_some(),
+        "seed {seed}: the swarm did not finish (stall)"
+    );
+    // Let the last `completed` announces reach the tracker and come back.
+    let outcome = swarm.run_for(Duration::from_secs(5)).expect("simulation");
+    assert_eq!(outcome, crate::netsim::Outcome::Done);
+    let pieces = swarm.info().piece_count();
+    for &n in &leechers {
+        assert!(swarm.byte_exact(n), "seed {seed}: node {n} not byte-exact");
+        assert!(bans(&swarm, n).is_empty(), "seed {seed}: honest ban at {n}");
+        let passed = passed_times(&swarm, n);
+        assert_eq!(passed.len(), pieces, "seed {seed}: node {n}");
+        // End game: the last piece follows the one before it within the request timeout
+        // (a stalled block would wait at least that long).
+        let gap = passed[pieces - 1] - passed[pieces - 2];
+        assert!(
+            gap < SwarmConfig::default().request_timeout,
+            "seed {seed}: node {n}'s last piece took {gap:?}"
+        );
+        check_tracker_story(&swarm, n, seed, true);
+    }
+    check_tracker_story(&swarm, seeder, seed, false);
+    // The late client found everyone through the tracker and started after them.
+    let late_node = swarm.node(late);
+    assert!(late_node.torrent().peers().count() >= 10, "seed {seed}");
+    let first = late_node.tracker_events()[0].0 - swarm.sim().base();
+    assert_eq!(first, Duration::from_secs(70), "seed {seed}");
+    // The tracker saw three `started` per client, the first two refused.
+    let log = swarm.tracker().expect("tracker").log();
+    for n in std::iter::once(seeder).chain(leechers.iter().copied()) {
+        let addr = swarm.addr(n);
+        let started: Vec<bool> = log
+            .iter()
+            .filter(|l| l.from == addr && l.event == AnnounceEvent::Started)
+            .map(|l| l.answered)
+            .collect();
+        assert_eq!(started, [false, false, true], "seed {seed}: node {n}");
+    }
+}
+
+/// A seeder whose disk corrupts every block it reads, beside an honest one: every leecher
+/// that took a block from it names it in `piece_hash_failed`, bans it and nobody else,
+/// and finishes byte-exact with the pieces downloaded again from the others.
+fn corrupt_peer(seed: u64, loss: f64, require_shared: bool) {
+    let mut swarm = swarm(seed, 1, loss);
+    let honest = swarm.add_node(NodeSpec::seeder(600_000)).expect("node");
+    let bad = swarm
+        .add_node(NodeSpec {
+            corrupt: true,
+            ..NodeSpec::seeder(900_000)
+        })
+        .expect("node");
+    let mut clients = vec![honest, bad];
+    for i in 0..6u64 {
+        clients.push(
+            swarm
+                .add_node(NodeSpec::leecher(150_000 + 40_000 * i))
+                .expect("node"),
+        );
+    }
+    swarm.mesh(&clients);
+    let leechers = clients[2..].to_vec();
+    let took = swarm
+        .run_until(Duration::from_secs(300), |s| {
+            leechers.iter().all(|&n| s.node(n).torrent().is_finished())
+        })
+        .expect("simulation");
+    assert!(took.is_some(), "seed {seed}: leechers did not finish");
+    let bad_addr = swarm.addr(bad);
+    let honest_addr = swarm.addr(honest);
+    let mut banned_somewhere = false;
+    let mut shared = false;
+    for &n in &leechers {
+        assert!(swarm.byte_exact(n), "seed {seed}: node {n} not byte-exact");
+        let b = bans(&swarm, n);
+        assert!(
+            b.iter().all(|a| *a == bad_addr),
+            "seed {seed}: node {n} banned {b:?}"
+        );
+        let failed: Vec<&Vec<SocketAddr>> = swarm
+            .node(n)
+            .events()
+            .iter()
+            .filter_map(|(_, e)| match e {
+                Event::PieceHashFailed { peers, .. } => Some(peers),
+                _ => None,
+            })
+            .collect();
+        if failed.iter().any(|p| p.contains(&bad_addr)) {
+            assert_eq!(
+                b,
+                vec![bad_addr],
+                "seed {seed}: node {n} kept the corrupter"
+            );
+            banned_somewhere = true;
+        }
+        shared |= failed
+            .iter()
+            .any(|p| p.contains(&bad_addr) && p.contains(&honest_addr));
+        assert_eq!(
+            swarm.node(n).torrent().is_banned(bad_addr.ip()),
+            !b.is_empty()
+        );
+    }
+    assert!(
+        banned_somewhere,
+        "seed {seed}: the corrupt seeder served nobody"
+    );
+    if require_shared {
+        assert!(
+            shared,
+            "seed {seed}: no failed piece mixed honest and corrupt blocks"
+        );
+    }
+}
+
+/// A slow seeder and a web seed that answers 503 twice (`url_seed`, back-off) then
+/// serves: both leechers finish byte-exact with part of the torrent from the web seed and
+/// part from the peers.
+fn web_seed(seed: u64, loss: f64) {
+    let mut swarm = swarm(seed, 1, loss);
+    let url = "http://127.0.0.1:8080/ws";
+    let web = WebSeedSim {
+        url: url.into(),
+        failures: 2,
+        latency: Duration::from_millis(50),
+        rate: 60_000,
+    };
+    // Slow enough that the web seed's two failures (30 s, then 60 s of back-off) pass
+    // before the peers alone finish.
+    let s = swarm.add_node(NodeSpec::seeder(2_000)).expect("node");
+    let mut leechers = Vec::new();
+    for _ in 0..2 {
+        leechers.push(
+            swarm
+                .add_node(NodeSpec {
+                    web_seed: Some(web.clone()),
+                    ..NodeSpec::leecher(200_000)
+                })
+                .expect("node"),
+        );
+    }
+    swarm.mesh(&[s, leechers[0], leechers[1]]);
+    let took = swarm
+        .run_until(Duration::from_secs(300), |sw| {
+            leechers.iter().all(|&n| sw.node(n).torrent().is_finished())
+        })
+        .expect("simulation");
+    assert!(took.is_some(), "seed {seed}: did not finish");
+    let pieces = swarm.info().piece_count() as u32;
+    for &n in &leechers {
+        assert!(swarm.byte_exact(n), "seed {seed}: node {n}");
+        let failures = swarm
+            .node(n)
+            .events()
+            .iter()
+            .filter(|(_, e)| {
+                matches!(e, Event::UrlSeed { url: u, status_code: 503, error }
+                    if u == url && error == "HTTP status 503")
+            })
+            .count();
+        assert_eq!(failures, 2, "seed {seed}: node {n}");
+        let served = swarm.node(n).web_served();
+        assert!(
+            served > 0,
+            "seed {seed}: node {n}: the web seed served nothing"
+        );
+        assert!(
+            served < pieces,
+            "seed {seed}: node {n}: the peers served nothing"
+        );
+    }
+}
+
+#[test]
+fn netsim_twenty_leechers_tracker_late_joiner_seed_1() {
+    twenty_leechers(1, 1, 0.005);
+}
+
+#[test]
+fn netsim_corrupt_peer_banned_seed_2() {
+    corrupt_peer(2, 0.005, true);
+}
+
+#[test]
+fn netsim_web_seed_serves_part_seed_4() {
+    web_seed(4, 0.005);
+}
+
+#[test]
+#[ignore = "50 seeds: run with --release --ignored"]
+fn netsim_matrix_50_seeds() {
+    for seed in 100..150 {
+        twenty_leechers(seed, 2, 0.01);
+        corrupt_peer(seed, 0.01, false);
+        web_seed(seed, 0.01);
+    }
+}
