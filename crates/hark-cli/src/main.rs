@@ -50,7 +50,7 @@ enum Command {
     /// `hark beep send HOST PORT --profile URI [--count N] [--size BYTES] [FILE|-]`.
     Beep {
         #[command(subcommand)]
-        what: beep::BeepCommand,
+        what: Box<beep::BeepCommand>,
     },
     /// BitTorrent metainfo files.
     Torrent {
@@ -141,7 +141,7 @@ fn main() -> ExitCode {
         Command::Torrent { what } => match what {
             Torrent::Info { file } => torrent_info::run(&file),
         },
-        Command::Beep { what } => beep::run(what).map(|()| String::new()),
+        Command::Beep { what } => beep::run(*what).map(|()| String::new()),
     };
     match result {
         Ok(text) => {
