@@ -9,6 +9,8 @@
 //! - `hark ucat`: netcat over uTP with the flags of libutp's ucat.
 //! - `hark demo`: a loopback transfer through libutp's callback table.
 //! - `hark torrent info FILE`: a .torrent's name, files, pieces, info hash and trackers.
+//! - `hark torrent create [-t URL]... [-w URL]... [--piece-length N] [--private] -o OUT PATH`:
+//!   a v1 .torrent for a file or a directory (see `torrent_create.rs`).
 //! - `hark beep listen|send`: a BEEP listener and sender (see `beep.rs`).
 
 mod beep;
@@ -18,7 +20,9 @@ mod decode_sctp;
 mod decode_utp;
 mod demo;
 mod hex;
+mod piece_hasher;
 mod progress;
+mod torrent_create;
 mod torrent_info;
 mod ucat;
 
@@ -67,6 +71,9 @@ enum Torrent {
         /// The .torrent file.
         file: std::path::PathBuf,
     },
+    /// Make a v1 .torrent for a file or a directory (multi-file, paths sorted, empty files
+    /// kept), hashing pieces on all cores; prints what `info` prints for it.
+    Create(torrent_create::CreateArgs),
 }
 
 #[derive(Subcommand)]
@@ -140,6 +147,7 @@ fn main() -> ExitCode {
         Command::Demo(args) => demo::run(args).map(|()| String::new()),
         Command::Torrent { what } => match what {
             Torrent::Info { file } => torrent_info::run(&file),
+            Torrent::Create(args) => torrent_create::run(args),
         },
         Command::Beep { what } => beep::run(what).map(|()| String::new()),
     };
