@@ -15,7 +15,8 @@
 DHT, LSD, UPnP, NAT-PMP and encryption are off; several connections from one IP are
 allowed (every test peer lives on 127.0.0.1). All modes print one JSON line first,
 {"info_hash": HEX, "port": N, "pieces": N, "piece_length": N} (port: TCP and uTP), then one
-JSON line per alert, and run until standard input closes.
+JSON line per alert, and run until standard input closes. A line "connect HOST:PORT" on
+standard input makes seed and download dial one more peer.
 """
 import argparse
 import json
@@ -50,9 +51,10 @@ def settings(listen, transport):
     }
 
 
-def stdin_closed(timeout):
+def read_command(timeout):
+    """A line of standard input ("" when it closed), or None if none came in `timeout`."""
     readable, _, _ = select.select([sys.stdin], [], [], timeout)
-    return bool(readable) and not sys.stdin.readline()
+    return sys.stdin.readline() if readable else None
 
 
 def checked(ses, deadline):
@@ -104,7 +106,14 @@ def main():
         handle.connect_peer((host, int(port)), 0)
 
     complete = False
-    while not stdin_closed(0.05):
+    while True:
+        command = read_command(0.05)
+        if command == "":
+            break
+        if command and command.startswith("connect "):
+            host, port = command.split()[1].rsplit(":", 1)
+            handle.connect_peer((host, int(port)), 0)
+            emit({"event": "connecting", "peer": f"{host}:{port}"})
         for alert in ses.pop_alerts():
             emit({"alert": alert.what(), "message": alert.message()})
             # libtorrent 2.0 writes through shared memory maps: once finished, the bytes
