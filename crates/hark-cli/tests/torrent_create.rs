@@ -74,7 +74,7 @@ fn transmission_hash(torrent: &Path) -> String {
 /// after a full hash check, out of how many.
 fn libtorrent_check(torrent: &Path, save: &Path) -> (String, u64, u64) {
     let script =
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tools/peers/libtorrent_client.py");
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tools/peers/libtorrent_interop.py");
     let scratch = save.join(".scratch");
     let text = tool(
         Command::new("/usr/bin/python3")

@@ -1,5 +1,5 @@
 //! libtorrent (python3-libtorrent) as a seeder or a downloader of a given .torrent, through
-//! `tools/peers/libtorrent_client.py`. Its alerts are its log.
+//! `tools/peers/libtorrent_interop.py`. Its alerts are its log.
 
 use crate::netns::NetNs;
 use crate::peer_process::PeerProcess;
@@ -42,7 +42,7 @@ pub fn seed(
         ns.map(NetNs::exec_prefix)
             .as_ref()
             .map_or(&[][..], |p| &p[..]),
-        "libtorrent_client.py",
+        "libtorrent_interop.py",
         &[
             "seed",
             "--torrent",
@@ -88,7 +88,7 @@ pub fn download(
         ns.map(NetNs::exec_prefix)
             .as_ref()
             .map_or(&[][..], |p| &p[..]),
-        "libtorrent_client.py",
+        "libtorrent_interop.py",
         &args,
     )
 }

@@ -2,13 +2,13 @@
 """A real libtorrent client (Debian's python3-libtorrent, run with /usr/bin/python3) for a
 .torrent file made elsewhere (by `hark torrent create`), for hark's client interop tests.
 
-  libtorrent_client.py seed --torrent T --save DIR [--transport utp|tcp|both] [--listen IP]
+  libtorrent_interop.py seed --torrent T --save DIR [--transport utp|tcp|both] [--listen IP]
       Checks the data under DIR against T (a full hash check, no seed mode) and seeds it;
       exits with an error if any piece is missing or wrong.
-  libtorrent_client.py download --torrent T --save DIR [--peer HOST:PORT]... [--transport ...]
+  libtorrent_interop.py download --torrent T --save DIR [--peer HOST:PORT]... [--transport ...]
       Downloads T into DIR from the given peers (and from T's trackers and web seeds).
       Prints {"event": "complete"} once every piece passed its hash check.
-  libtorrent_client.py check --torrent T --save DIR
+  libtorrent_interop.py check --torrent T --save DIR
       Hash-checks the data under DIR, prints {"event": "checked", "have": N, "pieces": N}
       and exits.
 
