@@ -1,17 +1,19 @@
 //! [`ReactorHandle`]: queues work for a reactor from any thread, never blocking.
 
+use std::convert::Infallible;
 use std::fmt;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Instant;
 
-use crossbeam_channel::{Sender, TrySendError};
+use crossbeam_channel::{Receiver, Sender, TrySendError};
 use mio::Waker;
 use thiserror::Error;
 
 use crate::reactor::{CoreId, Reactor, SocketId};
 use crate::sctp::SctpCommand;
 use crate::tcp::{Cmd as TcpCmd, ConnId, Resolve};
+use crate::workers::Ready;
 
 /// Work on the reactor itself (add or remove sockets and cores, inspect them), run on the
 /// reactor thread with the current time.
@@ -54,9 +56,31 @@ pub(crate) struct Shared {
     /// `ConnShared::refused`): bounded by the number of connections, and independent of
     /// the command channel, so a refusal is never lost to a full channel.
     pub(crate) refused: Mutex<Vec<ConnId>>,
+    /// Set when a worker-pool owner was scheduled for delivery ([`crate::workers`]); the
+    /// reactor clears it before taking `ready`.
+    pub(crate) results_pending: AtomicBool,
+    /// Worker-pool owners with results (or room) to deliver on the reactor thread, each at
+    /// most once (its own `scheduled` flag): bounded by the number of owners, and
+    /// independent of the command channel, so a result is never lost to a full channel.
+    pub(crate) ready: Mutex<Vec<Arc<dyn Ready>>>,
+    /// Dropped when the reactor stops, which disconnects `stop_watch`: worker threads
+    /// blocked on their job queue select on it and exit.
+    pub(crate) stop_signal: Mutex<Option<Sender<Infallible>>>,
+    /// Disconnected once the reactor stops (see `stop_signal`).
+    pub(crate) stop_watch: Receiver<Infallible>,
 }
 
 impl Shared {
+    /// Schedules `owner` for delivery on the reactor thread and wakes the reactor.
+    pub(crate) fn schedule(&self, owner: Arc<dyn Ready>) {
+        self.ready
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push(owner);
+        self.results_pending.store(true, Ordering::SeqCst);
+        self.wake();
+    }
+
     /// Wakes the reactor unless a wake-up is already on its way.
     pub(crate) fn wake(&self) {
         if !self.wake_pending.swap(true, Ordering::SeqCst) && self.waker.wake().is_err() {
@@ -131,6 +155,14 @@ impl ReactorHandle {
     /// command queue is full; commands still queued are dropped unrun.
     pub fn shutdown(&self) {
         self.shared.stop.store(true, Ordering::SeqCst);
+        // Disconnects `stop_watch`: idle worker threads wake and exit.
+        drop(
+            self.shared
+                .stop_signal
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .take(),
+        );
         // Bypass the wake-up coalescing: the stop must be seen even if a wake-up is
         // already being handled.
         let _ = self.shared.waker.wake();

@@ -16,6 +16,8 @@
 //! - Sans-IO protocols over a byte stream ([`stream::StreamCore`]: a BEEP session, a
 //!   BitTorrent peer session), plugged into a TCP connection, with or without TLS between.
 //! - Linux kernel SCTP sockets with their drivers ([`sctp`]).
+//! - A bounded pool of worker threads for blocking work (disk I/O, hashing) whose results
+//!   come back on the reactor thread to the owner that submitted them ([`workers`]).
 //!
 //! # One turn
 //!
@@ -112,6 +114,7 @@ pub mod sctp;
 pub mod stream;
 pub mod tcp;
 pub mod udp;
+pub mod workers;
 
 pub use endpoint::{DatagramEndpoint, Transmit};
 pub use handle::{CommandError, ReactorAction, ReactorHandle};

@@ -23,6 +23,7 @@
 //! ```
 
 pub mod beep;
+pub mod bittorrent;
 pub mod events;
 pub mod ip_filter_file;
 pub mod listen;

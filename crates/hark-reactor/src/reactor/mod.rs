@@ -9,7 +9,7 @@ pub(crate) mod token;
 
 use std::io;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use crossbeam_channel::{Receiver, TryRecvError};
@@ -186,6 +186,7 @@ impl Reactor {
         let poll = Poll::new()?;
         let waker = Waker::new(poll.registry(), token::WAKER)?;
         let (tx, rx) = crossbeam_channel::bounded(config.command_capacity.max(1));
+        let (stop_signal, stop_watch) = crossbeam_channel::bounded(0);
         let handle = ReactorHandle {
             tx,
             shared: Arc::new(Shared {
@@ -196,6 +197,10 @@ impl Reactor {
                 resolver: Arc::new(resolver),
                 tcp_send_limit: config.tcp.send_limit,
                 refused: Mutex::new(Vec::new()),
+                results_pending: AtomicBool::new(false),
+                ready: Mutex::new(Vec::new()),
+                stop_signal: Mutex::new(Some(stop_signal)),
+                stop_watch,
             }),
         };
         let tcp = TcpHost::new(
@@ -430,6 +435,7 @@ impl Reactor {
         if self.commands_pending {
             self.run_commands();
         }
+        self.deliver_results();
         self.tcp.finish_turn();
         self.serve_udp()?;
         self.fire_timers();
@@ -523,6 +529,7 @@ impl Reactor {
     /// timer, else indefinitely.
     fn sleep_bound(&self, now: Instant) -> Option<Duration> {
         let busy = self.commands_pending
+            || self.handle.shared.results_pending.load(Ordering::SeqCst)
             || self.is_stopped()
             || self.tcp.has_immediate_work()
             || self.slots.iter().flatten().any(Slot::has_immediate_work);
@@ -532,6 +539,30 @@ impl Reactor {
         self.timers
             .next()
             .map(|at| at.saturating_duration_since(now))
+    }
+
+    /// Delivers the results of the worker pools' jobs to their owners, on this thread
+    /// (see [`crate::workers`]): every owner scheduled so far, each with all its results.
+    fn deliver_results(&mut self) {
+        let shared = &self.handle.shared;
+        if !shared.results_pending.swap(false, Ordering::SeqCst) {
+            return;
+        }
+        let ready =
+            std::mem::take(&mut *shared.ready.lock().unwrap_or_else(PoisonError::into_inner));
+        let now = Instant::now();
+        for owner in ready {
+            owner.deliver(self, now);
+        }
+    }
+
+    /// Runs the notifier's [`TcpNotify::woken`](crate::tcp::TcpNotify::woken) of connection
+    /// `id` now, on this thread (as [`TcpConnectionHandle::wake`](crate::tcp::TcpConnectionHandle::wake)
+    /// does through the command channel, which may be full). For code already on the
+    /// reactor thread, such as a worker-pool owner's [`Deliver`](crate::workers::Deliver).
+    /// `false` if the connection is gone.
+    pub fn wake_connection(&mut self, id: crate::tcp::ConnId) -> bool {
+        self.tcp.wake(id)
     }
 
     /// Runs at most one channel's worth of commands, so a flood cannot starve I/O.
@@ -571,6 +602,21 @@ impl Reactor {
             return None;
         }
         self.slots.get_mut(id.index).and_then(Option::as_mut)
+    }
+}
+
+impl Drop for Reactor {
+    /// A reactor dropped without a shutdown stops too: its handles see `Stopped` and its
+    /// worker pools' threads exit.
+    fn drop(&mut self) {
+        self.handle.shutdown();
+        // Owners scheduled but never delivered hold their pool: let them go.
+        self.handle
+            .shared
+            .ready
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clear();
     }
 }
 

@@ -172,6 +172,18 @@ impl TcpHost {
         }
     }
 
+    /// Runs connection `id`'s `woken` now; `false` if it is gone.
+    pub(crate) fn wake(&mut self, id: ConnId) -> bool {
+        if !self.conn_keys.contains_key(&id) {
+            return false;
+        }
+        self.command(Cmd::Conn {
+            id,
+            op: super::handle::ConnOp::Wake,
+        });
+        true
+    }
+
     fn connect(
         &mut self,
         id: ConnId,

@@ -1,0 +1,311 @@
+//! The write cache: blocks wait in memory, bounded in bytes across a pool, and go to disk
+//! coalesced (adjacent blocks of a file in one positioned write).
+
+use std::collections::BTreeMap;
+use std::io;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+/// At most this many bytes go to one `pwrite` when adjacent blocks are coalesced.
+const MAX_RUN: usize = 4 << 20;
+
+/// Where a flush failed: the file, and the error.
+pub(super) type FlushError = (usize, io::Error);
+
+/// One torrent's cached blocks, keyed by (file, offset). Entries never overlap.
+#[derive(Default)]
+pub(super) struct WriteCache {
+    entries: BTreeMap<(usize, u64), Vec<u8>>,
+    bytes: usize,
+    longest: u64,
+}
+
+/// The pool-wide budget the caches share.
+pub(super) struct CacheBudget {
+    capacity: usize,
+    used: AtomicUsize,
+}
+
+impl CacheBudget {
+    pub(super) fn new(capacity: usize) -> Self {
+        CacheBudget {
+            capacity,
+            used: AtomicUsize::new(0),
+        }
+    }
+
+    /// Takes `len` bytes of the budget, or `false` if they do not fit.
+    fn take(&self, len: usize) -> bool {
+        self.used
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |used| {
+                used.checked_add(len).filter(|&n| n <= self.capacity)
+            })
+            .is_ok()
+    }
+
+    fn give(&self, len: usize) {
+        self.used.fetch_sub(len, Ordering::SeqCst);
+    }
+
+    /// Bytes cached now, over every torrent.
+    pub(super) fn used(&self) -> usize {
+        self.used.load(Ordering::SeqCst)
+    }
+}
+
+/// Writes `data` at `offset` of a file, through whatever opens it.
+pub(super) trait Sink {
+    fn write_at(&mut self, file: usize, offset: u64, data: &[u8]) -> io::Result<()>;
+}
+
+impl WriteCache {
+    /// Bytes cached for this torrent.
+    pub(super) fn bytes(&self) -> usize {
+        self.bytes
+    }
+
+    /// Caches `data` at `offset` of `file` if the budget allows (else flushes this
+    /// torrent's cache and tries again, else writes it through). An overlapping older
+    /// entry that is not the same range goes to disk first, so the newest bytes win.
+    pub(super) fn write(
+        &mut self,
+        budget: &CacheBudget,
+        sink: &mut dyn Sink,
+        file: usize,
+        offset: u64,
+        data: &[u8],
+    ) -> Result<(), FlushError> {
+        let end = offset + data.len() as u64;
+        let overlapping = self.overlapping(file, offset, end);
+        if overlapping
+            .iter()
+            .any(|&(at, len)| at != offset || len != data.len())
+        {
+            self.flush_range(budget, sink, file, offset, end)?;
+        } else if let Some(old) = self.entries.remove(&(file, offset)) {
+            self.bytes -= old.len();
+            budget.give(old.len());
+        }
+        if !budget.take(data.len()) {
+            self.flush_all(budget, sink)?;
+            if !budget.take(data.len()) {
+                return sink
+                    .write_at(file, offset, data)
+                    .map_err(|error| (file, error));
+            }
+        }
+        self.bytes += data.len();
+        self.longest = self.longest.max(data.len() as u64);
+        self.entries.insert((file, offset), data.to_vec());
+        Ok(())
+    }
+
+    /// (offset, length) of the entries of `file` overlapping `start..end`.
+    fn overlapping(&self, file: usize, start: u64, end: u64) -> Vec<(u64, usize)> {
+        let from = start.saturating_sub(self.longest);
+        self.entries
+            .range((file, from)..(file, end))
+            .filter(|((_, at), data)| at + data.len() as u64 > start)
+            .map(|((_, at), data)| (*at, data.len()))
+            .collect()
+    }
+
+    /// Writes the entries of `file` overlapping `start..end` (and the adjacent ones they
+    /// coalesce with) to disk and forgets them.
+    pub(super) fn flush_range(
+        &mut self,
+        budget: &CacheBudget,
+        sink: &mut dyn Sink,
+        file: usize,
+        start: u64,
+        end: u64,
+    ) -> Result<(), FlushError> {
+        let keys: Vec<(usize, u64)> = self
+            .overlapping(file, start, end)
+            .into_iter()
+            .map(|(at, _)| (file, at))
+            .collect();
+        self.flush_keys(budget, sink, keys)
+    }
+
+    /// Writes every entry of `file` to disk.
+    pub(super) fn flush_file(
+        &mut self,
+        budget: &CacheBudget,
+        sink: &mut dyn Sink,
+        file: usize,
+    ) -> Result<(), FlushError> {
+        let keys = self
+            .entries
+            .range((file, 0)..=(file, u64::MAX))
+            .map(|(k, _)| *k)
+            .collect();
+        self.flush_keys(budget, sink, keys)
+    }
+
+    /// Writes everything to disk.
+    pub(super) fn flush_all(
+        &mut self,
+        budget: &CacheBudget,
+        sink: &mut dyn Sink,
+    ) -> Result<(), FlushError> {
+        let keys = self.entries.keys().copied().collect();
+        self.flush_keys(budget, sink, keys)
+    }
+
+    /// Forgets everything unwritten (the torrent is gone).
+    pub(super) fn discard(&mut self, budget: &CacheBudget) {
+        budget.give(self.bytes);
+        self.bytes = 0;
+        self.entries.clear();
+    }
+
+    /// Writes the entries `keys` (sorted), adjacent ones of a file as one write. Every
+    /// entry is forgotten, written or not: after a failure the torrent stops, and what it
+    /// had not verified it fetches again.
+    fn flush_keys(
+        &mut self,
+        budget: &CacheBudget,
+        sink: &mut dyn Sink,
+        keys: Vec<(usize, u64)>,
+    ) -> Result<(), FlushError> {
+        let mut first_error = None;
+        let mut run: Vec<u8> = Vec::new();
+        let mut run_at: Option<(usize, u64)> = None;
+        for key in keys {
+            let Some(data) = self.entries.remove(&key) else {
+                continue;
+            };
+            self.bytes -= data.len();
+            budget.give(data.len());
+            let adjacent = run_at.is_some_and(|(file, at)| {
+                file == key.0 && at + run.len() as u64 == key.1 && run.len() + data.len() <= MAX_RUN
+            });
+            if !adjacent {
+                if let Some((file, at)) = run_at.take() {
+                    write_run(sink, file, at, &run, &mut first_error);
+                }
+                run.clear();
+                run_at = Some(key);
+            }
+            if run.is_empty() && !adjacent {
+                // A lone entry needs no copy unless a neighbour follows: keep it as the run.
+                run = data;
+            } else {
+                run.extend_from_slice(&data);
+            }
+        }
+        if let Some((file, at)) = run_at {
+            write_run(sink, file, at, &run, &mut first_error);
+        }
+        match first_error {
+            Some(error) => Err(error),
+            None => Ok(()),
+        }
+    }
+}
+
+fn write_run(
+    sink: &mut dyn Sink,
+    file: usize,
+    at: u64,
+    run: &[u8],
+    first_error: &mut Option<FlushError>,
+) {
+    if first_error.is_some() {
+        return;
+    }
+    if let Err(error) = sink.write_at(file, at, run) {
+        *first_error = Some((file, error));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Records writes in memory.
+    #[derive(Default)]
+    struct Recorder {
+        writes: Vec<(usize, u64, Vec<u8>)>,
+        fail_file: Option<usize>,
+    }
+
+    impl Sink for Recorder {
+        fn write_at(&mut self, file: usize, offset: u64, data: &[u8]) -> io::Result<()> {
+            if self.fail_file == Some(file) {
+                return Err(io::Error::from_raw_os_error(libc::ENOSPC));
+            }
+            self.writes.push((file, offset, data.to_vec()));
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn adjacent_blocks_go_out_in_one_write() {
+        let budget = CacheBudget::new(1 << 20);
+        let mut cache = WriteCache::default();
+        let mut sink = Recorder::default();
+        cache.write(&budget, &mut sink, 0, 4, b"cd").unwrap();
+        cache.write(&budget, &mut sink, 0, 0, b"ab").unwrap();
+        cache.write(&budget, &mut sink, 0, 2, b"xx").unwrap();
+        cache.write(&budget, &mut sink, 1, 0, b"zz").unwrap();
+        cache.write(&budget, &mut sink, 0, 9, b"q").unwrap();
+        assert!(sink.writes.is_empty());
+        assert_eq!((cache.bytes(), budget.used()), (9, 9));
+        cache.flush_all(&budget, &mut sink).unwrap();
+        assert_eq!(
+            sink.writes,
+            vec![
+                (0, 0, b"abxxcd".to_vec()),
+                (0, 9, b"q".to_vec()),
+                (1, 0, b"zz".to_vec())
+            ]
+        );
+        assert_eq!((cache.bytes(), budget.used()), (0, 0));
+    }
+
+    #[test]
+    fn the_same_range_again_replaces_and_a_partial_overlap_flushes_first() {
+        let budget = CacheBudget::new(1 << 20);
+        let mut cache = WriteCache::default();
+        let mut sink = Recorder::default();
+        cache.write(&budget, &mut sink, 0, 0, b"old!").unwrap();
+        cache.write(&budget, &mut sink, 0, 0, b"new!").unwrap();
+        assert!(sink.writes.is_empty());
+        cache.write(&budget, &mut sink, 0, 2, b"XY").unwrap();
+        assert_eq!(sink.writes, vec![(0, 0, b"new!".to_vec())]);
+        cache.flush_range(&budget, &mut sink, 0, 3, 4).unwrap();
+        assert_eq!(sink.writes[1], (0, 2, b"XY".to_vec()));
+        assert_eq!(budget.used(), 0);
+    }
+
+    #[test]
+    fn a_full_budget_flushes_then_writes_through() {
+        let budget = CacheBudget::new(4);
+        let mut cache = WriteCache::default();
+        let mut sink = Recorder::default();
+        cache.write(&budget, &mut sink, 0, 0, b"abc").unwrap();
+        cache.write(&budget, &mut sink, 0, 3, b"de").unwrap();
+        assert_eq!(sink.writes, vec![(0, 0, b"abc".to_vec())]);
+        cache.write(&budget, &mut sink, 0, 5, b"too long").unwrap();
+        assert_eq!(sink.writes.last().unwrap(), &(0, 5, b"too long".to_vec()));
+        assert!(budget.used() <= 4);
+    }
+
+    #[test]
+    fn a_failed_flush_names_the_file_and_forgets_the_blocks() {
+        let budget = CacheBudget::new(100);
+        let mut cache = WriteCache::default();
+        let mut sink = Recorder {
+            fail_file: Some(1),
+            ..Recorder::default()
+        };
+        cache.write(&budget, &mut sink, 0, 0, b"ok").unwrap();
+        cache.write(&budget, &mut sink, 1, 0, b"no").unwrap();
+        let (file, error) = cache.flush_all(&budget, &mut sink).unwrap_err();
+        assert_eq!(file, 1);
+        assert_eq!(error.raw_os_error(), Some(libc::ENOSPC));
+        assert_eq!(sink.writes, vec![(0, 0, b"ok".to_vec())]);
+        assert_eq!((cache.bytes(), budget.used()), (0, 0));
+    }
+}
