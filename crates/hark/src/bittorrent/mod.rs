@@ -2,10 +2,13 @@
 //!
 //! [`Client`] runs torrents over TCP and uTP on one reactor thread behind
 //! Net::BitTorrent's callbacks; see [`client`]. [`disk`] runs the engine's disk jobs on a
-//! worker pool.
+//! worker pool; [`http`], [`tracker`] and [`webseed`] are the client's HTTP side.
 
 pub mod client;
 pub mod disk;
+pub mod http;
+pub mod tracker;
+pub mod webseed;
 
 pub use client::{
     AddTorrent, AddTorrentError, Client, ClientBuilder, ClientError, ClientHandle, ClientStatus,
