@@ -9,6 +9,7 @@ pub mod netns;
 pub mod pcap;
 pub mod peer_process;
 pub mod seeder_check;
+pub mod torrent_fixture;
 pub mod tracker;
 pub mod transfer;
 pub mod tshark;

@@ -1,0 +1,296 @@
+//! `hark::bittorrent::Client` against itself on loopback: a hark seeder and a hark
+//! downloader, over TCP and over uTP, byte-exact, on a multi-file torrent with a piece
+//! length that is no power of two, a file that ends mid-piece and an empty file; the IP
+//! filter in both directions (and a callback's veto); pause, resume, remove.
+
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use hark::bittorrent::{
+    AddTorrent, Client, ClientBuilder, RemoveData, TorrentState, TorrentStatus, Transports,
+};
+use hark::events::{Direction, Protocol, Verdict};
+use hark::ipfilter::{IpFilter, Rule};
+use hark_suite::peer_process::unique_dir;
+use hark_suite::torrent_fixture::{Fixture, NAME};
+
+const TIMEOUT: Duration = Duration::from_secs(60);
+
+fn scratch(name: &str) -> PathBuf {
+    unique_dir(&format!("bt-client-{name}"))
+}
+
+fn fixture(dir: &Path) -> Vec<u8> {
+    Fixture::scaled(1).write(dir)
+}
+
+fn assert_same_files(seed: &Path, leech: &Path) {
+    Fixture::scaled(1).assert_same(seed, leech);
+}
+
+fn loopback(transports: Transports) -> ClientBuilder {
+    Client::builder()
+        .ipv4(Some(Ipv4Addr::LOCALHOST))
+        .ipv6(None)
+        .port_list([0])
+        .transports(transports)
+}
+
+fn finished(status: &TorrentStatus) -> bool {
+    status.is_finished()
+}
+
+/// Seeds the fixture from one client and downloads it with another over `transports`.
+fn seed_and_download(transports: Transports) {
+    let seed_dir = scratch("seed");
+    let leech_dir = scratch("leech");
+    let torrent = fixture(&seed_dir);
+
+    let seeder = loopback(transports).build().unwrap();
+    let seeding = seeder
+        .add_torrent(AddTorrent::from_bytes(&torrent, &seed_dir).unwrap())
+        .unwrap();
+    let status = seeder.wait_for(seeding, TIMEOUT, finished).unwrap();
+    assert_eq!(status.state, TorrentState::Seeding);
+    let protocol = match transports {
+        Transports::TcpOnly => Protocol::Tcp4,
+        _ => Protocol::Udp4,
+    };
+    let seeder_addr = seeder.local_addr(protocol).unwrap();
+
+    let passed = Arc::new(AtomicUsize::new(0));
+    let peer_ids = Arc::new(Mutex::new(Vec::new()));
+    let (p, ids) = (Arc::clone(&passed), Arc::clone(&peer_ids));
+    let leecher = loopback(transports)
+        .on_piece_hash_passed(move |_, event, attrs| {
+            assert_eq!(event.name(), "piece_hash_passed");
+            assert!(!attrs.peers.is_empty());
+            p.fetch_add(1, Ordering::Relaxed);
+        })
+        .on_peer_id(move |_, _, attrs| ids.lock().unwrap().push(attrs.peer_id))
+        .build()
+        .unwrap();
+    let downloading = leecher
+        .add_torrent(
+            AddTorrent::from_bytes(&torrent, &leech_dir)
+                .unwrap()
+                .peers([seeder_addr]),
+        )
+        .unwrap();
+    let status = leecher.wait_for(downloading, TIMEOUT, finished).unwrap();
+    assert!(status.is_finished(), "{status:?}");
+    assert_eq!(status.bytes_done, status.total_bytes);
+    assert_eq!(status.state, TorrentState::Seeding);
+    assert_same_files(&seed_dir, &leech_dir);
+    assert_eq!(passed.load(Ordering::Relaxed), status.pieces_total as usize);
+    assert!(
+        peer_ids
+            .lock()
+            .unwrap()
+            .iter()
+            .all(|id| id.starts_with(b"-HK0001-"))
+    );
+    assert!(!peer_ids.lock().unwrap().is_empty());
+    let _ = std::fs::remove_dir_all(seed_dir);
+    let _ = std::fs::remove_dir_all(leech_dir);
+}
+
+#[test]
+fn hark_to_hark_over_tcp() {
+    seed_and_download(Transports::TcpOnly);
+}
+
+#[test]
+fn hark_to_hark_over_utp() {
+    seed_and_download(Transports::UtpOnly);
+}
+
+fn block_loopback() -> IpFilter {
+    IpFilter::new(vec![Rule {
+        first: IpAddr::V4(Ipv4Addr::new(127, 0, 0, 0)),
+        last: IpAddr::V4(Ipv4Addr::new(127, 255, 255, 255)),
+        level: 0,
+        description: "loopback".into(),
+        line: 0,
+    }])
+}
+
+/// The seeder's filter refuses the downloader (incoming, both transports); the
+/// downloader's filter refuses the seeder (outgoing); a callback's veto lets it through.
+#[test]
+fn ip_filter_refuses_and_a_callback_may_veto() {
+    let seed_dir = scratch("seed");
+    let torrent = fixture(&seed_dir);
+    let refused = Arc::new(Mutex::new(Vec::new()));
+    let log = Arc::clone(&refused);
+    let seeder = loopback(Transports::UtpFirst)
+        .ip_filter(block_loopback())
+        .on_ip_filter(move |_, _, attrs| {
+            log.lock().unwrap().push((attrs.protocol, attrs.direction));
+            Verdict::Block
+        })
+        .build()
+        .unwrap();
+    let seeding = seeder
+        .add_torrent(AddTorrent::from_bytes(&torrent, &seed_dir).unwrap())
+        .unwrap();
+    seeder.wait_for(seeding, TIMEOUT, finished).unwrap();
+    let tcp = seeder.local_addr(Protocol::Tcp4).unwrap();
+    let udp = seeder.local_addr(Protocol::Udp4).unwrap();
+
+    for (transports, addr) in [(Transports::UtpOnly, udp), (Transports::TcpOnly, tcp)] {
+        let leech_dir = scratch("leech");
+        let leecher = loopback(transports).build().unwrap();
+        let id = leecher
+            .add_torrent(
+                AddTorrent::from_bytes(&torrent, &leech_dir)
+                    .unwrap()
+                    .peers([addr]),
+            )
+            .unwrap();
+        let status = leecher
+            .wait_for(id, Duration::from_secs(2), finished)
+            .unwrap();
+        assert_eq!(status.pieces_done, 0);
+        let _ = std::fs::remove_dir_all(leech_dir);
+    }
+    let seen = refused.lock().unwrap().clone();
+    assert!(
+        seen.contains(&(Protocol::Udp4, Direction::Incoming)),
+        "{seen:?}"
+    );
+    assert!(
+        seen.contains(&(Protocol::Tcp4, Direction::Incoming)),
+        "{seen:?}"
+    );
+
+    // Outgoing: the downloader's own filter aborts the attempt; then a veto lets it go.
+    let outgoing = Arc::new(Mutex::new(Vec::new()));
+    let log = Arc::clone(&outgoing);
+    let veto = Arc::new(AtomicUsize::new(0));
+    let allow = Arc::clone(&veto);
+    let open_seeder = loopback(Transports::TcpOnly).build().unwrap();
+    let open_id = open_seeder
+        .add_torrent(AddTorrent::from_bytes(&torrent, &seed_dir).unwrap())
+        .unwrap();
+    open_seeder.wait_for(open_id, TIMEOUT, finished).unwrap();
+    let leech_dir = scratch("leech");
+    let leecher = loopback(Transports::TcpOnly)
+        .ip_filter(block_loopback())
+        .on_ip_filter(move |_, _, attrs| {
+            log.lock().unwrap().push((attrs.address, attrs.direction));
+            if allow.load(Ordering::Relaxed) > 0 {
+                Verdict::Allow
+            } else {
+                Verdict::Block
+            }
+        })
+        .build()
+        .unwrap();
+    let seeder_addr = open_seeder.local_addr(Protocol::Tcp4).unwrap();
+    let id = leecher
+        .add_torrent(
+            AddTorrent::from_bytes(&torrent, &leech_dir)
+                .unwrap()
+                .peers([seeder_addr]),
+        )
+        .unwrap();
+    let status = leecher
+        .wait_for(id, Duration::from_secs(2), finished)
+        .unwrap();
+    assert_eq!(status.pieces_done, 0);
+    assert!(
+        outgoing
+            .lock()
+            .unwrap()
+            .contains(&(seeder_addr, Direction::Outgoing))
+    );
+    veto.store(1, Ordering::Relaxed);
+    leecher.add_peer(id, seeder_addr).unwrap();
+    let status = leecher.wait_for(id, TIMEOUT, finished).unwrap();
+    assert!(status.is_finished(), "{status:?}");
+    assert_same_files(&seed_dir, &leech_dir);
+    let _ = std::fs::remove_dir_all(seed_dir);
+    let _ = std::fs::remove_dir_all(leech_dir);
+}
+
+/// A torrent added paused connects to nobody; resumed, it completes; removed with its
+/// data, its files go; removed without, they stay.
+#[test]
+fn pause_resume_remove() {
+    let seed_dir = scratch("seed");
+    let leech_dir = scratch("leech");
+    let torrent = fixture(&seed_dir);
+    let seeder = loopback(Transports::TcpOnly).build().unwrap();
+    let seeding = seeder
+        .add_torrent(AddTorrent::from_bytes(&torrent, &seed_dir).unwrap())
+        .unwrap();
+    seeder.wait_for(seeding, TIMEOUT, finished).unwrap();
+    let seeder_addr: SocketAddr = seeder.local_addr(Protocol::Tcp4).unwrap();
+
+    let events = Arc::new(Mutex::new(Vec::new()));
+    let log = Arc::clone(&events);
+    let leecher = loopback(Transports::TcpOnly)
+        .on_event(move |_, event| {
+            if event.name().starts_with("torrent_") {
+                log.lock().unwrap().push(event.name());
+            }
+        })
+        .build()
+        .unwrap();
+    let id = leecher
+        .add_torrent(
+            AddTorrent::from_bytes(&torrent, &leech_dir)
+                .unwrap()
+                .peers([seeder_addr])
+                .paused(true),
+        )
+        .unwrap();
+    let status = leecher
+        .wait_for(id, Duration::from_secs(1), |s| s.peers > 0)
+        .unwrap();
+    assert_eq!(status.state, TorrentState::Paused);
+    assert_eq!(status.pieces_done, 0);
+    assert_eq!(leecher.status().connections, 0);
+
+    leecher.resume(id).unwrap();
+    let status = leecher.wait_for(id, TIMEOUT, finished).unwrap();
+    assert!(status.is_finished(), "{status:?}");
+    assert_same_files(&seed_dir, &leech_dir);
+    leecher.pause(id).unwrap();
+    let status = leecher
+        .wait_for(id, TIMEOUT, |s| {
+            s.state == TorrentState::Paused && s.peers == 0
+        })
+        .unwrap();
+    assert_eq!(status.state, TorrentState::Paused);
+
+    leecher.remove(id, RemoveData::Delete).unwrap();
+    let gone = leech_dir.join(NAME).join("a.bin");
+    let deadline = std::time::Instant::now() + TIMEOUT;
+    while gone.exists() && std::time::Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    assert!(!gone.exists());
+    assert!(leecher.torrent_status(id).is_none() || leecher.torrents().is_empty());
+    assert!(leecher.add_peer(id, seeder_addr).is_err());
+
+    // Removed without its data: the seeder's files stay.
+    seeder.remove(seeding, RemoveData::Keep).unwrap();
+    std::thread::sleep(Duration::from_millis(100));
+    assert!(seed_dir.join(NAME).join("a.bin").exists());
+    let names = events.lock().unwrap().clone();
+    for wanted in [
+        "torrent_added",
+        "torrent_resumed",
+        "torrent_finished",
+        "torrent_paused",
+    ] {
+        assert!(names.contains(&wanted), "{wanted} missing from {names:?}");
+    }
+    let _ = std::fs::remove_dir_all(seed_dir);
+    let _ = std::fs::remove_dir_all(leech_dir);
+}
