@@ -2,6 +2,7 @@
 //! peers, trackers and web seeds, each keeping its log and printing it when a test fails,
 //! plus the test payload and its torrent.
 //!
+//! - [`hark_cli`]: the `hark` binary under test, downloading or seeding.
 //! - [`libtorrent`]: python3-libtorrent seeding or downloading, over uTP, TCP or both.
 //! - [`transmission`]: transmission-daemon 3.00 in a network namespace ([`crate::netns`]).
 //! - [`aria2`]: aria2c (TCP), peers through a tracker.
@@ -11,6 +12,7 @@
 //!   malformed messages.
 
 pub mod aria2;
+pub mod hark_cli;
 pub mod hostile;
 pub mod libtorrent;
 pub mod opentracker;
