@@ -33,9 +33,6 @@ fn hark_downloads_from_aria2_over_tcp() {
 }
 
 #[test]
-#[ignore = "hark-proto's PeerSession ends the connection when aria2 1.36, having sent \
-            have_none, later sends a bitfield (\"bitfield after the first message\"); aria2 \
-            then stops at 2 pieces and never reconnects"]
 fn aria2_downloads_from_hark_over_tcp() {
     let dir = unique_dir("matrix-aria2-up");
     let made = torrent::make(Path::new(HARK), &dir, &[], &[]);

@@ -77,6 +77,8 @@ pub struct PeerSession {
     negotiated: Reserved,
     /// Whether a bitfield / have_all / have_none may still come.
     pieces_window: bool,
+    /// Whether the peer already sent its bitfield / have_all / have_none.
+    pieces_said: bool,
     ours: PieceSet,
     theirs: PieceSet,
     am_choking: bool,
@@ -140,6 +142,7 @@ impl PeerSession {
             peer_id: None,
             negotiated: Reserved::NONE,
             pieces_window: true,
+            pieces_said: false,
             ours,
             theirs: PieceSet::empty(count),
             am_choking: true,
@@ -711,10 +714,24 @@ impl PeerSession {
 
     fn set_pieces(&mut self, message: &'static str, pieces: PieceSet) {
         if !self.pieces_window {
+            // aria2 1.36 says have_none first and, once it has pieces, sends a bitfield
+            // instead of haves. A later bitfield that only adds pieces to what the peer
+            // already said is taken as those haves; anything else ends the peer.
+            let adds_only = (0..pieces.capacity())
+                .all(|piece| !self.theirs.contains(piece) || pieces.contains(piece));
+            if self.pieces_said && message == "bitfield" && adds_only {
+                for piece in 0..pieces.capacity() {
+                    if pieces.contains(piece) {
+                        self.on_have(piece);
+                    }
+                }
+                return;
+            }
             self.end(PeerError::LateBitfield { message });
             return;
         }
         self.pieces_window = false;
+        self.pieces_said = true;
         self.theirs = pieces;
         self.event(Event::PeerPieces);
     }
