@@ -32,5 +32,4 @@ pub mod utp;
 
 /// IP filters in eMule format (re-exported from `hark-proto`).
 pub use hark_proto::ipfilter;
-pub mod bittorrent;
 pub mod tcp;
