@@ -435,3 +435,81 @@ fn hark_to_hark_over_ipv6() {
         let _ = std::fs::remove_dir_all(leech_dir);
     }
 }
+
+/// A peer that asks for many blocks and then never reads stalls only itself: the seeder
+/// keeps serving a downloader beside it (backpressure per connection, not per client).
+/// Garbage instead of a handshake is a `peer_error`.
+#[test]
+fn a_stalled_peer_stalls_nobody_else_and_garbage_is_a_peer_error() {
+    use hark_suite::bittorrent::{encode, handshake};
+    use hark_wire::bt::peer::{BlockRequest, MessageRepr};
+    use std::io::Write;
+
+    let fixture = Fixture::scaled(64); // about 9 MB
+    let seed_dir = scratch("seed");
+    let leech_dir = scratch("leech");
+    let torrent = fixture.write(&seed_dir);
+    let meta = hark_wire::bt::metainfo::Metainfo::parse(&torrent).unwrap();
+    let errors = Arc::new(Mutex::new(Vec::new()));
+    let log = Arc::clone(&errors);
+    let seeder = loopback(Transports::TcpOnly)
+        .on_peer_error(move |_, _, attrs| log.lock().unwrap().push(attrs.reason.clone()))
+        .build()
+        .unwrap();
+    let seeding = seeder
+        .add_torrent(AddTorrent::from_bytes(&torrent, &seed_dir).unwrap())
+        .unwrap();
+    seeder.wait_for(seeding, TIMEOUT, finished).unwrap();
+    let addr = seeder.local_addr(Protocol::Tcp4).unwrap();
+
+    // The stalled peer: handshake, interested, 200 requests, then silence.
+    // A 4 KiB receive buffer: what it does not read backs up into the seeder at once.
+    let socket = socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None).unwrap();
+    socket.set_recv_buffer_size(4096).unwrap();
+    socket.connect(&addr.into()).unwrap();
+    let mut stalled: std::net::TcpStream = socket.into();
+    let mut hello = handshake(&meta.info.info_hash.0, b"-XX0001-stalledpeer0").to_vec();
+    hello.extend(encode(&MessageRepr::Interested));
+    let piece_length = meta.info.piece_length;
+    for index in 0..100u32 {
+        for begin in [0, 16_384] {
+            let length = (piece_length - begin).min(16_384);
+            hello.extend(encode(&MessageRepr::Request(BlockRequest {
+                index,
+                begin,
+                length,
+            })));
+        }
+    }
+    stalled.write_all(&hello).unwrap();
+
+    // Garbage on another connection.
+    let mut garbage = std::net::TcpStream::connect(addr).unwrap();
+    garbage.write_all(b"GET / HTTP/1.1\r\n\r\n").unwrap();
+
+    std::thread::sleep(Duration::from_millis(300));
+    let leecher = loopback(Transports::TcpOnly).build().unwrap();
+    let id = leecher
+        .add_torrent(
+            AddTorrent::from_bytes(&torrent, &leech_dir)
+                .unwrap()
+                .peers([addr]),
+        )
+        .unwrap();
+    let status = leecher.wait_for(id, TIMEOUT, finished).unwrap();
+    assert!(status.is_finished(), "{status:?}");
+    fixture.assert_same(&seed_dir, &leech_dir);
+    // The stalled peer is still connected, its bytes waiting.
+    let seeder_status = seeder.torrent_status(seeding).unwrap();
+    assert!(seeder_status.peers >= 2, "{seeder_status:?}");
+    let errors = errors.lock().unwrap().clone();
+    assert!(
+        errors
+            .iter()
+            .any(|e| e.contains("not a BitTorrent handshake")),
+        "{errors:?}"
+    );
+    drop(stalled);
+    let _ = std::fs::remove_dir_all(seed_dir);
+    let _ = std::fs::remove_dir_all(leech_dir);
+}
