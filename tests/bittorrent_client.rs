@@ -294,3 +294,222 @@ fn pause_resume_remove() {
     let _ = std::fs::remove_dir_all(seed_dir);
     let _ = std::fs::remove_dir_all(leech_dir);
 }
+
+/// Two torrents in each client: the downloader fetches both from one seeder address, whose
+/// incoming connections are routed by the info hash of their handshakes.
+#[test]
+fn several_torrents_per_client() {
+    let seed_dir = scratch("seed");
+    let leech_dir = scratch("leech");
+    let small = Fixture::scaled(1);
+    let large = Fixture::scaled(3);
+    let (seed_small, seed_large) = (seed_dir.join("small"), seed_dir.join("large"));
+    let torrents = [small.write(&seed_small), large.write(&seed_large)];
+    let seeder = loopback(Transports::UtpFirst).build().unwrap();
+    for (torrent, dir) in torrents.iter().zip([&seed_small, &seed_large]) {
+        let id = seeder
+            .add_torrent(AddTorrent::from_bytes(torrent, dir).unwrap())
+            .unwrap();
+        seeder.wait_for(id, TIMEOUT, finished).unwrap();
+    }
+    assert!(matches!(
+        seeder.add_torrent(AddTorrent::from_bytes(&torrents[0], &seed_small).unwrap()),
+        Err(hark::bittorrent::AddTorrentError::Duplicate(_))
+    ));
+    let addr = seeder.local_addr(Protocol::Udp4).unwrap();
+    let leecher = loopback(Transports::UtpFirst).build().unwrap();
+    let ids: Vec<_> = torrents
+        .iter()
+        .zip(["small", "large"])
+        .map(|(torrent, sub)| {
+            leecher
+                .add_torrent(
+                    AddTorrent::from_bytes(torrent, leech_dir.join(sub))
+                        .unwrap()
+                        .peers([addr]),
+                )
+                .unwrap()
+        })
+        .collect();
+    for id in &ids {
+        let status = leecher.wait_for(*id, TIMEOUT, finished).unwrap();
+        assert!(status.is_finished(), "{status:?}");
+    }
+    small.assert_same(&seed_small, &leech_dir.join("small"));
+    large.assert_same(&seed_large, &leech_dir.join("large"));
+    let all = leecher.status();
+    assert_eq!(all.torrents.len(), 2);
+    assert_eq!(leecher.torrents(), ids);
+    let _ = std::fs::remove_dir_all(seed_dir);
+    let _ = std::fs::remove_dir_all(leech_dir);
+}
+
+/// The first port of the range where TCP and UDP both bind is used (`listen_success`
+/// names every port tried); when none binds, `listen_failure` (fatal) and an error.
+#[test]
+fn listen_on_the_first_free_port_of_a_range() {
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = taken.local_addr().unwrap().port();
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let log = Arc::clone(&seen);
+    let client = loopback(Transports::UtpFirst)
+        .ports(port..=port.saturating_add(50))
+        .on_listen_success(move |_, event, attrs| {
+            log.lock()
+                .unwrap()
+                .push((event.name(), attrs.protocol, attrs.tried.clone()));
+        })
+        .build()
+        .unwrap();
+    let bound = client.local_addr(Protocol::Tcp4).unwrap().port();
+    assert!(bound > port, "{bound} after the taken {port}");
+    assert_eq!(client.local_addr(Protocol::Udp4).unwrap().port(), bound);
+    let seen = seen.lock().unwrap().clone();
+    assert_eq!(seen.len(), 2, "{seen:?}");
+    for (name, _, tried) in &seen {
+        assert_eq!(*name, "listen_success");
+        assert_eq!(tried.first(), Some(&port));
+        assert_eq!(tried.last(), Some(&bound));
+    }
+    drop(client);
+
+    let failures = Arc::new(Mutex::new(Vec::new()));
+    let log = Arc::clone(&failures);
+    let refused = loopback(Transports::UtpFirst)
+        .port_list([port])
+        .on_listen_failure(move |_, event, attrs| {
+            log.lock()
+                .unwrap()
+                .push((event.severity, attrs.protocol, attrs.tried.clone()));
+        })
+        .build();
+    assert!(matches!(
+        refused,
+        Err(hark::bittorrent::ClientError::Listen { .. })
+    ));
+    let failures = failures.lock().unwrap().clone();
+    assert_eq!(
+        failures,
+        [
+            (hark::events::Severity::Fatal, Protocol::Tcp4, vec![port]),
+            (hark::events::Severity::Fatal, Protocol::Udp4, vec![port]),
+        ]
+    );
+}
+
+/// IPv6 only, on ::1: TCP6 and UDP6 (uTP) both carry a download.
+#[test]
+fn hark_to_hark_over_ipv6() {
+    for (transports, protocol) in [
+        (Transports::UtpOnly, Protocol::Udp6),
+        (Transports::TcpOnly, Protocol::Tcp6),
+    ] {
+        let seed_dir = scratch("seed6");
+        let leech_dir = scratch("leech6");
+        let torrent = fixture(&seed_dir);
+        let v6 = || {
+            Client::builder()
+                .ipv4(None)
+                .ipv6(Some(std::net::Ipv6Addr::LOCALHOST))
+                .port_list([0])
+                .transports(transports)
+        };
+        let seeder = v6().build().unwrap();
+        let seeding = seeder
+            .add_torrent(AddTorrent::from_bytes(&torrent, &seed_dir).unwrap())
+            .unwrap();
+        seeder.wait_for(seeding, TIMEOUT, finished).unwrap();
+        let addr = seeder.local_addr(protocol).unwrap();
+        let leecher = v6().build().unwrap();
+        let id = leecher
+            .add_torrent(
+                AddTorrent::from_bytes(&torrent, &leech_dir)
+                    .unwrap()
+                    .peers([addr]),
+            )
+            .unwrap();
+        let status = leecher.wait_for(id, TIMEOUT, finished).unwrap();
+        assert!(status.is_finished(), "{protocol}: {status:?}");
+        assert_same_files(&seed_dir, &leech_dir);
+        let _ = std::fs::remove_dir_all(seed_dir);
+        let _ = std::fs::remove_dir_all(leech_dir);
+    }
+}
+
+/// A peer that asks for many blocks and then never reads stalls only itself: the seeder
+/// keeps serving a downloader beside it (backpressure per connection, not per client).
+/// Garbage instead of a handshake is a `peer_error`.
+#[test]
+fn a_stalled_peer_stalls_nobody_else_and_garbage_is_a_peer_error() {
+    use hark_suite::bittorrent::{encode, handshake};
+    use hark_wire::bt::peer::{BlockRequest, MessageRepr};
+    use std::io::Write;
+
+    let fixture = Fixture::scaled(64); // about 9 MB
+    let seed_dir = scratch("seed");
+    let leech_dir = scratch("leech");
+    let torrent = fixture.write(&seed_dir);
+    let meta = hark_wire::bt::metainfo::Metainfo::parse(&torrent).unwrap();
+    let errors = Arc::new(Mutex::new(Vec::new()));
+    let log = Arc::clone(&errors);
+    let seeder = loopback(Transports::TcpOnly)
+        .on_peer_error(move |_, _, attrs| log.lock().unwrap().push(attrs.reason.clone()))
+        .build()
+        .unwrap();
+    let seeding = seeder
+        .add_torrent(AddTorrent::from_bytes(&torrent, &seed_dir).unwrap())
+        .unwrap();
+    seeder.wait_for(seeding, TIMEOUT, finished).unwrap();
+    let addr = seeder.local_addr(Protocol::Tcp4).unwrap();
+
+    // The stalled peer: handshake, interested, 200 requests, then silence.
+    // A 4 KiB receive buffer: what it does not read backs up into the seeder at once.
+    let socket = socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None).unwrap();
+    socket.set_recv_buffer_size(4096).unwrap();
+    socket.connect(&addr.into()).unwrap();
+    let mut stalled: std::net::TcpStream = socket.into();
+    let mut hello = handshake(&meta.info.info_hash.0, b"-XX0001-stalledpeer0").to_vec();
+    hello.extend(encode(&MessageRepr::Interested));
+    let piece_length = meta.info.piece_length;
+    for index in 0..100u32 {
+        for begin in [0, 16_384] {
+            let length = (piece_length - begin).min(16_384);
+            hello.extend(encode(&MessageRepr::Request(BlockRequest {
+                index,
+                begin,
+                length,
+            })));
+        }
+    }
+    stalled.write_all(&hello).unwrap();
+
+    // Garbage on another connection.
+    let mut garbage = std::net::TcpStream::connect(addr).unwrap();
+    garbage.write_all(b"GET / HTTP/1.1\r\n\r\n").unwrap();
+
+    std::thread::sleep(Duration::from_millis(300));
+    let leecher = loopback(Transports::TcpOnly).build().unwrap();
+    let id = leecher
+        .add_torrent(
+            AddTorrent::from_bytes(&torrent, &leech_dir)
+                .unwrap()
+                .peers([addr]),
+        )
+        .unwrap();
+    let status = leecher.wait_for(id, TIMEOUT, finished).unwrap();
+    assert!(status.is_finished(), "{status:?}");
+    fixture.assert_same(&seed_dir, &leech_dir);
+    // The stalled peer is still connected, its bytes waiting.
+    let seeder_status = seeder.torrent_status(seeding).unwrap();
+    assert!(seeder_status.peers >= 2, "{seeder_status:?}");
+    let errors = errors.lock().unwrap().clone();
+    assert!(
+        errors
+            .iter()
+            .any(|e| e.contains("not a BitTorrent handshake")),
+        "{errors:?}"
+    );
+    drop(stalled);
+    let _ = std::fs::remove_dir_all(seed_dir);
+    let _ = std::fs::remove_dir_all(leech_dir);
+}

@@ -138,3 +138,10 @@ fn libtorrent_downloads_from_hark_over_utp() {
 fn libtorrent_downloads_from_hark_over_tcp() {
     libtorrent_downloads_from_hark("tcp", Protocol::Tcp4);
 }
+
+/// uTP first, TCP as the fallback: against a libtorrent that speaks TCP only, hark's uTP
+/// attempt fails and the download completes over TCP.
+#[test]
+fn hark_falls_back_to_tcp_when_utp_fails() {
+    hark_downloads_from_libtorrent("tcp", Transports::UtpFirst);
+}

@@ -45,8 +45,15 @@ impl Fixture {
         full
     }
 
-    /// Writes the files under `dir/NAME` and returns the `.torrent` bytes.
+    /// Writes the files under `dir/NAME` and returns the `.torrent` bytes (no tracker, no
+    /// web seed).
     pub fn write(&self, dir: &Path) -> Vec<u8> {
+        self.write_with(dir, &[], &[])
+    }
+
+    /// Writes the files under `dir/NAME` and returns the `.torrent` bytes, announcing to
+    /// `trackers` (one tier each) and listing `web_seeds` (BEP 19 `url-list`).
+    pub fn write_with(&self, dir: &Path, trackers: &[&str], web_seeds: &[&str]) -> Vec<u8> {
         let mut stream = Vec::new();
         let mut files = Vec::new();
         for (index, ((path, _), len)) in FILES.iter().zip(&self.lengths).enumerate() {
@@ -73,13 +80,21 @@ impl Fixture {
             .with("name", OwnedValue::string(NAME))
             .with("piece length", OwnedValue::Integer(i64::from(PIECE_LENGTH)))
             .with("pieces", OwnedValue::Bytes(pieces));
-        OwnedValue::dict()
-            .with(
-                "announce",
-                OwnedValue::string("http://127.0.0.1:1/announce"),
-            )
-            .with("info", info)
-            .to_vec()
+        let mut torrent = OwnedValue::dict().with("info", info);
+        if let Some(first) = trackers.first() {
+            let tiers = trackers
+                .iter()
+                .map(|t| OwnedValue::List(vec![OwnedValue::string(t)]))
+                .collect();
+            torrent = torrent
+                .with("announce", OwnedValue::string(first))
+                .with("announce-list", OwnedValue::List(tiers));
+        }
+        if !web_seeds.is_empty() {
+            let seeds = web_seeds.iter().map(|u| OwnedValue::string(u)).collect();
+            torrent = torrent.with("url-list", OwnedValue::List(seeds));
+        }
+        torrent.to_vec()
     }
 
     /// Asserts that `leech` holds the same files as `seed`, byte for byte.

@@ -278,9 +278,11 @@ impl ClientBuilder {
             utp,
             hub: Arc::clone(&hub),
             notes,
-            dirty: [AtomicBool::new(false), AtomicBool::new(false)],
+            dirty: Arc::new([AtomicBool::new(false), AtomicBool::new(false)]),
             reactor: reactor.handle(),
             inner: Arc::clone(&inner),
+            primary: usize::from(families[0].is_none()),
+            http_due: Arc::new(AtomicBool::new(false)),
         });
         let mut seed_rng = rand_pcg::Pcg64::seed_from_u64(entropy());
         let peer_id = self
@@ -335,6 +337,10 @@ impl ClientBuilder {
             if primary {
                 let _ = inner.socket.set(id);
             }
+            let tracker = lock(&shared.engine).tracker.udp_core(sockets.udp_addr);
+            reactor
+                .add_core(id, tracker)
+                .ok_or_else(|| ClientError::Io(std::io::Error::other("UDP socket gone")))?;
             primary = false;
             let listener = PeerListener {
                 shared: Arc::clone(&shared),

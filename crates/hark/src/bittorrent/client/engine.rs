@@ -22,11 +22,16 @@ use super::shared::{Note, Shared, Wiring, lock};
 use super::status::{ClientStatus, TorrentState, TorrentStatus};
 use super::types::{AddTorrent, RemoveData, TorrentId, Transports};
 use crate::bittorrent::disk::TorrentKey;
+use crate::bittorrent::http::HttpConfig;
+use crate::bittorrent::tracker::TrackerDriver;
+use crate::bittorrent::webseed::WebSeedDriver;
+use crate::events::tracker_event_kind;
 use crate::events::{
     ConnectionId, Direction, DisconnectReason, KindId, PeerHandshakeComplete, PieceProgress,
     Protocol, TorrentAdded, TorrentPaused, TorrentResumed, torrent_event_kind,
 };
 use crate::events::{FileError, FileOperation};
+use hark_proto::bt::announce::{Announcer, AnnouncerConfig, Stats, TorrentParams, TrackerEvent};
 use hark_proto::bt::torrent::DiskError;
 
 /// How often the status snapshot is refreshed while events flow.
@@ -55,6 +60,8 @@ pub(crate) struct Entry {
     pub known: BTreeSet<SocketAddr>,
     pub received: u64,
     pub sent: u64,
+    /// The web seeds' HTTP side, when the torrent lists any (`url-list`).
+    pub web_seeds: Option<WebSeedDriver>,
     /// Known peers to connect to again: when, and how many attempts failed in a row.
     pub retry: BTreeMap<SocketAddr, (Instant, u32)>,
     pub config: TorrentConfig,
@@ -102,6 +109,8 @@ pub(crate) struct Engine {
     pub disk: DiskPort,
     /// Torrents being added whose data is being re-checked.
     pub checking: BTreeMap<TorrentId, AddTorrent>,
+    /// Every torrent's tracker announces (HTTP, and UDP on the client's sockets).
+    pub tracker: TrackerDriver,
     settings: EngineSettings,
     last_status: Option<Instant>,
     status_forced: bool,
@@ -116,6 +125,8 @@ impl Engine {
         settings: EngineSettings,
         disk: DiskPort,
     ) -> Self {
+        let mut tracker = TrackerDriver::new(wiring.reactor.clone(), HttpConfig::default());
+        tracker.set_wake(wiring.http_wake());
         Engine {
             torrents: BTreeMap::new(),
             by_hash: HashMap::new(),
@@ -133,6 +144,7 @@ impl Engine {
             wants_data_out: false,
             disk,
             checking: BTreeMap::new(),
+            tracker,
             settings,
             last_status: None,
             status_forced: true,
@@ -251,6 +263,15 @@ impl Engine {
                 return;
             }
         };
+        let mut torrent = torrent;
+        let web_seeds = (!metainfo.url_list.is_empty()).then(|| {
+            for url in &metainfo.url_list {
+                torrent.add_web_seed(url.clone());
+            }
+            let mut driver = WebSeedDriver::new(self.wiring.reactor.clone(), HttpConfig::default());
+            driver.set_wake(self.wiring.http_wake());
+            driver
+        });
         let paths = info
             .files
             .iter()
@@ -270,15 +291,107 @@ impl Engine {
                 received: 0,
                 sent: 0,
                 retry: BTreeMap::new(),
+                web_seeds,
                 config,
                 seed,
             },
         );
         self.touched.insert(id);
         self.status_forced = true;
+        if !paused {
+            self.start_announcing(now, id);
+        }
         self.unpark(now, id);
         for addr in peers {
             self.connect(now, id, addr);
+        }
+    }
+
+    /// The transfer counters a tracker hears about.
+    fn stats(&self, id: TorrentId) -> Stats {
+        let Some(entry) = self.torrents.get(&id) else {
+            return Stats::default();
+        };
+        let info = &entry.metainfo.info;
+        let done = bytes_done(entry.torrent.have(), info.piece_length, info.total_length());
+        Stats {
+            uploaded: entry.sent,
+            downloaded: entry.received,
+            left: info.total_length() - done,
+        }
+    }
+
+    /// Starts announcing torrent `id` to its trackers (if it lists any).
+    fn start_announcing(&mut self, now: Instant, id: TorrentId) {
+        let stats = self.stats(id);
+        let Some(entry) = self.torrents.get(&id) else {
+            return;
+        };
+        let tiers = entry.metainfo.tracker_tiers();
+        if tiers.is_empty() {
+            return;
+        }
+        let hash = entry.info_hash();
+        let params = TorrentParams {
+            info_hash: hash,
+            peer_id: self.settings.peer_id,
+            port: self.settings.listen_port.unwrap_or(0),
+        };
+        let rng = Box::new(rand_pcg::Pcg32::seed_from_u64(
+            entry.seed ^ 0x0074_7261_636b_6572,
+        ));
+        match Announcer::new(AnnouncerConfig::default(), params, &tiers, rng) {
+            Ok(announcer) => {
+                self.tracker.add(hash, announcer);
+                if let Some(announcer) = self.tracker.announcer_mut(hash) {
+                    announcer.start(now, stats);
+                }
+                self.drive_http(now);
+            }
+            Err(error) => tracing::debug!(%error, "no usable tracker"),
+        }
+    }
+
+    /// Stops announcing torrent `id` (paused or removed); its request in flight is
+    /// abandoned.
+    fn stop_announcing(&mut self, id: TorrentId) {
+        if let Some(entry) = self.torrents.get(&id) {
+            self.tracker.remove(entry.info_hash());
+        }
+    }
+
+    /// Feeds the trackers' and web seeds' HTTP and UDP outcomes to their announcers and
+    /// torrents, performs what they ask next, and connects to the peers trackers name.
+    pub fn drive_http(&mut self, now: Instant) {
+        let ids: Vec<TorrentId> = self.torrents.keys().copied().collect();
+        for id in &ids {
+            let stats = self.stats(*id);
+            let hash = self.torrents[id].info_hash();
+            if let Some(announcer) = self.tracker.announcer_mut(hash) {
+                announcer.set_stats(stats);
+            }
+        }
+        self.tracker.drive(now);
+        while let Some((hash, event)) = self.tracker.poll_event() {
+            let id = self.by_hash.get(&hash.0).copied();
+            if let (TrackerEvent::Success { peers, .. }, Some(id)) = (&event, id) {
+                for addr in peers.clone() {
+                    self.connect(now, id, addr);
+                }
+            }
+            self.wiring.emit(tracker_event_kind(hash, event), None);
+        }
+        for id in ids {
+            let Some(entry) = self.torrents.get_mut(&id) else {
+                continue;
+            };
+            if !entry.is_running() {
+                continue;
+            }
+            if let Some(driver) = &mut entry.web_seeds {
+                driver.drive(now, &mut entry.torrent);
+                self.touched.insert(id);
+            }
         }
     }
 
@@ -314,6 +427,7 @@ impl Engine {
         let hash = entry.info_hash();
         self.disk
             .save_resume(id, &entry.metainfo.info, entry.torrent.have().clone());
+        self.stop_announcing(id);
         self.drop_links_of(now, id);
         self.wiring.emit(TorrentPaused { torrent: hash }, None);
         self.status_forced = true;
@@ -344,6 +458,7 @@ impl Engine {
         self.wiring.emit(TorrentResumed { torrent: hash }, None);
         self.touched.insert(id);
         self.status_forced = true;
+        self.start_announcing(now, id);
         for addr in known {
             self.connect(now, id, addr);
         }
@@ -359,6 +474,7 @@ impl Engine {
         if !self.torrents.contains_key(&id) {
             return;
         }
+        self.stop_announcing(id);
         self.drop_links_of(now, id);
         if let Some(entry) = self.torrents.remove(&id) {
             self.by_hash.remove(&entry.info_hash().0);
@@ -406,6 +522,9 @@ impl Engine {
     pub fn settle(&mut self, now: Instant, mut current: Option<(LinkId, &mut TcpConn<'_>)>) {
         self.wants_data_in = self.wants(KindId::PeerDataIn);
         self.wants_data_out = self.wants(KindId::PeerDataOut);
+        if self.wiring.take_http_due() {
+            self.drive_http(now);
+        }
         for _ in 0..SETTLE_ROUNDS {
             let notes = self.take_notes();
             for note in notes {
@@ -483,7 +602,6 @@ impl Engine {
 
     /// One torrent event: to the hub, and what it means for links and status.
     fn handle_event(&mut self, now: Instant, id: TorrentId, event: TorrentEvent) {
-        let _ = now;
         let Some(entry) = self.torrents.get(&id) else {
             return;
         };
@@ -521,6 +639,10 @@ impl Engine {
             }
             TorrentEvent::Finished => {
                 self.status_forced = true;
+                let stats = self.stats(id);
+                if let Some(announcer) = self.tracker.announcer_mut(hash) {
+                    announcer.complete(now, stats);
+                }
                 let entry = &self.torrents[&id];
                 self.disk
                     .save_resume(id, &entry.metainfo.info, entry.torrent.have().clone());
@@ -608,7 +730,8 @@ impl Engine {
             .last_status
             .filter(|_| self.status_stale)
             .map(|at| at + STATUS_EVERY);
-        torrents.chain(retry).chain(status).min()
+        let trackers = self.tracker.poll_timeout();
+        torrents.chain(retry).chain(status).chain(trackers).min()
     }
 
     /// Runs the due timers of every torrent.
@@ -625,6 +748,7 @@ impl Engine {
                 self.touched.insert(id);
             }
         }
+        self.drive_http(now);
         let mut redial = Vec::new();
         for (id, entry) in &self.torrents {
             if entry.is_running() {

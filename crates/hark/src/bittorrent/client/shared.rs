@@ -53,9 +53,13 @@ pub(crate) struct Wiring {
     pub notes: Arc<Mutex<VecDeque<Note>>>,
     /// A family's context got output outside its own core's calls: its core asks for an
     /// immediate timer so the reactor flushes the socket.
-    pub dirty: [AtomicBool; 2],
+    pub dirty: Arc<[AtomicBool; 2]>,
     pub reactor: ReactorHandle,
     pub inner: Arc<Inner>,
+    /// The family whose core carries the engine's timers.
+    pub primary: usize,
+    /// The HTTP side (trackers, web seeds) has outcomes to feed.
+    pub http_due: Arc<AtomicBool>,
 }
 
 impl Wiring {
@@ -75,6 +79,26 @@ impl Wiring {
     /// Whether anyone listens to `kind` (to skip building costly events).
     pub fn wants(&self, kind: KindId) -> bool {
         lock(&self.hub).wants(kind)
+    }
+
+    /// The wake hook of the HTTP drivers (run on the reactor thread or a name-lookup
+    /// thread): flags the work and wakes the reactor, whose engine core then drives them.
+    pub fn http_wake(&self) -> impl Fn() + Send + Sync + 'static {
+        let due = Arc::clone(&self.http_due);
+        let dirty = Arc::clone(&self.dirty);
+        let primary = self.primary;
+        let reactor = self.reactor.clone();
+        move || {
+            due.store(true, Ordering::Release);
+            dirty[primary].store(true, Ordering::Release);
+            // A full channel is fine: the flags are seen at the next turn anyway.
+            let _ = reactor.with_reactor(|_, _| {});
+        }
+    }
+
+    /// Takes the HTTP drivers' flag.
+    pub fn take_http_due(&self) -> bool {
+        self.http_due.swap(false, Ordering::AcqRel)
     }
 
     /// Marks a family's uTP context as having output to flush.
