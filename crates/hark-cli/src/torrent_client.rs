@@ -19,6 +19,9 @@ use std::ops::RangeInclusive;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 
+/// How long a client that hit a fatal event runs on before it stops.
+const FATAL_GRACE: Duration = Duration::from_millis(500);
+
 /// Set by SIGINT or SIGTERM: stop the client cleanly (its files flushed) and exit.
 static INTERRUPTED: AtomicBool = AtomicBool::new(false);
 
@@ -232,6 +235,9 @@ impl Session {
                 .ok_or("the torrent disappeared from the client")?;
             self.show(&status, &mut last_line);
             if let Some(reason) = self.fatal.lock().ok().and_then(|fatal| fatal.clone()) {
+                // The torrent is paused and its open files are being closed on the disk
+                // workers: give those jobs a moment to finish (and report file_close).
+                std::thread::sleep(FATAL_GRACE);
                 return Err(format!("stopped by a fatal event: {reason}"));
             }
             if status.state == TorrentState::Error {
