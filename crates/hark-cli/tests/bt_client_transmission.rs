@@ -3,7 +3,9 @@
 //! of their own, 10.78.0.1 and 10.78.0.2): `hark torrent download --utp-only` takes the test
 //! torrent from a transmission seeder, and transmission downloads it from `hark torrent
 //! seed`, finding hark through a tracker inside the namespace. transmission rechokes every
-//! 10 s, so a download may wait that long for its first unchoke.
+//! 10 s, so a download may wait that long for its first unchoke. Over uTP, transmission
+//! reads hark's bitfield only once more bytes follow it: hark's peer session sends a
+//! keep-alive 1 s after its opening messages for that (`OPENING_NUDGE`).
 
 use hark_suite::bt_interop::hark_cli::{Dial, HarkPeer, wait_download};
 use hark_suite::bt_interop::{payload, torrent, transmission};
@@ -58,10 +60,6 @@ fn hark_downloads_from_transmission_over_utp() {
 }
 
 #[test]
-#[ignore = "transmission 3.00 over uTP leaves bytes that arrive in the same read as the end \
-            of the handshake in its buffer: the client sends its bitfield with its handshake, \
-            so transmission never sees it and stays uninterested (tests/support/hark_seeder.rs \
-            waits for the handshake's ack first)"]
 fn transmission_downloads_from_hark() {
     let ns = namespace("matrix-tr-up");
     let dir = unique_dir("matrix-tr-up");
@@ -72,7 +70,8 @@ fn transmission_downloads_from_hark() {
     let save = dir.join("transmission");
     let mut leecher = transmission::download(&ns, &made.file, &save, TRANSMISSION_IP);
     transmission::wait_complete(&mut leecher, TRANSFER);
-    if let Err(problem) = payload::verify(&save) {
+    // transmission 3.00 does not create the empty file.
+    if let Err(problem) = payload::verify_except_empty_files(&save) {
         leecher.fail(&problem);
     }
     drop((leecher, seeder, tracker));

@@ -1,7 +1,7 @@
 //! The peer session: one BitTorrent peer-wire connection over a byte stream, sans-IO.
 
 use std::collections::VecDeque;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use hark_wire::bt::peer::{
     BlockRequest, Decoded, Decoder, EXTENDED_HANDSHAKE_ID, ExtendedHandshake, Frame, HandshakeRepr,
@@ -16,6 +16,12 @@ use super::{
 
 /// Control messages may use this much beyond `max_send_buffer`.
 const CONTROL_HEADROOM: usize = 64 * 1024;
+
+/// A session that sent nothing after its opening messages (handshake, extended handshake,
+/// pieces) sends one keep-alive this long after them. transmission 3.00 over uTP leaves
+/// bytes that arrive in the same read as the end of our handshake unread until more bytes
+/// come, so without it a seeder's bitfield would wait for the 60 s keep-alive.
+const OPENING_NUDGE: Duration = Duration::from_secs(1);
 
 /// The session's timers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -79,6 +85,9 @@ pub struct PeerSession {
     pieces_window: bool,
     /// Whether the peer already sent its bitfield / have_all / have_none.
     pieces_said: bool,
+    /// When the opening messages went out, while nothing has been sent since: one
+    /// keep-alive follows [`OPENING_NUDGE`] later (see there).
+    opened_quiet: Option<Instant>,
     ours: PieceSet,
     theirs: PieceSet,
     am_choking: bool,
@@ -143,6 +152,7 @@ impl PeerSession {
             negotiated: Reserved::NONE,
             pieces_window: true,
             pieces_said: false,
+            opened_quiet: None,
             ours,
             theirs: PieceSet::empty(count),
             am_choking: true,
@@ -237,7 +247,10 @@ impl PeerSession {
             match timer {
                 Timer::Handshake => self.end(PeerError::HandshakeTimeout),
                 Timer::Idle => self.end(PeerError::IdleTimeout),
-                Timer::KeepAlive => self.push(now, &MessageRepr::KeepAlive),
+                Timer::KeepAlive => {
+                    self.opened_quiet = None;
+                    self.push(now, &MessageRepr::KeepAlive);
+                }
                 Timer::Request => self.time_out_requests(now),
             }
         }
@@ -290,8 +303,10 @@ impl PeerSession {
                 out[Timer::Handshake as usize] = Some(self.created + self.config.handshake_timeout);
             }
             State::Open => {
-                out[Timer::KeepAlive as usize] =
-                    Some(self.last_sent + self.config.keep_alive_interval);
+                out[Timer::KeepAlive as usize] = Some(match self.opened_quiet {
+                    Some(opened) => opened + OPENING_NUDGE,
+                    None => self.last_sent + self.config.keep_alive_interval,
+                });
             }
         }
         out[Timer::Idle as usize] = Some(self.last_received + self.config.idle_timeout);
@@ -590,6 +605,8 @@ impl PeerSession {
         if self.state == State::Closed {
             return;
         }
+        // Something follows the opening messages: no nudge needed.
+        self.opened_quiet = None;
         let len = msg.buffer_len();
         if self.out.len() + len > self.config.max_send_buffer + CONTROL_HEADROOM {
             self.end(PeerError::SendBufferOverflow);
@@ -710,6 +727,7 @@ impl PeerSession {
         if self.am_interested {
             self.push(now, &MessageRepr::Interested);
         }
+        self.opened_quiet = Some(now);
     }
 
     fn set_pieces(&mut self, message: &'static str, pieces: PieceSet) {
