@@ -64,7 +64,16 @@ fn seed_and_download(transports: Transports) {
     let passed = Arc::new(AtomicUsize::new(0));
     let peer_ids = Arc::new(Mutex::new(Vec::new()));
     let (p, ids) = (Arc::clone(&passed), Arc::clone(&peer_ids));
+    let names = Arc::new(Mutex::new(std::collections::BTreeSet::new()));
+    let first_in = Arc::new(Mutex::new(None));
+    let (log, first) = (Arc::clone(&names), Arc::clone(&first_in));
     let leecher = loopback(transports)
+        .on_event(move |_, event| {
+            log.lock().unwrap().insert(event.name());
+        })
+        .on_peer_packet_in(move |_, _, attrs| {
+            first.lock().unwrap().get_or_insert(attrs.packet.len());
+        })
         .on_piece_hash_passed(move |_, event, attrs| {
             assert_eq!(event.name(), "piece_hash_passed");
             assert!(!attrs.peers.is_empty());
@@ -94,6 +103,25 @@ fn seed_and_download(transports: Transports) {
             .all(|id| id.starts_with(b"-HK0001-"))
     );
     assert!(!peer_ids.lock().unwrap().is_empty());
+    // The handshake is the first packet; every per-peer and per-file kind showed up.
+    assert_eq!(*first_in.lock().unwrap(), Some(68));
+    let names = names.lock().unwrap().clone();
+    for kind in [
+        "torrent_added",
+        "peer_id",
+        "peer_handshake_complete",
+        "peer_data_in",
+        "peer_data_out",
+        "peer_packet_in",
+        "peer_packet_out",
+        "file_open",
+        "file_write",
+        "piece_hash_passed",
+        "piece_progress",
+        "torrent_finished",
+    ] {
+        assert!(names.contains(kind), "{kind} missing from {names:?}");
+    }
     let _ = std::fs::remove_dir_all(seed_dir);
     let _ = std::fs::remove_dir_all(leech_dir);
 }
