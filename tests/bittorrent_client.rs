@@ -541,3 +541,131 @@ fn a_stalled_peer_stalls_nobody_else_and_garbage_is_a_peer_error() {
     let _ = std::fs::remove_dir_all(seed_dir);
     let _ = std::fs::remove_dir_all(leech_dir);
 }
+
+/// A seeder of the test's own that answers every request with zeros: the piece fails its
+/// check (`piece_hash_failed` naming it), the lone contributor is banned (`peer_ban`), and
+/// it is not dialled again. A request past the torrent's end to a hark seeder is
+/// `invalid_request`.
+#[test]
+fn a_corrupt_seeder_is_banned_and_a_bad_request_is_invalid_request() {
+    use hark_suite::bittorrent::{
+        HANDSHAKE_LEN, encode, full_bitfield, handshake, id as ids, messages,
+    };
+    use hark_wire::bt::peer::{BlockRequest, MessageRepr};
+    use std::io::{Read, Write};
+
+    let seed_dir = scratch("seed");
+    let leech_dir = scratch("leech");
+    let torrent = fixture(&seed_dir);
+    let meta = hark_wire::bt::metainfo::Metainfo::parse(&torrent).unwrap();
+    let info_hash = meta.info.info_hash.0;
+    let pieces = meta.info.pieces.len();
+
+    let liar = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let liar_addr = liar.local_addr().unwrap();
+    let connections = Arc::new(AtomicUsize::new(0));
+    let count = Arc::clone(&connections);
+    std::thread::spawn(move || {
+        for stream in liar.incoming() {
+            let Ok(mut stream) = stream else { return };
+            count.fetch_add(1, Ordering::Relaxed);
+            let mut theirs = [0u8; HANDSHAKE_LEN];
+            if stream.read_exact(&mut theirs).is_err() {
+                continue;
+            }
+            let mut hello = handshake(&info_hash, b"-XX0001-corruptseedr").to_vec();
+            hello.extend(full_bitfield(pieces));
+            hello.extend(encode(&MessageRepr::Unchoke));
+            let _ = stream.write_all(&hello);
+            let mut input = Vec::new();
+            let mut buf = [0u8; 4096];
+            while let Ok(n) = stream.read(&mut buf) {
+                if n == 0 {
+                    break;
+                }
+                input.extend_from_slice(&buf[..n]);
+                let (found, used) = messages(&input);
+                input.drain(..used);
+                for (id, payload) in found {
+                    if id != ids::REQUEST {
+                        continue;
+                    }
+                    let word =
+                        |at: usize| u32::from_be_bytes(payload[at..at + 4].try_into().unwrap());
+                    let (index, begin, length) = (word(0), word(4), word(8));
+                    let zeros = vec![0u8; length as usize];
+                    let piece = encode(&MessageRepr::Piece {
+                        index,
+                        begin,
+                        data: &zeros,
+                    });
+                    let _ = stream.write_all(&piece);
+                }
+            }
+        }
+    });
+
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let log = Arc::clone(&seen);
+    let log2 = Arc::clone(&seen);
+    let leecher = loopback(Transports::TcpOnly)
+        .on_piece_hash_failed(move |_, event, attrs| {
+            assert_eq!(attrs.peers, [liar_addr]);
+            log.lock().unwrap().push(event.name());
+        })
+        .on_peer_ban(move |_, event, attrs| {
+            assert_eq!(attrs.ip, liar_addr.ip());
+            log2.lock().unwrap().push(event.name());
+        })
+        .build()
+        .unwrap();
+    let id = leecher
+        .add_torrent(
+            AddTorrent::from_bytes(&torrent, &leech_dir)
+                .unwrap()
+                .peers([liar_addr]),
+        )
+        .unwrap();
+    let deadline = std::time::Instant::now() + TIMEOUT;
+    while !seen.lock().unwrap().contains(&"peer_ban") && std::time::Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let names = seen.lock().unwrap().clone();
+    assert!(names.contains(&"piece_hash_failed"), "{names:?}");
+    assert!(names.contains(&"peer_ban"), "{names:?}");
+    // Banned: not dialled again (a retry would have come after 2 s).
+    std::thread::sleep(Duration::from_millis(2500));
+    assert_eq!(connections.load(Ordering::Relaxed), 1);
+    let status = leecher.torrent_status(id).unwrap();
+    assert_eq!(status.pieces_done, 0);
+    assert_eq!(status.peers, 0);
+
+    // invalid_request: a hark seeder asked for a block past the end.
+    let requests = Arc::new(Mutex::new(Vec::new()));
+    let log = Arc::clone(&requests);
+    let seeder = loopback(Transports::TcpOnly)
+        .on_invalid_request(move |_, _, attrs| log.lock().unwrap().push(attrs.index))
+        .build()
+        .unwrap();
+    let seeding = seeder
+        .add_torrent(AddTorrent::from_bytes(&torrent, &seed_dir).unwrap())
+        .unwrap();
+    seeder.wait_for(seeding, TIMEOUT, finished).unwrap();
+    let mut asker =
+        std::net::TcpStream::connect(seeder.local_addr(Protocol::Tcp4).unwrap()).unwrap();
+    let mut hello = handshake(&info_hash, b"-XX0001-badrequester").to_vec();
+    hello.extend(encode(&MessageRepr::Interested));
+    hello.extend(encode(&MessageRepr::Request(BlockRequest {
+        index: pieces as u32 + 5,
+        begin: 0,
+        length: 16_384,
+    })));
+    asker.write_all(&hello).unwrap();
+    let deadline = std::time::Instant::now() + TIMEOUT;
+    while requests.lock().unwrap().is_empty() && std::time::Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    assert_eq!(*requests.lock().unwrap(), [pieces as u32 + 5]);
+    let _ = std::fs::remove_dir_all(seed_dir);
+    let _ = std::fs::remove_dir_all(leech_dir);
+}
