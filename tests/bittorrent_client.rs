@@ -669,3 +669,95 @@ fn a_corrupt_seeder_is_banned_and_a_bad_request_is_invalid_request() {
     let _ = std::fs::remove_dir_all(seed_dir);
     let _ = std::fs::remove_dir_all(leech_dir);
 }
+
+/// Unmounts a tmpfs on drop.
+struct Tmpfs(PathBuf);
+
+impl Tmpfs {
+    fn mount(dir: PathBuf, size: &str) -> Tmpfs {
+        let status = std::process::Command::new("mount")
+            .args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"])
+            .arg(&dir)
+            .status()
+            .expect("run mount (the tests run as root)");
+        assert!(status.success(), "mounting a tmpfs on {}", dir.display());
+        Tmpfs(dir)
+    }
+
+    fn resize(&self, size: &str) {
+        let status = std::process::Command::new("mount")
+            .args(["-o", &format!("remount,size={size}")])
+            .arg(&self.0)
+            .status()
+            .unwrap();
+        assert!(status.success());
+    }
+}
+
+impl Drop for Tmpfs {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("umount").arg(&self.0).status();
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// Downloading into a tmpfs too small for the torrent: a fatal `file_error`, the torrent
+/// paused with its verified pieces kept; with room again, `resume` completes it.
+#[test]
+fn a_full_disk_pauses_the_torrent_and_resume_completes_it() {
+    use hark::bittorrent::disk::DiskConfig;
+    let fixture = Fixture::scaled(8); // about 1.1 MB
+    let seed_dir = scratch("seed");
+    let torrent = fixture.write(&seed_dir);
+    let disk = Tmpfs::mount(scratch("tmpfs"), "512k");
+    let seeder = loopback(Transports::TcpOnly).build().unwrap();
+    let seeding = seeder
+        .add_torrent(AddTorrent::from_bytes(&torrent, &seed_dir).unwrap())
+        .unwrap();
+    seeder.wait_for(seeding, TIMEOUT, finished).unwrap();
+    let addr = seeder.local_addr(Protocol::Tcp4).unwrap();
+
+    let errors = Arc::new(Mutex::new(Vec::new()));
+    let log = Arc::clone(&errors);
+    let leecher = loopback(Transports::TcpOnly)
+        .disk_config(DiskConfig {
+            cache_bytes: 0,
+            ..DiskConfig::default()
+        })
+        .on_file_error(move |_, event, attrs| {
+            log.lock().unwrap().push((event.severity, attrs.error));
+        })
+        .build()
+        .unwrap();
+    let id = leecher
+        .add_torrent(
+            AddTorrent::from_bytes(&torrent, &disk.0)
+                .unwrap()
+                .peers([addr]),
+        )
+        .unwrap();
+    let status = leecher
+        .wait_for(id, TIMEOUT, |s| s.state == TorrentState::Error)
+        .unwrap();
+    assert_eq!(status.state, TorrentState::Error, "{status:?}");
+    assert!(
+        status.pieces_done > 0 && status.pieces_done < status.pieces_total,
+        "{status:?}"
+    );
+    let errors = errors.lock().unwrap().clone();
+    assert!(
+        errors.iter().any(
+            |(severity, kind)| *severity == hark::events::Severity::Fatal
+                && *kind == std::io::ErrorKind::StorageFull
+        ),
+        "{errors:?}"
+    );
+
+    disk.resize("4m");
+    leecher.resume(id).unwrap();
+    let status = leecher.wait_for(id, TIMEOUT, finished).unwrap();
+    assert!(status.is_finished(), "{status:?}");
+    fixture.assert_same(&seed_dir, &disk.0);
+    drop(leecher);
+    let _ = std::fs::remove_dir_all(seed_dir);
+}
