@@ -761,3 +761,89 @@ fn a_full_disk_pauses_the_torrent_and_resume_completes_it() {
     drop(leecher);
     let _ = std::fs::remove_dir_all(seed_dir);
 }
+
+/// With a resume directory, a finished torrent's resume file lets it be added again
+/// without re-hashing: a byte changed under an unchanged length and modification time is
+/// not noticed (a re-check would fail that piece), while a changed modification time
+/// makes the client re-check and find it.
+#[test]
+fn a_resume_file_spares_the_re_check() {
+    use std::os::unix::fs::MetadataExt;
+    let seed_dir = scratch("seed");
+    let leech_dir = scratch("leech");
+    let resume_dir = scratch("resume");
+    let torrent = fixture(&seed_dir);
+    let seeder = loopback(Transports::TcpOnly).build().unwrap();
+    let seeding = seeder
+        .add_torrent(AddTorrent::from_bytes(&torrent, &seed_dir).unwrap())
+        .unwrap();
+    seeder.wait_for(seeding, TIMEOUT, finished).unwrap();
+    let addr = seeder.local_addr(Protocol::Tcp4).unwrap();
+    let with_resume = || {
+        loopback(Transports::TcpOnly)
+            .resume_dir(&resume_dir)
+            .build()
+            .unwrap()
+    };
+    let leecher = with_resume();
+    let id = leecher
+        .add_torrent(
+            AddTorrent::from_bytes(&torrent, &leech_dir)
+                .unwrap()
+                .peers([addr]),
+        )
+        .unwrap();
+    assert!(
+        leecher
+            .wait_for(id, TIMEOUT, finished)
+            .unwrap()
+            .is_finished()
+    );
+    // The resume file is written (asynchronously) once the torrent finished.
+    let deadline = std::time::Instant::now() + TIMEOUT;
+    while std::fs::read_dir(&resume_dir).unwrap().count() == 0
+        && std::time::Instant::now() < deadline
+    {
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    drop(leecher);
+
+    // Change one byte of the first file, keeping its length and modification time.
+    let file = leech_dir.join(NAME).join("a.bin");
+    let meta = std::fs::metadata(&file).unwrap();
+    let mut bytes = std::fs::read(&file).unwrap();
+    bytes[0] ^= 0xff;
+    std::fs::write(&file, &bytes).unwrap();
+    let stamp = format!("@{}.{:09}", meta.mtime(), meta.mtime_nsec());
+    let touched = std::process::Command::new("touch")
+        .args(["-m", "-d", &stamp])
+        .arg(&file)
+        .status()
+        .unwrap();
+    assert!(touched.success());
+
+    let again = with_resume();
+    let id = again
+        .add_torrent(AddTorrent::from_bytes(&torrent, &leech_dir).unwrap())
+        .unwrap();
+    let status = again.wait_for(id, TIMEOUT, finished).unwrap();
+    assert!(
+        status.is_finished(),
+        "resumed without a re-check: {status:?}"
+    );
+    drop(again);
+
+    // A new modification time: the resume file is stale, the re-check finds piece 0 bad.
+    std::fs::write(&file, &bytes).unwrap();
+    let third = with_resume();
+    let id = third
+        .add_torrent(AddTorrent::from_bytes(&torrent, &leech_dir).unwrap())
+        .unwrap();
+    let status = third
+        .wait_for(id, TIMEOUT, |s| s.state == TorrentState::Downloading)
+        .unwrap();
+    assert_eq!(status.pieces_done, status.pieces_total - 1, "{status:?}");
+    let _ = std::fs::remove_dir_all(seed_dir);
+    let _ = std::fs::remove_dir_all(leech_dir);
+    let _ = std::fs::remove_dir_all(resume_dir);
+}
