@@ -610,8 +610,12 @@ fn a_corrupt_seeder_is_banned_and_a_bad_request_is_invalid_request() {
     let log2 = Arc::clone(&seen);
     let leecher = loopback(Transports::TcpOnly)
         .on_piece_hash_failed(move |_, event, attrs| {
-            assert_eq!(attrs.peers, [liar_addr]);
-            log.lock().unwrap().push(event.name());
+            // Every block came from the liar (a piece checked after the peer left may
+            // name nobody).
+            assert!(attrs.peers.iter().all(|p| *p == liar_addr), "{attrs:?}");
+            if !attrs.peers.is_empty() {
+                log.lock().unwrap().push(event.name());
+            }
         })
         .on_peer_ban(move |_, event, attrs| {
             assert_eq!(attrs.ip, liar_addr.ip());
