@@ -64,7 +64,16 @@ fn seed_and_download(transports: Transports) {
     let passed = Arc::new(AtomicUsize::new(0));
     let peer_ids = Arc::new(Mutex::new(Vec::new()));
     let (p, ids) = (Arc::clone(&passed), Arc::clone(&peer_ids));
+    let names = Arc::new(Mutex::new(std::collections::BTreeSet::new()));
+    let first_in = Arc::new(Mutex::new(None));
+    let (log, first) = (Arc::clone(&names), Arc::clone(&first_in));
     let leecher = loopback(transports)
+        .on_event(move |_, event| {
+            log.lock().unwrap().insert(event.name());
+        })
+        .on_peer_packet_in(move |_, _, attrs| {
+            first.lock().unwrap().get_or_insert(attrs.packet.len());
+        })
         .on_piece_hash_passed(move |_, event, attrs| {
             assert_eq!(event.name(), "piece_hash_passed");
             assert!(!attrs.peers.is_empty());
@@ -94,6 +103,25 @@ fn seed_and_download(transports: Transports) {
             .all(|id| id.starts_with(b"-HK0001-"))
     );
     assert!(!peer_ids.lock().unwrap().is_empty());
+    // The handshake is the first packet; every per-peer and per-file kind showed up.
+    assert_eq!(*first_in.lock().unwrap(), Some(68));
+    let names = names.lock().unwrap().clone();
+    for kind in [
+        "torrent_added",
+        "peer_id",
+        "peer_handshake_complete",
+        "peer_data_in",
+        "peer_data_out",
+        "peer_packet_in",
+        "peer_packet_out",
+        "file_open",
+        "file_write",
+        "piece_hash_passed",
+        "piece_progress",
+        "torrent_finished",
+    ] {
+        assert!(names.contains(kind), "{kind} missing from {names:?}");
+    }
     let _ = std::fs::remove_dir_all(seed_dir);
     let _ = std::fs::remove_dir_all(leech_dir);
 }
@@ -512,4 +540,314 @@ fn a_stalled_peer_stalls_nobody_else_and_garbage_is_a_peer_error() {
     drop(stalled);
     let _ = std::fs::remove_dir_all(seed_dir);
     let _ = std::fs::remove_dir_all(leech_dir);
+}
+
+/// A seeder of the test's own that answers every request with zeros: the piece fails its
+/// check (`piece_hash_failed` naming it), the lone contributor is banned (`peer_ban`), and
+/// it is not dialled again. A request past the torrent's end to a hark seeder is
+/// `invalid_request`.
+#[test]
+fn a_corrupt_seeder_is_banned_and_a_bad_request_is_invalid_request() {
+    use hark_suite::bittorrent::{
+        HANDSHAKE_LEN, encode, full_bitfield, handshake, id as ids, messages,
+    };
+    use hark_wire::bt::peer::{BlockRequest, MessageRepr};
+    use std::io::{Read, Write};
+
+    let seed_dir = scratch("seed");
+    let leech_dir = scratch("leech");
+    let torrent = fixture(&seed_dir);
+    let meta = hark_wire::bt::metainfo::Metainfo::parse(&torrent).unwrap();
+    let info_hash = meta.info.info_hash.0;
+    let pieces = meta.info.pieces.len();
+
+    let liar = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let liar_addr = liar.local_addr().unwrap();
+    let connections = Arc::new(AtomicUsize::new(0));
+    let count = Arc::clone(&connections);
+    std::thread::spawn(move || {
+        for stream in liar.incoming() {
+            let Ok(mut stream) = stream else { return };
+            count.fetch_add(1, Ordering::Relaxed);
+            let mut theirs = [0u8; HANDSHAKE_LEN];
+            if stream.read_exact(&mut theirs).is_err() {
+                continue;
+            }
+            let mut hello = handshake(&info_hash, b"-XX0001-corruptseedr").to_vec();
+            hello.extend(full_bitfield(pieces));
+            hello.extend(encode(&MessageRepr::Unchoke));
+            let _ = stream.write_all(&hello);
+            let mut input = Vec::new();
+            let mut buf = [0u8; 4096];
+            while let Ok(n) = stream.read(&mut buf) {
+                if n == 0 {
+                    break;
+                }
+                input.extend_from_slice(&buf[..n]);
+                let (found, used) = messages(&input);
+                input.drain(..used);
+                for (id, payload) in found {
+                    if id != ids::REQUEST {
+                        continue;
+                    }
+                    let word =
+                        |at: usize| u32::from_be_bytes(payload[at..at + 4].try_into().unwrap());
+                    let (index, begin, length) = (word(0), word(4), word(8));
+                    let zeros = vec![0u8; length as usize];
+                    let piece = encode(&MessageRepr::Piece {
+                        index,
+                        begin,
+                        data: &zeros,
+                    });
+                    let _ = stream.write_all(&piece);
+                }
+            }
+        }
+    });
+
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let log = Arc::clone(&seen);
+    let log2 = Arc::clone(&seen);
+    let leecher = loopback(Transports::TcpOnly)
+        .on_piece_hash_failed(move |_, event, attrs| {
+            // Every block came from the liar (a piece checked after the peer left may
+            // name nobody).
+            assert!(attrs.peers.iter().all(|p| *p == liar_addr), "{attrs:?}");
+            if !attrs.peers.is_empty() {
+                log.lock().unwrap().push(event.name());
+            }
+        })
+        .on_peer_ban(move |_, event, attrs| {
+            assert_eq!(attrs.ip, liar_addr.ip());
+            log2.lock().unwrap().push(event.name());
+        })
+        .build()
+        .unwrap();
+    let id = leecher
+        .add_torrent(
+            AddTorrent::from_bytes(&torrent, &leech_dir)
+                .unwrap()
+                .peers([liar_addr]),
+        )
+        .unwrap();
+    let deadline = std::time::Instant::now() + TIMEOUT;
+    while !seen.lock().unwrap().contains(&"peer_ban") && std::time::Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let names = seen.lock().unwrap().clone();
+    assert!(names.contains(&"piece_hash_failed"), "{names:?}");
+    assert!(names.contains(&"peer_ban"), "{names:?}");
+    // Banned: not dialled again (a retry would have come after 2 s).
+    std::thread::sleep(Duration::from_millis(2500));
+    assert_eq!(connections.load(Ordering::Relaxed), 1);
+    let status = leecher.torrent_status(id).unwrap();
+    assert_eq!(status.pieces_done, 0);
+    assert_eq!(status.peers, 0);
+
+    // invalid_request: a hark seeder asked for a block past the end.
+    let requests = Arc::new(Mutex::new(Vec::new()));
+    let log = Arc::clone(&requests);
+    let seeder = loopback(Transports::TcpOnly)
+        .on_invalid_request(move |_, _, attrs| log.lock().unwrap().push(attrs.index))
+        .build()
+        .unwrap();
+    let seeding = seeder
+        .add_torrent(AddTorrent::from_bytes(&torrent, &seed_dir).unwrap())
+        .unwrap();
+    seeder.wait_for(seeding, TIMEOUT, finished).unwrap();
+    let mut asker =
+        std::net::TcpStream::connect(seeder.local_addr(Protocol::Tcp4).unwrap()).unwrap();
+    let mut hello = handshake(&info_hash, b"-XX0001-badrequester").to_vec();
+    hello.extend(encode(&MessageRepr::Interested));
+    hello.extend(encode(&MessageRepr::Request(BlockRequest {
+        index: pieces as u32 + 5,
+        begin: 0,
+        length: 16_384,
+    })));
+    asker.write_all(&hello).unwrap();
+    let deadline = std::time::Instant::now() + TIMEOUT;
+    while requests.lock().unwrap().is_empty() && std::time::Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    assert_eq!(*requests.lock().unwrap(), [pieces as u32 + 5]);
+    let _ = std::fs::remove_dir_all(seed_dir);
+    let _ = std::fs::remove_dir_all(leech_dir);
+}
+
+/// Unmounts a tmpfs on drop.
+struct Tmpfs(PathBuf);
+
+impl Tmpfs {
+    fn mount(dir: PathBuf, size: &str) -> Tmpfs {
+        let status = std::process::Command::new("mount")
+            .args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"])
+            .arg(&dir)
+            .status()
+            .expect("run mount (the tests run as root)");
+        assert!(status.success(), "mounting a tmpfs on {}", dir.display());
+        Tmpfs(dir)
+    }
+
+    fn resize(&self, size: &str) {
+        let status = std::process::Command::new("mount")
+            .args(["-o", &format!("remount,size={size}")])
+            .arg(&self.0)
+            .status()
+            .unwrap();
+        assert!(status.success());
+    }
+}
+
+impl Drop for Tmpfs {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("umount").arg(&self.0).status();
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// Downloading into a tmpfs too small for the torrent: a fatal `file_error`, the torrent
+/// paused with its verified pieces kept; with room again, `resume` completes it.
+#[test]
+fn a_full_disk_pauses_the_torrent_and_resume_completes_it() {
+    use hark::bittorrent::disk::DiskConfig;
+    let fixture = Fixture::scaled(8); // about 1.1 MB
+    let seed_dir = scratch("seed");
+    let torrent = fixture.write(&seed_dir);
+    let disk = Tmpfs::mount(scratch("tmpfs"), "512k");
+    let seeder = loopback(Transports::TcpOnly).build().unwrap();
+    let seeding = seeder
+        .add_torrent(AddTorrent::from_bytes(&torrent, &seed_dir).unwrap())
+        .unwrap();
+    seeder.wait_for(seeding, TIMEOUT, finished).unwrap();
+    let addr = seeder.local_addr(Protocol::Tcp4).unwrap();
+
+    let errors = Arc::new(Mutex::new(Vec::new()));
+    let log = Arc::clone(&errors);
+    let leecher = loopback(Transports::TcpOnly)
+        .disk_config(DiskConfig {
+            cache_bytes: 0,
+            ..DiskConfig::default()
+        })
+        .on_file_error(move |_, event, attrs| {
+            log.lock().unwrap().push((event.severity, attrs.error));
+        })
+        .build()
+        .unwrap();
+    let id = leecher
+        .add_torrent(
+            AddTorrent::from_bytes(&torrent, &disk.0)
+                .unwrap()
+                .peers([addr]),
+        )
+        .unwrap();
+    let status = leecher
+        .wait_for(id, TIMEOUT, |s| s.state == TorrentState::Error)
+        .unwrap();
+    assert_eq!(status.state, TorrentState::Error, "{status:?}");
+    assert!(
+        status.pieces_done > 0 && status.pieces_done < status.pieces_total,
+        "{status:?}"
+    );
+    let errors = errors.lock().unwrap().clone();
+    assert!(
+        errors.iter().any(
+            |(severity, kind)| *severity == hark::events::Severity::Fatal
+                && *kind == std::io::ErrorKind::StorageFull
+        ),
+        "{errors:?}"
+    );
+
+    disk.resize("4m");
+    leecher.resume(id).unwrap();
+    let status = leecher.wait_for(id, TIMEOUT, finished).unwrap();
+    assert!(status.is_finished(), "{status:?}");
+    fixture.assert_same(&seed_dir, &disk.0);
+    drop(leecher);
+    let _ = std::fs::remove_dir_all(seed_dir);
+}
+
+/// With a resume directory, a finished torrent's resume file lets it be added again
+/// without re-hashing: a byte changed under an unchanged length and modification time is
+/// not noticed (a re-check would fail that piece), while a changed modification time
+/// makes the client re-check and find it.
+#[test]
+fn a_resume_file_spares_the_re_check() {
+    use std::os::unix::fs::MetadataExt;
+    let seed_dir = scratch("seed");
+    let leech_dir = scratch("leech");
+    let resume_dir = scratch("resume");
+    let torrent = fixture(&seed_dir);
+    let seeder = loopback(Transports::TcpOnly).build().unwrap();
+    let seeding = seeder
+        .add_torrent(AddTorrent::from_bytes(&torrent, &seed_dir).unwrap())
+        .unwrap();
+    seeder.wait_for(seeding, TIMEOUT, finished).unwrap();
+    let addr = seeder.local_addr(Protocol::Tcp4).unwrap();
+    let with_resume = || {
+        loopback(Transports::TcpOnly)
+            .resume_dir(&resume_dir)
+            .build()
+            .unwrap()
+    };
+    let leecher = with_resume();
+    let id = leecher
+        .add_torrent(
+            AddTorrent::from_bytes(&torrent, &leech_dir)
+                .unwrap()
+                .peers([addr]),
+        )
+        .unwrap();
+    assert!(
+        leecher
+            .wait_for(id, TIMEOUT, finished)
+            .unwrap()
+            .is_finished()
+    );
+    // The resume file is written (asynchronously) once the torrent finished.
+    let deadline = std::time::Instant::now() + TIMEOUT;
+    while std::fs::read_dir(&resume_dir).unwrap().count() == 0
+        && std::time::Instant::now() < deadline
+    {
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    drop(leecher);
+
+    // Change one byte of the first file, keeping its length and modification time.
+    let file = leech_dir.join(NAME).join("a.bin");
+    let meta = std::fs::metadata(&file).unwrap();
+    let mut bytes = std::fs::read(&file).unwrap();
+    bytes[0] ^= 0xff;
+    std::fs::write(&file, &bytes).unwrap();
+    let stamp = format!("@{}.{:09}", meta.mtime(), meta.mtime_nsec());
+    let touched = std::process::Command::new("touch")
+        .args(["-m", "-d", &stamp])
+        .arg(&file)
+        .status()
+        .unwrap();
+    assert!(touched.success());
+
+    let again = with_resume();
+    let id = again
+        .add_torrent(AddTorrent::from_bytes(&torrent, &leech_dir).unwrap())
+        .unwrap();
+    let status = again.wait_for(id, TIMEOUT, finished).unwrap();
+    assert!(
+        status.is_finished(),
+        "resumed without a re-check: {status:?}"
+    );
+    drop(again);
+
+    // A new modification time: the resume file is stale, the re-check finds piece 0 bad.
+    std::fs::write(&file, &bytes).unwrap();
+    let third = with_resume();
+    let id = third
+        .add_torrent(AddTorrent::from_bytes(&torrent, &leech_dir).unwrap())
+        .unwrap();
+    let status = third
+        .wait_for(id, TIMEOUT, |s| s.state == TorrentState::Downloading)
+        .unwrap();
+    assert_eq!(status.pieces_done, status.pieces_total - 1, "{status:?}");
+    let _ = std::fs::remove_dir_all(seed_dir);
+    let _ = std::fs::remove_dir_all(leech_dir);
+    let _ = std::fs::remove_dir_all(resume_dir);
 }

@@ -9,7 +9,8 @@
 //!   `benches/tcp_ratio/`), then SCTP notifications per second (parsed, tracked,
 //!   dispatched), then hark-tokio's stream beside librqbit-utp's and tokio's TCP
 //!   (`crates/hark-tokio/benches/tokio_utp.rs`), then uTP memory per connection
-//!   (`benches/utp_memory/`); `--criterion` runs every criterion bench instead, with their
+//!   (`benches/utp_memory/`), then a BitTorrent hash check beside `sha1sum`
+//!   (`crates/hark/benches/hash_check.rs`); `--criterion` runs every criterion bench instead, with their
 //!   ratios.
 //! - `cargo xtask sctp-vm`: runs the kernel-SCTP tests inside Debian's kernel under qemu.
 //! - `cargo xtask lab [SEED] [--rules plusplus|draft-gain|rfc6817]`: uTP's LEDBAT on a
@@ -159,6 +160,9 @@ fn main() -> ExitCode {
             // uTP memory per connection, handshake rate and timer cost (issue 16).
             let utp_memory = util::cargo_bench("hark-suite", "utp_memory");
             let utp_memory = util::run(utp_memory);
+            // A BitTorrent hash check of 2 GiB in page cache on all cores beside sha1sum
+            // of the same bytes (issue 13, bench c).
+            let hash_check = util::run(util::cargo_bench("hark", "hash_check"));
             ratios::print();
             report
                 .and(hub)
@@ -166,6 +170,7 @@ fn main() -> ExitCode {
                 .and(sctp)
                 .and(tokio_utp)
                 .and(utp_memory)
+                .and(hash_check)
         }
     };
     match result {

@@ -329,3 +329,32 @@ fn an_owner_drives_a_tcp_notifier_through_wake_connection() {
     peer.read_exact(&mut got).unwrap();
     assert_eq!(&got, b"hashed!");
 }
+
+#[test]
+fn a_reactor_driven_by_hand_delivers_inside_turn() {
+    let mut reactor = Reactor::new(ReactorConfig::default()).unwrap();
+    let pool = WorkerPool::new(&reactor.handle(), WorkerConfig::with_threads(2)).unwrap();
+    let got = Arc::new(Mutex::new(Vec::new()));
+    let sink = Arc::clone(&got);
+    let me = thread::current().id();
+    let owner = pool.submitter(move |_: &mut Reactor, _: Instant, r: JobResult<u32>| {
+        assert_eq!(
+            thread::current().id(),
+            me,
+            "delivered off the thread running turn()"
+        );
+        sink.lock().unwrap().push(r.unwrap());
+    });
+    for n in 0..100 {
+        owner.submit(move || n).unwrap();
+    }
+    let start = Instant::now();
+    while got.lock().unwrap().len() < 100 {
+        assert!(start.elapsed() < DEADLINE, "undelivered");
+        // Sleeps until a worker's wake-up: no busy loop needed.
+        reactor.turn(Some(DEADLINE)).unwrap();
+    }
+    let mut got = got.lock().unwrap().clone();
+    got.sort_unstable();
+    assert_eq!(got, (0..100).collect::<Vec<_>>());
+}

@@ -24,6 +24,8 @@ enum Act {
     Stall,
     /// Close without answering.
     Close,
+    /// Write these bytes one at a time, this far apart, then read the next request.
+    Trickle(Vec<u8>, Duration),
 }
 
 /// A threaded server: `handler(request head, connection number)` decides each answer.
@@ -98,6 +100,14 @@ fn serve(
                 return;
             }
             Act::Close => return,
+            Act::Trickle(bytes, gap) => {
+                for byte in bytes {
+                    std::thread::sleep(gap);
+                    if stream.write_all(&[byte]).is_err() {
+                        return;
+                    }
+                }
+            }
         }
     }
 }
@@ -458,4 +468,69 @@ fn a_host_name_is_resolved_off_the_reactor_thread() {
             port: 80
         })
     );
+}
+
+#[test]
+fn a_slow_chunked_body_is_not_cut_off_while_bytes_keep_coming() {
+    // Every byte 10 ms apart: the whole reply takes far longer than the response timeout,
+    // which counts from the last byte received.
+    let reply =
+        b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n";
+    let server = Server::start(move |_, _| Act::Trickle(reply.to_vec(), Duration::from_millis(10)));
+    let mut rig = Rig::new(HttpConfig {
+        response_timeout: Duration::from_millis(200),
+        ..HttpConfig::default()
+    });
+    let started = Instant::now();
+    let response = rig
+        .fetch(HttpRequest::get(server.url("/")))
+        .expect("slow but steady");
+    assert_eq!(response.body, b"abcde");
+    assert!(started.elapsed() > Duration::from_millis(200));
+}
+
+#[test]
+fn the_wake_hook_runs_on_the_reactor_thread_and_may_request_again() {
+    // The owner lives behind a mutex; the hook (on the reactor thread) takes each
+    // response and makes the next request from there, three in a chain.
+    let server = Server::start(|head, _| {
+        let path = head.split(' ').nth(1).unwrap_or("").to_owned();
+        Act::Reply(ok(&path))
+    });
+    let reactor = Reactor::spawn(hark_reactor::tcp::TcpConfig::default()).expect("reactor");
+    let client = Arc::new(Mutex::new(HttpClient::new(
+        reactor.handle().clone(),
+        HttpConfig::default(),
+    )));
+    let (done_tx, done) = sync_channel(1);
+    let test_thread = std::thread::current().id();
+    let owner = Arc::clone(&client);
+    let base = server.url("/");
+    let bodies = Arc::new(Mutex::new(Vec::new()));
+    let seen = Arc::clone(&bodies);
+    client.lock().expect("client").set_wake(move || {
+        assert_ne!(std::thread::current().id(), test_thread);
+        let mut client = owner.lock().expect("owner");
+        while let Some((_, outcome)) = client.poll_response() {
+            let body = outcome.expect("response").body;
+            let mut seen = seen.lock().expect("bodies");
+            seen.push(String::from_utf8(body).expect("utf-8"));
+            if seen.len() < 3 {
+                let next = format!("{base}{}", seen.len());
+                client.get(HttpRequest::get(next)).expect("next request");
+            } else {
+                let _ = done_tx.try_send(());
+            }
+        }
+    });
+    client
+        .lock()
+        .expect("client")
+        .get(HttpRequest::get(server.url("/0")))
+        .expect("first");
+    done.recv_timeout(Duration::from_secs(10))
+        .expect("three in a chain");
+    assert_eq!(*bodies.lock().expect("bodies"), ["/0", "/1", "/2"]);
+    drop(client);
+    reactor.shutdown().expect("shutdown");
 }

@@ -180,6 +180,55 @@ fn a_refused_permission_fails_open_and_write() {
 }
 
 #[test]
+fn a_file_without_write_permission_is_seeded_read_only() {
+    let dir = TempDir::new("seed-ro");
+    let (info, data) = make_torrent(25, "ro", &[30_000], 16_384);
+    crate::support::write_files(dir.path(), &info, &data);
+    let path = dir.path().join(info.file_path(&info.files[0]));
+    let _locked = Immutable::new(&path);
+    let disk = Disk::new(DiskConfig {
+        cache_bytes: 0,
+        ..DiskConfig::default()
+    });
+    let key = disk
+        .pool
+        .add_torrent(TorrentFiles::from_info(dir.path(), &info).unwrap());
+    let mut ids = Ids::default();
+    let open = DiskJob::Open {
+        id: ids.next(),
+        file: 0,
+        path: info.file_path(&info.files[0]),
+    };
+    assert!(matches!(disk.run(key, open), Completion::Done(_)));
+    let storage = Storage::from_info(&info);
+    let id = ids.next();
+    let read = DiskJob::Read {
+        id,
+        slices: storage.map_block(1, 0, 13_616),
+    };
+    assert_eq!(
+        disk.run(key, read),
+        Completion::Read(id, data[16_384..].to_vec())
+    );
+    assert_eq!(
+        hash_piece(&disk, key, &info, 0, &mut ids),
+        Completion::Hashed(ids.last(), info.pieces[0])
+    );
+    let write = DiskJob::Write {
+        id: ids.next(),
+        slices: storage.map_block(0, 0, 16),
+        data: vec![0; 16],
+    };
+    match disk.run(key, write) {
+        Completion::Failed(_, error) => {
+            assert_eq!(error.kind, ErrorKind::PermissionDenied, "{error}");
+            assert_eq!(error.file, Some(0));
+        }
+        other => panic!("wrote to a read-only file: {other:?}"),
+    }
+}
+
+#[test]
 fn a_file_removed_under_an_open_torrent_fails_its_jobs() {
     for max_open_files in [256, 1] {
         let dir = TempDir::new("removed");

@@ -2,6 +2,7 @@
 //! (jobs, and a real `Torrent` that pauses and later resumes), a permission refused, a
 //! file removed under an open torrent, fast resume and re-check.
 
+mod backpressure;
 mod errors;
 mod resume;
 mod roundtrip;

@@ -11,6 +11,7 @@ use std::time::{Duration, Instant};
 use hark::bittorrent::disk::{DiskConfig, DiskHandler, DiskPool, ResumeError, TorrentKey};
 use hark_proto::bt::peer::PieceSet;
 use hark_proto::bt::torrent::{Completion, DiskError, DiskJob, JobId};
+use hark_reactor::workers::{WorkerConfig, WorkerPool};
 use hark_reactor::{Reactor, ReactorConfig, ReactorThread};
 use hark_wire::bt::bencode::OwnedValue;
 use hark_wire::bt::metainfo::Info;
@@ -230,6 +231,20 @@ impl Disk {
             rx,
             _reactor: reactor,
         }
+    }
+
+    /// A disk pool on a worker pool of `workers` that the test can use too.
+    pub fn on_workers(workers: WorkerConfig, config: DiskConfig) -> (Disk, WorkerPool) {
+        let reactor = Reactor::spawn(ReactorConfig::default()).unwrap();
+        let (tx, rx) = channel();
+        let shared = WorkerPool::new(reactor.handle(), workers).unwrap();
+        let pool = DiskPool::on_workers(&shared, config, Forward(tx));
+        let disk = Disk {
+            pool,
+            rx,
+            _reactor: reactor,
+        };
+        (disk, shared)
     }
 
     pub fn next(&self) -> Out {

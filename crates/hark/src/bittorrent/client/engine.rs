@@ -106,6 +106,8 @@ pub(crate) struct Engine {
     pub touched: BTreeSet<TorrentId>,
     pub wants_data_in: bool,
     pub wants_data_out: bool,
+    pub wants_packets_in: bool,
+    pub wants_packets_out: bool,
     pub disk: DiskPort,
     /// Torrents being added whose data is being re-checked.
     pub checking: BTreeMap<TorrentId, AddTorrent>,
@@ -142,6 +144,8 @@ impl Engine {
             touched: BTreeSet::new(),
             wants_data_in: false,
             wants_data_out: false,
+            wants_packets_in: false,
+            wants_packets_out: false,
             disk,
             checking: BTreeMap::new(),
             tracker,
@@ -522,6 +526,8 @@ impl Engine {
     pub fn settle(&mut self, now: Instant, mut current: Option<(LinkId, &mut TcpConn<'_>)>) {
         self.wants_data_in = self.wants(KindId::PeerDataIn);
         self.wants_data_out = self.wants(KindId::PeerDataOut);
+        self.wants_packets_in = self.wants(KindId::PeerPacketIn);
+        self.wants_packets_out = self.wants(KindId::PeerPacketOut);
         if self.wiring.take_http_due() {
             self.drive_http(now);
         }

@@ -9,12 +9,13 @@ use hark_reactor::tcp::{TcpConn, TcpConnectionHandle};
 use hark_wire::bt::peer::PROTOCOL;
 
 use super::engine::Engine;
+use super::packets::PacketSplitter;
 use super::shared::lock;
 use super::tcp::TcpPeer;
 use super::types::{TorrentId, Transports};
 use crate::events::{
     ConnectionId, Direction, DisconnectReason, KindId, PeerDataIn, PeerDataOut, PeerDisconnect,
-    PeerError, Protocol,
+    PeerError, PeerPacketIn, PeerPacketOut, Protocol,
 };
 use crate::utp::UtpSocket;
 
@@ -72,6 +73,9 @@ pub(crate) struct Link {
     pub spill: Vec<u8>,
     /// The transport ended first (the peer closed, reset, or timed out).
     pub transport_ended: bool,
+    /// The stream cut into packets, each way, while `peer_packet_*` has listeners.
+    pub packets_in: Option<PacketSplitter>,
+    pub packets_out: Option<PacketSplitter>,
 }
 
 impl Link {
@@ -84,6 +88,8 @@ impl Link {
             wake_pending: false,
             spill: Vec::new(),
             transport_ended: false,
+            packets_in: None,
+            packets_out: None,
         }
     }
 
@@ -287,6 +293,17 @@ impl Engine {
         match &mut l.state {
             LinkState::Attached { torrent, peer } => {
                 let (torrent, peer) = (*torrent, *peer);
+                if self.wants_packets_in {
+                    let addr = l.addr;
+                    let packets = l
+                        .packets_in
+                        .get_or_insert_with(PacketSplitter::default)
+                        .feed(data);
+                    for packet in packets {
+                        self.wiring
+                            .emit(PeerPacketIn { peer: addr, packet }, connection);
+                    }
+                }
                 if let Some(entry) = self.torrents.get_mut(&torrent) {
                     entry.received += data.len() as u64;
                     entry.torrent.handle_peer_bytes(now, peer, data);
@@ -529,6 +546,7 @@ impl Engine {
                 if n == 0 {
                     break;
                 }
+                packets_out(&self.wiring, l, self.wants_packets_out, &buf[..n], link);
                 if conn.write(&buf[..n]).is_err() {
                     // Within the room: refused only when closing. The peer goes with it.
                     break;
@@ -569,6 +587,7 @@ impl Engine {
                     if n == 0 {
                         break;
                     }
+                    packets_out(&self.wiring, l, self.wants_packets_out, &buf[..n], link);
                     l.spill.extend_from_slice(&buf[..n]);
                 }
                 drop(ctx);
@@ -628,5 +647,29 @@ impl Engine {
     /// Whether anyone listens to `kind`.
     pub fn wants(&self, kind: KindId) -> bool {
         self.wiring.wants(kind)
+    }
+}
+
+/// Emits the `peer_packet_out` events of `bytes` about to be sent on `l`.
+fn packets_out(
+    wiring: &super::shared::Wiring,
+    l: &mut Link,
+    wanted: bool,
+    bytes: &[u8],
+    link: LinkId,
+) {
+    if !wanted {
+        return;
+    }
+    let addr = l.addr;
+    let packets = l
+        .packets_out
+        .get_or_insert_with(PacketSplitter::default)
+        .feed(bytes);
+    for packet in packets {
+        wiring.emit(
+            PeerPacketOut { peer: addr, packet },
+            Some(ConnectionId(link)),
+        );
     }
 }

@@ -22,6 +22,7 @@
 //! | `peer_id`, `peer_handshake_complete` | a peer's handshake arrived (the real peer id) |
 //! | `peer_disconnect`, `peer_error` | a peer connection ended; `peer_error` when the peer broke the protocol (or named an unknown torrent) |
 //! | `peer_data_in` / `peer_data_out` | bytes read from / written to a peer's transport |
+//! | `peer_packet_in` / `peer_packet_out` | a whole packet (the handshake, or a message with its length prefix) parsed from / queued to a peer, while a callback listens |
 //! | `file_open`, `file_close`, `file_read`, `file_write`, `file_error` | the engine's disk jobs ([`disk`](crate::bittorrent::disk)); `file_error` is fatal and pauses that torrent |
 //! | `piece_hash_passed` / `piece_hash_failed`, `peer_ban`, `invalid_request` | the engine's verdicts |
 //! | `torrent_added`, `torrent_paused`, `torrent_resumed`, `torrent_finished`, `piece_progress` | hark's torrent kinds |
@@ -95,6 +96,7 @@ mod engine;
 mod handle;
 mod links;
 mod listen;
+mod packets;
 mod shared;
 mod status;
 mod tcp;

@@ -129,7 +129,37 @@ pub(super) struct HandleTable {
 struct Table {
     capacity: usize,
     tick: u64,
-    open: HashMap<(TorrentKey, usize), (Arc<File>, u64)>,
+    open: HashMap<(TorrentKey, usize), (Handle, u64)>,
+}
+
+/// An open file, and whether it may be written (a file without write permission, or on a
+/// read-only filesystem, is opened read-only so a complete torrent can be seeded).
+#[derive(Clone)]
+pub(super) struct Handle {
+    pub(super) file: Arc<File>,
+    pub(super) writable: bool,
+}
+
+impl Handle {
+    /// The file, for a write: a read-only handle is refused.
+    pub(super) fn for_write(&self) -> io::Result<&File> {
+        if self.writable {
+            Ok(&self.file)
+        } else {
+            Err(io::Error::new(
+                io::ErrorKind::PermissionDenied,
+                "the file is open read-only (no write permission)",
+            ))
+        }
+    }
+}
+
+impl std::ops::Deref for Handle {
+    type Target = File;
+
+    fn deref(&self) -> &File {
+        &self.file
+    }
 }
 
 impl HandleTable {
@@ -154,14 +184,14 @@ impl HandleTable {
         files: &TorrentFiles,
         file: usize,
         access: Access,
-    ) -> io::Result<Arc<File>> {
+    ) -> io::Result<Handle> {
         {
             let mut table = self.table();
             table.tick += 1;
             let tick = table.tick;
             if let Some((handle, used)) = table.open.get_mut(&(key, file)) {
                 *used = tick;
-                return Ok(Arc::clone(handle));
+                return Ok(handle.clone());
             }
         }
         // Opened outside the lock: other torrents' jobs go on meanwhile.
@@ -176,13 +206,35 @@ impl HandleTable {
             }
             options.create(true);
         }
-        let handle = Arc::new(options.open(&path)?);
+        let handle = match options.open(&path) {
+            Ok(opened) => Handle {
+                file: Arc::new(opened),
+                writable: true,
+            },
+            // No write permission, or a read-only filesystem: an existing file can still
+            // be read (seeded); writes to it are refused.
+            Err(error)
+                if matches!(
+                    error.kind(),
+                    io::ErrorKind::PermissionDenied | io::ErrorKind::ReadOnlyFilesystem
+                ) =>
+            {
+                match File::open(&path) {
+                    Ok(opened) => Handle {
+                        file: Arc::new(opened),
+                        writable: false,
+                    },
+                    Err(_) => return Err(error),
+                }
+            }
+            Err(error) => return Err(error),
+        };
         let mut table = self.table();
         table.tick += 1;
         let tick = table.tick;
         if let Some((existing, used)) = table.open.get_mut(&(key, file)) {
             *used = tick;
-            return Ok(Arc::clone(existing));
+            return Ok(existing.clone());
         }
         if table.open.len() >= table.capacity {
             let oldest = table
@@ -194,7 +246,7 @@ impl HandleTable {
                 table.open.remove(&oldest);
             }
         }
-        table.open.insert((key, file), (Arc::clone(&handle), tick));
+        table.open.insert((key, file), (handle.clone(), tick));
         Ok(handle)
     }
 

@@ -6,7 +6,7 @@ use std::fs::File;
 use std::io;
 use std::os::fd::AsRawFd;
 use std::os::unix::fs::FileExt;
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use hark_proto::bt::torrent::{Completion, DiskError, DiskJob, FileSlice, JobId};
 use sha1::{Digest, Sha1};
@@ -14,7 +14,7 @@ use sha1::{Digest, Sha1};
 use super::Allocation;
 use super::TorrentKey;
 use super::cache::{CacheBudget, FlushError, Sink, WriteCache};
-use super::files::{Access, HandleTable, TorrentFiles, check_linked};
+use super::files::{Access, Handle, HandleTable, TorrentFiles, check_linked};
 
 /// Bytes read per call when hashing (a thread's reusable buffer).
 const READ_CHUNK: usize = 1 << 20;
@@ -62,7 +62,7 @@ impl Sink for FileSink<'_> {
             Access::Existing,
         )?;
         check_linked(&handle)?;
-        handle.write_all_at(data, offset)
+        handle.for_write()?.write_all_at(data, offset)
     }
 }
 
@@ -285,10 +285,11 @@ pub(super) fn hash_range(
 
 /// Gives `handle` at least `length` bytes: a sparse `set_len`, or blocks reserved with
 /// `fallocate`. A longer file is left alone.
-fn allocate(handle: &Arc<File>, length: u64, allocation: Allocation) -> io::Result<()> {
+fn allocate(handle: &Handle, length: u64, allocation: Allocation) -> io::Result<()> {
     if handle.metadata()?.len() >= length {
         return Ok(());
     }
+    let handle = handle.for_write()?;
     match allocation {
         Allocation::Sparse => handle.set_len(length),
         Allocation::Full => {
@@ -304,6 +305,17 @@ fn allocate(handle: &Arc<File>, length: u64, allocation: Allocation) -> io::Resu
             }
         }
     }
+}
+
+/// Writes a torrent's whole write cache to disk.
+pub(super) fn flush_torrent(shared: &IoShared, torrent: &TorrentDisk) -> Result<(), DiskError> {
+    let mut cache = torrent.cache();
+    if cache.bytes() == 0 {
+        return Ok(());
+    }
+    cache
+        .flush_all(&shared.budget, &mut FileSink { shared, torrent })
+        .map_err(|(file, error)| DiskError::from_io(Some(file), &error))
 }
 
 /// Verifies the pieces `first..first + hashes.len()` of `files` against `hashes`, reading

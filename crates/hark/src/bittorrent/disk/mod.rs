@@ -23,7 +23,7 @@
 //! - **Backpressure**: a full worker pool parks jobs in a bounded backlog
 //!   ([`DiskConfig::backlog_capacity`]) that the pool empties as results come back; beyond
 //!   it [`DiskPool::submit`] hands the job back.
-//! - **Fast resume and re-check**: [`ResumeData`] (see [`resume`](self::resume)) records
+//! - **Fast resume and re-check**: [`ResumeData`] (see [`resume`]) records
 //!   the verified pieces and every file's length and modification time, written
 //!   atomically ([`DiskPool::save_resume`]) and validated on load; when it is missing or
 //!   stale, [`DiskPool::recheck`] hashes every piece on all the workers and yields the

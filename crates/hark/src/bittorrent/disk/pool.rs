@@ -15,9 +15,9 @@ use hark_reactor::workers::{Deliver, JobResult, SubmitError, Submitter, WorkerCo
 use hark_reactor::{Reactor, ReactorHandle};
 use hark_wire::bt::metainfo::Info;
 
-use super::cache::{CacheBudget, Sink};
+use super::cache::CacheBudget;
 use super::files::{HandleTable, TorrentFiles};
-use super::io::{IoShared, TorrentDisk, check_pieces};
+use super::io::{IoShared, TorrentDisk, check_pieces, flush_torrent};
 use super::resume::{ResumeData, ResumeError};
 use super::{DiskConfig, TorrentKey};
 
@@ -299,31 +299,6 @@ fn catch<T>(f: impl FnOnce() -> T) -> Option<T> {
 
 fn panicked(file: Option<usize>) -> DiskError {
     DiskError::from_io(file, &io::Error::other("the disk job panicked"))
-}
-
-/// Writes a torrent's whole write cache to disk.
-fn flush_torrent(io: &IoShared, torrent: &TorrentDisk) -> Result<(), DiskError> {
-    struct Direct<'a>(&'a IoShared, &'a TorrentDisk);
-    impl Sink for Direct<'_> {
-        fn write_at(&mut self, file: usize, offset: u64, data: &[u8]) -> io::Result<()> {
-            use std::os::unix::fs::FileExt;
-            let handle = self.0.handles.get(
-                self.1.key,
-                &self.1.files,
-                file,
-                super::files::Access::Existing,
-            )?;
-            super::files::check_linked(&handle)?;
-            handle.write_all_at(data, offset)
-        }
-    }
-    let mut cache = torrent.cache();
-    if cache.bytes() == 0 {
-        return Ok(());
-    }
-    cache
-        .flush_all(&io.budget, &mut Direct(io, torrent))
-        .map_err(|(file, error)| DiskError::from_io(Some(file), &error))
 }
 
 /// Hands the workers' results to the user's handler, on the reactor thread.

@@ -333,7 +333,8 @@ impl Shared {
                         tcp.close();
                         self.drop_conn(conn, false);
                     }
-                    None => self.drop_conn(conn, true),
+                    // Only a connection that already closed gets here without `tcp`.
+                    None => self.drop_conn(conn, false),
                 }
                 if let Some(next) = next {
                     self.dispatch(next, now);
