@@ -181,8 +181,6 @@ fn seed_and_stop(seen: &mut BTreeSet<String>) {
 }
 
 #[test]
-#[ignore = "hark::bittorrent::Client fires no peer_packet_in / peer_packet_out yet; the \
-            other 25 kinds of the seed fire (run with --include-ignored to see)"]
 fn every_event_kind_of_the_seed_fires() {
     let mut seen = BTreeSet::new();
     eventful_download(&mut seen);
