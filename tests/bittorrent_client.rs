@@ -804,12 +804,14 @@ fn a_resume_file_spares_the_re_check() {
             .is_finished()
     );
     // The resume file is written (asynchronously) once the torrent finished.
+    // (Saved atomically: a temporary file first, then renamed to `<info hash>.resume`.)
+    let meta = hark_wire::bt::metainfo::Metainfo::parse(&torrent).unwrap();
+    let resume_file = resume_dir.join(format!("{}.resume", meta.info.info_hash));
     let deadline = std::time::Instant::now() + TIMEOUT;
-    while std::fs::read_dir(&resume_dir).unwrap().count() == 0
-        && std::time::Instant::now() < deadline
-    {
+    while !resume_file.exists() && std::time::Instant::now() < deadline {
         std::thread::sleep(Duration::from_millis(10));
     }
+    assert!(resume_file.exists());
     drop(leecher);
 
     // Change one byte of the first file, keeping its length and modification time.
