@@ -1,6 +1,7 @@
 //! Shared helpers for hark's cross-crate integration tests and benches.
 
 pub mod bittorrent;
+pub mod bt_interop;
 pub mod capture;
 pub mod captures;
 pub mod hark_seeder;
@@ -8,6 +9,7 @@ pub mod netns;
 pub mod pcap;
 pub mod peer_process;
 pub mod seeder_check;
+pub mod torrent_fixture;
 pub mod tracker;
 pub mod transfer;
 pub mod tshark;

@@ -40,6 +40,47 @@ impl NetNs {
         Ok(ns)
     }
 
+    /// Adds one more address (as a /32) to the namespace's loopback, for a second peer that
+    /// must not share the first one's IP.
+    pub fn add_address(&self, address: Ipv4Addr) -> Result<(), String> {
+        ip(&[
+            "-n",
+            &self.name,
+            "addr",
+            "add",
+            &format!("{address}/32"),
+            "dev",
+            "lo",
+        ])
+    }
+
+    /// The namespace's name (as `ip netns` knows it).
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The words that run a program inside the namespace: `ip netns exec NAME`.
+    pub fn exec_prefix(&self) -> [&str; 4] {
+        ["ip", "netns", "exec", &self.name]
+    }
+
+    /// A command that runs `program` inside the namespace.
+    pub fn command(&self, program: impl AsRef<std::ffi::OsStr>) -> Command {
+        let mut command = Command::new("ip");
+        command.args(["netns", "exec", &self.name]).arg(program);
+        command
+    }
+
+    /// Makes `make` inside the namespace and keeps the value so that it is also dropped
+    /// inside it (for values whose drop opens sockets, such as [`crate::tracker::Tracker`],
+    /// which wakes its accept loop by connecting to itself).
+    pub fn keep<T: Send + 'static>(&self, make: impl FnOnce() -> T + Send + 'static) -> Inside<T> {
+        Inside {
+            value: Some(self.run(make)),
+            path: format!("/run/netns/{}", self.name),
+        }
+    }
+
     /// Runs `f` on a thread that entered the namespace. Sockets it opens, threads it starts
     /// and processes it spawns all live in the namespace. A panic in `f` is passed on.
     pub fn run<T: Send + 'static>(&self, f: impl FnOnce() -> T + Send + 'static) -> T {
@@ -57,6 +98,35 @@ impl NetNs {
             Ok(value) => value,
             Err(panic) => std::panic::resume_unwind(panic),
         }
+    }
+}
+
+/// A value made inside a namespace and dropped inside it (see [`NetNs::keep`]).
+pub struct Inside<T: Send + 'static> {
+    value: Option<T>,
+    path: String,
+}
+
+impl<T: Send + 'static> std::ops::Deref for Inside<T> {
+    type Target = T;
+
+    fn deref(&self) -> &T {
+        self.value.as_ref().expect("present until dropped")
+    }
+}
+
+impl<T: Send + 'static> Drop for Inside<T> {
+    fn drop(&mut self) {
+        let value = self.value.take();
+        let path = self.path.clone();
+        let _ = thread::spawn(move || {
+            if let Ok(ns) = File::open(&path) {
+                // SAFETY: as in `NetNs::run`: only this thread's namespace changes.
+                unsafe { libc::setns(ns.as_raw_fd(), libc::CLONE_NEWNET) };
+            }
+            drop(value);
+        })
+        .join();
     }
 }
 

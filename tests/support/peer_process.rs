@@ -34,6 +34,8 @@ pub struct PeerProcess {
     seen: Vec<String>,
     stderr: Arc<Mutex<String>>,
     dir: PathBuf,
+    /// Whether [`PeerProcess::fail`] already printed the log.
+    reported: std::cell::Cell<bool>,
     /// What the script announced on its first line.
     pub info: PeerInfo,
 }
@@ -45,12 +47,26 @@ impl PeerProcess {
     /// Runs `/usr/bin/python3 tools/peers/SCRIPT ARGS --dir DIR` with a fresh `DIR` and
     /// waits for its first JSON line.
     pub fn start(script: &str, args: &[&str]) -> PeerProcess {
+        PeerProcess::start_with(&[], script, args)
+    }
+
+    /// As [`PeerProcess::start`], run through `wrapper` (a command and its arguments the
+    /// script's command line is appended to, such as `ip netns exec NAME`); none if empty.
+    pub fn start_with(wrapper: &[&str], script: &str, args: &[&str]) -> PeerProcess {
         let name = script.trim_end_matches(".py").to_string();
         let dir = unique_dir(&name);
         let path = Path::new(env!("CARGO_MANIFEST_DIR"))
             .join("tools/peers")
             .join(script);
-        let mut child = Command::new("/usr/bin/python3")
+        let mut command = match wrapper.split_first() {
+            Some((program, rest)) => {
+                let mut command = Command::new(program);
+                command.args(rest).arg("/usr/bin/python3");
+                command
+            }
+            None => Command::new("/usr/bin/python3"),
+        };
+        let mut child = command
             .arg(&path)
             .args(args)
             .arg("--dir")
@@ -95,6 +111,7 @@ impl PeerProcess {
             seen: Vec::new(),
             stderr,
             dir,
+            reported: std::cell::Cell::new(false),
             info: PeerInfo {
                 info_hash: [0; 20],
                 port: 0,
@@ -159,6 +176,20 @@ impl PeerProcess {
             .collect()
     }
 
+    /// Writes one line to the script's standard input.
+    pub fn send_line(&mut self, line: &str) {
+        use std::io::Write;
+        let written = match self.stdin.as_mut() {
+            Some(stdin) => writeln!(stdin, "{line}").and_then(|()| stdin.flush()),
+            None => Err(std::io::ErrorKind::BrokenPipe.into()),
+        };
+        if let Err(error) = written {
+            self.fail(&format!(
+                "cannot write {line:?} to its standard input: {error}"
+            ));
+        }
+    }
+
     /// The directory the script works in (`--dir`).
     pub fn dir(&self) -> &Path {
         &self.dir
@@ -166,6 +197,7 @@ impl PeerProcess {
 
     /// Fails the test with what the peer printed (lines not yet read included).
     pub fn fail(&self, why: &str) -> ! {
+        self.reported.set(true);
         let mut stdout = self.seen.clone();
         stdout.extend(self.lines.try_iter());
         // Copied out first: a guard held while panicking would poison the lock.
@@ -184,6 +216,21 @@ impl PeerProcess {
 
 impl Drop for PeerProcess {
     fn drop(&mut self) {
+        if thread::panicking() && !self.reported.get() {
+            // The test failed elsewhere: show what this peer saw.
+            let mut stdout = self.seen.clone();
+            stdout.extend(self.lines.try_iter());
+            let stderr = self
+                .stderr
+                .lock()
+                .map(|text| text.clone())
+                .unwrap_or_default();
+            eprintln!(
+                "--- log of {} ---\nstdout:\n{}\nstderr:\n{stderr}",
+                self.name,
+                stdout.join("\n")
+            );
+        }
         // Closing standard input asks the script to stop (and to stop its daemon).
         drop(self.stdin.take());
         let deadline = Instant::now() + Duration::from_secs(15);

@@ -39,6 +39,15 @@ const MAX_REQUEST: usize = 8192;
 impl Tracker {
     /// Starts a tracker that hands out `peers` to every announcer.
     pub fn start(peers: Vec<SocketAddrV4>) -> Tracker {
+        Tracker::start_with(peers, None)
+    }
+
+    /// As [`Tracker::start`], with a BEP 3 `warning message` in every announce reply.
+    pub fn start_with_warning(peers: Vec<SocketAddrV4>, warning: &str) -> Tracker {
+        Tracker::start_with(peers, Some(warning))
+    }
+
+    fn start_with(peers: Vec<SocketAddrV4>, warning: Option<&str>) -> Tracker {
         let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).expect("bind the tracker");
         let addr = match listener.local_addr().expect("the tracker's address") {
             std::net::SocketAddr::V4(addr) => addr,
@@ -46,7 +55,7 @@ impl Tracker {
         };
         let announces = Arc::new(Mutex::new(Vec::new()));
         let stop = Arc::new(AtomicBool::new(false));
-        let reply = announce_reply(&peers);
+        let reply = announce_reply(&peers, warning);
         let (log, stopping) = (Arc::clone(&announces), Arc::clone(&stop));
         let thread = thread::spawn(move || {
             for stream in listener.incoming() {
@@ -141,8 +150,9 @@ fn respond(stream: &mut TcpStream, status: &str, body: &[u8]) -> std::io::Result
     stream.flush()
 }
 
-/// The bencoded answer to every announce: a long interval and the compact peer list.
-fn announce_reply(peers: &[SocketAddrV4]) -> Vec<u8> {
+/// The bencoded answer to every announce: a long interval, the compact peer list and the
+/// warning, if any.
+fn announce_reply(peers: &[SocketAddrV4], warning: Option<&str>) -> Vec<u8> {
     let mut compact = Vec::with_capacity(6 * peers.len());
     for peer in peers {
         compact.extend_from_slice(&peer.ip().octets());
@@ -151,6 +161,9 @@ fn announce_reply(peers: &[SocketAddrV4]) -> Vec<u8> {
     let mut out = b"d8:intervali1800e12:min intervali1800e5:peers".to_vec();
     out.extend_from_slice(format!("{}:", compact.len()).as_bytes());
     out.extend_from_slice(&compact);
+    if let Some(text) = warning {
+        out.extend_from_slice(format!("15:warning message{}:{text}", text.len()).as_bytes());
+    }
     out.push(b'e');
     out
 }

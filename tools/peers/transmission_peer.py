@@ -82,12 +82,13 @@ class Rpc:
         sys.exit(f"transmission RPC {method}: no session id")
 
 
-def start_daemon(config_dir, data_dir):
-    """Writes settings.json and starts the daemon; returns it, its peer port and an Rpc."""
+def start_daemon(config_dir, data_dir, bind="127.0.0.1"):
+    """Writes settings.json and starts the daemon with its peer sockets on `bind`; returns
+    it, its peer port and an Rpc (on 127.0.0.1)."""
     peer_port = free_port(socket.SOCK_DGRAM)
     rpc_port = free_port(socket.SOCK_STREAM)
     with open(os.path.join(config_dir, "settings.json"), "w") as out:
-        json.dump({"bind-address-ipv4": "127.0.0.1", "bind-address-ipv6": "::1",
+        json.dump({"bind-address-ipv4": bind, "bind-address-ipv6": "::1",
                    "rpc-bind-address": "127.0.0.1",
                    "rpc-authentication-required": False, "rpc-whitelist-enabled": False,
                    "encryption": 0, "utp-enabled": True, "dht-enabled": False,

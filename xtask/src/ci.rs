@@ -16,6 +16,7 @@ const DEBIAN_PACKAGES: &[&str] = &[
     "mktorrent",
     "opentracker",
     "gsasl",
+    "aria2",
 ];
 
 /// Runs fmt, clippy, every test, the kernel-SCTP tests in a VM, and a bounded fuzz smoke run.

@@ -9,6 +9,10 @@
 //! - `hark ucat`: netcat over uTP with the flags of libutp's ucat.
 //! - `hark demo`: a loopback transfer through libutp's callback table.
 //! - `hark torrent info FILE`: a .torrent's name, files, pieces, info hash and trackers.
+//! - `hark torrent create [-t URL]... [-w URL]... [--piece-length N] [--private] -o OUT PATH`:
+//!   a v1 .torrent for a file or a directory (see `torrent_create.rs`).
+//! - `hark torrent download FILE -o DIR [...]` and `hark torrent seed FILE DIR [...]`: hark's
+//!   BitTorrent client on one torrent (see `torrent_client.rs`).
 //! - `hark beep listen|send`: a BEEP listener and sender (see `beep.rs`).
 
 mod beep;
@@ -18,7 +22,10 @@ mod decode_sctp;
 mod decode_utp;
 mod demo;
 mod hex;
+mod piece_hasher;
 mod progress;
+mod torrent_client;
+mod torrent_create;
 mod torrent_info;
 mod ucat;
 
@@ -67,6 +74,15 @@ enum Torrent {
         /// The .torrent file.
         file: std::path::PathBuf,
     },
+    /// Make a v1 .torrent for a file or a directory (multi-file, paths sorted, empty files
+    /// kept), hashing pieces on all cores; prints what `info` prints for it.
+    Create(torrent_create::CreateArgs),
+    /// Download a torrent into DIR/NAME with hark's BitTorrent client (uTP first, then
+    /// TCP); exits 0 once every piece is verified.
+    Download(torrent_client::DownloadArgs),
+    /// Seed a torrent whose data is under DIR (DIR/NAME), after checking it, until
+    /// interrupted.
+    Seed(torrent_client::SeedArgs),
 }
 
 #[derive(Subcommand)]
@@ -140,6 +156,9 @@ fn main() -> ExitCode {
         Command::Demo(args) => demo::run(args).map(|()| String::new()),
         Command::Torrent { what } => match what {
             Torrent::Info { file } => torrent_info::run(&file),
+            Torrent::Create(args) => torrent_create::run(args),
+            Torrent::Download(args) => torrent_client::download(args),
+            Torrent::Seed(args) => torrent_client::seed(args),
         },
         Command::Beep { what } => beep::run(*what).map(|()| String::new()),
     };

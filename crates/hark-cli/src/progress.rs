@@ -42,7 +42,7 @@ impl Progress {
             let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
             bar.set_style(
                 ProgressStyle::with_template(
-                    "{bar:40} {bytes}/{total_bytes} {binary_bytes_per_sec} ({eta})",
+                    "{bar:40} {bytes}/{total_bytes} {binary_bytes_per_sec} ({eta}) {msg}",
                 )
                 .unwrap_or_else(|_| ProgressStyle::default_bar()),
             );
@@ -75,6 +75,21 @@ impl Progress {
     pub fn set(&self, position: u64) {
         if let Some(bar) = &self.bar {
             bar.set_position(position);
+        }
+    }
+
+    /// Sets the text shown after a bar.
+    pub fn message(&self, text: &str) {
+        if let Some(bar) = &self.bar {
+            bar.set_message(text.to_string());
+        }
+    }
+
+    /// Prints a line above the bar (or on standard output when there is no bar).
+    pub fn println(&self, text: &str) {
+        match &self.bar {
+            Some(bar) => bar.println(text),
+            None => println!("{text}"),
         }
     }
 

@@ -168,3 +168,18 @@ fn beep_client_gets_its_words_echoed_by_the_beep_echo_listener() {
     assert!(rest.contains("channel 1: echoing 5 bytes"), "{rest}");
     assert!(rest.contains("served 1 session(s)"), "{rest}");
 }
+
+#[test]
+fn torrent_seed_and_download_completes_over_utp_and_tcp() {
+    for transport in ["utp", "tcp"] {
+        let out = run_example("torrent_seed_and_download", &[transport]);
+        for needle in [
+            "seeder: Listening for tcp4 on 127.0.0.1:",
+            "downloader: [info] Torrent ",
+            "downloaded 300001 bytes in 10 pieces (10 passed their hash check)",
+            "byte-exact",
+        ] {
+            assert!(out.contains(needle), "{needle:?} missing from:\n{out}");
+        }
+    }
+}

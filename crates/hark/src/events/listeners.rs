@@ -136,10 +136,12 @@ impl Listeners {
 
     fn update_interest(&mut self) {
         for (kind, interested) in KindId::ALL.iter().zip(self.interest.iter_mut()) {
-            *interested = self
-                .list
-                .iter()
-                .any(|listener| delivers(listener.selector, *kind));
+            *interested = self.list.iter().any(|listener| {
+                // A deciding kind's own listeners are called at decision time: the
+                // event must still be built for them.
+                delivers(listener.selector, *kind)
+                    || matches!(listener.selector, Selector::Kind(wanted) if wanted == *kind)
+            });
         }
     }
 

@@ -109,6 +109,7 @@ pub use hark_reactor::udp::UdpConfig;
 /// [`UtpContext::process_icmp_errors`] (re-exported from `hark-reactor`).
 pub use hark_reactor::udp::enable_icmp_errors;
 pub use hark_wire::utp::PacketType;
+pub(crate) use outbox::Gauge;
 pub use packet_header::UtpPacketHeader;
 pub use reactor::{UtpReactor, UtpRemote, looks_like_utp};
 pub use socket::UtpSocket;

@@ -1,7 +1,7 @@
 //! The peer session: one BitTorrent peer-wire connection over a byte stream, sans-IO.
 
 use std::collections::VecDeque;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use hark_wire::bt::peer::{
     BlockRequest, Decoded, Decoder, EXTENDED_HANDSHAKE_ID, ExtendedHandshake, Frame, HandshakeRepr,
@@ -16,6 +16,12 @@ use super::{
 
 /// Control messages may use this much beyond `max_send_buffer`.
 const CONTROL_HEADROOM: usize = 64 * 1024;
+
+/// A session that sent nothing after its opening messages (handshake, extended handshake,
+/// pieces) sends one keep-alive this long after them. transmission 3.00 over uTP leaves
+/// bytes that arrive in the same read as the end of our handshake unread until more bytes
+/// come, so without it a seeder's bitfield would wait for the 60 s keep-alive.
+const OPENING_NUDGE: Duration = Duration::from_secs(1);
 
 /// The session's timers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -77,6 +83,11 @@ pub struct PeerSession {
     negotiated: Reserved,
     /// Whether a bitfield / have_all / have_none may still come.
     pieces_window: bool,
+    /// Whether the peer already sent its bitfield / have_all / have_none.
+    pieces_said: bool,
+    /// When the opening messages went out, while nothing has been sent since: one
+    /// keep-alive follows [`OPENING_NUDGE`] later (see there).
+    opened_quiet: Option<Instant>,
     ours: PieceSet,
     theirs: PieceSet,
     am_choking: bool,
@@ -146,6 +157,8 @@ impl PeerSession {
             peer_id: None,
             negotiated: Reserved::NONE,
             pieces_window: true,
+            pieces_said: false,
+            opened_quiet: None,
             ours,
             theirs: PieceSet::empty(count),
             am_choking: true,
@@ -242,7 +255,10 @@ impl PeerSession {
             match timer {
                 Timer::Handshake => self.end(PeerError::HandshakeTimeout),
                 Timer::Idle => self.end(PeerError::IdleTimeout),
-                Timer::KeepAlive => self.push(now, &MessageRepr::KeepAlive),
+                Timer::KeepAlive => {
+                    self.opened_quiet = None;
+                    self.push(now, &MessageRepr::KeepAlive);
+                }
                 Timer::Request => self.time_out_requests(now),
             }
         }
@@ -295,8 +311,10 @@ impl PeerSession {
                 out[Timer::Handshake as usize] = Some(self.created + self.config.handshake_timeout);
             }
             State::Open => {
-                out[Timer::KeepAlive as usize] =
-                    Some(self.last_sent + self.config.keep_alive_interval);
+                out[Timer::KeepAlive as usize] = Some(match self.opened_quiet {
+                    Some(opened) => opened + OPENING_NUDGE,
+                    None => self.last_sent + self.config.keep_alive_interval,
+                });
             }
         }
         out[Timer::Idle as usize] = Some(self.last_received + self.config.idle_timeout);
@@ -614,6 +632,8 @@ impl PeerSession {
         if self.state == State::Closed {
             return;
         }
+        // Something follows the opening messages: no nudge needed.
+        self.opened_quiet = None;
         let len = msg.buffer_len();
         if self.out.len() + len > self.config.max_send_buffer + CONTROL_HEADROOM {
             self.end(PeerError::SendBufferOverflow);
@@ -736,6 +756,7 @@ impl PeerSession {
         if self.am_interested {
             self.push(now, &MessageRepr::Interested);
         }
+        self.opened_quiet = Some(now);
     }
 
     /// Computes our canonical allowed-fast set (BEP 6) and sends the pieces of it we have,
@@ -769,10 +790,24 @@ impl PeerSession {
 
     fn set_pieces(&mut self, message: &'static str, pieces: PieceSet) {
         if !self.pieces_window {
+            // aria2 1.36 says have_none first and, once it has pieces, sends a bitfield
+            // instead of haves. A later bitfield that only adds pieces to what the peer
+            // already said is taken as those haves; anything else ends the peer.
+            let adds_only = (0..pieces.capacity())
+                .all(|piece| !self.theirs.contains(piece) || pieces.contains(piece));
+            if self.pieces_said && message == "bitfield" && adds_only {
+                for piece in 0..pieces.capacity() {
+                    if pieces.contains(piece) {
+                        self.on_have(piece);
+                    }
+                }
+                return;
+            }
             self.end(PeerError::LateBitfield { message });
             return;
         }
         self.pieces_window = false;
+        self.pieces_said = true;
         self.theirs = pieces;
         self.event(Event::PeerPieces);
     }

@@ -181,6 +181,27 @@ fn a_late_or_second_pieces_message_ends_the_peer() {
     p.expect_closed(PeerError::LateBitfield {
         message: "bitfield",
     });
+    // A late bitfield that takes back a piece the peer said it had.
+    let mut p = Peer::open(
+        fast(),
+        PieceSet::empty(PIECES),
+        &[MessageRepr::HaveAll, MessageRepr::Unchoke],
+    );
+    p.recv(&[MessageRepr::Bitfield(&[0b1000_0000])]);
+    p.expect_closed(PeerError::LateBitfield {
+        message: "bitfield",
+    });
+}
+
+#[test]
+fn a_later_bitfield_that_only_adds_pieces_counts_as_haves() {
+    // aria2 1.36: have_none, then a bitfield once it has a piece.
+    let mut p = Peer::open(fast(), PieceSet::empty(PIECES), &[MessageRepr::HaveNone]);
+    p.recv(&[MessageRepr::Bitfield(&[0b0100_0000])]);
+    p.expect_events(&[Event::Have(1)]);
+    p.recv(&[MessageRepr::Bitfield(&[0b0110_0000])]);
+    p.expect_events(&[Event::Have(2)]);
+    assert!(!p.s.is_closed());
 }
 
 #[test]

@@ -14,15 +14,29 @@ fn no_handshake_within_the_timeout_ends_the_peer() {
 }
 
 #[test]
-fn a_keep_alive_goes_out_after_a_minute_of_our_silence() {
+fn a_keep_alive_follows_the_opening_after_a_second_then_each_minute_of_our_silence() {
     let mut p = Peer::open(fast(), PieceSet::empty(PIECES), &[MessageRepr::HaveAll]);
     let start = p.now;
-    assert_eq!(p.s.poll_timeout(), Some(start + Duration::from_secs(60)));
+    // The nudge for transmission 3.00 (see OPENING_NUDGE).
+    assert_eq!(p.s.poll_timeout(), Some(start + Duration::from_secs(1)));
+    p.advance(Duration::from_secs(1));
+    p.expect_sent(&[MessageRepr::KeepAlive]);
+    assert_eq!(p.s.poll_timeout(), Some(start + Duration::from_secs(61)));
     p.advance(Duration::from_secs(59));
     p.expect_sent(&[]);
     p.advance(Duration::from_secs(1));
     p.expect_sent(&[MessageRepr::KeepAlive]);
+    // The next keep-alive would be at 121 s; the peer's silence ends it at 120 s first.
     assert_eq!(p.s.poll_timeout(), Some(start + Duration::from_secs(120)));
+}
+
+#[test]
+fn no_opening_nudge_when_something_else_follows_the_opening() {
+    let mut p = Peer::open(fast(), PieceSet::empty(PIECES), &[MessageRepr::HaveAll]);
+    let start = p.now;
+    p.s.set_interested(p.now, true);
+    p.expect_sent(&[MessageRepr::Interested]);
+    assert_eq!(p.s.poll_timeout(), Some(start + Duration::from_secs(60)));
 }
 
 #[test]

@@ -1,0 +1,229 @@
+//! `hark::bittorrent::Client` finding peers through a real tracker (Debian's `opentracker`,
+//! over HTTP and over UDP on the client's shared UDP socket) and completing from a web seed
+//! (Python's `http.server`), on loopback. A missing opentracker or python3 fails the test
+//! (`cargo xtask ci` installs them).
+
+use std::net::{Ipv4Addr, TcpListener, TcpStream, UdpSocket};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use hark::bittorrent::{AddTorrent, Client, Transports};
+use hark_suite::peer_process::unique_dir;
+use hark_suite::torrent_fixture::Fixture;
+use hark_wire::bt::metainfo::Metainfo;
+
+const TIMEOUT: Duration = Duration::from_secs(60);
+
+/// A child process killed (and its directory removed) on drop.
+struct Daemon {
+    child: Child,
+    dir: PathBuf,
+}
+
+impl Drop for Daemon {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// A port free for TCP and for UDP on 127.0.0.1.
+fn free_port() -> u16 {
+    loop {
+        let port = TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("port")
+            .port();
+        if UdpSocket::bind(("127.0.0.1", port)).is_ok() {
+            return port;
+        }
+    }
+}
+
+fn wait_for_port(port: u16) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(Instant::now() < deadline, "nothing listens on {port}");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// opentracker on `port` (TCP and UDP), serving only `info_hash` (its whitelist is written
+/// in the directory it chroots to).
+fn opentracker(port: u16, info_hash: &str) -> Daemon {
+    let dir = unique_dir("client-opentracker");
+    std::fs::write(dir.join("whitelist.txt"), format!("{info_hash}\n")).unwrap();
+    let child = Command::new("opentracker")
+        .args([
+            "-i",
+            "127.0.0.1",
+            "-p",
+            &port.to_string(),
+            "-P",
+            &port.to_string(),
+        ])
+        .arg("-d")
+        .arg(&dir)
+        .args(["-w", "/whitelist.txt"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot run opentracker ({e}): `cargo xtask ci` installs it"));
+    wait_for_port(port);
+    Daemon { child, dir }
+}
+
+fn hark() -> hark::bittorrent::ClientBuilder {
+    Client::builder()
+        .ipv4(Some(Ipv4Addr::LOCALHOST))
+        .ipv6(None)
+        .port_list([0])
+        .transports(Transports::UtpFirst)
+}
+
+fn info_hash_hex(torrent: &[u8]) -> String {
+    Metainfo::parse(torrent).unwrap().info.info_hash.to_string()
+}
+
+/// A hark seeder and a hark downloader that know of each other only through opentracker.
+fn peers_from_opentracker(scheme: &str) {
+    let fixture = Fixture::scaled(4);
+    let port = free_port();
+    let url = match scheme {
+        "udp" => format!("udp://127.0.0.1:{port}"),
+        _ => format!("http://127.0.0.1:{port}/announce"),
+    };
+    let seed_dir = unique_dir("tracker-seed");
+    let leech_dir = unique_dir("tracker-leech");
+    let torrent = fixture.write_with(&seed_dir, &[&url], &[]);
+    // opentracker only answers for whitelisted torrents; it may take a moment to load it.
+    let _tracker = opentracker(port, &info_hash_hex(&torrent));
+
+    let seeder = hark().build().unwrap();
+    let seeding = seeder
+        .add_torrent(AddTorrent::from_bytes(&torrent, &seed_dir).unwrap())
+        .unwrap();
+    seeder
+        .wait_for(seeding, TIMEOUT, |s| s.is_finished())
+        .unwrap();
+
+    let events = Arc::new(Mutex::new(Vec::new()));
+    let log = Arc::clone(&events);
+    let leecher = hark()
+        .on_event(move |_, event| {
+            if event.name().starts_with("tracker_") {
+                log.lock().unwrap().push(event.to_string());
+            }
+        })
+        .build()
+        .unwrap();
+    let id = leecher
+        .add_torrent(AddTorrent::from_bytes(&torrent, &leech_dir).unwrap())
+        .unwrap();
+    let status = leecher.wait_for(id, TIMEOUT, |s| s.is_finished()).unwrap();
+    let seen = events.lock().unwrap().clone();
+    assert!(
+        status.is_finished(),
+        "{status:?}; tracker events: {seen:#?}"
+    );
+    fixture.assert_same(&seed_dir, &leech_dir);
+    assert!(
+        seen.iter().any(|e| e.contains("tracker_announce")),
+        "{seen:#?}"
+    );
+    assert!(
+        seen.iter().any(|e| e.contains("tracker_success")),
+        "{seen:#?}"
+    );
+    drop((seeder, leecher));
+    let _ = std::fs::remove_dir_all(seed_dir);
+    let _ = std::fs::remove_dir_all(leech_dir);
+}
+
+#[test]
+fn peers_found_through_opentracker_over_http() {
+    peers_from_opentracker("http");
+}
+
+#[test]
+fn peers_found_through_opentracker_over_udp() {
+    peers_from_opentracker("udp");
+}
+
+/// Python's http.server serving `dir` on a free port.
+fn http_server(dir: &Path) -> (Daemon, u16) {
+    let port = free_port();
+    let child = Command::new("/usr/bin/python3")
+        .args([
+            "-m",
+            "http.server",
+            "--bind",
+            "127.0.0.1",
+            &port.to_string(),
+        ])
+        .arg("--directory")
+        .arg(dir)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot run python3's http.server ({e})"));
+    wait_for_port(port);
+    let keep = unique_dir("client-http-server");
+    (Daemon { child, dir: keep }, port)
+}
+
+/// The torrent completes from a web seed alone; a seed that answers 404 is `url_seed`.
+#[test]
+fn web_seed_alone_completes_and_a_missing_seed_is_url_seed() {
+    let fixture = Fixture::scaled(4);
+    let seed_dir = unique_dir("webseed-files");
+    let leech_dir = unique_dir("webseed-leech");
+    // Written once to get the data, then again with the seed's URL.
+    fixture.write(&seed_dir);
+    let (_server, port) = http_server(&seed_dir);
+    let good = format!("http://127.0.0.1:{port}/");
+    let missing = format!("http://127.0.0.1:{port}/missing/");
+    let torrent = fixture.write_with(&seed_dir, &[], &[&good]);
+
+    let client = hark().build().unwrap();
+    let id = client
+        .add_torrent(AddTorrent::from_bytes(&torrent, &leech_dir).unwrap())
+        .unwrap();
+    let status = client.wait_for(id, TIMEOUT, |s| s.is_finished()).unwrap();
+    assert!(status.is_finished(), "{status:?}");
+    fixture.assert_same(&seed_dir, &leech_dir);
+    drop(client);
+
+    let failures = Arc::new(Mutex::new(Vec::new()));
+    let log = Arc::clone(&failures);
+    let client = hark()
+        .on_url_seed(move |_, _, attrs| {
+            log.lock()
+                .unwrap()
+                .push((attrs.url.clone(), attrs.status_code))
+        })
+        .build()
+        .unwrap();
+    let torrent = fixture.write_with(&seed_dir, &[], &[&missing]);
+    let other_dir = unique_dir("webseed-404");
+    client
+        .add_torrent(AddTorrent::from_bytes(&torrent, &other_dir).unwrap())
+        .unwrap();
+    let deadline = Instant::now() + TIMEOUT;
+    while failures.lock().unwrap().is_empty() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let seen = failures.lock().unwrap().clone();
+    assert!(
+        seen.iter()
+            .any(|(url, code)| url.starts_with(&missing) && *code == 404),
+        "{seen:?}"
+    );
+    drop(client);
+    let _ = std::fs::remove_dir_all(seed_dir);
+    let _ = std::fs::remove_dir_all(leech_dir);
+    let _ = std::fs::remove_dir_all(other_dir);
+}
