@@ -5,8 +5,10 @@
 //! the argument), prints the events it watches and checks the bytes.
 //!
 //! ```text
-//! cargo run -p hark --example torrent_seed_and_download [utp|tcp]
+//! cargo run -p hark --example torrent_seed_and_download [utp|tcp] [BYTES]
 //! ```
+//!
+//! `BYTES` (default 300,001) sizes the data file, for a rough rate on loopback.
 
 use std::net::Ipv4Addr;
 use std::sync::Arc;
@@ -29,8 +31,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let dir = std::env::temp_dir().join(format!("hark-torrent-example-{}", std::process::id()));
     let (seed_dir, leech_dir) = (dir.join("seed"), dir.join("leech"));
 
-    // The torrent: `example/data.bin` (300,001 bytes) and `example/empty.txt` (0 bytes).
-    let data: Vec<u8> = (0..300_001u32).map(|i| (i * 7 % 256) as u8).collect();
+    let size: u32 = match std::env::args().nth(2) {
+        Some(size) => size.parse()?,
+        None => 300_001,
+    };
+    // The torrent: `example/data.bin` (`size` bytes) and `example/empty.txt` (0 bytes).
+    let data: Vec<u8> = (0..size).map(|i| (i.wrapping_mul(7) % 256) as u8).collect();
     std::fs::create_dir_all(seed_dir.join("example"))?;
     std::fs::write(seed_dir.join("example/data.bin"), &data)?;
     std::fs::write(seed_dir.join("example/empty.txt"), b"")?;
@@ -95,12 +101,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     if got != data || empty != 0 {
         return Err("the downloaded files differ".into());
     }
+    let elapsed = start.elapsed();
     println!(
-        "downloaded {} bytes in {} pieces ({} passed their hash check) in {:?}, byte-exact",
+        "downloaded {} bytes in {} pieces ({} passed their hash check) in {:?}, byte-exact ({:.1} MB/s)",
         status.bytes_done,
         status.pieces_total,
         passed.load(Ordering::Relaxed),
-        start.elapsed()
+        elapsed,
+        status.bytes_done as f64 / elapsed.as_secs_f64() / 1e6
     );
     drop(downloader);
     drop(seeder);
