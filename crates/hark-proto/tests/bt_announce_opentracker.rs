@@ -35,10 +35,14 @@ impl Drop for Tracker {
 }
 
 fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("port")
-        .port()
+    // A port free for TCP and for UDP: opentracker binds both and exits if UDP is taken.
+    loop {
+        let tcp = TcpListener::bind("127.0.0.1:0").expect("bind a free TCP port");
+        let port = tcp.local_addr().expect("local address").port();
+        if UdpSocket::bind(("127.0.0.1", port)).is_ok() {
+            return port;
+        }
+    }
 }
 
 fn http_get(url: &str) -> Result<(u16, Vec<u8>), String> {

@@ -38,8 +38,14 @@ impl Drop for Tracker {
 }
 
 fn free_port() -> u16 {
-    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
-    listener.local_addr().expect("addr").port()
+    // A port free for TCP and for UDP: opentracker binds both and exits if UDP is taken.
+    loop {
+        let tcp = TcpListener::bind("127.0.0.1:0").expect("bind a free TCP port");
+        let port = tcp.local_addr().expect("local address").port();
+        if UdpSocket::bind(("127.0.0.1", port)).is_ok() {
+            return port;
+        }
+    }
 }
 
 fn start_tracker(test: &str) -> Tracker {
