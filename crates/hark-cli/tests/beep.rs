@@ -2,7 +2,7 @@
 
 mod common;
 
-use common::beep::{ECHO, Listener};
+use common::beep::{ECHO, Listener, pseudo_random};
 
 const SILENT: &str = "http://example.org/beep/silent";
 const DENY: &str = "http://example.org/beep/deny";
@@ -27,15 +27,7 @@ fn send(l: &Listener, profile: &str, extra: &[&str], stdin: &[u8]) -> std::proce
 #[test]
 fn send_gets_1_mib_messages_echoed_byte_exact() {
     let l = listen();
-    let mut x = 0x2545_f491_4f6c_dd1du64;
-    let data: Vec<u8> = (0..3 * (1 << 20) + 12345)
-        .map(|_| {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x as u8
-        })
-        .collect();
+    let data = pseudo_random(0x2545_f491_4f6c_dd1du64, 3 * (1 << 20) + 12345);
     let out = send(&l, ECHO, &["--size", "1048576", "-"], &data);
     assert!(
         out.status.success(),

@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::beep::{ECHO, Listener};
+use common::beep::{ECHO, Listener, pseudo_random};
 use std::path::{Path, PathBuf};
 
 /// Writes a self-signed certificate for localhost and 127.0.0.1 and its key as PEM.
@@ -47,15 +47,7 @@ fn send(l: &Listener, extra: &[&str], stdin: &[u8]) -> std::process::Output {
 fn send_over_tls_gets_1_mib_messages_echoed_byte_exact() {
     let l = listen_tls("exact");
     let ca = l.dir().join("listener.crt");
-    let mut x = 0x9e37_79b9_7f4a_7c15u64;
-    let data: Vec<u8> = (0..3 * (1 << 20) + 4321)
-        .map(|_| {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x as u8
-        })
-        .collect();
+    let data = pseudo_random(0x9e37_79b9_7f4a_7c15u64, 3 * (1 << 20) + 4321);
     let ca = ca.to_str().unwrap();
     let out = send(&l, &["--tls", "--ca", ca, "--size", "1048576", "-"], &data);
     let stderr = String::from_utf8_lossy(&out.stderr);

@@ -98,3 +98,16 @@ pub fn send(port: u16, profile: &str, extra: &[&str], stdin: &[u8]) -> Output {
     writer.join().unwrap().unwrap();
     out
 }
+
+/// `len` pseudo-random bytes (xorshift64 from `seed`, the low byte of each state).
+pub fn pseudo_random(seed: u64, len: usize) -> Vec<u8> {
+    let mut x = seed;
+    (0..len)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x as u8
+        })
+        .collect()
+}
