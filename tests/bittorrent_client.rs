@@ -10,7 +10,8 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use hark::bittorrent::{
-    AddTorrent, Client, ClientBuilder, RemoveData, TorrentState, TorrentStatus, Transports,
+    AddTorrent, Client, ClientBuilder, RemoveData, TorrentId, TorrentState, TorrentStatus,
+    Transports,
 };
 use hark::events::{Direction, Protocol, Verdict};
 use hark::ipfilter::{IpFilter, Rule};
@@ -43,6 +44,45 @@ fn finished(status: &TorrentStatus) -> bool {
     status.is_finished()
 }
 
+/// Adds `torrent` (its data under `dir`) to `client` and waits until it is checked and
+/// seeding; its id and status.
+fn seed(client: &Client, torrent: &[u8], dir: &Path) -> (TorrentId, TorrentStatus) {
+    let id = client
+        .add_torrent(AddTorrent::from_bytes(torrent, dir).unwrap())
+        .unwrap();
+    let status = client.wait_for(id, TIMEOUT, finished).unwrap();
+    (id, status)
+}
+
+/// Adds `torrent` to `client`, downloading into `dir` from `peer`.
+fn leech(client: &Client, torrent: &[u8], dir: &Path, peer: SocketAddr) -> TorrentId {
+    client
+        .add_torrent(AddTorrent::from_bytes(torrent, dir).unwrap().peers([peer]))
+        .unwrap()
+}
+
+/// Waits until torrent `id` of `client` finished; fails the test if it does not in time.
+fn wait_finished(client: &Client, id: TorrentId) -> TorrentStatus {
+    let status = client.wait_for(id, TIMEOUT, finished).unwrap();
+    assert!(status.is_finished(), "{status:?}");
+    status
+}
+
+/// Polls `done` every 10 ms until it holds or `TIMEOUT` passed (the caller asserts).
+fn poll_until(mut done: impl FnMut() -> bool) {
+    let deadline = std::time::Instant::now() + TIMEOUT;
+    while !done() && std::time::Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+/// Deletes the test's scratch directories (best effort).
+fn remove_dirs(dirs: &[&Path]) {
+    for dir in dirs {
+        let _ = std::fs::remove_dir_all(dir);
+    }
+}
+
 /// Seeds the fixture from one client and downloads it with another over `transports`.
 fn seed_and_download(transports: Transports) {
     let seed_dir = scratch("seed");
@@ -50,10 +90,7 @@ fn seed_and_download(transports: Transports) {
     let torrent = fixture(&seed_dir);
 
     let seeder = loopback(transports).build().unwrap();
-    let seeding = seeder
-        .add_torrent(AddTorrent::from_bytes(&torrent, &seed_dir).unwrap())
-        .unwrap();
-    let status = seeder.wait_for(seeding, TIMEOUT, finished).unwrap();
+    let (_, status) = seed(&seeder, &torrent, &seed_dir);
     assert_eq!(status.state, TorrentState::Seeding);
     let protocol = match transports {
         Transports::TcpOnly => Protocol::Tcp4,
@@ -82,15 +119,8 @@ fn seed_and_download(transports: Transports) {
         .on_peer_id(move |_, _, attrs| ids.lock().unwrap().push(attrs.peer_id))
         .build()
         .unwrap();
-    let downloading = leecher
-        .add_torrent(
-            AddTorrent::from_bytes(&torrent, &leech_dir)
-                .unwrap()
-                .peers([seeder_addr]),
-        )
-        .unwrap();
-    let status = leecher.wait_for(downloading, TIMEOUT, finished).unwrap();
-    assert!(status.is_finished(), "{status:?}");
+    let downloading = leech(&leecher, &torrent, &leech_dir, seeder_addr);
+    let status = wait_finished(&leecher, downloading);
     assert_eq!(status.bytes_done, status.total_bytes);
     assert_eq!(status.state, TorrentState::Seeding);
     assert_same_files(&seed_dir, &leech_dir);
@@ -122,8 +152,7 @@ fn seed_and_download(transports: Transports) {
     ] {
         assert!(names.contains(kind), "{kind} missing from {names:?}");
     }
-    let _ = std::fs::remove_dir_all(seed_dir);
-    let _ = std::fs::remove_dir_all(leech_dir);
+    remove_dirs(&[&seed_dir, &leech_dir]);
 }
 
 #[test]
@@ -162,23 +191,14 @@ fn ip_filter_refuses_and_a_callback_may_veto() {
         })
         .build()
         .unwrap();
-    let seeding = seeder
-        .add_torrent(AddTorrent::from_bytes(&torrent, &seed_dir).unwrap())
-        .unwrap();
-    seeder.wait_for(seeding, TIMEOUT, finished).unwrap();
+    seed(&seeder, &torrent, &seed_dir);
     let tcp = seeder.local_addr(Protocol::Tcp4).unwrap();
     let udp = seeder.local_addr(Protocol::Udp4).unwrap();
 
     for (transports, addr) in [(Transports::UtpOnly, udp), (Transports::TcpOnly, tcp)] {
         let leech_dir = scratch("leech");
         let leecher = loopback(transports).build().unwrap();
-        let id = leecher
-            .add_torrent(
-                AddTorrent::from_bytes(&torrent, &leech_dir)
-                    .unwrap()
-                    .peers([addr]),
-            )
-            .unwrap();
+        let id = leech(&leecher, &torrent, &leech_dir, addr);
         let status = leecher
             .wait_for(id, Duration::from_secs(2), finished)
             .unwrap();
@@ -201,10 +221,7 @@ fn ip_filter_refuses_and_a_callback_may_veto() {
     let veto = Arc::new(AtomicUsize::new(0));
     let allow = Arc::clone(&veto);
     let open_seeder = loopback(Transports::TcpOnly).build().unwrap();
-    let open_id = open_seeder
-        .add_torrent(AddTorrent::from_bytes(&torrent, &seed_dir).unwrap())
-        .unwrap();
-    open_seeder.wait_for(open_id, TIMEOUT, finished).unwrap();
+    seed(&open_seeder, &torrent, &seed_dir);
     let leech_dir = scratch("leech");
     let leecher = loopback(Transports::TcpOnly)
         .ip_filter(block_loopback())
@@ -219,13 +236,7 @@ fn ip_filter_refuses_and_a_callback_may_veto() {
         .build()
         .unwrap();
     let seeder_addr = open_seeder.local_addr(Protocol::Tcp4).unwrap();
-    let id = leecher
-        .add_torrent(
-            AddTorrent::from_bytes(&torrent, &leech_dir)
-                .unwrap()
-                .peers([seeder_addr]),
-        )
-        .unwrap();
+    let id = leech(&leecher, &torrent, &leech_dir, seeder_addr);
     let status = leecher
         .wait_for(id, Duration::from_secs(2), finished)
         .unwrap();
@@ -238,11 +249,9 @@ fn ip_filter_refuses_and_a_callback_may_veto() {
     );
     veto.store(1, Ordering::Relaxed);
     leecher.add_peer(id, seeder_addr).unwrap();
-    let status = leecher.wait_for(id, TIMEOUT, finished).unwrap();
-    assert!(status.is_finished(), "{status:?}");
+    wait_finished(&leecher, id);
     assert_same_files(&seed_dir, &leech_dir);
-    let _ = std::fs::remove_dir_all(seed_dir);
-    let _ = std::fs::remove_dir_all(leech_dir);
+    remove_dirs(&[&seed_dir, &leech_dir]);
 }
 
 /// A torrent added paused connects to nobody; resumed, it completes; removed with its
@@ -253,10 +262,7 @@ fn pause_resume_remove() {
     let leech_dir = scratch("leech");
     let torrent = fixture(&seed_dir);
     let seeder = loopback(Transports::TcpOnly).build().unwrap();
-    let seeding = seeder
-        .add_torrent(AddTorrent::from_bytes(&torrent, &seed_dir).unwrap())
-        .unwrap();
-    seeder.wait_for(seeding, TIMEOUT, finished).unwrap();
+    let (seeding, _) = seed(&seeder, &torrent, &seed_dir);
     let seeder_addr: SocketAddr = seeder.local_addr(Protocol::Tcp4).unwrap();
 
     let events = Arc::new(Mutex::new(Vec::new()));
@@ -285,8 +291,7 @@ fn pause_resume_remove() {
     assert_eq!(leecher.status().connections, 0);
 
     leecher.resume(id).unwrap();
-    let status = leecher.wait_for(id, TIMEOUT, finished).unwrap();
-    assert!(status.is_finished(), "{status:?}");
+    wait_finished(&leecher, id);
     assert_same_files(&seed_dir, &leech_dir);
     leecher.pause(id).unwrap();
     let status = leecher
@@ -298,10 +303,7 @@ fn pause_resume_remove() {
 
     leecher.remove(id, RemoveData::Delete).unwrap();
     let gone = leech_dir.join(NAME).join("a.bin");
-    let deadline = std::time::Instant::now() + TIMEOUT;
-    while gone.exists() && std::time::Instant::now() < deadline {
-        std::thread::sleep(Duration::from_millis(10));
-    }
+    poll_until(|| !gone.exists());
     assert!(!gone.exists());
     assert!(leecher.torrent_status(id).is_none() || leecher.torrents().is_empty());
     assert!(leecher.add_peer(id, seeder_addr).is_err());
@@ -319,8 +321,7 @@ fn pause_resume_remove() {
     ] {
         assert!(names.contains(&wanted), "{wanted} missing from {names:?}");
     }
-    let _ = std::fs::remove_dir_all(seed_dir);
-    let _ = std::fs::remove_dir_all(leech_dir);
+    remove_dirs(&[&seed_dir, &leech_dir]);
 }
 
 /// Two torrents in each client: the downloader fetches both from one seeder address, whose
@@ -335,10 +336,7 @@ fn several_torrents_per_client() {
     let torrents = [small.write(&seed_small), large.write(&seed_large)];
     let seeder = loopback(Transports::UtpFirst).build().unwrap();
     for (torrent, dir) in torrents.iter().zip([&seed_small, &seed_large]) {
-        let id = seeder
-            .add_torrent(AddTorrent::from_bytes(torrent, dir).unwrap())
-            .unwrap();
-        seeder.wait_for(id, TIMEOUT, finished).unwrap();
+        seed(&seeder, torrent, dir);
     }
     assert!(matches!(
         seeder.add_torrent(AddTorrent::from_bytes(&torrents[0], &seed_small).unwrap()),
@@ -360,16 +358,14 @@ fn several_torrents_per_client() {
         })
         .collect();
     for id in &ids {
-        let status = leecher.wait_for(*id, TIMEOUT, finished).unwrap();
-        assert!(status.is_finished(), "{status:?}");
+        wait_finished(&leecher, *id);
     }
     small.assert_same(&seed_small, &leech_dir.join("small"));
     large.assert_same(&seed_large, &leech_dir.join("large"));
     let all = leecher.status();
     assert_eq!(all.torrents.len(), 2);
     assert_eq!(leecher.torrents(), ids);
-    let _ = std::fs::remove_dir_all(seed_dir);
-    let _ = std::fs::remove_dir_all(leech_dir);
+    remove_dirs(&[&seed_dir, &leech_dir]);
 }
 
 /// The first port of the range where TCP and UDP both bind is used (`listen_success`
@@ -443,24 +439,14 @@ fn hark_to_hark_over_ipv6() {
                 .transports(transports)
         };
         let seeder = v6().build().unwrap();
-        let seeding = seeder
-            .add_torrent(AddTorrent::from_bytes(&torrent, &seed_dir).unwrap())
-            .unwrap();
-        seeder.wait_for(seeding, TIMEOUT, finished).unwrap();
+        seed(&seeder, &torrent, &seed_dir);
         let addr = seeder.local_addr(protocol).unwrap();
         let leecher = v6().build().unwrap();
-        let id = leecher
-            .add_torrent(
-                AddTorrent::from_bytes(&torrent, &leech_dir)
-                    .unwrap()
-                    .peers([addr]),
-            )
-            .unwrap();
+        let id = leech(&leecher, &torrent, &leech_dir, addr);
         let status = leecher.wait_for(id, TIMEOUT, finished).unwrap();
         assert!(status.is_finished(), "{protocol}: {status:?}");
         assert_same_files(&seed_dir, &leech_dir);
-        let _ = std::fs::remove_dir_all(seed_dir);
-        let _ = std::fs::remove_dir_all(leech_dir);
+        remove_dirs(&[&seed_dir, &leech_dir]);
     }
 }
 
@@ -484,10 +470,7 @@ fn a_stalled_peer_stalls_nobody_else_and_garbage_is_a_peer_error() {
         .on_peer_error(move |_, _, attrs| log.lock().unwrap().push(attrs.reason.clone()))
         .build()
         .unwrap();
-    let seeding = seeder
-        .add_torrent(AddTorrent::from_bytes(&torrent, &seed_dir).unwrap())
-        .unwrap();
-    seeder.wait_for(seeding, TIMEOUT, finished).unwrap();
+    let (seeding, _) = seed(&seeder, &torrent, &seed_dir);
     let addr = seeder.local_addr(Protocol::Tcp4).unwrap();
 
     // The stalled peer: handshake, interested, 200 requests, then silence.
@@ -517,15 +500,8 @@ fn a_stalled_peer_stalls_nobody_else_and_garbage_is_a_peer_error() {
 
     std::thread::sleep(Duration::from_millis(300));
     let leecher = loopback(Transports::TcpOnly).build().unwrap();
-    let id = leecher
-        .add_torrent(
-            AddTorrent::from_bytes(&torrent, &leech_dir)
-                .unwrap()
-                .peers([addr]),
-        )
-        .unwrap();
-    let status = leecher.wait_for(id, TIMEOUT, finished).unwrap();
-    assert!(status.is_finished(), "{status:?}");
+    let id = leech(&leecher, &torrent, &leech_dir, addr);
+    wait_finished(&leecher, id);
     fixture.assert_same(&seed_dir, &leech_dir);
     // The stalled peer is still connected, its bytes waiting.
     let seeder_status = seeder.torrent_status(seeding).unwrap();
@@ -538,8 +514,7 @@ fn a_stalled_peer_stalls_nobody_else_and_garbage_is_a_peer_error() {
         "{errors:?}"
     );
     drop(stalled);
-    let _ = std::fs::remove_dir_all(seed_dir);
-    let _ = std::fs::remove_dir_all(leech_dir);
+    remove_dirs(&[&seed_dir, &leech_dir]);
 }
 
 /// A seeder of the test's own that answers every request with zeros: the piece fails its
@@ -623,17 +598,8 @@ fn a_corrupt_seeder_is_banned_and_a_bad_request_is_invalid_request() {
         })
         .build()
         .unwrap();
-    let id = leecher
-        .add_torrent(
-            AddTorrent::from_bytes(&torrent, &leech_dir)
-                .unwrap()
-                .peers([liar_addr]),
-        )
-        .unwrap();
-    let deadline = std::time::Instant::now() + TIMEOUT;
-    while !seen.lock().unwrap().contains(&"peer_ban") && std::time::Instant::now() < deadline {
-        std::thread::sleep(Duration::from_millis(10));
-    }
+    let id = leech(&leecher, &torrent, &leech_dir, liar_addr);
+    poll_until(|| seen.lock().unwrap().contains(&"peer_ban"));
     let names = seen.lock().unwrap().clone();
     assert!(names.contains(&"piece_hash_failed"), "{names:?}");
     assert!(names.contains(&"peer_ban"), "{names:?}");
@@ -651,10 +617,7 @@ fn a_corrupt_seeder_is_banned_and_a_bad_request_is_invalid_request() {
         .on_invalid_request(move |_, _, attrs| log.lock().unwrap().push(attrs.index))
         .build()
         .unwrap();
-    let seeding = seeder
-        .add_torrent(AddTorrent::from_bytes(&torrent, &seed_dir).unwrap())
-        .unwrap();
-    seeder.wait_for(seeding, TIMEOUT, finished).unwrap();
+    seed(&seeder, &torrent, &seed_dir);
     let mut asker =
         std::net::TcpStream::connect(seeder.local_addr(Protocol::Tcp4).unwrap()).unwrap();
     let mut hello = handshake(&info_hash, b"-XX0001-badrequester").to_vec();
@@ -665,13 +628,9 @@ fn a_corrupt_seeder_is_banned_and_a_bad_request_is_invalid_request() {
         length: 16_384,
     })));
     asker.write_all(&hello).unwrap();
-    let deadline = std::time::Instant::now() + TIMEOUT;
-    while requests.lock().unwrap().is_empty() && std::time::Instant::now() < deadline {
-        std::thread::sleep(Duration::from_millis(10));
-    }
+    poll_until(|| !requests.lock().unwrap().is_empty());
     assert_eq!(*requests.lock().unwrap(), [pieces as u32 + 5]);
-    let _ = std::fs::remove_dir_all(seed_dir);
-    let _ = std::fs::remove_dir_all(leech_dir);
+    remove_dirs(&[&seed_dir, &leech_dir]);
 }
 
 /// Unmounts a tmpfs on drop.
@@ -715,10 +674,7 @@ fn a_full_disk_pauses_the_torrent_and_resume_completes_it() {
     let torrent = fixture.write(&seed_dir);
     let disk = Tmpfs::mount(scratch("tmpfs"), "512k");
     let seeder = loopback(Transports::TcpOnly).build().unwrap();
-    let seeding = seeder
-        .add_torrent(AddTorrent::from_bytes(&torrent, &seed_dir).unwrap())
-        .unwrap();
-    seeder.wait_for(seeding, TIMEOUT, finished).unwrap();
+    seed(&seeder, &torrent, &seed_dir);
     let addr = seeder.local_addr(Protocol::Tcp4).unwrap();
 
     let errors = Arc::new(Mutex::new(Vec::new()));
@@ -733,13 +689,7 @@ fn a_full_disk_pauses_the_torrent_and_resume_completes_it() {
         })
         .build()
         .unwrap();
-    let id = leecher
-        .add_torrent(
-            AddTorrent::from_bytes(&torrent, &disk.0)
-                .unwrap()
-                .peers([addr]),
-        )
-        .unwrap();
+    let id = leech(&leecher, &torrent, &disk.0, addr);
     let status = leecher
         .wait_for(id, TIMEOUT, |s| s.state == TorrentState::Error)
         .unwrap();
@@ -759,8 +709,7 @@ fn a_full_disk_pauses_the_torrent_and_resume_completes_it() {
 
     disk.resize("4m");
     leecher.resume(id).unwrap();
-    let status = leecher.wait_for(id, TIMEOUT, finished).unwrap();
-    assert!(status.is_finished(), "{status:?}");
+    wait_finished(&leecher, id);
     fixture.assert_same(&seed_dir, &disk.0);
     drop(leecher);
     let _ = std::fs::remove_dir_all(seed_dir);
@@ -778,10 +727,7 @@ fn a_resume_file_spares_the_re_check() {
     let resume_dir = scratch("resume");
     let torrent = fixture(&seed_dir);
     let seeder = loopback(Transports::TcpOnly).build().unwrap();
-    let seeding = seeder
-        .add_torrent(AddTorrent::from_bytes(&torrent, &seed_dir).unwrap())
-        .unwrap();
-    seeder.wait_for(seeding, TIMEOUT, finished).unwrap();
+    seed(&seeder, &torrent, &seed_dir);
     let addr = seeder.local_addr(Protocol::Tcp4).unwrap();
     let with_resume = || {
         loopback(Transports::TcpOnly)
@@ -790,27 +736,13 @@ fn a_resume_file_spares_the_re_check() {
             .unwrap()
     };
     let leecher = with_resume();
-    let id = leecher
-        .add_torrent(
-            AddTorrent::from_bytes(&torrent, &leech_dir)
-                .unwrap()
-                .peers([addr]),
-        )
-        .unwrap();
-    assert!(
-        leecher
-            .wait_for(id, TIMEOUT, finished)
-            .unwrap()
-            .is_finished()
-    );
+    let id = leech(&leecher, &torrent, &leech_dir, addr);
+    wait_finished(&leecher, id);
     // The resume file is written (asynchronously) once the torrent finished.
     // (Saved atomically: a temporary file first, then renamed to `<info hash>.resume`.)
     let meta = hark_wire::bt::metainfo::Metainfo::parse(&torrent).unwrap();
     let resume_file = resume_dir.join(format!("{}.resume", meta.info.info_hash));
-    let deadline = std::time::Instant::now() + TIMEOUT;
-    while !resume_file.exists() && std::time::Instant::now() < deadline {
-        std::thread::sleep(Duration::from_millis(10));
-    }
+    poll_until(|| resume_file.exists());
     assert!(resume_file.exists());
     drop(leecher);
 
@@ -829,10 +761,7 @@ fn a_resume_file_spares_the_re_check() {
     assert!(touched.success());
 
     let again = with_resume();
-    let id = again
-        .add_torrent(AddTorrent::from_bytes(&torrent, &leech_dir).unwrap())
-        .unwrap();
-    let status = again.wait_for(id, TIMEOUT, finished).unwrap();
+    let (_, status) = seed(&again, &torrent, &leech_dir);
     assert!(
         status.is_finished(),
         "resumed without a re-check: {status:?}"
@@ -849,7 +778,5 @@ fn a_resume_file_spares_the_re_check() {
         .wait_for(id, TIMEOUT, |s| s.state == TorrentState::Downloading)
         .unwrap();
     assert_eq!(status.pieces_done, status.pieces_total - 1, "{status:?}");
-    let _ = std::fs::remove_dir_all(seed_dir);
-    let _ = std::fs::remove_dir_all(leech_dir);
-    let _ = std::fs::remove_dir_all(resume_dir);
+    remove_dirs(&[&seed_dir, &leech_dir, &resume_dir]);
 }

@@ -1,15 +1,15 @@
 //! `hark::bittorrent::Client` with a real libtorrent (Debian's python3-libtorrent, through
-//! `tools/peers/libtorrent_client.py`) on loopback: hark downloads the multi-file fixture
+//! `tools/peers/libtorrent_interop.py`) on loopback: hark downloads the multi-file fixture
 //! (odd piece length, a file ending mid-piece, an empty file) from a libtorrent seeder, and
 //! libtorrent downloads it from a hark seeder, over uTP and over TCP, byte-exact.
 
 use std::net::{Ipv4Addr, SocketAddr};
-use std::path::Path;
 use std::time::Duration;
 
 use hark::bittorrent::{AddTorrent, Client, TorrentState, Transports};
 use hark::events::Protocol;
-use hark_suite::peer_process::{PeerProcess, unique_dir};
+use hark_suite::bt_interop::libtorrent::{self, Transport};
+use hark_suite::peer_process::unique_dir;
 use hark_suite::torrent_fixture::Fixture;
 
 const TIMEOUT: Duration = Duration::from_secs(90);
@@ -29,39 +29,15 @@ fn hark(transports: Transports) -> Client {
         .expect("hark client")
 }
 
-/// libtorrent with the fixture's `.torrent`, its data under `save`.
-fn libtorrent(
-    transport: &str,
-    torrent: &Path,
-    save: &Path,
-    peer: Option<SocketAddr>,
-) -> PeerProcess {
-    let torrent = torrent.to_string_lossy().into_owned();
-    let save = save.to_string_lossy().into_owned();
-    let mut args = vec![
-        "--torrent",
-        &torrent,
-        "--save",
-        &save,
-        "--transport",
-        transport,
-    ];
-    let peer = peer.map(|p| p.to_string());
-    if let Some(peer) = &peer {
-        args.extend(["--peer", peer]);
-    }
-    PeerProcess::start("libtorrent_client.py", &args)
-}
-
-fn hark_downloads_from_libtorrent(transport: &str, transports: Transports) {
+fn hark_downloads_from_libtorrent(transport: Transport, transports: Transports) {
     let fixture = fixture();
     let seed_dir = unique_dir("lt-seed");
     let leech_dir = unique_dir("hark-leech");
     let torrent = fixture.write(&seed_dir);
     let torrent_file = seed_dir.join("fixture.torrent");
     std::fs::write(&torrent_file, &torrent).unwrap();
-    let mut seeder = libtorrent(transport, &torrent_file, &seed_dir, None);
-    seeder.wait_line(TIMEOUT, |line| line.contains("\"seeding\""));
+    // `seed` hash-checks every piece before it reports its port (and exits if one is wrong).
+    let seeder = libtorrent::seed(None, &torrent_file, &seed_dir, transport, "127.0.0.1");
     let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, seeder.info.port));
 
     let client = hark(transports);
@@ -87,7 +63,7 @@ fn hark_downloads_from_libtorrent(transport: &str, transports: Transports) {
     let _ = std::fs::remove_dir_all(leech_dir);
 }
 
-fn libtorrent_downloads_from_hark(transport: &str, protocol: Protocol) {
+fn libtorrent_downloads_from_hark(transport: Transport, protocol: Protocol) {
     let fixture = fixture();
     let seed_dir = unique_dir("hark-seed");
     let leech_dir = unique_dir("lt-leech");
@@ -103,8 +79,15 @@ fn libtorrent_downloads_from_hark(transport: &str, protocol: Protocol) {
     assert_eq!(status.state, TorrentState::Seeding);
     let addr = client.local_addr(protocol).unwrap();
 
-    let mut leecher = libtorrent(transport, &torrent_file, &leech_dir, Some(addr));
-    leecher.wait_line(TIMEOUT, |line| line.contains("\"seeding\""));
+    let mut leecher = libtorrent::download(
+        None,
+        &torrent_file,
+        &leech_dir,
+        &[addr],
+        transport,
+        "127.0.0.1",
+    );
+    libtorrent::wait_complete(&mut leecher, TIMEOUT);
     let failures = leecher.failures_before_finishing();
     if !failures.is_empty() {
         leecher.fail(&format!("libtorrent reported failures: {failures:?}"));
@@ -121,27 +104,27 @@ fn libtorrent_downloads_from_hark(transport: &str, protocol: Protocol) {
 
 #[test]
 fn hark_downloads_from_libtorrent_over_utp() {
-    hark_downloads_from_libtorrent("utp", Transports::UtpOnly);
+    hark_downloads_from_libtorrent(Transport::Utp, Transports::UtpOnly);
 }
 
 #[test]
 fn hark_downloads_from_libtorrent_over_tcp() {
-    hark_downloads_from_libtorrent("tcp", Transports::TcpOnly);
+    hark_downloads_from_libtorrent(Transport::Tcp, Transports::TcpOnly);
 }
 
 #[test]
 fn libtorrent_downloads_from_hark_over_utp() {
-    libtorrent_downloads_from_hark("utp", Protocol::Udp4);
+    libtorrent_downloads_from_hark(Transport::Utp, Protocol::Udp4);
 }
 
 #[test]
 fn libtorrent_downloads_from_hark_over_tcp() {
-    libtorrent_downloads_from_hark("tcp", Protocol::Tcp4);
+    libtorrent_downloads_from_hark(Transport::Tcp, Protocol::Tcp4);
 }
 
 /// uTP first, TCP as the fallback: against a libtorrent that speaks TCP only, hark's uTP
 /// attempt fails and the download completes over TCP.
 #[test]
 fn hark_falls_back_to_tcp_when_utp_fails() {
-    hark_downloads_from_libtorrent("tcp", Transports::UtpFirst);
+    hark_downloads_from_libtorrent(Transport::Tcp, Transports::UtpFirst);
 }

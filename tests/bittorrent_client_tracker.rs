@@ -3,13 +3,15 @@
 //! (Python's `http.server`), on loopback. A missing opentracker or python3 fails the test
 //! (`cargo xtask ci` installs them).
 
-use std::net::{Ipv4Addr, TcpListener, TcpStream, UdpSocket};
+use std::net::{Ipv4Addr, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use hark::bittorrent::{AddTorrent, Client, Transports};
+use hark_suite::bt_interop::free_port;
+use hark_suite::bt_interop::opentracker::OpenTracker;
 use hark_suite::peer_process::unique_dir;
 use hark_suite::torrent_fixture::Fixture;
 use hark_wire::bt::metainfo::Metainfo;
@@ -30,50 +32,12 @@ impl Drop for Daemon {
     }
 }
 
-/// A port free for TCP and for UDP on 127.0.0.1.
-fn free_port() -> u16 {
-    loop {
-        let port = TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .expect("port")
-            .port();
-        if UdpSocket::bind(("127.0.0.1", port)).is_ok() {
-            return port;
-        }
-    }
-}
-
 fn wait_for_port(port: u16) {
     let deadline = Instant::now() + Duration::from_secs(10);
     while TcpStream::connect(("127.0.0.1", port)).is_err() {
         assert!(Instant::now() < deadline, "nothing listens on {port}");
         std::thread::sleep(Duration::from_millis(20));
     }
-}
-
-/// opentracker on `port` (TCP and UDP), serving only `info_hash` (its whitelist is written
-/// in the directory it chroots to).
-fn opentracker(port: u16, info_hash: &str) -> Daemon {
-    let dir = unique_dir("client-opentracker");
-    std::fs::write(dir.join("whitelist.txt"), format!("{info_hash}\n")).unwrap();
-    let child = Command::new("opentracker")
-        .args([
-            "-i",
-            "127.0.0.1",
-            "-p",
-            &port.to_string(),
-            "-P",
-            &port.to_string(),
-        ])
-        .arg("-d")
-        .arg(&dir)
-        .args(["-w", "/whitelist.txt"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap_or_else(|e| panic!("cannot run opentracker ({e}): `cargo xtask ci` installs it"));
-    wait_for_port(port);
-    Daemon { child, dir }
 }
 
 fn hark() -> hark::bittorrent::ClientBuilder {
@@ -91,16 +55,18 @@ fn info_hash_hex(torrent: &[u8]) -> String {
 /// A hark seeder and a hark downloader that know of each other only through opentracker.
 fn peers_from_opentracker(scheme: &str) {
     let fixture = Fixture::scaled(4);
-    let port = free_port();
-    let url = match scheme {
-        "udp" => format!("udp://127.0.0.1:{port}"),
-        _ => format!("http://127.0.0.1:{port}/announce"),
-    };
     let seed_dir = unique_dir("tracker-seed");
     let leech_dir = unique_dir("tracker-leech");
+    // opentracker only answers for whitelisted torrents: the info hash (which does not
+    // cover the announce URL) first, then the torrent again with the tracker's URL.
+    let bare = fixture.write(&seed_dir);
+    let tracker = OpenTracker::start(&[&info_hash_hex(&bare)]);
+    let url = match scheme {
+        "udp" => tracker.udp_url(),
+        _ => tracker.http_url(),
+    };
     let torrent = fixture.write_with(&seed_dir, &[&url], &[]);
-    // opentracker only answers for whitelisted torrents; it may take a moment to load it.
-    let _tracker = opentracker(port, &info_hash_hex(&torrent));
+    assert_eq!(info_hash_hex(&torrent), info_hash_hex(&bare));
 
     let seeder = hark().build().unwrap();
     let seeding = seeder

@@ -1,84 +1,33 @@
 //! `hark beep send` against `hark beep listen`: two processes over loopback.
 
-use std::io::{BufRead, BufReader, Write};
-use std::process::{Child, Command, Stdio};
+mod common;
 
-const HARK: &str = env!("CARGO_BIN_EXE_hark");
-const ECHO: &str = "http://example.org/beep/echo";
+use common::beep::{ECHO, Listener, pseudo_random};
+
 const SILENT: &str = "http://example.org/beep/silent";
 const DENY: &str = "http://example.org/beep/deny";
-
-/// A listener on a free port, killed when dropped.
-struct Listener {
-    child: Child,
-    port: String,
-}
-
-impl Drop for Listener {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
 
 fn listen() -> Listener {
     listen_with(&[])
 }
 
 fn listen_with(extra: &[&str]) -> Listener {
-    let mut child = Command::new(HARK)
-        .args(["beep", "listen", "-l", "127.0.0.1", "-p", "0"])
-        .args(["--profile", ECHO])
-        .args(["--profile", &format!("{SILENT}=silent")])
-        .args(["--profile", &format!("{DENY}=deny")])
-        .args(["--sasl-user", "bob:secret", "--anonymous", "test@aspl.es"])
-        .args(extra)
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut stderr = BufReader::new(child.stderr.take().unwrap());
-    let mut line = String::new();
-    stderr.read_line(&mut line).unwrap();
-    let port = line
-        .trim()
-        .rsplit_once(':')
-        .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
-        .1
-        .to_owned();
-    // Keep draining the session log so the listener never blocks on a full pipe.
-    std::thread::spawn(move || for _ in stderr.lines() {});
-    Listener { child, port }
+    let silent = format!("{SILENT}=silent");
+    let deny = format!("{DENY}=deny");
+    let mut args = vec!["--profile", ECHO, "--profile", &silent, "--profile", &deny];
+    args.extend(["--sasl-user", "bob:secret", "--anonymous", "test@aspl.es"]);
+    args.extend(extra);
+    Listener::start(&args)
 }
 
 fn send(l: &Listener, profile: &str, extra: &[&str], stdin: &[u8]) -> std::process::Output {
-    let mut child = Command::new(HARK)
-        .args(["beep", "send", "127.0.0.1", &l.port, "--profile", profile])
-        .args(extra)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut input = child.stdin.take().unwrap();
-    let data = stdin.to_vec();
-    let writer = std::thread::spawn(move || input.write_all(&data));
-    let out = child.wait_with_output().unwrap();
-    writer.join().unwrap().unwrap();
-    out
+    common::beep::send(l.port, profile, extra, stdin)
 }
 
 #[test]
 fn send_gets_1_mib_messages_echoed_byte_exact() {
     let l = listen();
-    let mut x = 0x2545_f491_4f6c_dd1du64;
-    let data: Vec<u8> = (0..3 * (1 << 20) + 12345)
-        .map(|_| {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x as u8
-        })
-        .collect();
+    let data = pseudo_random(0x2545_f491_4f6c_dd1du64, 3 * (1 << 20) + 12345);
     let out = send(&l, ECHO, &["--size", "1048576", "-"], &data);
     assert!(
         out.status.success(),

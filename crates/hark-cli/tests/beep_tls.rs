@@ -2,28 +2,10 @@
 //! loopback, 1 MiB messages byte-exact over TLS, and a client that does not trust the
 //! listener's certificate.
 
-use std::io::{BufRead, BufReader, Write};
+mod common;
+
+use common::beep::{ECHO, Listener, pseudo_random};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-
-const HARK: &str = env!("CARGO_BIN_EXE_hark");
-const ECHO: &str = "http://example.org/beep/echo";
-
-/// A TLS listener on a free port, killed when dropped, with its certificate's files.
-struct Listener {
-    child: Child,
-    port: String,
-    dir: PathBuf,
-    log: std::sync::mpsc::Receiver<String>,
-}
-
-impl Drop for Listener {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
-}
 
 /// Writes a self-signed certificate for localhost and 127.0.0.1 and its key as PEM.
 fn certificate(dir: &Path, name: &str) -> (PathBuf, PathBuf) {
@@ -38,81 +20,34 @@ fn certificate(dir: &Path, name: &str) -> (PathBuf, PathBuf) {
     (cert, key)
 }
 
+/// A TLS listener on a free port with its certificate's files (removed when dropped).
 fn listen_tls(tag: &str) -> Listener {
     let dir = std::env::temp_dir().join(format!("hark-cli-beep-tls-{tag}-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let (cert, key) = certificate(&dir, "listener");
-    let mut child = Command::new(HARK)
-        .args([
-            "beep",
-            "listen",
-            "-l",
-            "127.0.0.1",
-            "-p",
-            "0",
-            "--profile",
-            ECHO,
-        ])
-        .arg("--tls")
-        .arg(&cert)
-        .arg(&key)
-        .args(["--sasl-user", "bob:secret"])
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut stderr = BufReader::new(child.stderr.take().unwrap());
-    let mut line = String::new();
-    stderr.read_line(&mut line).unwrap();
-    let port = line
-        .trim()
-        .rsplit_once(':')
-        .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
-        .1
-        .to_owned();
-    let (tx, log) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        for line in stderr.lines().map_while(Result::ok) {
-            let _ = tx.send(line);
-        }
-    });
-    Listener {
-        child,
-        port,
-        dir,
-        log,
-    }
+    let args: Vec<&std::ffi::OsStr> = vec![
+        "--profile".as_ref(),
+        ECHO.as_ref(),
+        "--tls".as_ref(),
+        cert.as_os_str(),
+        key.as_os_str(),
+        "--sasl-user".as_ref(),
+        "bob:secret".as_ref(),
+    ];
+    let mut listener = Listener::start(&args);
+    listener.own_dir(dir);
+    listener
 }
 
 fn send(l: &Listener, extra: &[&str], stdin: &[u8]) -> std::process::Output {
-    let mut child = Command::new(HARK)
-        .args(["beep", "send", "127.0.0.1", &l.port, "--profile", ECHO])
-        .args(extra)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut input = child.stdin.take().unwrap();
-    let data = stdin.to_vec();
-    let writer = std::thread::spawn(move || input.write_all(&data));
-    let out = child.wait_with_output().unwrap();
-    writer.join().unwrap().unwrap();
-    out
+    common::beep::send(l.port, ECHO, extra, stdin)
 }
 
 #[test]
 fn send_over_tls_gets_1_mib_messages_echoed_byte_exact() {
     let l = listen_tls("exact");
-    let ca = l.dir.join("listener.crt");
-    let mut x = 0x9e37_79b9_7f4a_7c15u64;
-    let data: Vec<u8> = (0..3 * (1 << 20) + 4321)
-        .map(|_| {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x as u8
-        })
-        .collect();
+    let ca = l.dir().join("listener.crt");
+    let data = pseudo_random(0x9e37_79b9_7f4a_7c15u64, 3 * (1 << 20) + 4321);
     let ca = ca.to_str().unwrap();
     let out = send(&l, &["--tls", "--ca", ca, "--size", "1048576", "-"], &data);
     let stderr = String::from_utf8_lossy(&out.stderr);
@@ -173,7 +108,7 @@ fn send_over_tls_gets_1_mib_messages_echoed_byte_exact() {
 #[test]
 fn send_refuses_a_listener_whose_certificate_it_does_not_trust() {
     let l = listen_tls("untrusted");
-    let (other, _) = certificate(&l.dir, "other");
+    let (other, _) = certificate(l.dir(), "other");
     let out = send(
         &l,
         &["--tls", "--ca", other.to_str().unwrap(), "-"],

@@ -2,65 +2,21 @@
 //! dumpcap and decoded by tshark's `beep` dissector: BEEP is seen, data and SEQ frames
 //! decode, and no frame is malformed or an expert error.
 
-use std::io::{BufRead, BufReader, Write};
-use std::process::{Command, Stdio};
+mod common;
 
+use common::beep::{ECHO, Listener, send};
 use hark_suite::capture::LoopbackCapture;
 use hark_suite::tshark;
 
-const HARK: &str = env!("CARGO_BIN_EXE_hark");
-const ECHO: &str = "http://example.org/beep/echo";
-
 #[test]
 fn tshark_decodes_a_hark_beep_cli_session_without_malformed_frames() {
-    let mut listener = Command::new(HARK)
-        .args([
-            "beep",
-            "listen",
-            "-l",
-            "127.0.0.1",
-            "-p",
-            "0",
-            "--profile",
-            ECHO,
-        ])
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut stderr = BufReader::new(listener.stderr.take().unwrap());
-    let mut line = String::new();
-    stderr.read_line(&mut line).unwrap();
-    let port: u16 = line
-        .trim()
-        .rsplit_once(':')
-        .and_then(|(_, p)| p.parse().ok())
-        .unwrap_or_else(|| panic!("unexpected first line {line:?}"));
-    std::thread::spawn(move || for _ in stderr.lines() {});
+    let listener = Listener::start(&["--profile", ECHO]);
+    let port = listener.port;
     let mut capture = LoopbackCapture::start_tcp(port);
 
     let data: Vec<u8> = (0..200_000u32).map(|i| (i * 31 % 253) as u8).collect();
-    let mut send = Command::new(HARK)
-        .args([
-            "beep",
-            "send",
-            "127.0.0.1",
-            &port.to_string(),
-            "--profile",
-            ECHO,
-        ])
-        .args(["--size", "20000", "-"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut input = send.stdin.take().unwrap();
-    let sent = data.clone();
-    let writer = std::thread::spawn(move || input.write_all(&sent));
-    let out = send.wait_with_output().unwrap();
-    writer.join().unwrap().unwrap();
-    let _ = listener.kill();
-    let _ = listener.wait();
+    let out = send(port, ECHO, &["--size", "20000", "-"], &data);
+    drop(listener);
     assert!(
         out.status.success(),
         "{}",

@@ -1,0 +1,3 @@
+//! Helpers shared by hark-cli's integration tests.
+
+pub mod beep;
