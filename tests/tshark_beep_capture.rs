@@ -156,59 +156,9 @@ fn tshark_decodes_a_hark_beep_session_on_loopback_without_malformed_frames() {
     assert_eq!(echoed, 3 * SIZES.iter().map(|s| s + header).sum::<usize>());
 
     let path = capture.finish().to_path_buf();
-    let decode = format!("tcp.port=={port},beep");
-    let rows = tshark::filtered_fields(
-        &path,
-        &[&decode],
-        Some("beep"),
-        &[
-            "frame.number",
-            "beep.msgno",
-            "beep.seq.ackno",
-            "beep.invalid_terminator",
-            "beep.more.expected",
-            "_ws.malformed",
-            "_ws.expert.severity",
-        ],
-    );
-    assert!(!rows.is_empty(), "tshark saw no BEEP");
-    let mut msgnos = 0;
-    let mut seqs = 0;
-    for row in &rows {
-        let [
-            frame,
-            msgno,
-            ackno,
-            invalid,
-            more_expected,
-            malformed,
-            severity,
-        ] = &row[..]
-        else {
-            panic!("unexpected row {row:?}");
-        };
-        assert!(malformed.is_empty(), "frame {frame} is malformed: {row:?}");
-        assert!(
-            invalid.is_empty(),
-            "frame {frame}: invalid terminator: {row:?}"
-        );
-        assert!(
-            more_expected.is_empty(),
-            "frame {frame}: bad more flag: {row:?}"
-        );
-        assert!(
-            !severity.split(',').any(|s| s == "8388608"),
-            "frame {frame} has an expert error: {row:?}"
-        );
-        msgnos += usize::from(!msgno.is_empty());
-        seqs += usize::from(!ackno.is_empty());
-    }
-    eprintln!(
-        "{} packets with BEEP, {msgnos} with data frames, {seqs} with SEQ",
-        rows.len()
-    );
+    let counts = tshark::check_beep_capture(&path, port);
     assert!(
-        msgnos > 0 && seqs > 0,
-        "data and SEQ frames decoded: {rows:?}"
+        counts.data > 0 && counts.seqs > 0,
+        "data and SEQ frames decoded: {counts:?}"
     );
 }

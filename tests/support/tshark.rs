@@ -44,3 +44,76 @@ pub fn filtered_fields(
         .map(|line| line.split('|').map(str::to_owned).collect())
         .collect()
 }
+
+/// What [`check_beep_capture`] counted.
+#[derive(Debug, Clone, Copy)]
+pub struct BeepCounts {
+    /// Packets that carry BEEP.
+    pub packets: usize,
+    /// Packets with a data frame (a msgno).
+    pub data: usize,
+    /// Packets with a SEQ frame (an ackno).
+    pub seqs: usize,
+}
+
+/// Decodes the BEEP session on TCP `port` in `capture` with tshark's `beep` dissector and
+/// asserts BEEP was seen and that no frame is malformed, has an invalid terminator or a
+/// bad more flag, or carries an expert error; returns the counts.
+pub fn check_beep_capture(capture: &Path, port: u16) -> BeepCounts {
+    let decode = format!("tcp.port=={port},beep");
+    let rows = filtered_fields(
+        capture,
+        &[&decode],
+        Some("beep"),
+        &[
+            "frame.number",
+            "beep.msgno",
+            "beep.seq.ackno",
+            "beep.invalid_terminator",
+            "beep.more.expected",
+            "_ws.malformed",
+            "_ws.expert.severity",
+        ],
+    );
+    assert!(!rows.is_empty(), "tshark saw no BEEP");
+    let (mut data, mut seqs) = (0, 0);
+    for row in &rows {
+        let [
+            frame,
+            msgno,
+            ackno,
+            invalid,
+            more_expected,
+            malformed,
+            severity,
+        ] = &row[..]
+        else {
+            panic!("unexpected row {row:?}");
+        };
+        assert!(malformed.is_empty(), "frame {frame} is malformed: {row:?}");
+        assert!(
+            invalid.is_empty(),
+            "frame {frame}: invalid terminator: {row:?}"
+        );
+        assert!(
+            more_expected.is_empty(),
+            "frame {frame}: bad more flag: {row:?}"
+        );
+        assert!(
+            !severity.split(',').any(|s| s == "8388608"),
+            "frame {frame} has an expert error: {row:?}"
+        );
+        data += usize::from(!msgno.is_empty());
+        seqs += usize::from(!ackno.is_empty());
+    }
+    let counts = BeepCounts {
+        packets: rows.len(),
+        data,
+        seqs,
+    };
+    eprintln!(
+        "{} packets with BEEP, {data} with data frames, {seqs} with SEQ",
+        counts.packets
+    );
+    counts
+}
