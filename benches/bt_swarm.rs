@@ -48,7 +48,7 @@ fn run(seed: u64, loss: f64) -> Duration {
     let leechers = &nodes[1..];
     let took = swarm
         .run_until(Duration::from_secs(600), |s| {
-            leechers.iter().all(|&n| s.node(n).torrent().is_finished())
+            leechers.iter().all(|&n| s.is_finished(n))
         })
         .unwrap()
         .expect("the swarm finishes");

@@ -5,11 +5,14 @@ use sha1::{Digest, Sha1};
 use crate::bt::torrent::{Completion, DiskError, DiskJob, FileSlice};
 
 /// In-memory files for one torrent. A *corrupt* disk flips the first byte of every block it
-/// reads for a peer (it serves bad data; its own hash checks read true bytes).
+/// reads for a peer (it serves bad data; its own hash checks read true bytes). A disk with
+/// a *space* limit fails a write that would take it past that many bytes written with
+/// [`std::io::ErrorKind::StorageFull`] (a full volume).
 #[derive(Debug, Clone)]
 pub struct MemoryDisk {
     files: Vec<Vec<u8>>,
     corrupt: bool,
+    space: Option<u64>,
     written: u64,
 }
 
@@ -19,6 +22,7 @@ impl MemoryDisk {
         Self {
             files: vec![Vec::new(); file_count],
             corrupt: false,
+            space: None,
             written: 0,
         }
     }
@@ -35,6 +39,7 @@ impl MemoryDisk {
         Self {
             files,
             corrupt: false,
+            space: None,
             written: 0,
         }
     }
@@ -42,6 +47,12 @@ impl MemoryDisk {
     /// Makes every block read for a peer corrupt.
     pub fn set_corrupt(&mut self, corrupt: bool) {
         self.corrupt = corrupt;
+    }
+
+    /// Lets writes succeed only while the bytes written stay within `space` (`None`: no
+    /// limit).
+    pub fn set_space(&mut self, space: Option<u64>) {
+        self.space = space;
     }
 
     /// The files, concatenated.
@@ -87,6 +98,18 @@ impl MemoryDisk {
                 None => out_of_range(Some(file)),
             },
             DiskJob::Write { slices, data, .. } => {
+                if self
+                    .space
+                    .is_some_and(|space| self.written + data.len() as u64 > space)
+                {
+                    return Completion::Failed(
+                        id,
+                        DiskError::from_io(
+                            slices.first().map(|s| s.file),
+                            &std::io::Error::from(std::io::ErrorKind::StorageFull),
+                        ),
+                    );
+                }
                 let mut at = 0usize;
                 for s in &slices {
                     let len = s.length as usize;

@@ -1,14 +1,17 @@
 //! A seeded BitTorrent swarm over [`netsim`](crate::netsim): what the engine's swarm
 //! scenarios and the swarm bench run.
 //!
-//! Each client is a [`PeerNode`]: one [`Torrent`] whose peers are uTP connections
-//! ([`crate::utp`], a reliable stream over the simulator's lossy datagrams) of one endpoint,
-//! an in-memory [`MemoryDisk`], optionally an [`Announcer`] that finds its peers through a
-//! simulated UDP tracker ([`TrackerNode`], BEP 15) and a simulated web seed
-//! ([`WebSeedSim`]). Every client sits behind its own access links: an uplink at its
-//! upload rate and a downlink, each with half the one-way delay and the configured loss,
-//! so flows to and from one client share its bottleneck. Everything is a function of the
-//! seed: the same seed gives the same run, bit for bit.
+//! The swarm shares one or more torrents ([`Swarm::add_torrent`]). Each client is a
+//! [`PeerNode`] holding some of them: per torrent a [`Download`], one [`Torrent`] on an
+//! in-memory [`MemoryDisk`] (which can corrupt what it serves, or run out of space),
+//! optionally with an [`Announcer`] that finds its peers through a simulated UDP tracker
+//! ([`TrackerNode`], BEP 15) and a simulated web seed ([`WebSeedSim`]). The peers of all a
+//! client's torrents are uTP connections ([`crate::utp`], a reliable stream over the
+//! simulator's lossy datagrams) of its one endpoint; an incoming connection joins the
+//! torrent its handshake names. Every client sits behind its own access links: an uplink
+//! at its upload rate and a downlink, each with half the one-way delay and the configured
+//! loss, so flows to and from one client share its bottleneck. Everything is a function of
+//! the seed: the same seed gives the same run, bit for bit.
 //!
 //! ```
 //! use std::time::Duration;
@@ -19,7 +22,7 @@
 //! let seeder = swarm.add_node(NodeSpec::seeder(500_000)).unwrap();
 //! let leecher = swarm.add_node(NodeSpec::leecher(200_000)).unwrap();
 //! swarm.connect(leecher, seeder);
-//! let took = swarm.run_until(Duration::from_secs(60), |s| s.node(leecher).torrent().is_finished());
+//! let took = swarm.run_until(Duration::from_secs(60), |s| s.is_finished(leecher));
 //! assert!(took.unwrap().is_some());
 //! assert!(swarm.byte_exact(leecher));
 //! ```
@@ -31,7 +34,7 @@ mod tests;
 mod tracker;
 
 pub use disk::MemoryDisk;
-pub use node::{PeerNode, WebSeedSim};
+pub use node::{Download, PeerNode, WebSeedSim};
 pub use tracker::{AnnounceLog, TrackerNode};
 
 use std::net::SocketAddr;
@@ -63,6 +66,12 @@ pub enum SwarmError {
     /// The announcer refused the tracker URL.
     #[error("announcer: {0}")]
     Announcer(#[from] crate::bt::announce::AnnouncerError),
+    /// The swarm has no torrent of this index.
+    #[error("no torrent {0} in the swarm")]
+    UnknownTorrent(usize),
+    /// The client was given the same torrent twice.
+    #[error("torrent {0} given twice to one client")]
+    DuplicateTorrent(usize),
 }
 
 /// A multi-file torrent of `lengths` whose content is drawn from `seed`: (info, content).
@@ -134,49 +143,89 @@ impl Default for SwarmConfig {
     }
 }
 
-/// One client of the swarm.
+/// One of a client's torrents.
 #[derive(Debug, Clone, Default)]
-pub struct NodeSpec {
+pub struct TorrentSpec {
+    /// Which of the swarm's torrents (0 is the one given to [`Swarm::new`]).
+    pub torrent: usize,
     /// Starts with every piece.
     pub seed: bool,
-    /// Upload rate, bytes per second.
-    pub up_rate: u64,
     /// Serves corrupt blocks.
     pub corrupt: bool,
-    /// Joins this long after the start.
-    pub start_after: Duration,
-    /// Finds its peers through the swarm's tracker.
-    pub tracker: bool,
+    /// Bytes its disk takes before writes fail with `StorageFull`; `None`: no limit.
+    pub disk_space: Option<u64>,
     /// Has a web seed.
     pub web_seed: Option<WebSeedSim>,
 }
 
-impl NodeSpec {
-    /// A seeder uploading at `up_rate` bytes per second.
-    pub fn seeder(up_rate: u64) -> Self {
+impl TorrentSpec {
+    /// The swarm's torrent `torrent`, complete.
+    pub fn seeding(torrent: usize) -> Self {
         Self {
+            torrent,
             seed: true,
-            up_rate,
             ..Self::default()
         }
     }
 
-    /// A leecher uploading at `up_rate` bytes per second.
-    pub fn leecher(up_rate: u64) -> Self {
+    /// The swarm's torrent `torrent`, to download.
+    pub fn leeching(torrent: usize) -> Self {
         Self {
-            up_rate,
+            torrent,
             ..Self::default()
         }
     }
 }
 
-/// The swarm: a [`Sim`] with its clients, their links and, optionally, a tracker.
+/// One client of the swarm.
+#[derive(Debug, Clone, Default)]
+pub struct NodeSpec {
+    /// Upload rate, bytes per second.
+    pub up_rate: u64,
+    /// Joins this long after the start.
+    pub start_after: Duration,
+    /// Finds the peers of each of its torrents through the swarm's tracker.
+    pub tracker: bool,
+    /// Its torrents.
+    pub torrents: Vec<TorrentSpec>,
+}
+
+impl NodeSpec {
+    /// A seeder of torrent 0 uploading at `up_rate` bytes per second.
+    pub fn seeder(up_rate: u64) -> Self {
+        Self {
+            up_rate,
+            torrents: vec![TorrentSpec::seeding(0)],
+            ..Self::default()
+        }
+    }
+
+    /// A leecher of torrent 0 uploading at `up_rate` bytes per second.
+    pub fn leecher(up_rate: u64) -> Self {
+        Self {
+            up_rate,
+            torrents: vec![TorrentSpec::leeching(0)],
+            ..Self::default()
+        }
+    }
+
+    /// The same client with torrent 0 changed by `change`.
+    pub fn with_first(mut self, change: impl FnOnce(&mut TorrentSpec)) -> Self {
+        if let Some(first) = self.torrents.first_mut() {
+            change(first);
+        }
+        self
+    }
+}
+
+/// The swarm: a [`Sim`] with its torrents, its clients, their links and, optionally, a
+/// tracker.
 pub struct Swarm {
     sim: Sim,
     seed: u64,
     config: SwarmConfig,
-    info: Info,
-    content: Arc<[u8]>,
+    /// Each torrent's info and content.
+    torrents: Vec<(Info, Arc<[u8]>)>,
     nodes: Vec<NodeId<PeerNode>>,
     addrs: Vec<SocketAddr>,
     /// Each client's (uplink, downlink).
@@ -185,14 +234,14 @@ pub struct Swarm {
 }
 
 impl Swarm {
-    /// An empty swarm for `info` (whose content is `content`), its randomness from `seed`.
+    /// A swarm without clients sharing `info` (whose content is `content`) as torrent 0,
+    /// its randomness from `seed`.
     pub fn new(seed: u64, info: Info, content: Vec<u8>, config: SwarmConfig) -> Self {
         Self {
             sim: Sim::new(seed, Instant::now()),
             seed,
             config,
-            info,
-            content: content.into(),
+            torrents: vec![(info, content.into())],
             nodes: Vec::new(),
             addrs: Vec::new(),
             access: Vec::new(),
@@ -205,14 +254,38 @@ impl Swarm {
         &self.sim
     }
 
-    /// The torrent's content.
-    pub fn content(&self) -> &[u8] {
-        &self.content
+    /// Adds another torrent (whose content is `content`); returns its index.
+    pub fn add_torrent(&mut self, info: Info, content: Vec<u8>) -> usize {
+        self.torrents.push((info, content.into()));
+        self.torrents.len() - 1
     }
 
-    /// The torrent.
+    /// Torrent 0's content.
+    pub fn content(&self) -> &[u8] {
+        self.content_of(0)
+    }
+
+    /// Torrent 0.
     pub fn info(&self) -> &Info {
-        &self.info
+        self.info_of(0)
+    }
+
+    /// Torrent `torrent`'s content.
+    ///
+    /// # Panics
+    ///
+    /// If there is no torrent `torrent`.
+    pub fn content_of(&self, torrent: usize) -> &[u8] {
+        &self.torrents[torrent].1
+    }
+
+    /// Torrent `torrent`.
+    ///
+    /// # Panics
+    ///
+    /// If there is no torrent `torrent`.
+    pub fn info_of(&self, torrent: usize) -> &Info {
+        &self.torrents[torrent].0
     }
 
     /// Virtual time since the start.
@@ -239,6 +312,25 @@ impl Swarm {
         self.sim
             .node(self.nodes[i])
             .unwrap_or_else(|| panic!("no client {i}"))
+    }
+
+    /// Client `i`'s copy of torrent `torrent`.
+    ///
+    /// # Panics
+    ///
+    /// If there is no client `i` or it does not hold that torrent.
+    pub fn download(&self, i: usize, torrent: usize) -> &Download {
+        self.node(i)
+            .download(torrent)
+            .unwrap_or_else(|| panic!("client {i} does not hold torrent {torrent}"))
+    }
+
+    /// Whether every torrent of client `i` is complete.
+    pub fn is_finished(&self, i: usize) -> bool {
+        self.node(i)
+            .downloads()
+            .iter()
+            .all(|d| d.torrent().is_finished())
     }
 
     /// Client `i`'s address.
@@ -304,47 +396,75 @@ impl Swarm {
         }
         let mut peer_id = *b"-HK0001-000000000000";
         peer_id[8..12].copy_from_slice(format!("{:04}", n % 10_000).as_bytes());
+        let node_seed = self.seed ^ ((n as u64 + 1) << 32);
+        let base = self.sim.now();
+        let endpoint =
+            Endpoint::with_seed(EndpointConfig::default(), base, node_seed ^ 0x5554_5000);
+        let mut node = PeerNode::new(addr, base + spec.start_after, endpoint);
+        let tracker = self.tracker.filter(|_| spec.tracker).map(|(_, at, _)| at);
+        if let Some(tracker) = tracker {
+            node.set_tracker(tracker);
+        }
+        for (k, t) in spec.torrents.into_iter().enumerate() {
+            if node.download(t.torrent).is_some() {
+                return Err(SwarmError::DuplicateTorrent(t.torrent));
+            }
+            // The first torrent's randomness is the client's own seed.
+            let seed = node_seed ^ ((k as u64) << 16);
+            let download = self.download_for(t, (peer_id, addr.port()), base, seed, tracker)?;
+            node.add_download(download);
+        }
+        let id = self.sim.add_node(addr, node)?;
+        self.nodes.push(id);
+        self.addrs.push(addr);
+        self.access.push((up, down));
+        Ok(n)
+    }
+
+    /// A client's copy of a torrent as `spec` describes it: its engine (with the client's
+    /// peer id and port, and randomness from `seed`), its disk, its web seed and, if the
+    /// client uses the `tracker`, its announcer.
+    fn download_for(
+        &self,
+        spec: TorrentSpec,
+        (peer_id, port): ([u8; 20], u16),
+        base: Instant,
+        seed: u64,
+        tracker: Option<SocketAddr>,
+    ) -> Result<Download, SwarmError> {
+        let (info, content) = self
+            .torrents
+            .get(spec.torrent)
+            .ok_or(SwarmError::UnknownTorrent(spec.torrent))?;
         let mut config = TorrentConfig::new(SessionConfig::new(peer_id));
         config.session.request_timeout = self.config.request_timeout;
-        let count = self.info.piece_count() as u32;
+        let count = info.piece_count() as u32;
         let have = if spec.seed {
             PieceSet::full(count)
         } else {
             PieceSet::empty(count)
         };
-        let node_seed = self.seed ^ ((n as u64 + 1) << 32);
-        let base = self.sim.now();
         let torrent = Torrent::new(
             base,
             config,
-            &self.info,
+            info,
             have,
-            Box::new(Pcg32::seed_from_u64(node_seed)),
+            Box::new(Pcg32::seed_from_u64(seed)),
         )?;
-        let lengths: Vec<u64> = self.info.files.iter().map(|f| f.length).collect();
+        let lengths: Vec<u64> = info.files.iter().map(|f| f.length).collect();
         let mut disk = if spec.seed {
-            MemoryDisk::holding(&self.content, &lengths)
+            MemoryDisk::holding(content, &lengths)
         } else {
             MemoryDisk::empty(lengths.len())
         };
         disk.set_corrupt(spec.corrupt);
-        let endpoint =
-            Endpoint::with_seed(EndpointConfig::default(), base, node_seed ^ 0x5554_5000);
-        let mut node = PeerNode::new(
-            addr,
-            base + spec.start_after,
-            torrent,
-            endpoint,
-            disk,
-            self.info.total_length(),
-        );
-        if spec.tracker
-            && let Some((_, tracker, _)) = self.tracker
-        {
+        disk.set_space(spec.disk_space);
+        let mut download = Download::new(spec.torrent, info, torrent, disk);
+        if let Some(tracker) = tracker {
             let params = TorrentParams {
-                info_hash: self.info.info_hash,
+                info_hash: info.info_hash,
                 peer_id,
-                port: addr.port(),
+                port,
             };
             let announcer_config = AnnouncerConfig {
                 retry_base: self.config.retry_base,
@@ -356,26 +476,30 @@ impl Swarm {
                 announcer_config,
                 params,
                 &tiers,
-                Box::new(Pcg32::seed_from_u64(node_seed ^ 0x7472)),
+                Box::new(Pcg32::seed_from_u64(seed ^ 0x7472)),
             )?;
-            node.set_tracker(announcer, tracker);
+            download.set_announcer(announcer);
         }
         if let Some(web) = spec.web_seed {
-            let starts = self.info.files.iter().map(|f| f.offset).collect();
-            node.set_web_seed(web, Arc::clone(&self.content), starts);
+            download.set_web_seed(web, info, Arc::clone(content));
         }
-        let id = self.sim.add_node(addr, node)?;
-        self.nodes.push(id);
-        self.addrs.push(addr);
-        self.access.push((up, down));
-        Ok(n)
+        Ok(download)
     }
 
-    /// Client `a` connects to client `b` (once `a` has started).
+    /// Client `a` connects to client `b` for every torrent both hold (once `a` has
+    /// started).
     pub fn connect(&mut self, a: usize, b: usize) {
         let addr = self.addrs[b];
+        let theirs: Vec<usize> = self
+            .node(b)
+            .downloads()
+            .iter()
+            .map(Download::index)
+            .collect();
         if let Some(node) = self.sim.node_mut(self.nodes[a]) {
-            node.connect_to(addr);
+            for t in theirs {
+                node.connect_to(t, addr);
+            }
         }
     }
 
@@ -386,6 +510,11 @@ impl Swarm {
                 self.connect(a, b);
             }
         }
+    }
+
+    /// Runs the simulation's next event (a packet arriving or a timer firing).
+    pub fn step(&mut self) -> Result<Stepped, SimError> {
+        self.sim.step()
     }
 
     /// Runs until `done` holds (checked between events) or `limit` of virtual time has
@@ -423,9 +552,13 @@ impl Swarm {
         }
     }
 
-    /// Whether client `i` has every piece and its disk holds the content exactly.
+    /// Whether every torrent of client `i` is complete and its disk holds the torrent's
+    /// content exactly.
     pub fn byte_exact(&self, i: usize) -> bool {
-        self.node(i).byte_exact(&self.content)
+        self.node(i)
+            .downloads()
+            .iter()
+            .all(|d| d.byte_exact(self.content_of(d.index())))
     }
 
     /// Runs the simulation for `duration` more of virtual time.

@@ -10,7 +10,7 @@ use hark_wire::bt::tracker::AnnounceEvent;
 
 use super::*;
 use crate::bt::announce::TrackerEvent;
-use crate::bt::torrent::Event;
+use crate::bt::torrent::{DiskOperation, Event, PeerHandle};
 
 const KIB: u64 = 1024;
 
@@ -30,7 +30,7 @@ fn swarm(seed: u64, scale: u64, loss: f64) -> Swarm {
 
 fn bans(swarm: &Swarm, node: usize) -> Vec<SocketAddr> {
     swarm
-        .node(node)
+        .download(node, 0)
         .events()
         .iter()
         .filter_map(|(_, e)| match e {
@@ -40,10 +40,23 @@ fn bans(swarm: &Swarm, node: usize) -> Vec<SocketAddr> {
         .collect()
 }
 
+/// Prints the torrents of `clients` (pieces, partial pieces, peers) for a stalled run.
+fn print_state(swarm: &Swarm, clients: &[usize]) {
+    for &n in clients {
+        for d in swarm.node(n).downloads() {
+            eprintln!(
+                "node {n} torrent {}: {}",
+                d.index(),
+                d.torrent().debug_state()
+            );
+        }
+    }
+}
+
 fn passed_times(swarm: &Swarm, node: usize) -> Vec<Duration> {
     let base = swarm.sim().base();
     swarm
-        .node(node)
+        .download(node, 0)
         .events()
         .iter()
         .filter(|(_, e)| matches!(e, Event::PieceHashPassed { .. }))
@@ -57,7 +70,7 @@ fn passed_times(swarm: &Swarm, node: usize) -> Vec<Duration> {
 fn check_tracker_story(swarm: &Swarm, node: usize, seed: u64, leecher: bool) {
     let retry = SwarmConfig::default().retry_base;
     let story: Vec<(Instant, &TrackerEvent)> = swarm
-        .node(node)
+        .download(node, 0)
         .tracker_events()
         .iter()
         .filter(|(_, e)| {
@@ -105,7 +118,7 @@ fn check_tracker_story(swarm: &Swarm, node: usize, seed: u64, leecher: bool) {
         assert_eq!(*interval, Duration::from_secs(1800));
     }
     if leecher {
-        let finished = swarm.node(node).finished_at().expect("finished");
+        let finished = swarm.download(node, 0).finished_at().expect("finished");
         assert_eq!(story[6].0, finished, "seed {seed}: completed at the finish");
     }
 }
@@ -146,17 +159,11 @@ fn twenty_leechers(seed: u64, scale: u64, loss: f64) {
     leechers.push(late);
     let took = swarm
         .run_until(Duration::from_secs(300), |s| {
-            leechers.iter().all(|&n| s.node(n).torrent().is_finished())
+            leechers.iter().all(|&n| s.is_finished(n))
         })
         .expect("simulation");
     if took.is_none() {
-        for &n in &leechers {
-            eprintln!(
-                "node {n}: {}/{}",
-                swarm.node(n).torrent().have().len(),
-                swarm.info().piece_count()
-            );
-        }
+        print_state(&swarm, &leechers);
     }
     assert!(
         took.is_some(),
@@ -182,7 +189,7 @@ fn twenty_leechers(seed: u64, scale: u64, loss: f64) {
     }
     check_tracker_story(&swarm, seeder, seed, false);
     // The late client found everyone through the tracker and started after them.
-    let late_node = swarm.node(late);
+    let late_node = swarm.download(late, 0);
     assert!(late_node.torrent().peers().count() >= 10, "seed {seed}");
     let first = late_node.tracker_events()[0].0 - swarm.sim().base();
     assert_eq!(first, Duration::from_secs(70), "seed {seed}");
@@ -206,10 +213,7 @@ fn corrupt_peer(seed: u64, loss: f64, require_shared: bool) {
     let mut swarm = swarm(seed, 1, loss);
     let honest = swarm.add_node(NodeSpec::seeder(600_000)).expect("node");
     let bad = swarm
-        .add_node(NodeSpec {
-            corrupt: true,
-            ..NodeSpec::seeder(900_000)
-        })
+        .add_node(NodeSpec::seeder(900_000).with_first(|t| t.corrupt = true))
         .expect("node");
     let mut clients = vec![honest, bad];
     for i in 0..6u64 {
@@ -223,9 +227,12 @@ fn corrupt_peer(seed: u64, loss: f64, require_shared: bool) {
     let leechers = clients[2..].to_vec();
     let took = swarm
         .run_until(Duration::from_secs(300), |s| {
-            leechers.iter().all(|&n| s.node(n).torrent().is_finished())
+            leechers.iter().all(|&n| s.is_finished(n))
         })
         .expect("simulation");
+    if took.is_none() {
+        print_state(&swarm, &leechers);
+    }
     assert!(took.is_some(), "seed {seed}: leechers did not finish");
     let bad_addr = swarm.addr(bad);
     let honest_addr = swarm.addr(honest);
@@ -239,7 +246,7 @@ fn corrupt_peer(seed: u64, loss: f64, require_shared: bool) {
             "seed {seed}: node {n} banned {b:?}"
         );
         let failed: Vec<&Vec<SocketAddr>> = swarm
-            .node(n)
+            .download(n, 0)
             .events()
             .iter()
             .filter_map(|(_, e)| match e {
@@ -259,7 +266,7 @@ fn corrupt_peer(seed: u64, loss: f64, require_shared: bool) {
             .iter()
             .any(|p| p.contains(&bad_addr) && p.contains(&honest_addr));
         assert_eq!(
-            swarm.node(n).torrent().is_banned(bad_addr.ip()),
+            swarm.download(n, 0).torrent().is_banned(bad_addr.ip()),
             !b.is_empty()
         );
     }
@@ -294,17 +301,14 @@ fn web_seed(seed: u64, loss: f64) {
     for _ in 0..2 {
         leechers.push(
             swarm
-                .add_node(NodeSpec {
-                    web_seed: Some(web.clone()),
-                    ..NodeSpec::leecher(200_000)
-                })
+                .add_node(NodeSpec::leecher(200_000).with_first(|t| t.web_seed = Some(web.clone())))
                 .expect("node"),
         );
     }
     swarm.mesh(&[s, leechers[0], leechers[1]]);
     let took = swarm
         .run_until(Duration::from_secs(300), |sw| {
-            leechers.iter().all(|&n| sw.node(n).torrent().is_finished())
+            leechers.iter().all(|&n| sw.is_finished(n))
         })
         .expect("simulation");
     assert!(took.is_some(), "seed {seed}: did not finish");
@@ -312,7 +316,7 @@ fn web_seed(seed: u64, loss: f64) {
     for &n in &leechers {
         assert!(swarm.byte_exact(n), "seed {seed}: node {n}");
         let failures = swarm
-            .node(n)
+            .download(n, 0)
             .events()
             .iter()
             .filter(|(_, e)| {
@@ -321,7 +325,7 @@ fn web_seed(seed: u64, loss: f64) {
             })
             .count();
         assert_eq!(failures, 2, "seed {seed}: node {n}");
-        let served = swarm.node(n).web_served();
+        let served = swarm.download(n, 0).web_served();
         assert!(
             served > 0,
             "seed {seed}: node {n}: the web seed served nothing"
@@ -329,6 +333,197 @@ fn web_seed(seed: u64, loss: f64) {
         assert!(
             served < pieces,
             "seed {seed}: node {n}: the peers served nothing"
+        );
+    }
+}
+
+/// Events of client `node`'s copy of torrent `t` that `pick` selects.
+fn picked<T>(
+    swarm: &Swarm,
+    node: usize,
+    t: usize,
+    pick: impl FnMut(&Event) -> Option<T>,
+) -> Vec<T> {
+    let mut pick = pick;
+    swarm
+        .download(node, t)
+        .events()
+        .iter()
+        .filter_map(|(_, e)| pick(e))
+        .collect()
+}
+
+/// Client `node`'s copy of torrent `t` opened each file once and wrote each byte once (a
+/// block end game fetched twice is dropped, not written again).
+fn check_writes(swarm: &Swarm, node: usize, t: usize, seed: u64) {
+    let info = swarm.info_of(t);
+    let opens = picked(swarm, node, t, |e| {
+        matches!(e, Event::FileOpen { .. }).then_some(())
+    });
+    assert_eq!(
+        opens.len(),
+        info.files.len(),
+        "seed {seed}: node {node} torrent {t}"
+    );
+    let written: u64 = picked(swarm, node, t, |e| match e {
+        Event::FileWrite { length, .. } => Some(u64::from(*length)),
+        _ => None,
+    })
+    .iter()
+    .sum();
+    assert_eq!(
+        written,
+        info.total_length(),
+        "seed {seed}: node {node} torrent {t}"
+    );
+    assert_eq!(
+        swarm.download(node, t).disk().written(),
+        info.total_length()
+    );
+}
+
+/// Two torrents shared by one seeder and four leechers. One leecher keeps torrent 0 on a
+/// disk that fills up after 100 KiB: that torrent pauses with a fatal `file_error`
+/// (`StorageFull`, on a write) and closes its peers, while the same client's torrent 1,
+/// over the same uTP endpoint and uplink, and every other client's torrents go on and
+/// finish byte-exact, each opening every file once and writing every byte once.
+fn disk_full(seed: u64, loss: f64) {
+    let mut swarm = swarm(seed, 1, loss);
+    let (info, content) = make_torrent(seed ^ 0xd15c, &[60 * KIB, 140 * KIB + 5], 32 * 1024);
+    let other = swarm.add_torrent(info, content);
+    let space = 100 * KIB;
+    let seeder = swarm
+        .add_node(NodeSpec {
+            torrents: vec![TorrentSpec::seeding(0), TorrentSpec::seeding(other)],
+            ..NodeSpec::seeder(1_000_000)
+        })
+        .expect("seeder");
+    let full = swarm
+        .add_node(NodeSpec {
+            torrents: vec![
+                TorrentSpec {
+                    disk_space: Some(space),
+                    ..TorrentSpec::leeching(0)
+                },
+                TorrentSpec::leeching(other),
+            ],
+            ..NodeSpec::leecher(300_000)
+        })
+        .expect("full leecher");
+    let mut healthy = Vec::new();
+    for i in 0..3u64 {
+        healthy.push(
+            swarm
+                .add_node(NodeSpec {
+                    torrents: vec![TorrentSpec::leeching(0), TorrentSpec::leeching(other)],
+                    ..NodeSpec::leecher(200_000 + 100_000 * i)
+                })
+                .expect("leecher"),
+        );
+    }
+    let mut clients = vec![seeder, full];
+    clients.extend(&healthy);
+    swarm.mesh(&clients);
+    let took = swarm
+        .run_until(Duration::from_secs(300), |s| {
+            healthy.iter().all(|&n| s.is_finished(n))
+                && s.download(full, other).torrent().is_finished()
+        })
+        .expect("simulation");
+    if took.is_none() {
+        print_state(&swarm, &clients);
+    }
+    assert!(
+        took.is_some(),
+        "seed {seed}: the healthy torrents did not finish"
+    );
+    let stuck = swarm.download(full, 0);
+    assert!(stuck.torrent().is_paused(), "seed {seed}");
+    assert!(!stuck.torrent().is_finished(), "seed {seed}");
+    assert_eq!(stuck.torrent().peers().count(), 0, "seed {seed}");
+    assert!(stuck.disk().written() <= space, "seed {seed}");
+    let errors = picked(&swarm, full, 0, |e| match e {
+        Event::FileError { error, operation } => Some((error.kind, *operation)),
+        _ => None,
+    });
+    assert!(!errors.is_empty(), "seed {seed}: no file_error");
+    assert!(
+        errors.iter().all(|(_, op)| *op == DiskOperation::Write),
+        "seed {seed}: {errors:?}"
+    );
+    assert_eq!(errors[0].0, std::io::ErrorKind::StorageFull, "seed {seed}");
+    let paused = picked(&swarm, full, 0, |e| (*e == Event::Paused).then_some(()));
+    assert_eq!(paused.len(), 1, "seed {seed}");
+    // The client's other torrent never paused and finished byte-exact.
+    let fine = swarm.download(full, other);
+    assert!(!fine.torrent().is_paused(), "seed {seed}");
+    assert!(
+        fine.byte_exact(swarm.content_of(other)),
+        "seed {seed}: the full client's other torrent"
+    );
+    assert!(
+        picked(&swarm, full, other, |e| match e {
+            Event::FileError { .. } | Event::Paused => Some(()),
+            _ => None,
+        })
+        .is_empty(),
+        "seed {seed}"
+    );
+    check_writes(&swarm, full, other, seed);
+    for &n in &healthy {
+        assert!(swarm.byte_exact(n), "seed {seed}: node {n} not byte-exact");
+        check_writes(&swarm, n, 0, seed);
+        check_writes(&swarm, n, other, seed);
+    }
+}
+
+/// The choker of a slow seeder with seven interested leechers, watched after every event:
+/// never more than four peers unchoked by rate plus one optimistic; the optimistic unchoke
+/// moves on only at choker rounds (every 30 s, or at the next 10 s round once its peer
+/// earned a regular slot), reaching at least three peers in two minutes.
+fn choker(seed: u64, loss: f64) {
+    let mut swarm = swarm(seed, 1, loss);
+    let s = swarm.add_node(NodeSpec::seeder(3_000)).expect("seeder");
+    let mut clients = vec![s];
+    for _ in 0..7 {
+        clients.push(swarm.add_node(NodeSpec::leecher(1_000)).expect("leecher"));
+    }
+    swarm.mesh(&clients);
+    let mut changes: Vec<(Duration, Option<PeerHandle>)> = Vec::new();
+    let mut last = None;
+    let mut most = 0;
+    while swarm.elapsed() < Duration::from_secs(125) {
+        if swarm.step().expect("simulation") == Stepped::Idle {
+            break;
+        }
+        let t = swarm.download(s, 0).torrent();
+        let unchoked = t
+            .peers()
+            .filter(|&p| t.peer(p).is_some_and(|x| !x.am_choking()))
+            .count();
+        most = most.max(unchoked);
+        assert!(unchoked <= 5, "seed {seed}: {unchoked} unchoked");
+        let now = t.optimistic_unchoke();
+        if now != last {
+            changes.push((swarm.elapsed(), now));
+            last = now;
+        }
+    }
+    assert_eq!(most, 5, "seed {seed}: the slots were never all used");
+    assert!(
+        clients[1..].iter().all(|&n| !swarm.is_finished(n)),
+        "seed {seed}: too fast to test"
+    );
+    let distinct: std::collections::BTreeSet<_> = changes.iter().filter_map(|c| c.1).collect();
+    assert!(
+        distinct.len() >= 3,
+        "seed {seed}: optimistic peers {changes:?}"
+    );
+    for pair in changes.windows(2).skip(1) {
+        let gap = pair[1].0 - pair[0].0;
+        assert!(
+            gap >= Duration::from_secs(10),
+            "seed {seed}: moved after {gap:?}: {changes:?}"
         );
     }
 }
@@ -349,11 +544,23 @@ fn netsim_web_seed_serves_part_seed_4() {
 }
 
 #[test]
+fn netsim_disk_full_pauses_one_torrent_seed_3() {
+    disk_full(3, 0.005);
+}
+
+#[test]
+fn netsim_choker_slots_and_optimistic_rotation_seed_5() {
+    choker(5, 0.005);
+}
+
+#[test]
 #[ignore = "50 seeds: run with --release --ignored"]
 fn netsim_matrix_50_seeds() {
     for seed in 100..150 {
         twenty_leechers(seed, 2, 0.01);
         corrupt_peer(seed, 0.01, false);
         web_seed(seed, 0.01);
+        disk_full(seed, 0.01);
+        choker(seed, 0.01);
     }
 }

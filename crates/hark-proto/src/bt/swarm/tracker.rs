@@ -1,44 +1,47 @@
 //! A BEP 15 UDP tracker as a simulated node: it answers connects, refuses each client's
-//! first announces with an error (a tracker that fails, then answers), and hands out the
-//! addresses of the peers that announced before.
+//! first announces of a torrent with an error (a tracker that fails, then answers), and
+//! hands out the addresses of the peers that announced that torrent before.
 
 use std::collections::{BTreeMap, VecDeque};
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
+use hark_wire::bt::metainfo::InfoHash;
 use hark_wire::bt::tracker::AnnounceEvent;
 use hark_wire::bt::tracker::udp::{Request, RequestRepr, ResponseRepr};
 
 use crate::netsim::{Node, Transmit};
 
-/// One announce the tracker received: when, from whom, which event, and whether it
-/// answered with peers (`true`) or an error.
+/// One announce the tracker received: when, from whom, for which torrent, which event,
+/// and whether it answered with peers (`true`) or an error.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct AnnounceLog {
     /// When it arrived.
     pub at: Instant,
     /// The client's address.
     pub from: SocketAddr,
+    /// The torrent announced.
+    pub info_hash: InfoHash,
     /// The announce's event.
     pub event: AnnounceEvent,
     /// Answered with peers rather than an error.
     pub answered: bool,
 }
 
-/// A UDP tracker (BEP 15) for one simulated swarm.
+/// A UDP tracker (BEP 15) for one simulated swarm: each torrent has its own peer list.
 #[derive(Debug)]
 pub struct TrackerNode {
     fail_first: u32,
     interval: u32,
     /// An announce this soon after the client's last counted one is its retransmission.
     window: Duration,
-    /// Per client: announces counted, and the last one's time and verdict (a
+    /// Per client and torrent: announces counted, and the last one's time and verdict (a
     /// retransmission, after a lost packet, gets the same verdict and is not counted again).
-    seen: BTreeMap<SocketAddr, (u32, Instant, bool)>,
-    /// Clients that were answered, in order; stopped ones leave.
-    registered: Vec<SocketAddr>,
-    /// Seeders among them (announced `left` = 0).
-    seeders: BTreeMap<SocketAddr, bool>,
+    seen: BTreeMap<(SocketAddr, InfoHash), (u32, Instant, bool)>,
+    /// Per torrent, the clients that were answered, in order; stopped ones leave.
+    registered: BTreeMap<InfoHash, Vec<SocketAddr>>,
+    /// Per torrent, whether each of them is a seeder (announced `left` = 0).
+    seeders: BTreeMap<InfoHash, BTreeMap<SocketAddr, bool>>,
     out: VecDeque<(SocketAddr, Vec<u8>)>,
     log: Vec<AnnounceLog>,
 }
@@ -60,7 +63,7 @@ impl TrackerNode {
             interval,
             window,
             seen: BTreeMap::new(),
-            registered: Vec::new(),
+            registered: BTreeMap::new(),
             seeders: BTreeMap::new(),
             out: VecDeque::new(),
             log: Vec::new(),
@@ -121,15 +124,17 @@ impl Node for TrackerNode {
                     );
                     return;
                 }
-                let answered = match self.seen.get(&from) {
+                let hash = announce.info_hash;
+                let answered = match self.seen.get(&(from, hash)) {
                     Some(&(_, at, verdict)) if now - at < self.window => verdict,
                     last => {
                         let count = last.map_or(1, |(count, _, _)| count + 1);
                         let answered = count > self.fail_first;
-                        self.seen.insert(from, (count, now, answered));
+                        self.seen.insert((from, hash), (count, now, answered));
                         self.log.push(AnnounceLog {
                             at: now,
                             from,
+                            info_hash: hash,
                             event: announce.event,
                             answered,
                         });
@@ -146,23 +151,21 @@ impl Node for TrackerNode {
                     );
                     return;
                 }
-                let peers: Vec<SocketAddr> = self
-                    .registered
-                    .iter()
-                    .copied()
-                    .filter(|p| *p != from)
-                    .collect();
+                let registered = self.registered.entry(hash).or_default();
+                let states = self.seeders.entry(hash).or_default();
+                let peers: Vec<SocketAddr> =
+                    registered.iter().copied().filter(|p| *p != from).collect();
                 if announce.event == AnnounceEvent::Stopped {
-                    self.registered.retain(|p| *p != from);
-                    self.seeders.remove(&from);
-                } else if !self.registered.contains(&from) {
-                    self.registered.push(from);
+                    registered.retain(|p| *p != from);
+                    states.remove(&from);
+                } else {
+                    if !registered.contains(&from) {
+                        registered.push(from);
+                    }
+                    states.insert(from, announce.left == 0);
                 }
-                if announce.event != AnnounceEvent::Stopped {
-                    self.seeders.insert(from, announce.left == 0);
-                }
-                let seeders = self.seeders.values().filter(|s| **s).count() as u32;
-                let leechers = self.seeders.len() as u32 - seeders;
+                let seeders = states.values().filter(|s| **s).count() as u32;
+                let leechers = states.len() as u32 - seeders;
                 self.reply(
                     from,
                     &ResponseRepr::Announce {

@@ -10,8 +10,8 @@ use hark_wire::bt::peer::{
 };
 use rand_core::SeedableRng;
 
-use super::swarm::make_torrent;
 use crate::bt::peer::{PieceSet, SessionConfig, allowed_fast_set};
+use crate::bt::swarm::make_torrent;
 use crate::bt::torrent::{Completion, DiskJob, PeerHandle, Torrent, TorrentConfig};
 
 const PIECE: u32 = 16 * 1024;

@@ -1,10 +1,8 @@
 mod fast;
-mod sim;
-mod swarm;
 
 impl crate::bt::torrent::Torrent {
     /// Pieces, partial pieces and peers, for a failing test's output.
-    pub(super) fn debug_state(&self) -> String {
+    pub(crate) fn debug_state(&self) -> String {
         let partials: Vec<String> = self
             .picker
             .in_progress()
