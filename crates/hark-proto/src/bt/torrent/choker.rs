@@ -4,9 +4,9 @@
 //! they send to us, once seeding by the rate we send to them (so the upload goes to peers
 //! that can take it). The best `upload_slots` are unchoked, plus one optimistic unchoke,
 //! chosen at random (from the torrent's RNG) among the other interested peers and moved on
-//! every `optimistic_interval` (or at the next round, when its peer earned a regular slot
-//! or left), so that new peers get a chance to prove their rate. The rates
-//! are the sessions' rolling-window meters.
+//! every `optimistic_interval` to another of them when there is one (or at the next round,
+//! when its peer earned a regular slot or left), so that new peers get a chance to prove
+//! their rate. The rates are the sessions' rolling-window meters.
 
 use std::time::Instant;
 
@@ -45,11 +45,18 @@ impl Torrent {
         let keep = self.optimistic.filter(|o| rest.contains(o));
         if now >= self.next_optimistic || keep.is_none() {
             self.next_optimistic = now + self.config.optimistic_interval;
-            self.optimistic = if rest.is_empty() {
+            // Moving on: the current peer is drawn again only when it is the only one.
+            let candidates: Vec<PeerHandle> = match keep {
+                Some(current) if rest.len() > 1 => {
+                    rest.iter().copied().filter(|p| *p != current).collect()
+                }
+                _ => rest,
+            };
+            self.optimistic = if candidates.is_empty() {
                 None
             } else {
-                let pick = (u64::from(self.rng.next_u32()) * rest.len() as u64) >> 32;
-                Some(rest[pick as usize])
+                let pick = (u64::from(self.rng.next_u32()) * candidates.len() as u64) >> 32;
+                Some(candidates[pick as usize])
             };
         }
         if let Some(o) = self.optimistic {
