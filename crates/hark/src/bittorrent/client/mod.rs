@@ -94,6 +94,7 @@ mod callbacks;
 mod disk_port;
 mod engine;
 mod handle;
+mod lifecycle;
 mod links;
 mod listen;
 mod packets;

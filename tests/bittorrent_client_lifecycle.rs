@@ -1,0 +1,196 @@
+//! The ends of a torrent's run in `hark::bittorrent::Client`, on loopback:
+//!
+//! - `stopped` reaches Debian's opentracker (over HTTP and over UDP) when a torrent is
+//!   paused, removed, or the client is dropped, and `started` again on resume: the
+//!   tracker's own scrape counts show the seeder leave and come back.
+//! - Dropping a client whose tracker stopped answering takes the stop timeout, not longer.
+//!
+//! A missing opentracker fails the test (`cargo xtask ci` installs it).
+
+use std::io::{BufRead, BufReader, Write};
+use std::net::{Ipv4Addr, TcpListener, TcpStream};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use hark::bittorrent::{AddTorrent, Client, RemoveData, Transports};
+use hark_suite::bt_interop::opentracker::OpenTracker;
+use hark_suite::peer_process::unique_dir;
+use hark_suite::torrent_fixture::Fixture;
+use hark_wire::bt::metainfo::Metainfo;
+use hark_wire::bt::tracker::AnnounceEvent;
+
+const TIMEOUT: Duration = Duration::from_secs(30);
+
+fn hark() -> hark::bittorrent::ClientBuilder {
+    Client::builder()
+        .ipv4(Some(Ipv4Addr::LOCALHOST))
+        .ipv6(None)
+        .port_list([0])
+        .transports(Transports::UtpFirst)
+}
+
+fn info_hash_hex(torrent: &[u8]) -> String {
+    Metainfo::parse(torrent).unwrap().info.info_hash.to_string()
+}
+
+/// Waits until opentracker counts `expected` (seeders, leechers) for `hash`.
+fn wait_swarm(tracker: &OpenTracker, hash: &str, expected: (i64, i64), what: &str) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let seen = tracker.swarm(hash);
+        if seen == expected {
+            return;
+        }
+        if Instant::now() > deadline {
+            tracker.process.fail(&format!(
+                "{what}: the tracker counts {seen:?} (seeders, leechers), not {expected:?}"
+            ));
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// A hark seeder announces to opentracker; pausing, removing and dropping it each make
+/// the tracker forget it (`stopped`), resuming and adding again bring it back (`started`).
+fn stopped_reaches_opentracker(scheme: &str) {
+    let fixture = Fixture::scaled(1);
+    let dir = unique_dir("lifecycle-seed");
+    let hash = info_hash_hex(&fixture.write(&dir));
+    let tracker = OpenTracker::start(&[&hash]);
+    let url = match scheme {
+        "udp" => tracker.udp_url(),
+        _ => tracker.http_url(),
+    };
+    let torrent = fixture.write_with(&dir, &[&url], &[]);
+    wait_swarm(&tracker, &hash, (0, 0), "before the client");
+
+    let announces = Arc::new(Mutex::new(Vec::new()));
+    let log = Arc::clone(&announces);
+    let client = hark()
+        .on_tracker_announce(move |_, _, attrs| log.lock().unwrap().push(attrs.event))
+        .build()
+        .unwrap();
+    let add = || AddTorrent::from_bytes(&torrent, &dir).unwrap();
+    let id = client.add_torrent(add()).unwrap();
+    assert!(
+        client
+            .wait_for(id, TIMEOUT, |s| s.is_finished())
+            .is_some_and(|s| s.is_finished())
+    );
+    wait_swarm(&tracker, &hash, (1, 0), "seeding");
+
+    client.pause(id).unwrap();
+    wait_swarm(&tracker, &hash, (0, 0), "paused");
+    client.resume(id).unwrap();
+    wait_swarm(&tracker, &hash, (1, 0), "resumed");
+
+    client.remove(id, RemoveData::Keep).unwrap();
+    wait_swarm(&tracker, &hash, (0, 0), "removed");
+    let id = client.add_torrent(add()).unwrap();
+    assert!(
+        client
+            .wait_for(id, TIMEOUT, |s| s.is_finished())
+            .is_some_and(|s| s.is_finished())
+    );
+    wait_swarm(&tracker, &hash, (1, 0), "added again");
+
+    let started = Instant::now();
+    drop(client);
+    let took = started.elapsed();
+    // The drop waited for the tracker's answer: it knows at once.
+    assert_eq!(tracker.swarm(&hash), (0, 0), "after the drop");
+    assert!(took < Duration::from_secs(2), "the drop took {took:?}");
+
+    use AnnounceEvent::{Started, Stopped};
+    let seen: Vec<AnnounceEvent> = announces.lock().unwrap().clone();
+    let expected = [Started, Stopped, Started, Stopped, Started, Stopped];
+    let lifecycle: Vec<AnnounceEvent> = seen
+        .iter()
+        .copied()
+        .filter(|e| matches!(e, Started | Stopped))
+        .collect();
+    assert_eq!(lifecycle, expected, "every announce: {seen:?}");
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn stopped_reaches_opentracker_over_http_on_pause_remove_and_drop() {
+    stopped_reaches_opentracker("http");
+}
+
+#[test]
+fn stopped_reaches_opentracker_over_udp_on_pause_remove_and_drop() {
+    stopped_reaches_opentracker("udp");
+}
+
+/// An HTTP tracker that answers the first announce and then never again, keeping the
+/// connections open; it records every request line.
+fn tracker_that_goes_silent() -> (String, Arc<Mutex<Vec<String>>>) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/announce", listener.local_addr().unwrap());
+    let requests = Arc::new(Mutex::new(Vec::new()));
+    let log = Arc::clone(&requests);
+    std::thread::spawn(move || {
+        let mut held: Vec<TcpStream> = Vec::new();
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { return };
+            let mut line = String::new();
+            if BufReader::new(&stream).read_line(&mut line).is_err() {
+                continue;
+            }
+            let first = {
+                let mut log = log.lock().unwrap();
+                log.push(line.trim_end().to_owned());
+                log.len() == 1
+            };
+            if first {
+                let body = b"d8:intervali1800e5:peers0:e";
+                let _ = write!(
+                    stream,
+                    "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                    body.len()
+                );
+                let _ = stream.write_all(body);
+            } else {
+                held.push(stream);
+            }
+        }
+    });
+    (url, requests)
+}
+
+#[test]
+fn dropping_the_client_waits_for_a_silent_tracker_no_longer_than_the_stop_timeout() {
+    let fixture = Fixture::scaled(1);
+    let dir = unique_dir("lifecycle-silent");
+    let (url, requests) = tracker_that_goes_silent();
+    let torrent = fixture.write_with(&dir, &[&url], &[]);
+    let successes = Arc::new(Mutex::new(0));
+    let count = Arc::clone(&successes);
+    let client = hark()
+        .stop_timeout(Duration::from_secs(1))
+        .on_tracker_success(move |_, _, _| *count.lock().unwrap() += 1)
+        .build()
+        .unwrap();
+    client
+        .add_torrent(AddTorrent::from_bytes(&torrent, &dir).unwrap())
+        .unwrap();
+    let deadline = Instant::now() + TIMEOUT;
+    while *successes.lock().unwrap() == 0 {
+        assert!(Instant::now() < deadline, "no tracker_success");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+
+    let started = Instant::now();
+    drop(client);
+    let took = started.elapsed();
+    assert!(
+        took >= Duration::from_millis(900) && took < Duration::from_millis(2500),
+        "the drop took {took:?}, the stop timeout is 1 s"
+    );
+    let seen = requests.lock().unwrap().clone();
+    assert_eq!(seen.len(), 2, "{seen:#?}");
+    assert!(seen[0].contains("event=started"), "{seen:#?}");
+    assert!(seen[1].contains("event=stopped"), "{seen:#?}");
+    let _ = std::fs::remove_dir_all(dir);
+}
