@@ -4,15 +4,19 @@
 //!   paused, removed, or the client is dropped, and `started` again on resume: the
 //!   tracker's own scrape counts show the seeder leave and come back.
 //! - Dropping a client whose tracker stopped answering takes the stop timeout, not longer.
+//! - A partial download dropped and restarted (and a torrent removed with its data kept
+//!   and added again) starts from the resume file written then, hashing nothing.
 //!
 //! A missing opentracker fails the test (`cargo xtask ci` installs it).
 
 use std::io::{BufRead, BufReader, Write};
 use std::net::{Ipv4Addr, TcpListener, TcpStream};
+use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use hark::bittorrent::{AddTorrent, Client, RemoveData, Transports};
+use hark::bittorrent::{AddTorrent, Client, RemoveData, TorrentState, TorrentStatus, Transports};
+use hark::events::Protocol;
 use hark_suite::bt_interop::opentracker::OpenTracker;
 use hark_suite::peer_process::unique_dir;
 use hark_suite::torrent_fixture::Fixture;
@@ -193,4 +197,124 @@ fn dropping_the_client_waits_for_a_silent_tracker_no_longer_than_the_stop_timeou
     assert!(seen[0].contains("event=started"), "{seen:#?}");
     assert!(seen[1].contains("event=stopped"), "{seen:#?}");
     let _ = std::fs::remove_dir_all(dir);
+}
+
+/// The first status of a torrent just added (`None` if it never showed up).
+fn first_status(client: &Client, id: hark::bittorrent::TorrentId) -> TorrentStatus {
+    client
+        .wait_for(id, TIMEOUT, |_| true)
+        .expect("the torrent shows up in the status")
+}
+
+/// Flips a byte of `path` at `offset`, keeping its length and modification time, so only
+/// a hash of the data can tell.
+fn corrupt_keeping_mtime(path: &Path, offset: u64) {
+    use std::os::unix::fs::FileExt;
+    let modified = std::fs::metadata(path).unwrap().modified().unwrap();
+    let file = std::fs::OpenOptions::new()
+        .write(true)
+        .read(true)
+        .open(path)
+        .unwrap();
+    let mut byte = [0u8; 1];
+    file.read_exact_at(&mut byte, offset).unwrap();
+    file.write_all_at(&[!byte[0]], offset).unwrap();
+    file.set_times(std::fs::FileTimes::new().set_modified(modified))
+        .unwrap();
+    drop(file);
+    assert_eq!(
+        std::fs::metadata(path).unwrap().modified().unwrap(),
+        modified
+    );
+}
+
+/// A download stopped part way (its only seeder has part of the data) is dropped; a client
+/// restarted on the same directories starts from the resume file written at shutdown,
+/// with every piece verified before, and hashes nothing: a verified piece corrupted on
+/// disk behind its back (same length and modification time) still counts, which only a
+/// re-check would catch (as the last client, without the resume file, shows). Removing
+/// the torrent with its data kept writes the resume file too.
+#[test]
+fn resume_file_written_at_shutdown_and_removal_spares_the_recheck() {
+    let fixture = Fixture::scaled(8);
+    let seed_dir = unique_dir("lifecycle-partial-seed");
+    let leech_dir = unique_dir("lifecycle-partial-leech");
+    let resume_dir = unique_dir("lifecycle-partial-resume");
+    let torrent = fixture.write(&seed_dir);
+    // The seeder misses the second half of `sub/b.bin`: it has only the pieces before.
+    let b = fixture.path(&seed_dir, 2);
+    let len = fixture.lengths[2];
+    let mut data = std::fs::read(&b).unwrap();
+    data[len / 2..].fill(0);
+    std::fs::write(&b, &data).unwrap();
+
+    let seeder = hark().build().unwrap();
+    let seeding = seeder
+        .add_torrent(AddTorrent::from_bytes(&torrent, &seed_dir).unwrap())
+        .unwrap();
+    let partial = seeder
+        .wait_for(seeding, TIMEOUT, |s| s.state != TorrentState::Checking)
+        .unwrap();
+    let have = partial.pieces_done;
+    assert!(have > 1 && have < partial.pieces_total, "{partial:?}");
+    let peer = seeder.local_addr(Protocol::Udp4).unwrap();
+
+    let leecher = hark().resume_dir(&resume_dir).build().unwrap();
+    let id = leecher
+        .add_torrent(
+            AddTorrent::from_bytes(&torrent, &leech_dir)
+                .unwrap()
+                .peers([peer]),
+        )
+        .unwrap();
+    let got = leecher
+        .wait_for(id, TIMEOUT, |s| s.pieces_done == have)
+        .unwrap();
+    assert_eq!(got.pieces_done, have, "{got:?}");
+    drop(leecher);
+    drop(seeder);
+
+    // Piece 0 (the start of `a.bin`) was verified: corrupt it where only a hash can see.
+    corrupt_keeping_mtime(&fixture.path(&leech_dir, 0), 100);
+    let restarted = hark().resume_dir(&resume_dir).build().unwrap();
+    let add = || AddTorrent::from_bytes(&torrent, &leech_dir).unwrap();
+    let id = restarted.add_torrent(add()).unwrap();
+    let first = first_status(&restarted, id);
+    assert_ne!(first.state, TorrentState::Checking, "{first:?}");
+    assert_eq!(
+        first.pieces_done, have,
+        "every verified piece kept: {first:?}"
+    );
+
+    // Removal with the data kept writes the resume file again; adding it back re-checks
+    // nothing either.
+    let resume_file = resume_dir.join(format!("{}.resume", first.info_hash));
+    let before = std::fs::metadata(&resume_file).unwrap().modified().unwrap();
+    std::thread::sleep(Duration::from_millis(20));
+    restarted.remove(id, RemoveData::Keep).unwrap();
+    let deadline = Instant::now() + TIMEOUT;
+    while std::fs::metadata(&resume_file).unwrap().modified().unwrap() == before {
+        assert!(
+            Instant::now() < deadline,
+            "no resume file written on removal"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let id = restarted.add_torrent(add()).unwrap();
+    let again = first_status(&restarted, id);
+    assert_ne!(again.state, TorrentState::Checking, "{again:?}");
+    assert_eq!(again.pieces_done, have, "{again:?}");
+    drop(restarted);
+
+    // Without the resume file the data is hashed, and the corrupted piece is found out.
+    let checker = hark().build().unwrap();
+    let id = checker.add_torrent(add()).unwrap();
+    let checked = checker
+        .wait_for(id, TIMEOUT, |s| s.state != TorrentState::Checking)
+        .unwrap();
+    assert_eq!(checked.pieces_done, have - 1, "{checked:?}");
+    drop(checker);
+    for dir in [seed_dir, leech_dir, resume_dir] {
+        let _ = std::fs::remove_dir_all(dir);
+    }
 }
