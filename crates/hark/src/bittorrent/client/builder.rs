@@ -50,6 +50,7 @@ pub struct ClientBuilder {
     disk: DiskConfig,
     resume_dir: Option<PathBuf>,
     stop_timeout: Duration,
+    utp_events: bool,
     pending: Vec<Pending>,
 }
 
@@ -83,6 +84,7 @@ impl Default for ClientBuilder {
             disk: DiskConfig::default(),
             resume_dir: None,
             stop_timeout: Duration::from_secs(2),
+            utp_events: false,
             pending: Vec::new(),
         }
     }
@@ -207,6 +209,58 @@ impl ClientBuilder {
         self
     }
 
+    /// Whether the uTP transport's own events, the `utp_*` kinds (`utp_accept`,
+    /// `utp_connect`, `utp_writable`, `utp_eof`, `utp_closed`, `utp_failed`,
+    /// `utp_delay_sample`, `utp_packets`, `utp_log`, ...), reach the client's callbacks
+    /// ([`ClientHandle::on`] with their kind, or [`ClientHandle::on_event`]). Off by
+    /// default. When on, each kind is built only while a callback wants it; `utp_packets`,
+    /// `utp_packet_header` and `utp_log` cost something per packet. Their connection ids
+    /// are the uTP contexts' own, not those of the client's `peer_*` events.
+    ///
+    /// ```
+    /// use std::net::Ipv4Addr;
+    /// use std::sync::{Arc, Mutex};
+    /// use std::time::{Duration, Instant};
+    /// use hark::bittorrent::{AddTorrent, Client};
+    /// use hark::events::{Protocol, UtpAccept};
+    /// use hark_wire::bt::bencode::OwnedValue;
+    ///
+    /// let loopback = || Client::builder().ipv4(Some(Ipv4Addr::LOCALHOST)).ipv6(None).port_list([0]);
+    /// let accepted = Arc::new(Mutex::new(Vec::new()));
+    /// let seen = Arc::clone(&accepted);
+    /// let listener = loopback()
+    ///     .utp_events(true)
+    ///     .on::<UtpAccept, _, _>(move |_client, _event, accept| seen.lock().unwrap().push(accept.peer))
+    ///     .build()?;
+    ///
+    /// // Another client dials it over uTP for a torrent of its own.
+    /// let info = OwnedValue::dict()
+    ///     .with("length", OwnedValue::Integer(1))
+    ///     .with("name", OwnedValue::string("one.bin"))
+    ///     .with("piece length", OwnedValue::Integer(16_384))
+    ///     .with("pieces", OwnedValue::Bytes(vec![0; 20]));
+    /// let torrent = OwnedValue::dict().with("info", info).to_vec();
+    /// let dir = std::env::temp_dir().join(format!("hark-utp-events-doc-{}", std::process::id()));
+    /// let dialer = loopback().build()?;
+    /// let peer = listener.local_addr(Protocol::Udp4).unwrap();
+    /// dialer.add_torrent(AddTorrent::from_bytes(&torrent, &dir)?.peers([peer]))?;
+    ///
+    /// let deadline = Instant::now() + Duration::from_secs(30);
+    /// while accepted.lock().unwrap().is_empty() && Instant::now() < deadline {
+    ///     std::thread::sleep(Duration::from_millis(10));
+    /// }
+    /// let dialer_port = dialer.local_addr(Protocol::Udp4).unwrap().port();
+    /// assert_eq!(accepted.lock().unwrap().first().map(|a| a.port()), Some(dialer_port));
+    /// # drop((listener, dialer));
+    /// # let _ = std::fs::remove_dir_all(&dir);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[must_use]
+    pub fn utp_events(mut self, on: bool) -> Self {
+        self.utp_events = on;
+        self
+    }
+
     /// Sets a callback for every event of kind `K` (see [`ClientHandle::on`]).
     #[must_use]
     pub fn on<K, R, F>(mut self, f: F) -> Self
@@ -327,6 +381,7 @@ impl ClientBuilder {
             seed: seed_rng.next_u64(),
             max_peers: self.max_peers,
             stop_timeout: self.stop_timeout,
+            utp_events: self.utp_events,
         };
         let slot: EngineSlot = Arc::new(OnceLock::new());
         if let Some(dir) = &self.resume_dir {

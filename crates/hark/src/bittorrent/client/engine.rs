@@ -92,6 +92,8 @@ pub(crate) struct EngineSettings {
     pub max_peers: usize,
     /// How long `stopped` announces (and, on shutdown, resume files) may take.
     pub stop_timeout: Duration,
+    /// The uTP contexts' `utp_*` events reach the client's callbacks.
+    pub utp_events: bool,
 }
 
 /// Everything the reactor thread owns about the client.
@@ -122,6 +124,8 @@ pub(crate) struct Engine {
     pub stopping: HashMap<InfoHash, Instant>,
     /// A shutdown waiting for the stopped announces and resume files.
     pub closing: Option<std::sync::mpsc::SyncSender<()>>,
+    /// The forwarders of `utp_*` events to the client's hub, when asked for.
+    utp_events: Option<super::utp_events::UtpForwarders>,
     pub(super) settings: EngineSettings,
     last_status: Option<Instant>,
     pub(super) status_forced: bool,
@@ -160,6 +164,9 @@ impl Engine {
             tracker,
             stopping: HashMap::new(),
             closing: None,
+            utp_events: settings
+                .utp_events
+                .then(super::utp_events::UtpForwarders::new),
             settings,
             last_status: None,
             status_forced: true,
@@ -545,6 +552,9 @@ impl Engine {
         self.wants_data_out = self.wants(KindId::PeerDataOut);
         self.wants_packets_in = self.wants(KindId::PeerPacketIn);
         self.wants_packets_out = self.wants(KindId::PeerPacketOut);
+        if let Some(forwarders) = &mut self.utp_events {
+            forwarders.sync(&self.wiring);
+        }
         if self.wiring.take_http_due() {
             self.drive_http(now);
         }
