@@ -490,10 +490,23 @@ fn stop_announces_stopped_once_and_goes_quiet() {
     let mut never = announcer(AnnouncerConfig::default(), &[&[url]]);
     let t0 = Instant::now();
     never.start(t0, stats());
-    let _ = http(&mut never);
-    // Nothing was ever announced successfully: stop without a request.
+    let (id, _) = http(&mut never);
+    never.handle_request_failed(t0, id, "refused");
+    // No tracker took an announce: stop without a request.
     never.stop(t0, stats());
     assert!(never.is_stopped() && never.poll_request().is_none() && never.poll_timeout().is_none());
+
+    // `started` is in flight: the tracker may have taken it, so it hears `stopped`.
+    let mut early = announcer(AnnouncerConfig::default(), &[&[url]]);
+    early.start(t0, stats());
+    let (started, _) = http(&mut early);
+    early.stop(t0, stats());
+    let (stop_id, full) = http(&mut early);
+    assert!(full.contains("event=stopped"), "{full}");
+    early.handle_http_response(t0, started, 200, &peers_body(1800, None, None));
+    assert!(!early.is_stopped(), "the reply to started is ignored");
+    early.handle_http_response(t0, stop_id, 200, &peers_body(1800, None, None));
+    assert!(early.is_stopped());
 
     let mut a = announcer(AnnouncerConfig::default(), &[&[url]]);
     a.start(t0, stats());

@@ -207,12 +207,23 @@ impl Announcer {
     }
 
     /// Stops: abandons any request in flight and announces `stopped` to each tracker that
-    /// took an announce, in tier order, once each (a failure is not retried; the next
-    /// tracker follows at once). If no tracker ever took an announce, stops without one.
-    /// [`Announcer::is_stopped`] tells when it is done.
+    /// took an announce, or may have (the tracker of an announce in flight), in tier
+    /// order, once each (a failure is not retried; the next tracker follows at once). If no
+    /// tracker took an announce, stops without one. [`Announcer::is_stopped`] tells when
+    /// it is done.
     pub fn stop(&mut self, now: Instant, stats: Stats) {
         if self.stopped || self.pending == AnnounceEvent::Stopped {
             return;
+        }
+        // The tracker may have taken the announce whose reply has not come yet (a UDP
+        // exchange still connecting has sent no announce).
+        if let Some(flight) = self.in_flight {
+            let connecting = flight
+                .udp
+                .is_some_and(|exchange| exchange.step == UdpStep::Connecting);
+            if !connecting {
+                self.tiers[flight.tier][flight.index].announced = true;
+            }
         }
         self.stats = stats;
         self.in_flight = None;
