@@ -3,7 +3,8 @@
 //! - `stopped` reaches Debian's opentracker (over HTTP and over UDP) when a torrent is
 //!   paused, removed, or the client is dropped, and `started` again on resume: the
 //!   tracker's own scrape counts show the seeder leave and come back.
-//! - Dropping a client whose tracker stopped answering takes the stop timeout, not longer.
+//! - Dropping a client whose tracker (HTTP or UDP) stopped answering takes the stop
+//!   timeout, not longer.
 //! - A partial download dropped and restarted (and a torrent removed with its data kept
 //!   and added again) starts from the resume file written then, hashing nothing.
 //!
@@ -163,11 +164,63 @@ fn tracker_that_goes_silent() -> (String, Arc<Mutex<Vec<String>>>) {
     (url, requests)
 }
 
-#[test]
-fn dropping_the_client_waits_for_a_silent_tracker_no_longer_than_the_stop_timeout() {
+/// A UDP tracker (BEP 15) that answers every connect but only the first announce; it
+/// records each announce's event.
+fn udp_tracker_that_goes_silent() -> (String, Arc<Mutex<Vec<String>>>) {
+    use hark_wire::bt::tracker::udp::{Request, RequestRepr, ResponseRepr};
+    let socket = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    let url = format!("udp://{}", socket.local_addr().unwrap());
+    let events = Arc::new(Mutex::new(Vec::new()));
+    let log = Arc::clone(&events);
+    std::thread::spawn(move || {
+        let mut buf = [0u8; 2048];
+        loop {
+            let Ok((len, from)) = socket.recv_from(&mut buf) else {
+                return;
+            };
+            let Ok(request) = Request::new_checked(&buf[..len]) else {
+                continue;
+            };
+            let reply = match RequestRepr::parse(&request) {
+                RequestRepr::Connect { transaction_id } => ResponseRepr::Connect {
+                    transaction_id,
+                    connection_id: 0x4841_524b,
+                },
+                RequestRepr::Announce(announce) => {
+                    let mut log = log.lock().unwrap();
+                    log.push(format!("event={:?}", announce.event).to_lowercase());
+                    if log.len() > 1 {
+                        continue;
+                    }
+                    ResponseRepr::Announce {
+                        transaction_id: announce.transaction_id,
+                        interval: 1800,
+                        leechers: 1,
+                        seeders: 0,
+                        peers: Vec::new(),
+                    }
+                }
+                _ => continue,
+            };
+            let mut out = vec![0u8; reply.buffer_len()];
+            if reply.emit(&mut out).is_ok() {
+                let _ = socket.send_to(&out, from);
+            }
+        }
+    });
+    (url, events)
+}
+
+/// A client whose tracker took `started` and then went silent is dropped: the drop sends
+/// `stopped`, waits the stop timeout (1 s here) for the answer, and no longer.
+fn drop_waits_for_a_silent_tracker_no_longer_than_the_stop_timeout(udp: bool) {
     let fixture = Fixture::scaled(1);
     let dir = unique_dir("lifecycle-silent");
-    let (url, requests) = tracker_that_goes_silent();
+    let (url, requests) = if udp {
+        udp_tracker_that_goes_silent()
+    } else {
+        tracker_that_goes_silent()
+    };
     let torrent = fixture.write_with(&dir, &[&url], &[]);
     let successes = Arc::new(Mutex::new(0));
     let count = Arc::clone(&successes);
@@ -197,6 +250,16 @@ fn dropping_the_client_waits_for_a_silent_tracker_no_longer_than_the_stop_timeou
     assert!(seen[0].contains("event=started"), "{seen:#?}");
     assert!(seen[1].contains("event=stopped"), "{seen:#?}");
     let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn dropping_the_client_waits_for_a_silent_http_tracker_no_longer_than_the_stop_timeout() {
+    drop_waits_for_a_silent_tracker_no_longer_than_the_stop_timeout(false);
+}
+
+#[test]
+fn dropping_the_client_waits_for_a_silent_udp_tracker_no_longer_than_the_stop_timeout() {
+    drop_waits_for_a_silent_tracker_no_longer_than_the_stop_timeout(true);
 }
 
 /// The first status of a torrent just added (`None` if it never showed up).
