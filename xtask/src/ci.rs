@@ -17,6 +17,7 @@ const DEBIAN_PACKAGES: &[&str] = &[
     "opentracker",
     "gsasl",
     "aria2",
+    "rtorrent",
 ];
 
 /// Runs fmt, clippy, every test, the kernel-SCTP tests in a VM, and a bounded fuzz smoke run.

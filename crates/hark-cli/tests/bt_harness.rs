@@ -5,6 +5,7 @@
 
 use hark_suite::bt_interop::libtorrent::{self, Transport};
 use hark_suite::bt_interop::opentracker::OpenTracker;
+use hark_suite::bt_interop::rtorrent::Rtorrent;
 use hark_suite::bt_interop::web_seed::WebSeed;
 use hark_suite::bt_interop::{aria2, free_port, hostile, payload, torrent, transmission};
 use hark_suite::netns::NetNs;
@@ -85,6 +86,53 @@ fn aria2_downloads_from_libtorrent_and_seeds_it_back() {
     // aria2 seeds what it got; libtorrent takes it from aria2 alone.
     let port = free_port();
     let _aria_seed = aria2::seed(&made.file, &save, port);
+    let again = dir.join("lt");
+    let mut leecher = libtorrent::download(
+        None,
+        &made.file,
+        &again,
+        &[local(port)],
+        Transport::Tcp,
+        "127.0.0.1",
+    );
+    libtorrent::wait_complete(&mut leecher, TRANSFER);
+    check(&again);
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn rtorrent_downloads_from_libtorrent_and_seeds_it_back() {
+    let dir = unique_dir("harness-rtorrent");
+    let made = torrent::make(Path::new(HARK), &dir, &[], &[]);
+    let seeder = libtorrent::seed(
+        None,
+        &made.file,
+        &made.seed_dir,
+        Transport::Tcp,
+        "127.0.0.1",
+    );
+    // rtorrent refuses a torrent without a tracker: the same torrent (the info hash does
+    // not cover the tracker), announcing to one that names libtorrent.
+    let tracker = Tracker::start(vec![SocketAddrV4::new(
+        Ipv4Addr::LOCALHOST,
+        seeder.info.port,
+    )]);
+    let tracked = torrent::make(
+        Path::new(HARK),
+        &dir.join("tracked"),
+        &[tracker.announce_url()],
+        &[],
+    );
+    assert_eq!(tracked.info_hash, made.info_hash);
+    let save = dir.join("rtorrent");
+    let mut leecher = Rtorrent::download(&tracked.file, &save, free_port());
+    leecher.wait_complete(TRANSFER);
+    check(&save);
+    drop((leecher, seeder));
+
+    // rtorrent seeds what it got; libtorrent takes it from rtorrent alone.
+    let port = free_port();
+    let _rtorrent_seed = Rtorrent::seed(&tracked.file, &save, port);
     let again = dir.join("lt");
     let mut leecher = libtorrent::download(
         None,

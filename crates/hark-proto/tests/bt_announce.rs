@@ -490,10 +490,23 @@ fn stop_announces_stopped_once_and_goes_quiet() {
     let mut never = announcer(AnnouncerConfig::default(), &[&[url]]);
     let t0 = Instant::now();
     never.start(t0, stats());
-    let _ = http(&mut never);
-    // Nothing was ever announced successfully: stop without a request.
+    let (id, _) = http(&mut never);
+    never.handle_request_failed(t0, id, "refused");
+    // No tracker took an announce: stop without a request.
     never.stop(t0, stats());
     assert!(never.is_stopped() && never.poll_request().is_none() && never.poll_timeout().is_none());
+
+    // `started` is in flight: the tracker may have taken it, so it hears `stopped`.
+    let mut early = announcer(AnnouncerConfig::default(), &[&[url]]);
+    early.start(t0, stats());
+    let (started, _) = http(&mut early);
+    early.stop(t0, stats());
+    let (stop_id, full) = http(&mut early);
+    assert!(full.contains("event=stopped"), "{full}");
+    early.handle_http_response(t0, started, 200, &peers_body(1800, None, None));
+    assert!(!early.is_stopped(), "the reply to started is ignored");
+    early.handle_http_response(t0, stop_id, 200, &peers_body(1800, None, None));
+    assert!(early.is_stopped());
 
     let mut a = announcer(AnnouncerConfig::default(), &[&[url]]);
     a.start(t0, stats());
@@ -569,4 +582,122 @@ fn tiers_are_shuffled_by_the_generator_and_only_by_it() {
         6,
         "all six orders of three trackers occur over 64 seeds"
     );
+}
+
+#[test]
+fn stopped_goes_to_every_tracker_that_took_an_announce_and_only_to_them() {
+    let mut a = announcer(
+        AnnouncerConfig::default(),
+        &[
+            &["http://a/announce"],
+            &["http://b/announce"],
+            &["http://c/announce"],
+        ],
+    );
+    let t0 = Instant::now();
+    a.start(t0, stats());
+    // `started` goes to a, which takes it.
+    let (id, url) = http(&mut a);
+    assert!(url.starts_with("http://a/") && url.contains("event=started"));
+    a.handle_http_response(t0, id, 200, &peers_body(60, None, None));
+    // The next regular announce: a fails, b takes it. c is never asked.
+    a.handle_timeout(t0 + secs(60));
+    let (id, _) = http(&mut a);
+    a.handle_request_failed(t0 + secs(60), id, "refused");
+    let (id, url) = http(&mut a);
+    assert!(url.starts_with("http://b/"));
+    a.handle_http_response(t0 + secs(60), id, 200, &peers_body(60, None, None));
+    let _ = events(&mut a);
+
+    a.stop(t0 + secs(70), stats());
+    // a first (tier order); its failure moves on to b at once, without a retry.
+    let (id, url) = http(&mut a);
+    assert!(
+        url.starts_with("http://a/") && url.contains("event=stopped"),
+        "{url}"
+    );
+    a.handle_request_failed(t0 + secs(70), id, "refused");
+    assert!(!a.is_stopped());
+    let (id, url) = http(&mut a);
+    assert!(
+        url.starts_with("http://b/") && url.contains("event=stopped"),
+        "{url}"
+    );
+    a.stop(t0 + secs(70), stats());
+    assert!(a.poll_request().is_none(), "a second stop changes nothing");
+    a.handle_http_response(t0 + secs(71), id, 200, &peers_body(60, None, None));
+    assert!(
+        a.is_stopped(),
+        "c never took an announce, so it hears no stopped"
+    );
+    assert!(a.poll_request().is_none());
+    assert_eq!(a.poll_timeout(), None);
+    let announced: Vec<(String, AnnounceEvent)> = events(&mut a)
+        .into_iter()
+        .filter_map(|e| match e {
+            TrackerEvent::Announce { url, event } => Some((url, event)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        announced,
+        [
+            ("http://a/announce".to_owned(), AnnounceEvent::Stopped),
+            ("http://b/announce".to_owned(), AnnounceEvent::Stopped),
+        ]
+    );
+}
+
+#[test]
+fn stopped_over_udp_reuses_the_connection_id_and_ends_after_the_reply() {
+    let mut a = announcer(AnnouncerConfig::default(), &[&["udp://127.0.0.1:6969"]]);
+    let t0 = Instant::now();
+    a.start(t0, stats());
+    let (_, connect) = udp(&mut a);
+    let RequestRepr::Connect { transaction_id } = connect else {
+        panic!("{connect:?}")
+    };
+    let connection_id = 0x1122_3344_5566_7788;
+    a.handle_datagram(
+        t0,
+        Family::V4,
+        &reply(&ResponseRepr::Connect {
+            transaction_id,
+            connection_id,
+        }),
+    );
+    let (_, announce) = udp(&mut a);
+    let RequestRepr::Announce(UdpAnnounce {
+        transaction_id,
+        event,
+        ..
+    }) = announce
+    else {
+        panic!("{announce:?}")
+    };
+    assert_eq!(event, AnnounceEvent::Started);
+    let answer = |transaction_id| ResponseRepr::Announce {
+        transaction_id,
+        interval: 1800,
+        leechers: 1,
+        seeders: 0,
+        peers: Vec::new(),
+    };
+    a.handle_datagram(t0, Family::V4, &reply(&answer(transaction_id)));
+    a.stop(t0 + secs(10), stats());
+    let (_, stopped) = udp(&mut a);
+    let RequestRepr::Announce(UdpAnnounce {
+        transaction_id,
+        event,
+        connection_id: used,
+        ..
+    }) = stopped
+    else {
+        panic!("{stopped:?}")
+    };
+    assert_eq!((event, used), (AnnounceEvent::Stopped, connection_id));
+    assert!(!a.is_stopped());
+    a.handle_datagram(t0 + secs(10), Family::V4, &reply(&answer(transaction_id)));
+    assert!(a.is_stopped());
+    assert_eq!(a.poll_timeout(), None);
 }

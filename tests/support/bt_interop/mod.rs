@@ -6,6 +6,7 @@
 //! - [`libtorrent`]: python3-libtorrent seeding or downloading, over uTP, TCP or both.
 //! - [`transmission`]: transmission-daemon 3.00 in a network namespace ([`crate::netns`]).
 //! - [`aria2`]: aria2c (TCP), peers through a tracker.
+//! - [`rtorrent`]: rtorrent (TCP) without a terminal, peers through the torrent's tracker.
 //! - [`opentracker`]: Debian's opentracker with a whitelist in its chroot.
 //! - [`web_seed`]: `python3 -m http.server`.
 //! - [`hostile`]: a peer of our own that sends corrupt blocks, invalid requests and
@@ -18,6 +19,7 @@ pub mod libtorrent;
 pub mod opentracker;
 pub mod payload;
 pub mod process;
+pub mod rtorrent;
 pub mod torrent;
 pub mod transmission;
 pub mod web_seed;

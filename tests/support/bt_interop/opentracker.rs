@@ -87,6 +87,34 @@ impl OpenTracker {
         }
     }
 
+    /// The swarm of the hex `info_hash` as the tracker's scrape tells it: (`complete`,
+    /// `incomplete`), that is seeders and leechers; (0, 0) for a torrent nobody is in.
+    pub fn swarm(&self, info_hash: &str) -> (i64, i64) {
+        let escaped: String = info_hash
+            .as_bytes()
+            .chunks(2)
+            .map(|pair| format!("%{}", String::from_utf8_lossy(pair)))
+            .collect();
+        let body = self
+            .get(&format!("/scrape?info_hash={escaped}"))
+            .unwrap_or_else(|error| self.process.fail(&format!("scrape failed: {error}")));
+        let value = hark_wire::bt::bencode::decode(&body).unwrap_or_else(|error| {
+            self.process.fail(&format!(
+                "scrape reply {:?} is not bencode: {error}",
+                String::from_utf8_lossy(&body)
+            ))
+        });
+        let Some(entry) = value
+            .get(b"files")
+            .and_then(|files| files.as_dict())
+            .and_then(|files| files.first())
+        else {
+            return (0, 0);
+        };
+        let count = |key: &[u8]| entry.1.get(key).and_then(|v| v.as_integer()).unwrap_or(0);
+        (count(b"complete"), count(b"incomplete"))
+    }
+
     /// The body of a 200 answer to `GET target`.
     fn get(&self, target: &str) -> Result<Vec<u8>, String> {
         let mut stream = TcpStream::connect(("127.0.0.1", self.port)).map_err(|e| e.to_string())?;

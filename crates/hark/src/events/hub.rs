@@ -348,6 +348,25 @@ impl EventHub {
         self.listeners.add(category_callback(categories.into(), f))
     }
 
+    /// Registers `f` for every event of the kind `kind` names (untyped: for forwarding).
+    pub(crate) fn on_kind_id<F>(&mut self, kind: KindId, mut f: F) -> HubListenerId
+    where
+        F: FnMut(&Event) + Send + 'static,
+    {
+        let call = move |event: &Event| {
+            f(event);
+            super::kind::Response::Ignored
+        };
+        self.listeners
+            .add((super::listeners::Selector::Kind(kind), Box::new(call)))
+    }
+
+    /// Applies the registrations and removals registrars queued (otherwise applied when
+    /// the next event is delivered), so [`EventHub::wants`] answers exactly.
+    pub(crate) fn apply_registrations(&mut self) {
+        self.listeners.apply_pending();
+    }
+
     /// Registers `f` for every event.
     pub fn on_all<F>(&mut self, f: F) -> HubListenerId
     where

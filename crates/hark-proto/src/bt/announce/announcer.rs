@@ -60,7 +60,9 @@ struct Reply {
 /// tracker of a round failed, the next round waits `retry_base · 2^(rounds - 1)`, at most
 /// `max_retry`. After a success the next regular announce waits the tracker's `interval`;
 /// [`Announcer::announce_now`] respects its `min interval`. `started` is repeated until a
-/// tracker takes it; `completed` and `stopped` go out at once.
+/// tracker takes it; `completed` goes out at once. [`Announcer::stop`] sends `stopped` to
+/// every tracker that took an announce (failover may have made it more than one), one
+/// after the other, each once.
 ///
 /// After any `handle_*` call or action, drain [`Announcer::poll_request`] and
 /// [`Announcer::poll_event`], then read [`Announcer::poll_timeout`]. At most one request is
@@ -75,7 +77,6 @@ pub struct Announcer {
     stats: Stats,
     pending: AnnounceEvent,
     started: bool,
-    announced: bool,
     stopped: bool,
     next_announce: Option<Instant>,
     last_announce: Option<Instant>,
@@ -137,7 +138,6 @@ impl Announcer {
             stats: Stats::default(),
             pending: AnnounceEvent::None,
             started: false,
-            announced: false,
             stopped: false,
             next_announce: None,
             last_announce: None,
@@ -206,22 +206,46 @@ impl Announcer {
         }
     }
 
-    /// Stops: abandons any request in flight and announces `stopped` (one round, no
-    /// retries). If no tracker ever took an announce, stops without one.
+    /// Stops: abandons any request in flight and announces `stopped` to each tracker that
+    /// took an announce, or may have (the tracker of an announce in flight), in tier
+    /// order, once each (a failure is not retried; the next tracker follows at once). If no
+    /// tracker took an announce, stops without one. [`Announcer::is_stopped`] tells when
+    /// it is done.
     pub fn stop(&mut self, now: Instant, stats: Stats) {
-        if self.stopped {
+        if self.stopped || self.pending == AnnounceEvent::Stopped {
             return;
+        }
+        // The tracker may have taken the announce whose reply has not come yet (a UDP
+        // exchange still connecting has sent no announce).
+        if let Some(flight) = self.in_flight {
+            let connecting = flight
+                .udp
+                .is_some_and(|exchange| exchange.step == UdpStep::Connecting);
+            if !connecting {
+                self.tiers[flight.tier][flight.index].announced = true;
+            }
         }
         self.stats = stats;
         self.in_flight = None;
         self.request = None;
-        if !self.announced {
-            self.stopped = true;
-            self.next_announce = None;
-            return;
-        }
+        self.next_announce = None;
         self.pending = AnnounceEvent::Stopped;
-        self.begin_round(now);
+        self.next_stop(now);
+    }
+
+    /// Sends `stopped` to the next tracker that took an announce, or ends.
+    fn next_stop(&mut self, now: Instant) {
+        let next = self.tiers.iter().enumerate().find_map(|(tier, trackers)| {
+            let index = trackers.iter().position(|t| t.announced)?;
+            Some((tier, index))
+        });
+        match next {
+            Some((tier, index)) => self.send_announce(now, tier, index),
+            None => {
+                self.stopped = true;
+                self.next_announce = None;
+            }
+        }
     }
 
     /// Asks for an announce as soon as the tracker's `min interval` allows.
@@ -565,6 +589,19 @@ impl Announcer {
             tracker.tracker_id = reply.tracker_id;
         }
         let url = tracker.url.clone();
+        if flight.event == AnnounceEvent::Stopped {
+            tracker.announced = false;
+            self.push(TrackerEvent::Success {
+                url,
+                peers: reply.peers,
+                interval: Duration::ZERO,
+                seeders: reply.seeders,
+                leechers: reply.leechers,
+            });
+            self.next_stop(now);
+            return;
+        }
+        tracker.announced = true;
         // BEP 12: a tracker that answers moves to the front of its tier.
         self.tiers[tier][..=index].rotate_right(1);
         let interval =
@@ -579,14 +616,8 @@ impl Announcer {
         if let Some(message) = reply.warning {
             self.push(TrackerEvent::Warning { url, message });
         }
-        self.announced = true;
         self.failed_rounds = 0;
         self.min_interval = Duration::from_secs(u64::from(reply.min_interval.unwrap_or(0)));
-        if flight.event == AnnounceEvent::Stopped {
-            self.stopped = true;
-            self.next_announce = None;
-            return;
-        }
         if self.pending == flight.event {
             self.pending = AnnounceEvent::None;
             self.next_announce = Some(now + interval);
@@ -605,19 +636,21 @@ impl Announcer {
         tracker.times_in_row = tracker.times_in_row.saturating_add(1);
         let times_in_row = tracker.times_in_row;
         let url = tracker.url.clone();
+        if flight.event == AnnounceEvent::Stopped {
+            tracker.announced = false;
+        }
         self.push(TrackerEvent::Failure {
             url,
             times_in_row,
             status_code,
             reason,
         });
-        if let Some((tier, index)) = self.next_tracker(flight.tier, flight.index) {
-            self.send_announce(now, tier, index);
+        if flight.event == AnnounceEvent::Stopped {
+            self.next_stop(now);
             return;
         }
-        if flight.event == AnnounceEvent::Stopped {
-            self.stopped = true;
-            self.next_announce = None;
+        if let Some((tier, index)) = self.next_tracker(flight.tier, flight.index) {
+            self.send_announce(now, tier, index);
             return;
         }
         self.failed_rounds = self.failed_rounds.saturating_add(1);

@@ -50,7 +50,8 @@ pub enum TrackerEvent {
         url: String,
         /// The peers it gave.
         peers: Vec<SocketAddr>,
-        /// The interval that will be used until the next regular announce.
+        /// The interval that will be used until the next regular announce (zero for the
+        /// reply to `stopped`, after which none follows).
         interval: Duration,
         /// Seeders, if the tracker said.
         seeders: Option<u32>,

@@ -19,6 +19,8 @@ pub(super) struct Tracker {
     pub tracker_id: Option<Vec<u8>>,
     /// A UDP connection id and when it was received.
     pub connection: Option<(u64, Instant)>,
+    /// It took an announce since `started` (so `stopped` goes to it).
+    pub announced: bool,
 }
 
 impl Tracker {
@@ -51,6 +53,7 @@ impl Tracker {
             times_in_row: 0,
             tracker_id: None,
             connection: None,
+            announced: false,
         })
     }
 }

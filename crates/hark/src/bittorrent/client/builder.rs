@@ -6,7 +6,7 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::ops::RangeInclusive;
 use std::sync::atomic::{AtomicBool, AtomicU64};
 use std::sync::{Arc, Condvar, Mutex, OnceLock};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use hark_proto::ipfilter::IpFilter;
 use hark_proto::utp::EndpointConfig;
@@ -36,7 +36,7 @@ type Pending = Box<dyn FnOnce(&ClientHandle) + Send>;
 /// Defaults: ports 6881–6889, IPv4 on `0.0.0.0` and IPv6 on `::`, uTP first with TCP
 /// fallback, a random `-HK0001-` peer id, no IP filter, every event down to `debug`,
 /// 100 peers per torrent, a uTP connect timeout of 3 s (one SYN retry) before the TCP
-/// fallback.
+/// fallback, a stop timeout of 2 s.
 pub struct ClientBuilder {
     ports: Vec<u16>,
     ipv4: Option<Ipv4Addr>,
@@ -49,6 +49,8 @@ pub struct ClientBuilder {
     utp: EndpointConfig,
     disk: DiskConfig,
     resume_dir: Option<PathBuf>,
+    stop_timeout: Duration,
+    utp_events: bool,
     pending: Vec<Pending>,
 }
 
@@ -81,6 +83,8 @@ impl Default for ClientBuilder {
             utp,
             disk: DiskConfig::default(),
             resume_dir: None,
+            stop_timeout: Duration::from_secs(2),
+            utp_events: false,
             pending: Vec::new(),
         }
     }
@@ -169,11 +173,91 @@ impl ClientBuilder {
 
     /// Keeps fast-resume files in `dir` (one per torrent, named by info hash): a torrent
     /// added again whose files did not change starts from them instead of re-hashing its
-    /// data. Written when a torrent finishes, is paused or removed. Without it (the
-    /// default), every torrent's data is re-checked when added.
+    /// data. Written when a torrent finishes, is paused, is removed with its data kept,
+    /// and when the client shuts down. Without it (the default), every torrent's data is
+    /// re-checked when added.
     #[must_use]
     pub fn resume_dir(mut self, dir: impl Into<PathBuf>) -> Self {
         self.resume_dir = Some(dir.into());
+        self
+    }
+
+    /// How long a torrent's `stopped` announces may take (they go to every tracker that
+    /// took an announce when it is paused or removed, and when the client shuts down)
+    /// before they are abandoned. Dropping the [`Client`] (or [`Client::shutdown`]) waits
+    /// at most this long for them and for the resume files, then stops regardless, so a
+    /// dead tracker never hangs it. Default 2 s.
+    ///
+    /// ```
+    /// use std::time::{Duration, Instant};
+    /// use hark::bittorrent::Client;
+    ///
+    /// let client = Client::builder()
+    ///     .ipv4(Some(std::net::Ipv4Addr::LOCALHOST))
+    ///     .ipv6(None)
+    ///     .port_list([0])
+    ///     .stop_timeout(Duration::from_millis(500))
+    ///     .build()?;
+    /// let started = Instant::now();
+    /// drop(client);
+    /// assert!(started.elapsed() < Duration::from_secs(2));
+    /// # Ok::<(), hark::bittorrent::ClientError>(())
+    /// ```
+    #[must_use]
+    pub fn stop_timeout(mut self, timeout: Duration) -> Self {
+        self.stop_timeout = timeout;
+        self
+    }
+
+    /// Whether the uTP transport's own events, the `utp_*` kinds (`utp_accept`,
+    /// `utp_connect`, `utp_writable`, `utp_eof`, `utp_closed`, `utp_failed`,
+    /// `utp_delay_sample`, `utp_packets`, `utp_log`, ...), reach the client's callbacks
+    /// ([`ClientHandle::on`] with their kind, or [`ClientHandle::on_event`]). Off by
+    /// default. When on, each kind is built only while a callback wants it; `utp_packets`,
+    /// `utp_packet_header` and `utp_log` cost something per packet. Their connection ids
+    /// are the uTP contexts' own, not those of the client's `peer_*` events.
+    ///
+    /// ```
+    /// use std::net::Ipv4Addr;
+    /// use std::sync::{Arc, Mutex};
+    /// use std::time::{Duration, Instant};
+    /// use hark::bittorrent::{AddTorrent, Client};
+    /// use hark::events::{Protocol, UtpAccept};
+    /// use hark_wire::bt::bencode::OwnedValue;
+    ///
+    /// let loopback = || Client::builder().ipv4(Some(Ipv4Addr::LOCALHOST)).ipv6(None).port_list([0]);
+    /// let accepted = Arc::new(Mutex::new(Vec::new()));
+    /// let seen = Arc::clone(&accepted);
+    /// let listener = loopback()
+    ///     .utp_events(true)
+    ///     .on::<UtpAccept, _, _>(move |_client, _event, accept| seen.lock().unwrap().push(accept.peer))
+    ///     .build()?;
+    ///
+    /// // Another client dials it over uTP for a torrent of its own.
+    /// let info = OwnedValue::dict()
+    ///     .with("length", OwnedValue::Integer(1))
+    ///     .with("name", OwnedValue::string("one.bin"))
+    ///     .with("piece length", OwnedValue::Integer(16_384))
+    ///     .with("pieces", OwnedValue::Bytes(vec![0; 20]));
+    /// let torrent = OwnedValue::dict().with("info", info).to_vec();
+    /// let dir = std::env::temp_dir().join(format!("hark-utp-events-doc-{}", std::process::id()));
+    /// let dialer = loopback().build()?;
+    /// let peer = listener.local_addr(Protocol::Udp4).unwrap();
+    /// dialer.add_torrent(AddTorrent::from_bytes(&torrent, &dir)?.peers([peer]))?;
+    ///
+    /// let deadline = Instant::now() + Duration::from_secs(30);
+    /// while accepted.lock().unwrap().is_empty() && Instant::now() < deadline {
+    ///     std::thread::sleep(Duration::from_millis(10));
+    /// }
+    /// let dialer_port = dialer.local_addr(Protocol::Udp4).unwrap().port();
+    /// assert_eq!(accepted.lock().unwrap().first().map(|a| a.port()), Some(dialer_port));
+    /// # drop((listener, dialer));
+    /// # let _ = std::fs::remove_dir_all(&dir);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[must_use]
+    pub fn utp_events(mut self, on: bool) -> Self {
+        self.utp_events = on;
         self
     }
 
@@ -296,6 +380,8 @@ impl ClientBuilder {
             own,
             seed: seed_rng.next_u64(),
             max_peers: self.max_peers,
+            stop_timeout: self.stop_timeout,
+            utp_events: self.utp_events,
         };
         let slot: EngineSlot = Arc::new(OnceLock::new());
         if let Some(dir) = &self.resume_dir {
@@ -362,6 +448,7 @@ impl ClientBuilder {
             handle,
             thread: Some(thread),
             hub,
+            stop_timeout: self.stop_timeout,
         })
     }
 }
@@ -400,11 +487,12 @@ fn random_peer_id(rng: &mut impl Rng) -> [u8; 20] {
 }
 
 /// A BitTorrent client on one reactor thread (see the [module docs](super)). Derefs to
-/// its [`ClientHandle`]; dropping it stops the reactor thread, closing every connection.
+/// its [`ClientHandle`]; dropping it shuts it down as [`Client::shutdown`] does.
 pub struct Client {
     handle: ClientHandle,
     thread: Option<ReactorThread>,
     hub: Arc<Mutex<EventHub>>,
+    stop_timeout: Duration,
 }
 
 impl std::fmt::Debug for Client {
@@ -428,13 +516,28 @@ impl Client {
         self.handle.clone()
     }
 
-    /// Stops the reactor thread, closing every connection, and waits for it.
+    /// Shuts the client down: closes every connection, tells the trackers `stopped`,
+    /// writes the resume files (with a [`resume_dir`](ClientBuilder::resume_dir)), waiting
+    /// at most [`ClientBuilder::stop_timeout`] for the trackers and the files; then stops
+    /// the reactor thread and waits for it.
     pub fn shutdown(mut self) {
         self.stop();
     }
 
     fn stop(&mut self) {
         if let Some(thread) = self.thread.take() {
+            let on_reactor =
+                self.handle.inner.reactor_thread.get() == Some(&std::thread::current().id());
+            if !on_reactor {
+                let (done, finished) = std::sync::mpsc::sync_channel(1);
+                let queued = self
+                    .handle
+                    .command(move |engine, now| engine.begin_shutdown(now, done));
+                if queued.is_ok() {
+                    // A closed channel (the engine went away) ends the wait too.
+                    let _ = finished.recv_timeout(self.stop_timeout);
+                }
+            }
             let _ = thread.shutdown();
         }
         // Callbacks hold handles; drop them so nothing outlives the client by accident.

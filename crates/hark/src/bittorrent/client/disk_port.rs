@@ -1,8 +1,10 @@
 //! The client's side of [`DiskPool`]: torrents registered by id, jobs the pool cannot take
 //! yet kept in order, completions and re-checks handed to the engine on the reactor thread,
-//! resume files read on add and written on finish, pause and removal.
+//! resume files read on add and written on finish, pause, removal and shutdown (a torrent
+//! removed with its data kept stays registered with the pool until its resume file, which
+//! flushes its cached writes, is written).
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock, Weak};
 use std::time::Instant;
@@ -15,8 +17,8 @@ use hark_wire::bt::metainfo::Info;
 use super::shared::Shared;
 use super::types::TorrentId;
 use crate::bittorrent::disk::{
-    DiskConfig, DiskHandler, DiskPool, DiskSubmitError, FilesError, ResumeData, ResumeError,
-    TorrentFiles, TorrentKey,
+    DiskConfig, DiskHandler, DiskPool, DiskRequestError, DiskSubmitError, FilesError, ResumeData,
+    ResumeError, TorrentFiles, TorrentKey,
 };
 
 /// Where the engine is, for the pool's handler (set once the engine exists).
@@ -61,13 +63,14 @@ impl DiskHandler for ToEngine {
     fn resume_saved(
         &mut self,
         _reactor: &mut Reactor,
-        _now: Instant,
+        now: Instant,
         torrent: TorrentKey,
         result: Result<(), ResumeError>,
     ) {
-        if let Err(error) = result {
+        if let Err(error) = &result {
             tracing::warn!(?torrent, %error, "resume file not written");
         }
+        self.enter(now, |engine, _| engine.disk.resume_saved(torrent));
     }
 }
 
@@ -87,6 +90,13 @@ pub(crate) struct DiskPort {
     /// Jobs the pool handed back (its backlog was full), in order; retried on each settle.
     waiting: VecDeque<(TorrentId, DiskJob)>,
     resume_dir: Option<PathBuf>,
+    /// Resume files being written, by torrent.
+    saving: HashMap<TorrentKey, u32>,
+    /// Torrents removed with their data kept, waiting for their resume file before the
+    /// pool forgets them.
+    leaving: HashSet<TorrentKey>,
+    /// Resume files of torrents removed with their data, to delete once written.
+    doomed: HashMap<TorrentKey, PathBuf>,
 }
 
 impl DiskPort {
@@ -104,6 +114,9 @@ impl DiskPort {
             ids: HashMap::new(),
             waiting: VecDeque::new(),
             resume_dir,
+            saving: HashMap::new(),
+            leaving: HashSet::new(),
+            doomed: HashMap::new(),
         })
     }
 
@@ -187,23 +200,65 @@ impl DiskPort {
         !self.waiting.is_empty()
     }
 
-    /// Writes torrent `id`'s resume file (when the client keeps them).
-    pub fn save_resume(&self, id: TorrentId, info: &Info, have: PieceSet) {
+    /// Writes torrent `id`'s resume file (when the client keeps them). `false` when the
+    /// pool has no room now: ask again later.
+    pub fn save_resume(&mut self, id: TorrentId, info: &Info, have: PieceSet) -> bool {
         let (Some(&key), Some(path)) = (self.ids.get(&id), self.resume_path(info)) else {
-            return;
+            return true;
         };
-        if let Err(error) = self.pool.save_resume(key, path, info.info_hash.0, have) {
-            tracing::warn!(%error, "resume file not saved");
+        match self.pool.save_resume(key, path, info.info_hash.0, have) {
+            Ok(()) => {
+                *self.saving.entry(key).or_default() += 1;
+                true
+            }
+            Err(DiskRequestError::Full) => false,
+            Err(error) => {
+                tracing::warn!(%error, "resume file not saved");
+                true
+            }
+        }
+    }
+
+    /// Whether resume files are being written.
+    pub fn saves_pending(&self) -> bool {
+        !self.saving.is_empty()
+    }
+
+    /// A resume file of the torrent behind `key` was written (or failed): a torrent
+    /// removed meanwhile is forgotten now.
+    pub fn resume_saved(&mut self, key: TorrentKey) {
+        if let Some(count) = self.saving.get_mut(&key) {
+            *count -= 1;
+            if *count > 0 {
+                return;
+            }
+            self.saving.remove(&key);
+        }
+        if self.leaving.remove(&key) {
+            self.pool.remove_torrent(key);
+        }
+        if let Some(path) = self.doomed.remove(&key) {
+            let _ = std::fs::remove_file(path);
         }
     }
 
     /// Forgets torrent `id`; with `delete`, removes its files (and the directories of
-    /// the torrent that are then empty), and its resume file.
+    /// the torrent that are then empty), and its resume file. Kept data whose resume file
+    /// is being written stays with the pool until it is.
     pub fn remove_torrent(&mut self, id: TorrentId, delete: bool, save_dir: &Path, info: &Info) {
         self.waiting.retain(|(t, _)| *t != id);
         if let Some(key) = self.ids.remove(&id) {
             self.keys.remove(&key);
-            self.pool.remove_torrent(key);
+            let saving = self.saving.contains_key(&key);
+            if saving && !delete {
+                self.leaving.insert(key);
+            } else {
+                // Cached writes are dropped before the files go.
+                self.pool.remove_torrent(key);
+                if let (true, Some(path)) = (saving, self.resume_path(info)) {
+                    self.doomed.insert(key, path);
+                }
+            }
         }
         if !delete {
             return;

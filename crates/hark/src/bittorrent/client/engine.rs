@@ -66,6 +66,9 @@ pub(crate) struct Entry {
     pub retry: BTreeMap<SocketAddr, (Instant, u32)>,
     pub config: TorrentConfig,
     pub seed: u64,
+    /// A resume file is wanted once the disk jobs in flight have drained (paused, or
+    /// the client shutting down).
+    pub resume_due: bool,
 }
 
 impl Entry {
@@ -87,6 +90,10 @@ pub(crate) struct EngineSettings {
     pub own: Vec<SocketAddr>,
     pub seed: u64,
     pub max_peers: usize,
+    /// How long `stopped` announces (and, on shutdown, resume files) may take.
+    pub stop_timeout: Duration,
+    /// The uTP contexts' `utp_*` events reach the client's callbacks.
+    pub utp_events: bool,
 }
 
 /// Everything the reactor thread owns about the client.
@@ -113,9 +120,15 @@ pub(crate) struct Engine {
     pub checking: BTreeMap<TorrentId, AddTorrent>,
     /// Every torrent's tracker announces (HTTP, and UDP on the client's sockets).
     pub tracker: TrackerDriver,
-    settings: EngineSettings,
+    /// Announcers saying `stopped`, with the time they are abandoned at.
+    pub stopping: HashMap<InfoHash, Instant>,
+    /// A shutdown waiting for the stopped announces and resume files.
+    pub closing: Option<std::sync::mpsc::SyncSender<()>>,
+    /// The forwarders of `utp_*` events to the client's hub, when asked for.
+    utp_events: Option<super::utp_events::UtpForwarders>,
+    pub(super) settings: EngineSettings,
     last_status: Option<Instant>,
-    status_forced: bool,
+    pub(super) status_forced: bool,
     /// Changes since the last refresh wait for the status timer.
     status_stale: bool,
 }
@@ -149,6 +162,11 @@ impl Engine {
             disk,
             checking: BTreeMap::new(),
             tracker,
+            stopping: HashMap::new(),
+            closing: None,
+            utp_events: settings
+                .utp_events
+                .then(super::utp_events::UtpForwarders::new),
             settings,
             last_status: None,
             status_forced: true,
@@ -298,6 +316,7 @@ impl Engine {
                 web_seeds,
                 config,
                 seed,
+                resume_due: false,
             },
         );
         self.touched.insert(id);
@@ -312,7 +331,7 @@ impl Engine {
     }
 
     /// The transfer counters a tracker hears about.
-    fn stats(&self, id: TorrentId) -> Stats {
+    pub(super) fn stats(&self, id: TorrentId) -> Stats {
         let Some(entry) = self.torrents.get(&id) else {
             return Stats::default();
         };
@@ -336,6 +355,8 @@ impl Engine {
             return;
         }
         let hash = entry.info_hash();
+        // A `stopped` still going out is superseded by this `started`.
+        self.stopping.remove(&hash);
         let params = TorrentParams {
             info_hash: hash,
             peer_id: self.settings.peer_id,
@@ -356,14 +377,6 @@ impl Engine {
         }
     }
 
-    /// Stops announcing torrent `id` (paused or removed); its request in flight is
-    /// abandoned.
-    fn stop_announcing(&mut self, id: TorrentId) {
-        if let Some(entry) = self.torrents.get(&id) {
-            self.tracker.remove(entry.info_hash());
-        }
-    }
-
     /// Feeds the trackers' and web seeds' HTTP and UDP outcomes to their announcers and
     /// torrents, performs what they ask next, and connects to the peers trackers name.
     pub fn drive_http(&mut self, now: Instant) {
@@ -377,7 +390,12 @@ impl Engine {
         }
         self.tracker.drive(now);
         while let Some((hash, event)) = self.tracker.poll_event() {
-            let id = self.by_hash.get(&hash.0).copied();
+            // The replies to `stopped` connect nobody.
+            let id = self
+                .by_hash
+                .get(&hash.0)
+                .copied()
+                .filter(|_| !self.stopping.contains_key(&hash));
             if let (TrackerEvent::Success { peers, .. }, Some(id)) = (&event, id) {
                 for addr in peers.clone() {
                     self.connect(now, id, addr);
@@ -385,6 +403,7 @@ impl Engine {
             }
             self.wiring.emit(tracker_event_kind(hash, event), None);
         }
+        self.sweep_stopping(now);
         for id in ids {
             let Some(entry) = self.torrents.get_mut(&id) else {
                 continue;
@@ -428,10 +447,10 @@ impl Engine {
             return;
         }
         entry.user_paused = true;
+        // Written once the disk jobs in flight are done (their writes are in it).
+        entry.resume_due = true;
         let hash = entry.info_hash();
-        self.disk
-            .save_resume(id, &entry.metainfo.info, entry.torrent.have().clone());
-        self.stop_announcing(id);
+        self.stop_announcing(now, id);
         self.drop_links_of(now, id);
         self.wiring.emit(TorrentPaused { torrent: hash }, None);
         self.status_forced = true;
@@ -478,10 +497,15 @@ impl Engine {
         if !self.torrents.contains_key(&id) {
             return;
         }
-        self.stop_announcing(id);
+        self.stop_announcing(now, id);
         self.drop_links_of(now, id);
         if let Some(entry) = self.torrents.remove(&id) {
             self.by_hash.remove(&entry.info_hash().0);
+            if !delete {
+                // The disk keeps the torrent until this is written (it flushes the cache).
+                let have = entry.torrent.have().clone();
+                self.disk.save_resume(id, &entry.metainfo.info, have);
+            }
             self.disk
                 .remove_torrent(id, delete, &entry.save_dir, &entry.metainfo.info);
         }
@@ -490,7 +514,7 @@ impl Engine {
     }
 
     /// Closes every link of `id` (attached or connecting).
-    fn drop_links_of(&mut self, now: Instant, id: TorrentId) {
+    pub(super) fn drop_links_of(&mut self, now: Instant, id: TorrentId) {
         let links: Vec<LinkId> = self
             .links
             .iter()
@@ -528,6 +552,9 @@ impl Engine {
         self.wants_data_out = self.wants(KindId::PeerDataOut);
         self.wants_packets_in = self.wants(KindId::PeerPacketIn);
         self.wants_packets_out = self.wants(KindId::PeerPacketOut);
+        if let Some(forwarders) = &mut self.utp_events {
+            forwarders.sync(&self.wiring);
+        }
         if self.wiring.take_http_due() {
             self.drive_http(now);
         }
@@ -551,6 +578,7 @@ impl Engine {
         }
         self.retry_refused();
         self.disk.retry();
+        self.save_due_resumes();
         self.refresh_status(now);
     }
 
@@ -650,8 +678,12 @@ impl Engine {
                     announcer.complete(now, stats);
                 }
                 let entry = &self.torrents[&id];
-                self.disk
-                    .save_resume(id, &entry.metainfo.info, entry.torrent.have().clone());
+                let saved =
+                    self.disk
+                        .save_resume(id, &entry.metainfo.info, entry.torrent.have().clone());
+                if let (false, Some(entry)) = (saved, self.torrents.get_mut(&id)) {
+                    entry.resume_due = true;
+                }
             }
             TorrentEvent::Paused => self.status_forced = true,
             _ => {}
@@ -737,7 +769,13 @@ impl Engine {
             .filter(|_| self.status_stale)
             .map(|at| at + STATUS_EVERY);
         let trackers = self.tracker.poll_timeout();
-        torrents.chain(retry).chain(status).chain(trackers).min()
+        let stopping = self.stopping_deadline();
+        torrents
+            .chain(retry)
+            .chain(status)
+            .chain(trackers)
+            .chain(stopping)
+            .min()
     }
 
     /// Runs the due timers of every torrent.

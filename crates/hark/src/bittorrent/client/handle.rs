@@ -59,7 +59,7 @@ impl std::fmt::Debug for ClientHandle {
 
 impl ClientHandle {
     /// Queues `f` to run on the engine on the reactor thread.
-    fn command(
+    pub(crate) fn command(
         &self,
         f: impl FnOnce(&mut Engine, Instant) + Send + 'static,
     ) -> Result<(), ClientError> {
@@ -116,20 +116,26 @@ impl ClientHandle {
     }
 
     /// Pauses `torrent`: its peers are closed, `torrent_paused` fires, no peer is
-    /// connected until [`resume`](Self::resume).
+    /// connected until [`resume`](Self::resume). Its trackers hear `stopped` (each that
+    /// took an announce, within [`ClientBuilder::stop_timeout`](super::ClientBuilder::stop_timeout)),
+    /// and its resume file is written once its disk jobs in flight are done.
     pub fn pause(&self, torrent: TorrentId) -> Result<(), ClientError> {
         self.check(torrent)?;
         self.command(move |engine, now| engine.pause(now, torrent))
     }
 
     /// Resumes `torrent` (paused by [`pause`](Self::pause) or by a fatal `file_error`)
-    /// and reconnects the peers it knew; `torrent_resumed` fires.
+    /// and reconnects the peers it knew; `torrent_resumed` fires and its trackers hear
+    /// `started` again.
     pub fn resume(&self, torrent: TorrentId) -> Result<(), ClientError> {
         self.check(torrent)?;
         self.command(move |engine, now| engine.resume(now, torrent))
     }
 
-    /// Removes `torrent`, closing its peers; its files stay or go as `data` says.
+    /// Removes `torrent`, closing its peers; its files stay or go as `data` says. Its
+    /// trackers hear `stopped`; with [`RemoveData::Keep`] its resume file is written (with
+    /// the client's [`resume_dir`](super::ClientBuilder::resume_dir)), so adding it again
+    /// re-checks nothing.
     pub fn remove(&self, torrent: TorrentId, data: RemoveData) -> Result<(), ClientError> {
         self.check(torrent)?;
         self.command(move |engine, now| engine.remove(now, torrent, data))?;

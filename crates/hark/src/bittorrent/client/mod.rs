@@ -26,6 +26,7 @@
 //! | `file_open`, `file_close`, `file_read`, `file_write`, `file_error` | the engine's disk jobs ([`disk`](crate::bittorrent::disk)); `file_error` is fatal and pauses that torrent |
 //! | `piece_hash_passed` / `piece_hash_failed`, `peer_ban`, `invalid_request` | the engine's verdicts |
 //! | `torrent_added`, `torrent_paused`, `torrent_resumed`, `torrent_finished`, `piece_progress` | hark's torrent kinds |
+//! | `utp_*` | the uTP transport's own events, with [`ClientBuilder::utp_events`] |
 //!
 //! # Transports and threads
 //!
@@ -94,6 +95,7 @@ mod callbacks;
 mod disk_port;
 mod engine;
 mod handle;
+mod lifecycle;
 mod links;
 mod listen;
 mod packets;
@@ -102,6 +104,7 @@ mod status;
 mod tcp;
 mod types;
 mod utp;
+mod utp_events;
 
 pub use builder::{Client, ClientBuilder};
 pub use handle::ClientHandle;
