@@ -42,6 +42,12 @@
 //!   before it whatever the delay; otherwise the flow whose hold ended first refills the
 //!   queue, the others leave slow start at 3/4 of the target with small windows, and every
 //!   slowdown hands the first flow a larger share.
+//!
+//! And one for delay-limited competitors: with [`LedbatConfig::rtt_target_floor`] (on by
+//! default through `ConnectionConfig`), the target is three minimum round trips, within the
+//! floor and `target_delay`. BBR keeps about one round trip of queue of its own; a 100 ms
+//! target on a path of a millisecond is never reached by it, so LEDBAT never yielded to it
+//! (see [`Ledbat::base_target`]).
 
 use std::time::{Duration, Instant};
 
