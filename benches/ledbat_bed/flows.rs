@@ -17,6 +17,7 @@ use hark::utp::{
     Callbacks, ContextHandle, ContextOption, UtpContext, UtpReactor, UtpSocket, UtpState,
 };
 
+use hark_proto::utp::ledbat::RTT_TARGET_FACTOR;
 use hark_proto::utp::{ConnectionConfig, EndpointConfig};
 
 use crate::bed::{Bed, RECEIVER, SENDER, spawn_in};
@@ -47,6 +48,7 @@ impl Kind {
                     (!options.ramp, "-no-ramp"),
                     (!options.join, "-no-join"),
                     (!options.drain, "-no-drain"),
+                    (options.rtt_target_floor.is_none(), "-fixed-target"),
                 ] {
                     if on {
                         name.push_str(flag);
@@ -84,7 +86,7 @@ impl Trace {
 }
 
 /// hark's LEDBAT settings on the bed (the command line's `--target-ms`, `--yield`,
-/// `--no-ramp`, `--no-join`, `--no-drain`).
+/// `--no-ramp`, `--no-join`, `--no-drain`, `--fixed-target`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HarkOptions {
     /// Overrides the LEDBAT target delay.
@@ -97,6 +99,8 @@ pub struct HarkOptions {
     pub join: bool,
     /// `ledbat_hold_until_drained`.
     pub drain: bool,
+    /// `ledbat_rtt_target_floor` (`None` with `--fixed-target`).
+    pub rtt_target_floor: Option<Duration>,
 }
 
 impl Default for HarkOptions {
@@ -109,17 +113,33 @@ impl Default for HarkOptions {
             ramp: config.ledbat_ramp_to_previous_window,
             join: config.ledbat_join_slowdowns,
             drain: config.ledbat_hold_until_drained,
+            rtt_target_floor: config.ledbat_rtt_target_floor,
         }
     }
 }
 
 impl HarkOptions {
+    /// The LEDBAT target these options run with on a path whose round trip is `rtt`:
+    /// `--target-ms` or the default `target_delay`, lowered to
+    /// `RTT_TARGET_FACTOR` round trips (not below the floor) unless `--fixed-target`.
+    pub fn target(&self, rtt: Duration) -> Duration {
+        let ceiling = self.target_ms.map_or(
+            ConnectionConfig::default().target_delay,
+            Duration::from_millis,
+        );
+        match self.rtt_target_floor {
+            Some(floor) => (rtt * RTT_TARGET_FACTOR).max(floor).min(ceiling),
+            None => ceiling,
+        }
+    }
+
     fn connection_config(&self) -> ConnectionConfig {
         ConnectionConfig {
             ledbat_yield_to_standing_queues: self.yielding,
             ledbat_ramp_to_previous_window: self.ramp,
             ledbat_join_slowdowns: self.join,
             ledbat_hold_until_drained: self.drain,
+            ledbat_rtt_target_floor: self.rtt_target_floor,
             ..ConnectionConfig::default()
         }
     }

@@ -10,9 +10,12 @@
 //!
 //! `cargo bench --bench ledbat_bed -- [--rate-mbit 10] [--queue-bytes 250000]
 //! [--duration 30] [--warmup 5] [--late 10] [--runs 3] [--reference] [--only NAME]
-//! [--target-ms MS] [--yield] [--no-ramp] [--no-join] [--no-drain] [--trace DIR]` (root).
+//! [--target-ms MS] [--fixed-target] [--yield] [--no-ramp] [--no-join] [--no-drain]
+//! [--trace DIR]` (root).
 //! `--only` runs the scenarios whose name contains NAME; `--target-ms` overrides hark's
-//! LEDBAT target; `--yield` turns on `ledbat_yield_to_standing_queues`; `--no-ramp`,
+//! LEDBAT target (its ceiling while the target follows the round trip); `--fixed-target`
+//! turns off `ledbat_rtt_target_floor`, so the target is 100 ms (or `--target-ms`) whatever
+//! the round trip; `--yield` turns on `ledbat_yield_to_standing_queues`; `--no-ramp`,
 //! `--no-join` and `--no-drain` turn off `ledbat_ramp_to_previous_window`,
 //! `ledbat_join_slowdowns` and `ledbat_hold_until_drained`; `--trace DIR` writes each run's
 //! hark senders' windows and delay estimates beside the probe's queueing delay to DIR; with
@@ -42,6 +45,7 @@ struct Args {
     no_ramp: bool,
     no_join: bool,
     no_drain: bool,
+    fixed_target: bool,
     trace: Option<std::path::PathBuf>,
 }
 
@@ -72,6 +76,7 @@ fn parse_args() -> Args {
         no_ramp: args.iter().any(|a| a == "--no-ramp"),
         no_join: args.iter().any(|a| a == "--no-join"),
         no_drain: args.iter().any(|a| a == "--no-drain"),
+        fixed_target: args.iter().any(|a| a == "--fixed-target"),
         trace: value("--trace").map(Into::into),
         target_ms: value("--target-ms").map(|v| {
             v.parse()
@@ -80,12 +85,29 @@ fn parse_args() -> Args {
     }
 }
 
+/// The alone scenario's goal; its delay range follows the target (see `alone_goal`).
+const ALONE_GOAL: &str = "utilisation >= 95 %, queueing delay within 15 % of the target";
+
+/// The alone scenario's goal with the target hark runs at on a path of `rtt`.
+fn alone_goal(kind: &Kind, rtt: Duration) -> String {
+    let Kind::Hark(options) = kind else {
+        return ALONE_GOAL.into();
+    };
+    let target = options.target(rtt).as_secs_f64() * 1e3;
+    format!(
+        "utilisation >= 95 %, queueing delay {:.1}..{:.1} ms: target {target:.1} ms +- 15 %, idle RTT {:.2} ms",
+        target * 0.85,
+        target * 1.15,
+        rtt.as_secs_f64() * 1e3
+    )
+}
+
 /// A scenario: flows and when each starts.
 struct Scenario {
     name: String,
     flows: Vec<(Kind, Duration)>,
     /// The goal line printed beside the result.
-    goal: &'static str,
+    goal: String,
 }
 
 fn scenarios(utp: Kind, late: Duration) -> Vec<Scenario> {
@@ -96,32 +118,32 @@ fn scenarios(utp: Kind, late: Duration) -> Vec<Scenario> {
         Scenario {
             name: format!("{n} alone"),
             flows: vec![(utp.clone(), zero)],
-            goal: "utilisation >= 95 %, queueing delay 85..115 ms",
+            goal: ALONE_GOAL.into(),
         },
         Scenario {
             name: format!("{n} vs tcp-cubic"),
             flows: vec![(utp.clone(), zero), (tcp("cubic"), zero)],
-            goal: "uTP <= 10 % of the link",
+            goal: "uTP <= 10 % of the link".into(),
         },
         Scenario {
             name: format!("{n} vs tcp-reno"),
             flows: vec![(utp.clone(), zero), (tcp("reno"), zero)],
-            goal: "uTP <= 10 % of the link",
+            goal: "uTP <= 10 % of the link".into(),
         },
         Scenario {
             name: format!("{n} vs tcp-bbr"),
             flows: vec![(utp.clone(), zero), (tcp("bbr"), zero)],
-            goal: "uTP <= 25 % of the link",
+            goal: "uTP <= 25 % of the link".into(),
         },
         Scenario {
             name: format!("two {n}"),
             flows: vec![(utp.clone(), zero), (utp.clone(), zero)],
-            goal: "shares within 20 % of each other",
+            goal: "shares within 20 % of each other".into(),
         },
         Scenario {
             name: format!("{n} + latecomer"),
             flows: vec![(utp.clone(), zero), (utp, late)],
-            goal: "shares within 20 % of each other",
+            goal: "shares within 20 % of each other".into(),
         },
     ]
 }
@@ -133,6 +155,8 @@ struct Outcome {
     /// Each flow's bytes over the window, as a fraction of the link's capacity.
     shares: Vec<f64>,
     drops: u64,
+    /// The idle bed's round trip measured before the run.
+    base_rtt: Duration,
 }
 
 fn median(mut xs: Vec<f64>) -> f64 {
@@ -228,6 +252,7 @@ fn run_once(bed: &Bed, args: &Args, scenario: &Scenario, run: usize) -> Result<O
             .map(|(a, b)| (b - a) as f64 / capacity)
             .collect(),
         drops: drops1 - drops0,
+        base_rtt: base,
     })
 }
 
@@ -287,6 +312,7 @@ fn main() {
         ramp: defaults.ramp && !args.no_ramp,
         join: defaults.join && !args.no_join,
         drain: defaults.drain && !args.no_drain,
+        rtt_target_floor: defaults.rtt_target_floor.filter(|_| !args.fixed_target),
     })];
     if args.reference {
         kinds.push(Kind::Libtorrent);
@@ -337,13 +363,18 @@ fn main() {
                     format!("{} {:.1} %", kind.name(), share * 100.0)
                 })
                 .collect();
+            let goal = if scenario.goal == ALONE_GOAL {
+                let rtt = median(outcomes.iter().map(|o| o.base_rtt.as_secs_f64()).collect());
+                alone_goal(&scenario.flows[0].0, Duration::from_secs_f64(rtt))
+            } else {
+                scenario.goal.clone()
+            };
             println!(
-                "{:<32} utilisation {:>5.1} %  queueing {:>6.1} ms  shares: {}   (goal: {})",
+                "{:<32} utilisation {:>5.1} %  queueing {:>6.1} ms  shares: {}   (goal: {goal})",
                 scenario.name,
                 utilisation * 100.0,
                 queueing,
                 shares.join(", "),
-                scenario.goal
             );
         }
     }

@@ -21,7 +21,8 @@ pub struct ConnectionConfig {
     pub send_buffer: usize,
     /// Receive buffer, bytes: the advertised window is this minus what is held unread.
     pub recv_buffer: usize,
-    /// LEDBAT target queuing delay (100 ms by default).
+    /// LEDBAT target queuing delay (100 ms by default, RFC 6817's upper bound): the target,
+    /// or with `ledbat_rtt_target_floor` the most the path-following target may be.
     pub target_delay: Duration,
     /// Largest congestion window, bytes.
     pub max_window: usize,
@@ -69,6 +70,13 @@ pub struct ConnectionConfig {
     /// minimum, so that flows whose slowdowns began a little apart all see the queue empty.
     /// On by default.
     pub ledbat_hold_until_drained: bool,
+    /// With `Some(floor)`, LEDBAT's target follows the path: three minimum round trips, at
+    /// least `floor` and at most `target_delay`
+    /// ([`Ledbat::base_target`](super::ledbat::Ledbat::base_target) explains why: a
+    /// delay-limited competitor such as BBR keeps about one round trip of queue, so a
+    /// target of a hundred round trips is never reached and never yielded at). `Some(15 ms)` by default;
+    /// `None` keeps `target_delay` on every path.
+    pub ledbat_rtt_target_floor: Option<Duration>,
     /// UDP payload MTU for IPv4 peers (libutp's get_udp_mtu).
     pub udp_mtu_v4: u16,
     /// UDP payload MTU for IPv6 peers.
@@ -154,6 +162,7 @@ impl Default for ConnectionConfig {
             ledbat_ramp_to_previous_window: true,
             ledbat_join_slowdowns: true,
             ledbat_hold_until_drained: true,
+            ledbat_rtt_target_floor: Some(Duration::from_millis(15)),
             udp_mtu_v4: DEFAULT_UDP_MTU_V4,
             udp_mtu_v6: DEFAULT_UDP_MTU_V6,
             mtu_probing: false,
@@ -225,6 +234,7 @@ impl ConnectionConfig {
             ramp_to_previous_window: self.ledbat_ramp_to_previous_window,
             join_slowdowns: self.ledbat_join_slowdowns,
             hold_until_drained: self.ledbat_hold_until_drained,
+            rtt_target_floor: self.ledbat_rtt_target_floor,
         }
     }
 }

@@ -42,6 +42,12 @@
 //!   before it whatever the delay; otherwise the flow whose hold ended first refills the
 //!   queue, the others leave slow start at 3/4 of the target with small windows, and every
 //!   slowdown hands the first flow a larger share.
+//!
+//! And one for delay-limited competitors: with [`LedbatConfig::rtt_target_floor`] (on by
+//! default through `ConnectionConfig`), the target is three minimum round trips, within the
+//! floor and `target_delay`. BBR keeps about one round trip of queue of its own; a 100 ms
+//! target on a path of a millisecond is never reached by it, so LEDBAT never yielded to it
+//! (see [`Ledbat::base_target`]).
 
 use std::time::{Duration, Instant};
 
@@ -53,6 +59,9 @@ use super::slowdown::{Slowdown, SlowdownStep};
 const CURRENT_FILTER: usize = 4;
 /// LEDBAT++'s cap on the growth divisor: at least one packet per 16 round trips.
 pub const MAX_GAIN_DIVISOR: u32 = 16;
+/// With [`LedbatConfig::rtt_target_floor`], the target is this many minimum round trips
+/// (within the floor and `target_delay`; see [`Ledbat::base_target`]).
+pub const RTT_TARGET_FACTOR: u32 = 3;
 /// While another flow keeps a standing queue, the window aims at the target divided by this.
 pub const COMPETING_TARGET_DIVISOR: u32 = 4;
 /// A slowdown that leaves more than the effective target divided by this in the queue has
@@ -110,6 +119,10 @@ pub struct LedbatConfig {
     /// the queuing delay is above an eighth of the target (up to two smoothed plus one
     /// minimum), so that flows whose slowdowns began a little apart all see the queue empty.
     pub hold_until_drained: bool,
+    /// With `Some(floor)`, the target follows the path: [`RTT_TARGET_FACTOR`] minimum round
+    /// trips, at least `floor` and at most `target_delay` (see [`Ledbat::base_target`]). `None` keeps
+    /// `target_delay` whatever the path.
+    pub rtt_target_floor: Option<Duration>,
 }
 
 /// The congestion window and the delay estimates that drive it.
@@ -249,13 +262,38 @@ impl Ledbat {
         self.competing
     }
 
-    /// The queuing delay the window aims at now: the target, or a quarter of it while
-    /// [`Ledbat::competing`].
+    /// The target before [`Ledbat::competing`] lowers it: `target_delay`, or with
+    /// [`LedbatConfig::rtt_target_floor`] [`RTT_TARGET_FACTOR`] times the minimum round trip
+    /// seen, at least the floor and at most `target_delay` (`target_delay` before any
+    /// round-trip sample).
+    ///
+    /// Why the round trip: a delay-limited competitor such as BBR keeps at most about two
+    /// bandwidth-delay products in flight (`cwnd_gain` 2 times its bottleneck bandwidth
+    /// estimate times its minimum RTT), so it becomes limited by its window rather than by
+    /// the link once the queue exceeds about one minimum round trip, and from then on its
+    /// bandwidth estimate, and with it its window, only shrinks. A target of 100 ms on a
+    /// path whose round trip is a millisecond is a queue a hundred round trips long: such a
+    /// flow never fills it, so LEDBAT never sees it and never yields (on the real-kernel
+    /// bed, hark kept about two thirds of the link against BBR). A target of a few round
+    /// trips is one the competitor's own queue and probing reach. The floor keeps the target
+    /// above the delay noise of short paths; the ceiling is RFC 6817's 100 ms, which paths
+    /// of a third of it or more keep.
+    pub fn base_target(&self) -> Duration {
+        match (self.config.rtt_target_floor, self.min_rtt) {
+            (Some(floor), Some(rtt)) => (rtt * RTT_TARGET_FACTOR)
+                .max(floor)
+                .min(self.config.target_delay),
+            _ => self.config.target_delay,
+        }
+    }
+
+    /// The queuing delay the window aims at now: [`Ledbat::base_target`], or a quarter of
+    /// it while [`Ledbat::competing`].
     pub fn effective_target(&self) -> Duration {
         if self.competing {
-            self.config.target_delay / COMPETING_TARGET_DIVISOR
+            self.base_target() / COMPETING_TARGET_DIVISOR
         } else {
-            self.config.target_delay
+            self.base_target()
         }
     }
 
@@ -514,6 +552,7 @@ mod tests {
             ramp_to_previous_window: false,
             join_slowdowns: false,
             hold_until_drained: false,
+            rtt_target_floor: None,
         }
     }
 
@@ -890,6 +929,65 @@ mod tests {
             c.on_ack(begin + rtt * 3, 1000);
             assert!(!c.in_slowdown());
             assert!(c.in_slow_start());
+        }
+    }
+
+    #[test]
+    fn the_target_follows_the_round_trip_between_the_floor_and_the_configured_target() {
+        let floor = Duration::from_millis(15);
+        let with_floor = LedbatConfig {
+            rtt_target_floor: Some(floor),
+            ..plus_plus()
+        };
+        let mut c = Ledbat::new(with_floor, 1000);
+        assert_eq!(
+            c.base_target(),
+            Duration::from_millis(100),
+            "no RTT sample yet"
+        );
+        // A LAN-like 1 ms round trip: the floor.
+        c.on_rtt_sample(Duration::from_millis(1));
+        assert_eq!(c.base_target(), floor);
+        // 10 ms: three round trips.
+        let mut mid = Ledbat::new(with_floor, 1000);
+        mid.on_rtt_sample(Duration::from_millis(10));
+        assert_eq!(mid.effective_target(), Duration::from_millis(30));
+        // 40 ms: capped at the configured 100 ms; the minimum round trip is what counts.
+        let mut long = Ledbat::new(with_floor, 1000);
+        long.on_rtt_sample(Duration::from_millis(40));
+        long.on_rtt_sample(Duration::from_millis(5));
+        assert_eq!(long.base_target(), floor);
+        let mut capped = Ledbat::new(with_floor, 1000);
+        capped.on_rtt_sample(Duration::from_millis(40));
+        assert_eq!(capped.base_target(), Duration::from_millis(100));
+        // Without the floor the configured target holds on any path.
+        let mut fixed = Ledbat::new(plus_plus(), 1000);
+        fixed.on_rtt_sample(Duration::from_millis(1));
+        assert_eq!(fixed.base_target(), Duration::from_millis(100));
+    }
+
+    #[test]
+    fn a_lower_target_on_a_short_path_shrinks_the_window_where_the_fixed_one_grows() {
+        let t0 = Instant::now();
+        for (floor, grows) in [(None, true), (Some(Duration::from_millis(15)), false)] {
+            let mut c = Ledbat::new(
+                LedbatConfig {
+                    rtt_target_floor: floor,
+                    ..plus_plus()
+                },
+                1000,
+            );
+            c.on_rtt_sample(Duration::from_millis(1));
+            c.on_delay_sample(t0, 0);
+            c.on_ack(t0, 18_000);
+            // 40 ms of queue: above 3/4 of the 15 ms target, so slow start ends and the
+            // window shrinks; below 3/4 of 100 ms, so slow start goes on.
+            set_queuing(&mut c, t0, 40_000);
+            c.on_ack(t0, 1000);
+            assert_eq!(c.in_slow_start(), grows, "{floor:?}");
+            let before = c.window();
+            c.on_ack(t0, 20_000);
+            assert_eq!(c.window() > before, grows, "{floor:?}");
         }
     }
 

@@ -195,13 +195,16 @@ pub enum ContextOption {
     SendBuffer(usize),
     /// `UTP_RCVBUF`: receive buffer of connections created from now on, bytes.
     ReceiveBuffer(usize),
-    /// `UTP_TARGET_DELAY`: LEDBAT target delay of connections created from now on.
+    /// `UTP_TARGET_DELAY`: LEDBAT target delay of connections created from now on; on paths
+    /// shorter than a third of it the target follows the round trip below it
+    /// (`hark_proto::utp::ConnectionConfig::ledbat_rtt_target_floor`).
     TargetDelay(Duration),
 }
 
 /// Socket options (libutp's `utp_setsockopt` names) that can change on a live socket.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SocketOption {
-    /// `UTP_TARGET_DELAY`: this connection's LEDBAT target delay.
+    /// `UTP_TARGET_DELAY`: this connection's LEDBAT target delay (the most the target may
+    /// be, as for [`ContextOption::TargetDelay`]).
     TargetDelay(Duration),
 }
