@@ -12,7 +12,7 @@ use hark_proto::bt::torrent::{Completion, DiskError, DiskJob};
 use hark_reactor::{Reactor, ReactorHandle};
 use hark_wire::bt::metainfo::Info;
 
-use super::shared::Shared;
+use super::shared::{Shared, lock};
 use super::types::TorrentId;
 use crate::bittorrent::disk::{
     DiskConfig, DiskHandler, DiskPool, DiskSubmitError, FilesError, ResumeData, ResumeError,
@@ -25,6 +25,8 @@ pub(crate) type EngineSlot = Arc<OnceLock<Weak<Shared>>>;
 /// Hands the pool's outcomes to the engine.
 struct ToEngine {
     slot: EngineSlot,
+    /// Completions were handed over without settling the engine; `batch_done` settles.
+    unsettled: bool,
 }
 
 impl ToEngine {
@@ -43,9 +45,17 @@ impl DiskHandler for ToEngine {
         torrent: TorrentKey,
         completion: Completion,
     ) {
-        self.enter(now, |engine, now| {
-            engine.disk_completed(now, torrent, completion)
-        });
+        // One settle per batch of completions (`batch_done`), not one per block.
+        if let Some(shared) = self.slot.get().and_then(Weak::upgrade) {
+            lock(&shared.engine).disk_completed(now, torrent, completion);
+            self.unsettled = true;
+        }
+    }
+
+    fn batch_done(&mut self, _reactor: &mut Reactor, now: Instant) {
+        if std::mem::take(&mut self.unsettled) {
+            self.enter(now, |_, _| {});
+        }
     }
 
     fn checked(
@@ -97,7 +107,14 @@ impl DiskPort {
         resume_dir: Option<PathBuf>,
         slot: EngineSlot,
     ) -> std::io::Result<Self> {
-        let pool = DiskPool::new(reactor, config, ToEngine { slot })?;
+        let pool = DiskPool::new(
+            reactor,
+            config,
+            ToEngine {
+                slot,
+                unsettled: false,
+            },
+        )?;
         Ok(DiskPort {
             pool,
             keys: HashMap::new(),

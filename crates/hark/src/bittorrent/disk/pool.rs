@@ -51,6 +51,13 @@ pub trait DiskHandler: Send + 'static {
         let _ = (reactor, now, torrent, result);
     }
 
+    /// Every outcome that was ready has been handed over (after one or more calls of the
+    /// methods above): a handler that defers work per outcome (settling its torrents) can
+    /// do it once here.
+    fn batch_done(&mut self, reactor: &mut Reactor, now: Instant) {
+        let _ = (reactor, now);
+    }
+
     /// A resume file was written ([`DiskPool::save_resume`]), or why not.
     fn resume_saved(
         &mut self,
@@ -340,6 +347,10 @@ impl Deliver<Done> for DiskSink {
         if let Some(inner) = self.inner.upgrade() {
             inner.drain();
         }
+    }
+
+    fn batch_delivered(&mut self, reactor: &mut Reactor, now: Instant) {
+        self.handler.batch_done(reactor, now);
     }
 }
 
