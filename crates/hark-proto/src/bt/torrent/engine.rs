@@ -504,6 +504,12 @@ impl Torrent {
             let Some((peer, request)) = self.deferred_reads.pop_front() else {
                 return;
             };
+            if self.send_blocked.contains_key(&peer) {
+                // Its peer's send buffer is still full: it keeps waiting (what
+                // `serve_request` would do), without a search of the peer's requests.
+                self.deferred_reads.push_back((peer, request));
+                continue;
+            }
             let pending = self
                 .peers
                 .get(&peer)
