@@ -156,10 +156,11 @@ fn run(args: &Args) -> Result<(), String> {
                 .map_err(|e| format!("{} download of round {n}: {e}", vias[i].name()))?;
             let _ = std::fs::remove_dir_all(&leech_dir);
             eprintln!(
-                "  round {n} {}: {:.1} MB/s, {:.2} CPU s/GB, byte-exact",
+                "  round {n} {}: {:.1} MB/s, {:.2} CPU s/GB, {:.3}x the torrent received, byte-exact",
                 vias[i].name(),
                 sample.mb_per_s(),
-                sample.cpu_per_gb()
+                sample.cpu_per_gb(),
+                sample.received as f64 / args.bytes as f64
             );
             rates[i].push(sample.mb_per_s());
             cpu[i].push(sample.cpu_per_gb());

@@ -32,6 +32,9 @@ impl Via {
 #[derive(Debug, Clone, Copy)]
 pub struct Sample {
     bytes: u64,
+    /// Peer-wire bytes the downloader received (blocks dropped and fetched again count
+    /// twice).
+    pub received: u64,
     seconds: f64,
     cpu_seconds: f64,
 }
@@ -130,6 +133,7 @@ impl Seeder {
         })?;
         Ok(Sample {
             bytes: args.bytes,
+            received: status.as_ref().map_or(0, |s| s.bytes_received),
             seconds: end.duration_since(start).as_secs_f64(),
             cpu_seconds,
         })
