@@ -361,6 +361,13 @@ impl Torrent {
         self.jobs.len() < self.config.max_disk_jobs
     }
 
+    /// Room for the write of a block that arrived: requests stop at `max_disk_jobs`, but
+    /// the blocks already asked for get as much again before one is dropped (a dropped
+    /// block costs its transfer twice, and the peers' pipelines are deep).
+    pub(super) fn disk_has_room_for_block(&self) -> bool {
+        self.jobs.len() < self.config.max_disk_jobs.saturating_mul(2)
+    }
+
     /// Handles every event `peer`'s session has queued.
     pub(super) fn drain_peer(&mut self, now: Instant, peer: PeerHandle) {
         loop {
