@@ -164,8 +164,23 @@ impl DiskPort {
         self.keys.get(&key).copied()
     }
 
-    /// Queues one of torrent `id`'s jobs (kept in order while the pool is full).
-    pub fn submit(&mut self, id: TorrentId, job: DiskJob) {
+    /// Queues one of torrent `id`'s jobs (kept in order while the pool is full), or does
+    /// it at once when it needs no I/O (a block the write cache takes): then its
+    /// completion comes back, for the torrent's `handle_disk`.
+    #[must_use]
+    pub fn submit(&mut self, id: TorrentId, job: DiskJob) -> Option<Completion> {
+        let job = match self.ids.get(&id) {
+            Some(&key) => match self.pool.write_cached(key, job) {
+                Ok(done) => return Some(done),
+                Err(job) => job,
+            },
+            None => job,
+        };
+        self.queue(id, job);
+        None
+    }
+
+    fn queue(&mut self, id: TorrentId, job: DiskJob) {
         if !self.waiting.is_empty() {
             self.waiting.push_back((id, job));
             return;

@@ -578,9 +578,14 @@ impl Engine {
                 return;
             };
             let mut progressed = false;
+            let mut done = Vec::new();
             while let Some(job) = entry.torrent.poll_disk_job() {
                 progressed = true;
-                self.disk.submit(id, job);
+                done.extend(self.disk.submit(id, job));
+            }
+            // Jobs done at once (blocks the write cache took) answer now.
+            for completion in done {
+                entry.torrent.handle_disk(now, completion);
             }
             let mut events = Vec::new();
             while let Some(event) = entry.torrent.poll_event() {

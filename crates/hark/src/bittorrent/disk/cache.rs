@@ -101,6 +101,29 @@ impl WriteCache {
         Ok(())
     }
 
+    /// Caches `data` at `offset` of `file` without any I/O: only when it overlaps no entry
+    /// and fits the budget; otherwise `data` comes back (for [`WriteCache::write`] on a
+    /// worker).
+    pub(super) fn try_insert(
+        &mut self,
+        budget: &CacheBudget,
+        file: usize,
+        offset: u64,
+        data: Vec<u8>,
+    ) -> Result<(), Vec<u8>> {
+        let end = offset + data.len() as u64;
+        if data.is_empty()
+            || !self.overlapping(file, offset, end).is_empty()
+            || !budget.take(data.len())
+        {
+            return Err(data);
+        }
+        self.bytes += data.len();
+        self.longest = self.longest.max(data.len() as u64);
+        self.entries.insert((file, offset), data);
+        Ok(())
+    }
+
     /// Whether cached entries cover `start..end` of `file` exactly, end to end.
     pub(super) fn covers(&self, file: usize, start: u64, end: u64) -> bool {
         let mut at = start;
@@ -262,6 +285,28 @@ mod tests {
             self.writes.push((file, offset, data.to_vec()));
             Ok(())
         }
+    }
+
+    #[test]
+    fn an_insert_without_io_takes_only_what_fits_and_overlaps_nothing() {
+        let budget = CacheBudget::new(6);
+        let mut cache = WriteCache::default();
+        assert_eq!(cache.try_insert(&budget, 0, 0, b"abcd".to_vec()), Ok(()));
+        assert_eq!(
+            cache.try_insert(&budget, 0, 2, b"xy".to_vec()),
+            Err(b"xy".to_vec()),
+            "overlaps 0..4"
+        );
+        assert_eq!(
+            cache.try_insert(&budget, 0, 4, b"efg".to_vec()),
+            Err(b"efg".to_vec()),
+            "over the budget"
+        );
+        assert_eq!(cache.try_insert(&budget, 0, 4, b"ef".to_vec()), Ok(()));
+        assert_eq!((cache.bytes(), budget.used()), (6, 6));
+        let mut sink = Recorder::default();
+        cache.flush_all(&budget, &mut sink).unwrap();
+        assert_eq!(sink.writes, [(0, 0, b"abcdef".to_vec())]);
     }
 
     #[test]

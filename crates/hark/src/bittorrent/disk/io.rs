@@ -45,6 +45,15 @@ impl TorrentDisk {
     pub(super) fn cache(&self) -> MutexGuard<'_, WriteCache> {
         self.cache.lock().unwrap_or_else(PoisonError::into_inner)
     }
+
+    /// The cache, unless a worker holds it (a caller that must not wait goes elsewhere).
+    pub(super) fn try_cache(&self) -> Option<MutexGuard<'_, WriteCache>> {
+        match self.cache.try_lock() {
+            Ok(guard) => Some(guard),
+            Err(std::sync::TryLockError::Poisoned(poisoned)) => Some(poisoned.into_inner()),
+            Err(std::sync::TryLockError::WouldBlock) => None,
+        }
+    }
 }
 
 /// Writes through the handle table; a file removed under the torrent is an error.

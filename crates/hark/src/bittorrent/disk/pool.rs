@@ -486,6 +486,32 @@ impl DiskPool {
             .map_err(|()| DiskSubmitError::Stopped)
     }
 
+    /// Does a write job on the calling thread when it needs no I/O: one slice whose bytes
+    /// fit the write cache's budget, overlap nothing cached, and find the torrent's cache
+    /// free (never waits for a worker). Its completion comes back at once; otherwise the
+    /// job does ([`DiskPool::submit`] it). Saves a worker's wake-up and a hand-off per
+    /// downloaded block.
+    pub fn write_cached(&self, key: TorrentKey, job: DiskJob) -> Result<Completion, DiskJob> {
+        let DiskJob::Write { id, slices, data } = job else {
+            return Err(job);
+        };
+        let single = match slices.as_slice() {
+            [slice] if slice.length as usize == data.len() => Some((slice.file, slice.offset)),
+            _ => None,
+        };
+        let torrent = self.inner.torrent(key);
+        let mut cache = torrent.as_ref().and_then(|t| t.try_cache());
+        match (single, cache.as_deref_mut()) {
+            (Some((file, offset)), Some(cache)) => {
+                match cache.try_insert(&self.inner.io.budget, file, offset, data) {
+                    Ok(()) => Ok(Completion::Done(id)),
+                    Err(data) => Err(DiskJob::Write { id, slices, data }),
+                }
+            }
+            _ => Err(DiskJob::Write { id, slices, data }),
+        }
+    }
+
     /// Hashes every piece of torrent `key` against `info`'s hashes, on all the workers
     /// (its cached writes are flushed first); [`DiskHandler::checked`] gets the pieces
     /// that passed, to give `Torrent::new`. Files are read-only here: a missing or short
