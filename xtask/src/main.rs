@@ -11,7 +11,8 @@
 //!   (`crates/hark-tokio/benches/tokio_utp.rs`), then uTP memory per connection
 //!   (`benches/utp_memory/`), then BEEP's echo and channel figures with and without TLS
 //!   (`benches/beep_report/`), then a BitTorrent hash check beside `sha1sum`
-//!   (`crates/hark/benches/hash_check.rs`); `--criterion` runs every criterion bench
+//!   (`crates/hark/benches/hash_check.rs`), then hark seeding to hark over uTP and TCP
+//!   (`benches/bt_hark_to_hark/`); `--criterion` runs every criterion bench
 //!   instead, with their ratios.
 //! - `cargo xtask sctp-vm`: runs the kernel-SCTP tests inside Debian's kernel under qemu.
 //! - `cargo xtask lab [SEED] [--rules plusplus|draft-gain|rfc6817]`: uTP's LEDBAT on a
@@ -168,6 +169,8 @@ fn main() -> ExitCode {
             // A BitTorrent hash check of 2 GiB in page cache on all cores beside sha1sum
             // of the same bytes (issue 13, bench c).
             let hash_check = util::run(util::cargo_bench("hark", "hash_check"));
+            // hark seeding to hark, 1 GiB over uTP and over TCP (issue 13, bench b).
+            let hark_to_hark = util::run(util::cargo_bench("hark-suite", "bt_hark_to_hark"));
             ratios::print();
             report
                 .and(hub)
@@ -177,6 +180,7 @@ fn main() -> ExitCode {
                 .and(utp_memory)
                 .and(beep)
                 .and(hash_check)
+                .and(hark_to_hark)
         }
     };
     match result {

@@ -104,6 +104,13 @@ pub trait Deliver<R>: Send + 'static {
     fn room(&mut self, reactor: &mut Reactor, now: Instant) {
         let _ = (reactor, now);
     }
+
+    /// Every result that was ready has been handed to [`Deliver::delivered`]: one call
+    /// after each batch of one or more, so work that follows results (driving a state
+    /// machine, flushing output) can run once per batch instead of once per result.
+    fn batch_delivered(&mut self, reactor: &mut Reactor, now: Instant) {
+        let _ = (reactor, now);
+    }
 }
 
 impl<R, F> Deliver<R> for F
@@ -176,6 +183,9 @@ impl<R: Send + 'static> Ready for Owner<R> {
                 self.in_flight.fetch_sub(1, Ordering::SeqCst);
                 self.core.release();
                 sink.delivered(reactor, now, result);
+            }
+            if delivered {
+                sink.batch_delivered(reactor, now);
             }
             if room {
                 sink.room(reactor, now);

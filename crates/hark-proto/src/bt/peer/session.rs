@@ -285,9 +285,12 @@ impl PeerSession {
     #[must_use]
     pub fn poll_transmit(&mut self, _now: Instant, buf: &mut [u8]) -> usize {
         let n = buf.len().min(self.out.len());
-        for (dst, src) in buf.iter_mut().zip(self.out.drain(..n)) {
-            *dst = src;
-        }
+        // Whole slices of the ring, not byte by byte (this moves every byte we send).
+        let (front, back) = self.out.as_slices();
+        let first = n.min(front.len());
+        buf[..first].copy_from_slice(&front[..first]);
+        buf[first..n].copy_from_slice(&back[..n - first]);
+        self.out.drain(..n);
         n
     }
 

@@ -16,8 +16,9 @@ pub struct TorrentConfig {
     pub choke_interval: Duration,
     /// How often the optimistic unchoke moves on. Default 30 s.
     pub optimistic_interval: Duration,
-    /// Disk jobs queued or running at most; a block that arrives while the queue is full is
-    /// dropped and requested again later. Default 64.
+    /// Disk jobs queued or running at most: no request, read or web-seed fetch starts
+    /// beyond it. A block that arrives finds room for its write up to twice this many
+    /// jobs; past that it is dropped and requested again later. Default 64.
     pub max_disk_jobs: usize,
     /// Peers a block may be requested from at once in end game. Default 2.
     pub end_game_requesters: usize,

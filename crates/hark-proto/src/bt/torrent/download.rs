@@ -71,7 +71,7 @@ impl Torrent {
             // Not asked of this peer (any more), or its piece is being checked.
             return;
         }
-        if !self.disk_has_room() {
+        if !self.disk_has_room_for_block() {
             // No room to write it: drop it and ask again later.
             self.picker.abort_request(from, request);
             return;

@@ -361,6 +361,13 @@ impl Torrent {
         self.jobs.len() < self.config.max_disk_jobs
     }
 
+    /// Room for the write of a block that arrived: requests stop at `max_disk_jobs`, but
+    /// the blocks already asked for get as much again before one is dropped (a dropped
+    /// block costs its transfer twice, and the peers' pipelines are deep).
+    pub(super) fn disk_has_room_for_block(&self) -> bool {
+        self.jobs.len() < self.config.max_disk_jobs.saturating_mul(2)
+    }
+
     /// Handles every event `peer`'s session has queued.
     pub(super) fn drain_peer(&mut self, now: Instant, peer: PeerHandle) {
         loop {
@@ -504,6 +511,12 @@ impl Torrent {
             let Some((peer, request)) = self.deferred_reads.pop_front() else {
                 return;
             };
+            if self.send_blocked.contains_key(&peer) {
+                // Its peer's send buffer is still full: it keeps waiting (what
+                // `serve_request` would do), without a search of the peer's requests.
+                self.deferred_reads.push_back((peer, request));
+                continue;
+            }
             let pending = self
                 .peers
                 .get(&peer)

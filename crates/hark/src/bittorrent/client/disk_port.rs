@@ -14,7 +14,7 @@ use hark_proto::bt::torrent::{Completion, DiskError, DiskJob};
 use hark_reactor::{Reactor, ReactorHandle};
 use hark_wire::bt::metainfo::Info;
 
-use super::shared::Shared;
+use super::shared::{Shared, lock};
 use super::types::TorrentId;
 use crate::bittorrent::disk::{
     DiskConfig, DiskHandler, DiskPool, DiskRequestError, DiskSubmitError, FilesError, ResumeData,
@@ -27,6 +27,8 @@ pub(crate) type EngineSlot = Arc<OnceLock<Weak<Shared>>>;
 /// Hands the pool's outcomes to the engine.
 struct ToEngine {
     slot: EngineSlot,
+    /// Completions were handed over without settling the engine; `batch_done` settles.
+    unsettled: bool,
 }
 
 impl ToEngine {
@@ -45,9 +47,17 @@ impl DiskHandler for ToEngine {
         torrent: TorrentKey,
         completion: Completion,
     ) {
-        self.enter(now, |engine, now| {
-            engine.disk_completed(now, torrent, completion)
-        });
+        // One settle per batch of completions (`batch_done`), not one per block.
+        if let Some(shared) = self.slot.get().and_then(Weak::upgrade) {
+            lock(&shared.engine).disk_completed(now, torrent, completion);
+            self.unsettled = true;
+        }
+    }
+
+    fn batch_done(&mut self, _reactor: &mut Reactor, now: Instant) {
+        if std::mem::take(&mut self.unsettled) {
+            self.enter(now, |_, _| {});
+        }
     }
 
     fn checked(
@@ -107,7 +117,14 @@ impl DiskPort {
         resume_dir: Option<PathBuf>,
         slot: EngineSlot,
     ) -> std::io::Result<Self> {
-        let pool = DiskPool::new(reactor, config, ToEngine { slot })?;
+        let pool = DiskPool::new(
+            reactor,
+            config,
+            ToEngine {
+                slot,
+                unsettled: false,
+            },
+        )?;
         Ok(DiskPort {
             pool,
             keys: HashMap::new(),
@@ -160,8 +177,23 @@ impl DiskPort {
         self.keys.get(&key).copied()
     }
 
-    /// Queues one of torrent `id`'s jobs (kept in order while the pool is full).
-    pub fn submit(&mut self, id: TorrentId, job: DiskJob) {
+    /// Queues one of torrent `id`'s jobs (kept in order while the pool is full), or does
+    /// it at once when it needs no I/O (a block the write cache takes): then its
+    /// completion comes back, for the torrent's `handle_disk`.
+    #[must_use]
+    pub fn submit(&mut self, id: TorrentId, job: DiskJob) -> Option<Completion> {
+        let job = match self.ids.get(&id) {
+            Some(&key) => match self.pool.write_cached(key, job) {
+                Ok(done) => return Some(done),
+                Err(job) => job,
+            },
+            None => job,
+        };
+        self.queue(id, job);
+        None
+    }
+
+    fn queue(&mut self, id: TorrentId, job: DiskJob) {
         if !self.waiting.is_empty() {
             self.waiting.push_back((id, job));
             return;

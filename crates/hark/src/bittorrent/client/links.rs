@@ -588,7 +588,13 @@ impl Engine {
                         break;
                     }
                     packets_out(&self.wiring, l, self.wants_packets_out, &buf[..n], link);
-                    l.spill.extend_from_slice(&buf[..n]);
+                    // Straight into the socket; only what it refuses waits in `spill`.
+                    let accepted = ctx.write(socket, &buf[..n]).unwrap_or(0);
+                    sent += accepted;
+                    if accepted < n {
+                        l.spill.extend_from_slice(&buf[accepted..n]);
+                        break;
+                    }
                 }
                 drop(ctx);
                 if sent > 0 {

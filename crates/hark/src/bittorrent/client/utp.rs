@@ -13,7 +13,7 @@ use hark_reactor::{DatagramEndpoint, Transmit};
 
 use super::shared::{Note, Shared, lock};
 use crate::events::{Admission, Direction, EventHub, Protocol};
-use crate::utp::{Callbacks, UtpContext, UtpState, looks_like_utp};
+use crate::utp::{Callbacks, UtpContext, UtpSocket, UtpState, looks_like_utp};
 
 /// A context whose callbacks leave notes in `notes` and ask `hub`'s IP filter about
 /// incoming connections.
@@ -23,8 +23,9 @@ pub(crate) fn context(
     hub: Arc<Mutex<EventHub>>,
     config: EndpointConfig,
 ) -> UtpContext {
+    let notes_read = Arc::clone(&notes);
     let push = move |note: Note| lock(&notes).push_back(note);
-    let (p1, p2, p3, p4, p5) = (push.clone(), push.clone(), push.clone(), push.clone(), push);
+    let (p1, p2, p4, p5) = (push.clone(), push.clone(), push.clone(), push);
     let callbacks = Callbacks::new()
         .on_firewall(move |_, addr: SocketAddr| {
             let protocol = Protocol::udp_for(&addr);
@@ -33,7 +34,7 @@ pub(crate) fn context(
         })
         .on_accept(move |_, socket, addr| p1(Note::Accept(family, socket, addr)))
         .on_connect(move |_, socket| p2(Note::Connected(family, socket)))
-        .on_read(move |_, socket, data| p3(Note::Read(family, socket, data.to_vec())))
+        .on_read(move |_, socket, data| read_note(&notes_read, family, socket, data))
         .on_error(move |_, socket, code| p4(Note::Error(family, socket, code)))
         .on_state_change(move |_, socket, state| match state {
             UtpState::Writable => p5(Note::Writable(family, socket)),
@@ -48,6 +49,23 @@ pub(crate) fn context(
     let limit = context.connection_config().send_buffer.max(64 * 1024);
     context.gauge = Some(Arc::new(crate::utp::Gauge::new(limit)));
     context
+}
+
+/// Most bytes one [`Note::Read`] gathers from consecutive reads of a socket.
+const READ_NOTE_MAX: usize = 256 * 1024;
+
+/// Leaves the bytes of an `on_read` callback for the engine: appended to the last note
+/// when it is a read of the same socket (a packet's worth arrives per callback; one note
+/// per batch of them saves an allocation and a pass through the engine per packet).
+fn read_note(notes: &Mutex<VecDeque<Note>>, family: usize, socket: UtpSocket, data: &[u8]) {
+    let mut notes = lock(notes);
+    if let Some(Note::Read(f, s, buf)) = notes.back_mut() {
+        if *f == family && *s == socket && buf.len() + data.len() <= READ_NOTE_MAX {
+            buf.extend_from_slice(data);
+            return;
+        }
+    }
+    notes.push_back(Note::Read(family, socket, data.to_vec()));
 }
 
 /// The datagram core of one of the client's UDP sockets.

@@ -72,8 +72,10 @@ impl WriteCache {
         sink: &mut dyn Sink,
         file: usize,
         offset: u64,
-        data: &[u8],
+        data: impl Into<Vec<u8>>,
     ) -> Result<(), FlushError> {
+        // Owned: a block that arrives as its own buffer is kept without a copy.
+        let data: Vec<u8> = data.into();
         let end = offset + data.len() as u64;
         let overlapping = self.overlapping(file, offset, end);
         if overlapping
@@ -89,14 +91,59 @@ impl WriteCache {
             self.flush_all(budget, sink)?;
             if !budget.take(data.len()) {
                 return sink
-                    .write_at(file, offset, data)
+                    .write_at(file, offset, &data)
                     .map_err(|error| (file, error));
             }
         }
         self.bytes += data.len();
         self.longest = self.longest.max(data.len() as u64);
-        self.entries.insert((file, offset), data.to_vec());
+        self.entries.insert((file, offset), data);
         Ok(())
+    }
+
+    /// Caches `data` at `offset` of `file` without any I/O: only when it overlaps no entry
+    /// and fits the budget; otherwise `data` comes back (for [`WriteCache::write`] on a
+    /// worker).
+    pub(super) fn try_insert(
+        &mut self,
+        budget: &CacheBudget,
+        file: usize,
+        offset: u64,
+        data: Vec<u8>,
+    ) -> Result<(), Vec<u8>> {
+        let end = offset + data.len() as u64;
+        if data.is_empty()
+            || !self.overlapping(file, offset, end).is_empty()
+            || !budget.take(data.len())
+        {
+            return Err(data);
+        }
+        self.bytes += data.len();
+        self.longest = self.longest.max(data.len() as u64);
+        self.entries.insert((file, offset), data);
+        Ok(())
+    }
+
+    /// Whether cached entries cover `start..end` of `file` exactly, end to end.
+    pub(super) fn covers(&self, file: usize, start: u64, end: u64) -> bool {
+        let mut at = start;
+        for ((_, offset), data) in self.entries.range((file, start)..(file, end)) {
+            if *offset != at {
+                return false;
+            }
+            at += data.len() as u64;
+        }
+        // Entries never overlap: one starting at `start`, each next where the previous
+        // ended, and the last ending at `end` is an exact cover.
+        at == end
+    }
+
+    /// Feeds the cached bytes of `start..end` of `file` to `f`, in order (call only when
+    /// [`WriteCache::covers`] said so).
+    pub(super) fn for_each_in(&self, file: usize, start: u64, end: u64, mut f: impl FnMut(&[u8])) {
+        for (_, data) in self.entries.range((file, start)..(file, end)) {
+            f(data);
+        }
     }
 
     /// (offset, length) of the entries of `file` overlapping `start..end`.
@@ -238,6 +285,47 @@ mod tests {
             self.writes.push((file, offset, data.to_vec()));
             Ok(())
         }
+    }
+
+    #[test]
+    fn an_insert_without_io_takes_only_what_fits_and_overlaps_nothing() {
+        let budget = CacheBudget::new(6);
+        let mut cache = WriteCache::default();
+        assert_eq!(cache.try_insert(&budget, 0, 0, b"abcd".to_vec()), Ok(()));
+        assert_eq!(
+            cache.try_insert(&budget, 0, 2, b"xy".to_vec()),
+            Err(b"xy".to_vec()),
+            "overlaps 0..4"
+        );
+        assert_eq!(
+            cache.try_insert(&budget, 0, 4, b"efg".to_vec()),
+            Err(b"efg".to_vec()),
+            "over the budget"
+        );
+        assert_eq!(cache.try_insert(&budget, 0, 4, b"ef".to_vec()), Ok(()));
+        assert_eq!((cache.bytes(), budget.used()), (6, 6));
+        let mut sink = Recorder::default();
+        cache.flush_all(&budget, &mut sink).unwrap();
+        assert_eq!(sink.writes, [(0, 0, b"abcdef".to_vec())]);
+    }
+
+    #[test]
+    fn only_an_exact_run_of_entries_covers_a_range() {
+        let budget = CacheBudget::new(1 << 20);
+        let mut cache = WriteCache::default();
+        let mut sink = Recorder::default();
+        cache.write(&budget, &mut sink, 0, 2, b"cd").unwrap();
+        cache.write(&budget, &mut sink, 0, 0, b"ab").unwrap();
+        cache.write(&budget, &mut sink, 0, 6, b"gh").unwrap();
+        assert!(cache.covers(0, 0, 4));
+        assert!(cache.covers(0, 2, 4));
+        assert!(!cache.covers(0, 0, 3), "an entry runs past the end");
+        assert!(!cache.covers(0, 1, 4), "an entry starts before the start");
+        assert!(!cache.covers(0, 0, 8), "a gap at 4..6");
+        assert!(!cache.covers(1, 0, 2), "another file");
+        let mut seen = Vec::new();
+        cache.for_each_in(0, 0, 4, |data| seen.extend_from_slice(data));
+        assert_eq!(seen, b"abcd");
     }
 
     #[test]

@@ -45,6 +45,15 @@ impl TorrentDisk {
     pub(super) fn cache(&self) -> MutexGuard<'_, WriteCache> {
         self.cache.lock().unwrap_or_else(PoisonError::into_inner)
     }
+
+    /// The cache, unless a worker holds it (a caller that must not wait goes elsewhere).
+    pub(super) fn try_cache(&self) -> Option<MutexGuard<'_, WriteCache>> {
+        match self.cache.try_lock() {
+            Ok(guard) => Some(guard),
+            Err(std::sync::TryLockError::Poisoned(poisoned)) => Some(poisoned.into_inner()),
+            Err(std::sync::TryLockError::WouldBlock) => None,
+        }
+    }
 }
 
 /// Writes through the handle table; a file removed under the torrent is an error.
@@ -113,7 +122,7 @@ pub(super) fn run(shared: &IoShared, torrent: &TorrentDisk, job: DiskJob) -> Com
                 Err(error) => flush_failed(id, error),
             }
         }
-        DiskJob::Write { slices, data, .. } => write(shared, torrent, id, &slices, &data),
+        DiskJob::Write { slices, data, .. } => write(shared, torrent, id, &slices, data),
         DiskJob::Read { slices, .. } => {
             let total: usize = slices.iter().map(|s| s.length as usize).sum();
             let mut out = vec![0u8; total];
@@ -169,7 +178,7 @@ fn write(
     torrent: &TorrentDisk,
     id: JobId,
     slices: &[FileSlice],
-    data: &[u8],
+    data: Vec<u8>,
 ) -> Completion {
     let total: usize = slices.iter().map(|s| s.length as usize).sum();
     if total != data.len() {
@@ -181,6 +190,13 @@ fn write(
     }
     let mut sink = FileSink { shared, torrent };
     let mut cache = torrent.cache();
+    if let [slice] = slices {
+        // The block is one slice: the cache keeps its buffer as it is.
+        return match cache.write(&shared.budget, &mut sink, slice.file, slice.offset, data) {
+            Ok(()) => Completion::Done(id),
+            Err(error) => flush_failed(id, error),
+        };
+    }
     let mut at = 0;
     for slice in slices {
         let len = slice.length as usize;
@@ -206,7 +222,16 @@ fn flush_slices(
     torrent: &TorrentDisk,
     slices: &[FileSlice],
 ) -> Result<(), FlushError> {
-    let mut cache = torrent.cache();
+    flush_locked(shared, torrent, &mut torrent.cache(), slices)
+}
+
+/// [`flush_slices`] with the torrent's cache already locked.
+fn flush_locked(
+    shared: &IoShared,
+    torrent: &TorrentDisk,
+    cache: &mut WriteCache,
+    slices: &[FileSlice],
+) -> Result<(), FlushError> {
     if cache.bytes() == 0 {
         return Ok(());
     }
@@ -245,8 +270,25 @@ fn hash_slices(
     torrent: &TorrentDisk,
     slices: &[FileSlice],
 ) -> Result<[u8; 20], FlushError> {
-    flush_slices(shared, torrent, slices)?;
     let mut hasher = Sha1::new();
+    {
+        // A piece whose blocks all wait in the write cache (a download's usual case) is
+        // hashed from memory, then written: no read back through the page cache.
+        let cache = torrent.cache();
+        let end = |s: &FileSlice| s.offset + u64::from(s.length);
+        if slices
+            .iter()
+            .all(|s| cache.covers(s.file, s.offset, end(s)))
+        {
+            for s in slices {
+                cache.for_each_in(s.file, s.offset, end(s), |data| hasher.update(data));
+            }
+            let mut cache = cache;
+            flush_locked(shared, torrent, &mut cache, slices)?;
+            return Ok(hasher.finalize().into());
+        }
+    }
+    flush_slices(shared, torrent, slices)?;
     for slice in slices {
         let file = slice.file;
         let handle = shared

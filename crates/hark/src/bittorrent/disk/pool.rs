@@ -51,6 +51,13 @@ pub trait DiskHandler: Send + 'static {
         let _ = (reactor, now, torrent, result);
     }
 
+    /// Every outcome that was ready has been handed over (after one or more calls of the
+    /// methods above): a handler that defers work per outcome (settling its torrents) can
+    /// do it once here.
+    fn batch_done(&mut self, reactor: &mut Reactor, now: Instant) {
+        let _ = (reactor, now);
+    }
+
     /// A resume file was written ([`DiskPool::save_resume`]), or why not.
     fn resume_saved(
         &mut self,
@@ -341,6 +348,10 @@ impl Deliver<Done> for DiskSink {
             inner.drain();
         }
     }
+
+    fn batch_delivered(&mut self, reactor: &mut Reactor, now: Instant) {
+        self.handler.batch_done(reactor, now);
+    }
 }
 
 /// Runs the disk jobs of any number of torrents on a bounded worker pool, against real
@@ -473,6 +484,32 @@ impl DiskPool {
         self.inner
             .push(&mut backlog, task)
             .map_err(|()| DiskSubmitError::Stopped)
+    }
+
+    /// Does a write job on the calling thread when it needs no I/O: one slice whose bytes
+    /// fit the write cache's budget, overlap nothing cached, and find the torrent's cache
+    /// free (never waits for a worker). Its completion comes back at once; otherwise the
+    /// job does ([`DiskPool::submit`] it). Saves a worker's wake-up and a hand-off per
+    /// downloaded block.
+    pub fn write_cached(&self, key: TorrentKey, job: DiskJob) -> Result<Completion, DiskJob> {
+        let DiskJob::Write { id, slices, data } = job else {
+            return Err(job);
+        };
+        let single = match slices.as_slice() {
+            [slice] if slice.length as usize == data.len() => Some((slice.file, slice.offset)),
+            _ => None,
+        };
+        let torrent = self.inner.torrent(key);
+        let mut cache = torrent.as_ref().and_then(|t| t.try_cache());
+        match (single, cache.as_deref_mut()) {
+            (Some((file, offset)), Some(cache)) => {
+                match cache.try_insert(&self.inner.io.budget, file, offset, data) {
+                    Ok(()) => Ok(Completion::Done(id)),
+                    Err(data) => Err(DiskJob::Write { id, slices, data }),
+                }
+            }
+            _ => Err(DiskJob::Write { id, slices, data }),
+        }
     }
 
     /// Hashes every piece of torrent `key` against `info`'s hashes, on all the workers
