@@ -11,8 +11,10 @@
 //!   (`crates/hark-tokio/benches/tokio_utp.rs`), then uTP memory per connection
 //!   (`benches/utp_memory/`), then BEEP's echo and channel figures with and without TLS
 //!   (`benches/beep_report/`), then a BitTorrent hash check beside `sha1sum`
-//!   (`crates/hark/benches/hash_check.rs`); `--criterion` runs every criterion bench
-//!   instead, with their ratios.
+//!   (`crates/hark/benches/hash_check.rs`), then hark against libtorrent downloading 1 GiB
+//!   from one libtorrent seeder (`benches/bt_libtorrent_ratio/`) and the peak RSS of a
+//!   4 GiB download from 20 peers (`benches/bt_rss/`); `--criterion` runs every criterion
+//!   bench instead, with their ratios.
 //! - `cargo xtask sctp-vm`: runs the kernel-SCTP tests inside Debian's kernel under qemu.
 //! - `cargo xtask lab [SEED] [--rules plusplus|draft-gain|rfc6817]`: uTP's LEDBAT on a
 //!   simulated bottleneck, beside its goals.
@@ -168,6 +170,11 @@ fn main() -> ExitCode {
             // A BitTorrent hash check of 2 GiB in page cache on all cores beside sha1sum
             // of the same bytes (issue 13, bench c).
             let hash_check = util::run(util::cargo_bench("hark", "hash_check"));
+            // BitTorrent: hark against libtorrent downloading from one libtorrent seeder
+            // over uTP and TCP (issue 13, bench a), and the downloader's peak RSS over
+            // 4 GiB from 20 peers (bench d).
+            let bt_libtorrent = util::run(util::cargo_bench("hark-suite", "bt_libtorrent_ratio"));
+            let bt_rss = util::run(util::cargo_bench("hark-suite", "bt_rss"));
             ratios::print();
             report
                 .and(hub)
@@ -177,6 +184,8 @@ fn main() -> ExitCode {
                 .and(utp_memory)
                 .and(beep)
                 .and(hash_check)
+                .and(bt_libtorrent)
+                .and(bt_rss)
         }
     };
     match result {
