@@ -128,10 +128,11 @@ fn main() {
         }
         std::fs::remove_dir_all(&out).expect("delete the download");
         println!(
-            "  round {}: peak RSS {:.1} MiB, {:.1} MB/s, {:.2} CPU s/GB",
+            "  round {}: peak RSS {:.1} MiB, {:.1} MB/s, {:.2} CPU s/GB, received {:.3}x the payload",
             round + 1,
             run.max_rss as f64 / f64::from(1 << 20),
             run.mb_per_s(),
+            run.received as f64 / run.bytes as f64,
             run.cpu_seconds / (run.bytes as f64 / 1e9)
         );
         rss.push(run.max_rss as f64 / f64::from(1 << 20));

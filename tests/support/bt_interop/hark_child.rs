@@ -5,9 +5,10 @@
 //!
 //! The child is `hark::bittorrent::Client` with its default settings, listening on
 //! 127.0.0.1 at any free port, dialing the peers it is given. It prints
-//! `complete BYTES SECONDS` (seconds from adding the torrent until every piece is
-//! verified) and exits 0 after stopping the client (which flushes the files); it exits 1
-//! if the torrent is not complete in time or a fatal event came.
+//! `complete BYTES SECONDS RECEIVED` (seconds from adding the torrent until every piece
+//! is verified; bytes received from peers, protocol and blocks downloaded twice included)
+//! and exits 0 after stopping the client (which flushes the files); it exits 1 if the
+//! torrent is not complete in time or a fatal event came.
 
 use hark::bittorrent::{AddTorrent, Client, Transports};
 use hark::events::Severity;
@@ -28,6 +29,8 @@ pub struct ChildDownload {
     pub bytes: u64,
     /// From adding the torrent until every piece was verified (the child's own clock).
     pub seconds: f64,
+    /// Bytes received from peers (protocol, and blocks downloaded twice, included).
+    pub received: u64,
     /// Peak resident set of the child, bytes (`ru_maxrss`).
     pub max_rss: u64,
     /// User plus system CPU time of the child, seconds.
@@ -119,7 +122,10 @@ fn child(args: &[String]) -> Result<(), String> {
         ));
     }
     client.shutdown();
-    println!("complete {} {seconds}", status.total_bytes);
+    println!(
+        "complete {} {seconds} {}",
+        status.total_bytes, status.bytes_received
+    );
     Ok(())
 }
 
@@ -189,17 +195,22 @@ pub fn download(
     if !libc::WIFEXITED(status) || libc::WEXITSTATUS(status) != 0 {
         return Err(format!("hark downloader exited with {status:#x}:\n{log}"));
     }
-    let (bytes, seconds) = log
+    let (bytes, seconds, received) = log
         .lines()
         .find_map(|line| {
             let mut words = line.strip_prefix("complete ")?.split(' ');
-            Some((words.next()?.parse().ok()?, words.next()?.parse().ok()?))
+            Some((
+                words.next()?.parse().ok()?,
+                words.next()?.parse().ok()?,
+                words.next()?.parse().ok()?,
+            ))
         })
         .ok_or_else(|| format!("hark downloader printed no `complete` line:\n{log}"))?;
     let time = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 / 1e6;
     Ok(ChildDownload {
         bytes,
         seconds,
+        received,
         max_rss: u64::try_from(usage.ru_maxrss).unwrap_or(0) * 1024,
         cpu_seconds: time(usage.ru_utime) + time(usage.ru_stime),
     })

@@ -87,6 +87,7 @@ pub(crate) struct EngineSettings {
     pub own: Vec<SocketAddr>,
     pub seed: u64,
     pub max_peers: usize,
+    pub max_queued_write_bytes: usize,
 }
 
 /// Everything the reactor thread owns about the client.
@@ -258,6 +259,7 @@ impl Engine {
         session.listen_port = self.settings.listen_port;
         let mut config = TorrentConfig::new(session);
         config.max_peers = self.settings.max_peers;
+        config.max_queued_write_bytes = self.settings.max_queued_write_bytes;
         let seed = self.settings.seed ^ id.0.wrapping_mul(0x9e37_79b9_7f4a_7c15);
         let rng = Box::new(rand_pcg::Pcg32::seed_from_u64(seed));
         let torrent = match Torrent::new(now, config.clone(), info, have, rng) {

@@ -1,4 +1,5 @@
 mod fast;
+mod queued_writes;
 mod sim;
 mod swarm;
 
