@@ -132,8 +132,8 @@ fn main() {
             round + 1,
             run.max_rss as f64 / f64::from(1 << 20),
             run.mb_per_s(),
+            run.cpu_seconds / (run.bytes as f64 / 1e9),
             run.received as f64 / run.bytes as f64,
-            run.cpu_seconds / (run.bytes as f64 / 1e9)
         );
         rss.push(run.max_rss as f64 / f64::from(1 << 20));
         rates.push(run.mb_per_s());
