@@ -1,6 +1,6 @@
 //! `cargo bench -p hark-suite --bench bt_rss`: issue 13's bench (d), part of `cargo xtask
 //! bench`. hark's client downloads a 4 GiB torrent from 20 seeding peers on loopback, and
-//! its peak resident set is read from `wait4`'s `ru_maxrss`. Goal: at most 64 MiB.
+//! its peak resident set is read from its `VmHWM` as it finishes. Goal: at most 64 MiB.
 //!
 //! The payload is patterned (written and hashed on every core, left in the page cache).
 //! The seeders are 20 hark `Client`s in this process, each on its own address

@@ -1,12 +1,15 @@
 //! hark's client downloading one torrent in a process of its own, for the BitTorrent
 //! benches: the bench binary runs itself again with [`FLAG`] (so it needs no other
-//! binary), and the parent reaps the child with `wait4`, which gives its peak resident
-//! set (`ru_maxrss`) and CPU time.
+//! binary). The child reports its peak resident set (`VmHWM` of `/proc/self/status`, which
+//! counts only its own address space: `wait4`'s `ru_maxrss` would also count the parent's
+//! resident set at the spawn, which Linux folds in when the child executes), and the parent
+//! reaps it with `wait4` for its CPU time.
 //!
 //! The child is `hark::bittorrent::Client` with its default settings, listening on
 //! 127.0.0.1 at any free port, dialing the peers it is given. It prints
-//! `complete BYTES SECONDS RECEIVED` (seconds from adding the torrent until every piece
-//! is verified; bytes received from peers, protocol and blocks downloaded twice included)
+//! `complete BYTES SECONDS RECEIVED PEAK_RSS` (seconds from adding the torrent until every
+//! piece is verified; bytes received from peers, protocol and blocks downloaded twice
+//! included; peak resident bytes)
 //! and exits 0 after stopping the client (which flushes the files); it exits 1 if the
 //! torrent is not complete in time or a fatal event came.
 
@@ -31,7 +34,7 @@ pub struct ChildDownload {
     pub seconds: f64,
     /// Bytes received from peers (protocol, and blocks downloaded twice, included).
     pub received: u64,
-    /// Peak resident set of the child, bytes (`ru_maxrss`).
+    /// Peak resident set of the child, bytes (`VmHWM`, read as it finishes).
     pub max_rss: u64,
     /// User plus system CPU time of the child, seconds.
     pub cpu_seconds: f64,
@@ -122,9 +125,23 @@ fn child(args: &[String]) -> Result<(), String> {
         ));
     }
     client.shutdown();
+    let status_file = std::fs::read_to_string("/proc/self/status").map_err(|e| e.to_string())?;
+    let hwm_kib: u64 = status_file
+        .lines()
+        .find_map(|line| {
+            line.strip_prefix("VmHWM:")?
+                .trim()
+                .strip_suffix("kB")?
+                .trim()
+                .parse()
+                .ok()
+        })
+        .ok_or("no VmHWM in /proc/self/status")?;
     println!(
-        "complete {} {seconds} {}",
-        status.total_bytes, status.bytes_received
+        "complete {} {seconds} {} {}",
+        status.total_bytes,
+        status.bytes_received,
+        hwm_kib * 1024
     );
     Ok(())
 }
@@ -195,11 +212,12 @@ pub fn download(
     if !libc::WIFEXITED(status) || libc::WEXITSTATUS(status) != 0 {
         return Err(format!("hark downloader exited with {status:#x}:\n{log}"));
     }
-    let (bytes, seconds, received) = log
+    let (bytes, seconds, received, max_rss) = log
         .lines()
         .find_map(|line| {
             let mut words = line.strip_prefix("complete ")?.split(' ');
             Some((
+                words.next()?.parse().ok()?,
                 words.next()?.parse().ok()?,
                 words.next()?.parse().ok()?,
                 words.next()?.parse().ok()?,
@@ -211,7 +229,7 @@ pub fn download(
         bytes,
         seconds,
         received,
-        max_rss: u64::try_from(usage.ru_maxrss).unwrap_or(0) * 1024,
+        max_rss,
         cpu_seconds: time(usage.ru_utime) + time(usage.ru_stime),
     })
 }
