@@ -12,8 +12,10 @@
 //!   (`benches/utp_memory/`), then BEEP's echo and channel figures with and without TLS
 //!   (`benches/beep_report/`), then a BitTorrent hash check beside `sha1sum`
 //!   (`crates/hark/benches/hash_check.rs`), then hark seeding to hark over uTP and TCP
-//!   (`benches/bt_hark_to_hark/`); `--criterion` runs every criterion bench
-//!   instead, with their ratios.
+//!   (`benches/bt_hark_to_hark/`), hark against libtorrent downloading 1 GiB from one
+//!   libtorrent seeder (`benches/bt_libtorrent_ratio/`) and the peak RSS of a 4 GiB
+//!   download from 20 peers (`benches/bt_rss/`); `--criterion` runs every criterion
+//!   bench instead, with their ratios.
 //! - `cargo xtask sctp-vm`: runs the kernel-SCTP tests inside Debian's kernel under qemu.
 //! - `cargo xtask lab [SEED] [--rules plusplus|draft-gain|rfc6817]`: uTP's LEDBAT on a
 //!   simulated bottleneck, beside its goals.
@@ -171,6 +173,11 @@ fn main() -> ExitCode {
             let hash_check = util::run(util::cargo_bench("hark", "hash_check"));
             // hark seeding to hark, 1 GiB over uTP and over TCP (issue 13, bench b).
             let hark_to_hark = util::run(util::cargo_bench("hark-suite", "bt_hark_to_hark"));
+            // BitTorrent: hark against libtorrent downloading from one libtorrent seeder
+            // over uTP and TCP (issue 13, bench a), and the downloader's peak RSS over
+            // 4 GiB from 20 peers (bench d).
+            let bt_libtorrent = util::run(util::cargo_bench("hark-suite", "bt_libtorrent_ratio"));
+            let bt_rss = util::run(util::cargo_bench("hark-suite", "bt_rss"));
             ratios::print();
             report
                 .and(hub)
@@ -181,6 +188,8 @@ fn main() -> ExitCode {
                 .and(beep)
                 .and(hash_check)
                 .and(hark_to_hark)
+                .and(bt_libtorrent)
+                .and(bt_rss)
         }
     };
     match result {

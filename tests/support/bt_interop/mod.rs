@@ -11,8 +11,12 @@
 //! - [`web_seed`]: `python3 -m http.server`.
 //! - [`hostile`]: a peer of our own that sends corrupt blocks, invalid requests and
 //!   malformed messages.
+//! - [`big_torrent`] and [`hark_child`]: the benches' large patterned torrent and hark's
+//!   client downloading in a process of its own (peak RSS and CPU time from `wait4`).
 
 pub mod aria2;
+pub mod big_torrent;
+pub mod hark_child;
 pub mod hark_cli;
 pub mod hostile;
 pub mod libtorrent;

@@ -562,6 +562,11 @@ impl PeerSession {
         self.outstanding.iter().map(|(r, _)| *r)
     }
 
+    /// How many of our requests are sent and unanswered or not sent yet.
+    pub fn requests_in_flight(&self) -> usize {
+        self.outstanding.len() + self.pending.len()
+    }
+
     /// Our requests not sent yet.
     pub fn pending_requests(&self) -> impl Iterator<Item = BlockRequest> + '_ {
         self.pending.iter().copied()

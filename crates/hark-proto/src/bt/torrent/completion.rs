@@ -35,6 +35,9 @@ impl Torrent {
         } else {
             self.job_done(now, kind, completion);
         }
+        if self.state == State::Running {
+            self.write_queued();
+        }
         self.retry_deferred(now);
         self.fill_requests(now);
     }

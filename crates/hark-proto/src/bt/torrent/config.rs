@@ -17,9 +17,14 @@ pub struct TorrentConfig {
     /// How often the optimistic unchoke moves on. Default 30 s.
     pub optimistic_interval: Duration,
     /// Disk jobs queued or running at most: no request, read or web-seed fetch starts
-    /// beyond it. A block that arrives finds room for its write up to twice this many
-    /// jobs; past that it is dropped and requested again later. Default 64.
+    /// beyond it, and a block that arrives while it is reached waits in
+    /// `max_queued_write_bytes`. Default 64.
     pub max_disk_jobs: usize,
+    /// Bytes of received blocks held in memory while `max_disk_jobs` are in flight,
+    /// written as jobs finish; a block beyond it is dropped and requested again later.
+    /// Many fast peers deliver bursts larger than the disk queue between two disk
+    /// completions; without this room they would be downloaded again. Default 4 MiB.
+    pub max_queued_write_bytes: usize,
     /// Peers a block may be requested from at once in end game. Default 2.
     pub end_game_requesters: usize,
     /// Connected peers at most. Default 100.
@@ -35,6 +40,7 @@ impl TorrentConfig {
             choke_interval: Duration::from_secs(10),
             optimistic_interval: Duration::from_secs(30),
             max_disk_jobs: 64,
+            max_queued_write_bytes: 4 << 20,
             end_game_requesters: 2,
             max_peers: 100,
         }

@@ -10,51 +10,73 @@ use super::engine::{JobKind, State, Torrent, key};
 use super::event::PeerHandle;
 
 impl Torrent {
-    /// Gives every peer that unchokes us as many requests as its queue wants.
+    /// Gives every peer that unchokes us as many requests as its queue wants, within the
+    /// room for the blocks they bring.
     pub(super) fn fill_requests(&mut self, now: Instant) {
         if self.state != State::Running || self.is_finished() {
             return;
         }
+        let mut room = self.request_room();
         let handles: Vec<PeerHandle> = self.peers.keys().copied().collect();
         for peer in handles {
-            self.fill_peer(now, peer);
+            if room == 0 {
+                return;
+            }
+            room -= self.fill_peer(now, peer, room);
         }
     }
 
-    fn fill_peer(&mut self, now: Instant, peer: PeerHandle) {
+    /// Blocks that may still be requested: every requested block must find room when it
+    /// arrives (a disk job, or `max_queued_write_bytes` of held blocks), so none is
+    /// dropped and downloaded twice, however many peers deliver at once.
+    fn request_room(&self) -> usize {
+        let budget = self.config.max_disk_jobs
+            + self.config.max_queued_write_bytes / crate::bt::peer::BLOCK_LEN as usize;
+        let in_flight: usize = self
+            .peers
+            .values()
+            .map(|slot| slot.session.requests_in_flight())
+            .sum();
+        budget.saturating_sub(self.jobs.len() + self.queued_writes.len() + in_flight)
+    }
+
+    /// Requests up to `room` blocks of `peer`; returns how many.
+    fn fill_peer(&mut self, now: Instant, peer: PeerHandle, room: usize) -> usize {
         // Blocks arriving need room for their write jobs.
         if !self.disk_has_room() {
-            return;
+            return 0;
         }
         let Some(slot) = self.peers.get_mut(&peer) else {
-            return;
+            return 0;
         };
         let session = &mut slot.session;
         if session.is_closed() || !session.am_interested() {
-            return;
+            return 0;
         }
-        let wanted = session.wanted_requests(now);
+        let wanted = session.wanted_requests(now).min(room);
         if wanted == 0 {
-            return;
+            return 0;
         }
         let mut blocks: Vec<BlockRequest> = Vec::new();
         if session.peer_choking() {
             // Choked: only pieces the peer allowed fast (BEP 6).
             let allowed = session.allowed_fast_pieces();
             if allowed.is_empty() {
-                return;
+                return 0;
             }
             self.picker.pick(key(peer), &allowed, wanted, &mut blocks);
         } else {
             self.picker
                 .pick(key(peer), session.peer_pieces(), wanted, &mut blocks);
         }
+        let asked = blocks.len();
         for request in blocks {
             if session.request(now, request).is_err() {
                 // This block stays free for others.
                 self.picker.abort_request(key(peer), request);
             }
         }
+        asked
     }
 
     /// A block arrived from `peer`: written if we still need it from this peer (other
@@ -71,8 +93,9 @@ impl Torrent {
             // Not asked of this peer (any more), or its piece is being checked.
             return;
         }
-        if !self.disk_has_room_for_block() {
-            // No room to write it: drop it and ask again later.
+        let queue = !self.disk_has_room();
+        if queue && self.queued_write_bytes + data.len() > self.config.max_queued_write_bytes {
+            // No room to write or hold it: drop it and ask again later.
             self.picker.abort_request(from, request);
             return;
         }
@@ -82,7 +105,23 @@ impl Torrent {
                 slot.session.cancel(now, request);
             }
         }
-        self.write_block(from, request, data);
+        if queue {
+            self.queued_write_bytes += data.len();
+            self.queued_writes.push_back((from, request, data));
+        } else {
+            self.write_block(from, request, data);
+        }
+    }
+
+    /// Queues the write jobs of held blocks while the disk queue has room.
+    pub(super) fn write_queued(&mut self) {
+        while self.disk_has_room() {
+            let Some((from, request, data)) = self.queued_writes.pop_front() else {
+                return;
+            };
+            self.queued_write_bytes -= data.len();
+            self.write_block(from, request, data);
+        }
     }
 
     /// Queues the write job of a received block.

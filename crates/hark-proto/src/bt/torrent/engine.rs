@@ -90,6 +90,11 @@ pub struct Torrent {
     pub(super) next_job: u64,
     /// Peer requests waiting for room in the disk queue.
     pub(super) deferred_reads: VecDeque<(PeerHandle, BlockRequest)>,
+    /// Received blocks waiting for room in the disk queue (at most
+    /// `max_queued_write_bytes` of data, counted in `queued_write_bytes`).
+    pub(super) queued_writes: VecDeque<(PeerKey, BlockRequest, Vec<u8>)>,
+    /// Bytes of data in `queued_writes`.
+    pub(super) queued_write_bytes: usize,
     /// Blocks read for a peer whose send buffer was full; sent as it drains. At most
     /// `max_disk_jobs` in all, since no read starts for a peer with blocks waiting here.
     pub(super) send_blocked: BTreeMap<PeerHandle, VecDeque<(BlockRequest, Vec<u8>)>>,
@@ -147,6 +152,8 @@ impl Torrent {
             job_queue: VecDeque::new(),
             next_job: 0,
             deferred_reads: VecDeque::new(),
+            queued_writes: VecDeque::new(),
+            queued_write_bytes: 0,
             send_blocked: BTreeMap::new(),
             events: VecDeque::new(),
             state: State::Opening(0),
@@ -361,13 +368,6 @@ impl Torrent {
         self.jobs.len() < self.config.max_disk_jobs
     }
 
-    /// Room for the write of a block that arrived: requests stop at `max_disk_jobs`, but
-    /// the blocks already asked for get as much again before one is dropped (a dropped
-    /// block costs its transfer twice, and the peers' pipelines are deep).
-    pub(super) fn disk_has_room_for_block(&self) -> bool {
-        self.jobs.len() < self.config.max_disk_jobs.saturating_mul(2)
-    }
-
     /// Handles every event `peer`'s session has queued.
     pub(super) fn drain_peer(&mut self, now: Instant, peer: PeerHandle) {
         loop {
@@ -565,6 +565,8 @@ impl Torrent {
             self.drain_peer(now, peer);
         }
         self.deferred_reads.clear();
+        self.queued_writes.clear();
+        self.queued_write_bytes = 0;
         self.send_blocked.clear();
         let files: Vec<usize> = self.open_files.iter().copied().collect();
         for file in files {

@@ -14,9 +14,9 @@
 //!
 //! Disk: the torrent opens (and for a fresh download allocates) its files first and talks
 //! to no peer about data until they are open. Requests and reads start while fewer than
-//! `max_disk_jobs` jobs are queued or running; a block that arrives finds room for its
-//! write up to twice that, past which it is dropped and requested again, and a peer's
-//! request waits. A failed job is a fatal `file_error`: this torrent closes its
+//! `max_disk_jobs` jobs are queued or running, and no more blocks are requested than
+//! those jobs and `max_queued_write_bytes` of held blocks can take; a block that arrives
+//! while the queue is full is held and written as jobs finish, and a peer's request waits. A failed job is a fatal `file_error`: this torrent closes its
 //! peers and files and pauses; other torrents are separate values and go on.
 //!
 //! # Corrupt peers

@@ -35,8 +35,9 @@ type Pending = Box<dyn FnOnce(&ClientHandle) + Send>;
 ///
 /// Defaults: ports 6881–6889, IPv4 on `0.0.0.0` and IPv6 on `::`, uTP first with TCP
 /// fallback, a random `-HK0001-` peer id, no IP filter, every event down to `debug`,
-/// 100 peers per torrent, a uTP connect timeout of 3 s (one SYN retry) before the TCP
-/// fallback, a stop timeout of 2 s.
+/// 100 peers per torrent, 4 MiB of received blocks held per torrent while its disk
+/// queue is full ([`ClientBuilder::queued_write_bytes`]), a uTP connect timeout of 3 s
+/// (one SYN retry) before the TCP fallback, a stop timeout of 2 s.
 pub struct ClientBuilder {
     ports: Vec<u16>,
     ipv4: Option<Ipv4Addr>,
@@ -46,6 +47,7 @@ pub struct ClientBuilder {
     ip_filter: Option<Arc<IpFilter>>,
     min_severity: Severity,
     max_peers: usize,
+    queued_write_bytes: usize,
     utp: EndpointConfig,
     disk: DiskConfig,
     resume_dir: Option<PathBuf>,
@@ -80,6 +82,7 @@ impl Default for ClientBuilder {
             ip_filter: None,
             min_severity: Severity::Debug,
             max_peers: 100,
+            queued_write_bytes: 4 << 20,
             utp,
             disk: DiskConfig::default(),
             resume_dir: None,
@@ -153,6 +156,15 @@ impl ClientBuilder {
     #[must_use]
     pub fn max_peers(mut self, max_peers: usize) -> Self {
         self.max_peers = max_peers.max(1);
+        self
+    }
+
+    /// Bytes of received blocks a torrent holds in memory while its disk queue is full
+    /// (written as disk jobs finish); a block beyond it is dropped and requested again.
+    /// Default 4 MiB (see `TorrentConfig::max_queued_write_bytes` in hark-proto).
+    #[must_use]
+    pub fn queued_write_bytes(mut self, bytes: usize) -> Self {
+        self.queued_write_bytes = bytes;
         self
     }
 
@@ -382,6 +394,7 @@ impl ClientBuilder {
             max_peers: self.max_peers,
             stop_timeout: self.stop_timeout,
             utp_events: self.utp_events,
+            max_queued_write_bytes: self.queued_write_bytes,
         };
         let slot: EngineSlot = Arc::new(OnceLock::new());
         if let Some(dir) = &self.resume_dir {

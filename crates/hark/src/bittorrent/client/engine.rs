@@ -44,11 +44,9 @@ const RETRY_MAX: Duration = Duration::from_secs(60);
 /// Attempts in a row before a peer is given up.
 const MAX_RETRIES: u32 = 8;
 
-/// Disk jobs a torrent keeps queued or running before it stops requesting (arriving blocks
-/// get as much again): enough for the blocks of a full request pipeline (a peer's 250
-/// requests of 16 KiB) to find room as they arrive instead of being dropped and fetched
-/// again (at the engine's 64, a hark-to-hark download over loopback received 1.6 to 1.8
-/// times the torrent). At most 4 MiB of blocks per torrent wait for the disk.
+/// Disk jobs a torrent keeps queued or running (the engine's default is 64): with the
+/// held blocks (`queued_write_bytes`), room for a fast peer's full request pipeline (250
+/// requests of 16 KiB). At most 2 MiB of blocks per torrent are in these jobs.
 const MAX_DISK_JOBS: usize = 128;
 
 /// Most rounds of settling per entry (each round handles what the previous one caused).
@@ -101,6 +99,8 @@ pub(crate) struct EngineSettings {
     pub stop_timeout: Duration,
     /// The uTP contexts' `utp_*` events reach the client's callbacks.
     pub utp_events: bool,
+    /// Bytes of received blocks a torrent holds while its disk queue is full.
+    pub max_queued_write_bytes: usize,
 }
 
 /// Everything the reactor thread owns about the client.
@@ -284,6 +284,7 @@ impl Engine {
         let mut config = TorrentConfig::new(session);
         config.max_peers = self.settings.max_peers;
         config.max_disk_jobs = MAX_DISK_JOBS;
+        config.max_queued_write_bytes = self.settings.max_queued_write_bytes;
         let seed = self.settings.seed ^ id.0.wrapping_mul(0x9e37_79b9_7f4a_7c15);
         let rng = Box::new(rand_pcg::Pcg32::seed_from_u64(seed));
         let torrent = match Torrent::new(now, config.clone(), info, have, rng) {

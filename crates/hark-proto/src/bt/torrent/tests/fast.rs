@@ -14,11 +14,11 @@ use crate::bt::peer::{PieceSet, SessionConfig, allowed_fast_set};
 use crate::bt::swarm::make_torrent;
 use crate::bt::torrent::{Completion, DiskJob, PeerHandle, Torrent, TorrentConfig};
 
-const PIECE: u32 = 16 * 1024;
-const PIECES: u32 = 20;
+pub(super) const PIECE: u32 = 16 * 1024;
+pub(super) const PIECES: u32 = 20;
 const THEM: [u8; 20] = *b"-LT2080-abcdefghijkl";
 
-fn peer_addr() -> SocketAddr {
+pub(super) fn peer_addr() -> SocketAddr {
     SocketAddr::from(([192, 0, 2, 77], 6881))
 }
 
@@ -41,7 +41,7 @@ fn torrent(seed: bool) -> (Torrent, [u8; 20], Instant) {
     (t, info.info_hash.0, now)
 }
 
-fn bytes_of(msgs: &[MessageRepr<'_>]) -> Vec<u8> {
+pub(super) fn bytes_of(msgs: &[MessageRepr<'_>]) -> Vec<u8> {
     let mut out = Vec::new();
     for msg in msgs {
         let mut buf = vec![0; msg.buffer_len()];
@@ -53,7 +53,12 @@ fn bytes_of(msgs: &[MessageRepr<'_>]) -> Vec<u8> {
 
 /// Everything the torrent has for `peer`, decoded (after the 68-byte handshake when
 /// `skip_handshake`).
-fn sent(t: &mut Torrent, now: Instant, peer: PeerHandle, skip_handshake: bool) -> Vec<String> {
+pub(super) fn sent(
+    t: &mut Torrent,
+    now: Instant,
+    peer: PeerHandle,
+    skip_handshake: bool,
+) -> Vec<String> {
     let mut out = Vec::new();
     let mut buf = [0u8; 64 * 1024];
     loop {
@@ -86,7 +91,7 @@ fn describe(msgs: &[MessageRepr<'_>]) -> Vec<String> {
     msgs.iter().map(|m| format!("{m:?}")).collect()
 }
 
-fn connect(
+pub(super) fn connect(
     t: &mut Torrent,
     now: Instant,
     info_hash: [u8; 20],

@@ -1,4 +1,5 @@
 mod fast;
+mod queued_writes;
 
 impl crate::bt::torrent::Torrent {
     /// Pieces, partial pieces and peers, for a failing test's output.
