@@ -9,8 +9,8 @@ use hark_wire::bt::peer::MessageRepr;
 use rand_core::SeedableRng;
 
 use super::fast::{PIECE, PIECES, bytes_of, connect, sent};
-use super::swarm::make_torrent;
 use crate::bt::peer::{PieceSet, SessionConfig};
+use crate::bt::swarm::make_torrent;
 use crate::bt::torrent::{Completion, DiskJob, Torrent, TorrentConfig};
 
 /// A leecher of 20 one-block pieces with room for 2 disk jobs and 2 held blocks, its
