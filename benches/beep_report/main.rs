@@ -20,6 +20,8 @@ mod raw_tcp;
 
 use std::time::Duration;
 
+use hark_suite::report::Spread;
+
 const ECHO_SIZE: usize = 64 * 1024;
 const SMALL_SIZE: usize = 100;
 const CHANNELS: usize = 100;
@@ -110,49 +112,23 @@ fn main() {
     }
     let raw_median = Spread::of(&raw).median;
     println!(
-        "  raw TCP echo, 64 KiB messages:                  {}  MB/s",
+        "  raw TCP echo, 64 KiB messages:                  {:>9}  MB/s",
         Spread::of(&raw)
     );
     for (i, &(window, tls)) in echo_steps.iter().enumerate() {
         let spread = Spread::of(&echo[i]);
         println!(
-            "  BEEP{} echo, 64 KiB, 1 channel, window {window:>7}: {spread}  MB/s, {:.2}x raw TCP",
+            "  BEEP{} echo, 64 KiB, 1 channel, window {window:>7}: {spread:>9}  MB/s, {:.2}x raw TCP",
             if tls { "+TLS" } else { "    " },
             spread.median / raw_median
         );
     }
     for (i, tls) in [false, true].into_iter().enumerate() {
         println!(
-            "  BEEP{} {CHANNELS} channels, 100-byte messages, window {SMALL_WINDOW}: {}  messages/s",
+            "  BEEP{} {CHANNELS} channels, 100-byte messages, window {SMALL_WINDOW}: {:>9}  messages/s",
             if tls { "+TLS" } else { "    " },
             Spread::of(&small[i])
         );
-    }
-}
-
-/// A median with the lowest and highest value.
-#[derive(Debug, Clone, Copy)]
-struct Spread {
-    median: f64,
-    low: f64,
-    high: f64,
-}
-
-impl Spread {
-    fn of(values: &[f64]) -> Spread {
-        let mut sorted = values.to_vec();
-        sorted.sort_by(f64::total_cmp);
-        Spread {
-            median: sorted[sorted.len() / 2],
-            low: sorted[0],
-            high: sorted[sorted.len() - 1],
-        }
-    }
-}
-
-impl std::fmt::Display for Spread {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{:>9.1} [{:.1}-{:.1}]", self.median, self.low, self.high)
     }
 }
 

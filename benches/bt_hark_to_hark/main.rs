@@ -28,6 +28,7 @@ mod round;
 use std::path::PathBuf;
 use std::time::Duration;
 
+use hark_suite::report::Spread;
 use round::Via;
 
 /// The goal: hark seeding to hark at 1 GB/s over uTP.
@@ -170,7 +171,7 @@ fn run(args: &Args) -> Result<(), String> {
         let rate = Spread::of(&rates[i]);
         let per_gb = Spread::of(&cpu[i]);
         println!(
-            "  {:<4} {rate} MB/s, {:.2} CPU s/GB [{:.2}-{:.2}] (both clients), {:.2}x the 1 GB/s goal",
+            "  {:<4} {rate:>7} MB/s, {:.2} CPU s/GB [{:.2}-{:.2}] (both clients), {:.2}x the 1 GB/s goal",
             via.name(),
             per_gb.median,
             per_gb.low,
@@ -180,30 +181,4 @@ fn run(args: &Args) -> Result<(), String> {
     }
     drop(seeder);
     Ok(())
-}
-
-/// A median with the lowest and highest value.
-#[derive(Debug, Clone, Copy)]
-struct Spread {
-    median: f64,
-    low: f64,
-    high: f64,
-}
-
-impl Spread {
-    fn of(values: &[f64]) -> Spread {
-        let mut sorted = values.to_vec();
-        sorted.sort_by(f64::total_cmp);
-        Spread {
-            median: sorted[sorted.len() / 2],
-            low: sorted[0],
-            high: sorted[sorted.len() - 1],
-        }
-    }
-}
-
-impl std::fmt::Display for Spread {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{:>7.1} [{:.1}-{:.1}]", self.median, self.low, self.high)
-    }
 }

@@ -15,14 +15,12 @@
 //! Options: `--bytes N` (default 1 GiB), `--piece-length N` (default 1 MiB), `--rounds N`
 //! (default 3), `--transports utp,tcp`.
 
-mod report;
-
 use hark::bittorrent::Transports;
 use hark_suite::bt_interop::big_torrent::BigTorrent;
 use hark_suite::bt_interop::hark_child;
 use hark_suite::bt_interop::libtorrent::{self, Transport};
 use hark_suite::peer_process::unique_dir;
-use report::{Cleanup, Spread, parse};
+use hark_suite::report::{Cleanup, Spread, parse};
 use std::net::SocketAddr;
 use std::path::Path;
 use std::time::{Duration, Instant};

@@ -12,15 +12,12 @@
 //! Options: `--bytes N` (default 4 GiB), `--piece-length N` (default 4 MiB), `--peers N`
 //! (default 20), `--rounds N` (default 1), `--tcp` (dial over TCP only).
 
-#[path = "../bt_libtorrent_ratio/report.rs"]
-mod report;
-
 use hark::bittorrent::{AddTorrent, Client, Transports};
 use hark::events::{Protocol, Severity};
 use hark_suite::bt_interop::big_torrent::BigTorrent;
 use hark_suite::bt_interop::hark_child;
 use hark_suite::peer_process::unique_dir;
-use report::{Cleanup, Spread, parse};
+use hark_suite::report::{Cleanup, Spread, parse};
 use std::net::{Ipv4Addr, SocketAddr};
 use std::time::{Duration, Instant};
 

@@ -8,6 +8,7 @@ pub mod hark_seeder;
 pub mod netns;
 pub mod pcap;
 pub mod peer_process;
+pub mod report;
 pub mod seeder_check;
 pub mod torrent_fixture;
 pub mod tracker;

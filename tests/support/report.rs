@@ -1,4 +1,4 @@
-//! What both BitTorrent report benches share: medians with their spread, option
+//! What the report benches (`harness = false`) share: medians with their spread, option
 //! parsing, and the removal of their scratch directory.
 
 /// A median with the lowest and highest value.
@@ -27,7 +27,13 @@ impl Spread {
 
 impl std::fmt::Display for Spread {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{:.1} [{:.1}-{:.1}]", self.median, self.low, self.high)
+        // A width (`{spread:>7}`) applies to the median, so columns line up.
+        let width = f.width().unwrap_or(0);
+        write!(
+            f,
+            "{:>width$.1} [{:.1}-{:.1}]",
+            self.median, self.low, self.high
+        )
     }
 }
 
