@@ -39,8 +39,8 @@ pub fn run(fuzz_seconds: u64) -> Result<(), String> {
     ]);
     util::run(clippy)?;
     // `--all-targets` leaves out bench targets with `bench = false`: the transfer report,
-    // the TCP notifier report, the uTP memory report, the LEDBAT bed, the BEEP report and
-    // hark-tokio's report.
+    // the TCP notifier report, the uTP memory report, the LEDBAT bed, the BEEP report, the
+    // three BitTorrent reports, hark-tokio's report and hark's hash check.
     let mut clippy_report = util::cargo();
     clippy_report.args([
         "clippy",
@@ -56,23 +56,24 @@ pub fn run(fuzz_seconds: u64) -> Result<(), String> {
         "ledbat_bed",
         "--bench",
         "beep_report",
+        "--bench",
+        "bt_hark_to_hark",
+        "--bench",
+        "bt_libtorrent_ratio",
+        "--bench",
+        "bt_rss",
         "--",
         "-D",
         "warnings",
     ]);
     util::run(clippy_report)?;
-    let mut clippy_tokio_report = util::cargo();
-    clippy_tokio_report.args([
-        "clippy",
-        "-p",
-        "hark-tokio",
-        "--bench",
-        "tokio_utp",
-        "--",
-        "-D",
-        "warnings",
-    ]);
-    util::run(clippy_tokio_report)?;
+    for (package, bench) in [("hark-tokio", "tokio_utp"), ("hark", "hash_check")] {
+        let mut clippy_crate_report = util::cargo();
+        clippy_crate_report.args([
+            "clippy", "-p", package, "--bench", bench, "--", "-D", "warnings",
+        ]);
+        util::run(clippy_crate_report)?;
+    }
 
     let mut test = util::cargo();
     test.args(["test", "--workspace", "--all-targets"]);
