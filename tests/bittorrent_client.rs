@@ -10,11 +10,11 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use hark::bittorrent::{
-    AddTorrent, Client, ClientBuilder, RemoveData, TorrentId, TorrentState, TorrentStatus,
-    Transports,
+    AddTorrent, Client, RemoveData, TorrentId, TorrentState, TorrentStatus, Transports,
 };
 use hark::events::{Direction, Protocol, Verdict};
 use hark::ipfilter::{IpFilter, Rule};
+use hark_suite::bt_client::loopback_client;
 use hark_suite::peer_process::unique_dir;
 use hark_suite::torrent_fixture::{Fixture, NAME};
 
@@ -30,14 +30,6 @@ fn fixture(dir: &Path) -> Vec<u8> {
 
 fn assert_same_files(seed: &Path, leech: &Path) {
     Fixture::scaled(1).assert_same(seed, leech);
-}
-
-fn loopback(transports: Transports) -> ClientBuilder {
-    Client::builder()
-        .ipv4(Some(Ipv4Addr::LOCALHOST))
-        .ipv6(None)
-        .port_list([0])
-        .transports(transports)
 }
 
 fn finished(status: &TorrentStatus) -> bool {
@@ -89,7 +81,7 @@ fn seed_and_download(transports: Transports) {
     let leech_dir = scratch("leech");
     let torrent = fixture(&seed_dir);
 
-    let seeder = loopback(transports).build().unwrap();
+    let seeder = loopback_client(transports).build().unwrap();
     let (_, status) = seed(&seeder, &torrent, &seed_dir);
     assert_eq!(status.state, TorrentState::Seeding);
     let protocol = match transports {
@@ -104,7 +96,7 @@ fn seed_and_download(transports: Transports) {
     let names = Arc::new(Mutex::new(std::collections::BTreeSet::new()));
     let first_in = Arc::new(Mutex::new(None));
     let (log, first) = (Arc::clone(&names), Arc::clone(&first_in));
-    let leecher = loopback(transports)
+    let leecher = loopback_client(transports)
         .on_event(move |_, event| {
             log.lock().unwrap().insert(event.name());
         })
@@ -165,7 +157,7 @@ fn hark_to_hark_over_utp() {
     seed_and_download(Transports::UtpOnly);
 }
 
-fn block_loopback() -> IpFilter {
+fn block_loopback_client() -> IpFilter {
     IpFilter::new(vec![Rule {
         first: IpAddr::V4(Ipv4Addr::new(127, 0, 0, 0)),
         last: IpAddr::V4(Ipv4Addr::new(127, 255, 255, 255)),
@@ -183,8 +175,8 @@ fn ip_filter_refuses_and_a_callback_may_veto() {
     let torrent = fixture(&seed_dir);
     let refused = Arc::new(Mutex::new(Vec::new()));
     let log = Arc::clone(&refused);
-    let seeder = loopback(Transports::UtpFirst)
-        .ip_filter(block_loopback())
+    let seeder = loopback_client(Transports::UtpFirst)
+        .ip_filter(block_loopback_client())
         .on_ip_filter(move |_, _, attrs| {
             log.lock().unwrap().push((attrs.protocol, attrs.direction));
             Verdict::Block
@@ -197,7 +189,7 @@ fn ip_filter_refuses_and_a_callback_may_veto() {
 
     for (transports, addr) in [(Transports::UtpOnly, udp), (Transports::TcpOnly, tcp)] {
         let leech_dir = scratch("leech");
-        let leecher = loopback(transports).build().unwrap();
+        let leecher = loopback_client(transports).build().unwrap();
         let id = leech(&leecher, &torrent, &leech_dir, addr);
         let status = leecher
             .wait_for(id, Duration::from_secs(2), finished)
@@ -220,11 +212,11 @@ fn ip_filter_refuses_and_a_callback_may_veto() {
     let log = Arc::clone(&outgoing);
     let veto = Arc::new(AtomicUsize::new(0));
     let allow = Arc::clone(&veto);
-    let open_seeder = loopback(Transports::TcpOnly).build().unwrap();
+    let open_seeder = loopback_client(Transports::TcpOnly).build().unwrap();
     seed(&open_seeder, &torrent, &seed_dir);
     let leech_dir = scratch("leech");
-    let leecher = loopback(Transports::TcpOnly)
-        .ip_filter(block_loopback())
+    let leecher = loopback_client(Transports::TcpOnly)
+        .ip_filter(block_loopback_client())
         .on_ip_filter(move |_, _, attrs| {
             log.lock().unwrap().push((attrs.address, attrs.direction));
             if allow.load(Ordering::Relaxed) > 0 {
@@ -261,13 +253,13 @@ fn pause_resume_remove() {
     let seed_dir = scratch("seed");
     let leech_dir = scratch("leech");
     let torrent = fixture(&seed_dir);
-    let seeder = loopback(Transports::TcpOnly).build().unwrap();
+    let seeder = loopback_client(Transports::TcpOnly).build().unwrap();
     let (seeding, _) = seed(&seeder, &torrent, &seed_dir);
     let seeder_addr: SocketAddr = seeder.local_addr(Protocol::Tcp4).unwrap();
 
     let events = Arc::new(Mutex::new(Vec::new()));
     let log = Arc::clone(&events);
-    let leecher = loopback(Transports::TcpOnly)
+    let leecher = loopback_client(Transports::TcpOnly)
         .on_event(move |_, event| {
             if event.name().starts_with("torrent_") {
                 log.lock().unwrap().push(event.name());
@@ -334,7 +326,7 @@ fn several_torrents_per_client() {
     let large = Fixture::scaled(3);
     let (seed_small, seed_large) = (seed_dir.join("small"), seed_dir.join("large"));
     let torrents = [small.write(&seed_small), large.write(&seed_large)];
-    let seeder = loopback(Transports::UtpFirst).build().unwrap();
+    let seeder = loopback_client(Transports::UtpFirst).build().unwrap();
     for (torrent, dir) in torrents.iter().zip([&seed_small, &seed_large]) {
         seed(&seeder, torrent, dir);
     }
@@ -343,7 +335,7 @@ fn several_torrents_per_client() {
         Err(hark::bittorrent::AddTorrentError::Duplicate(_))
     ));
     let addr = seeder.local_addr(Protocol::Udp4).unwrap();
-    let leecher = loopback(Transports::UtpFirst).build().unwrap();
+    let leecher = loopback_client(Transports::UtpFirst).build().unwrap();
     let ids: Vec<_> = torrents
         .iter()
         .zip(["small", "large"])
@@ -376,7 +368,7 @@ fn listen_on_the_first_free_port_of_a_range() {
     let port = taken.local_addr().unwrap().port();
     let seen = Arc::new(Mutex::new(Vec::new()));
     let log = Arc::clone(&seen);
-    let client = loopback(Transports::UtpFirst)
+    let client = loopback_client(Transports::UtpFirst)
         .ports(port..=port.saturating_add(50))
         .on_listen_success(move |_, event, attrs| {
             log.lock()
@@ -399,7 +391,7 @@ fn listen_on_the_first_free_port_of_a_range() {
 
     let failures = Arc::new(Mutex::new(Vec::new()));
     let log = Arc::clone(&failures);
-    let refused = loopback(Transports::UtpFirst)
+    let refused = loopback_client(Transports::UtpFirst)
         .port_list([port])
         .on_listen_failure(move |_, event, attrs| {
             log.lock()
@@ -466,7 +458,7 @@ fn a_stalled_peer_stalls_nobody_else_and_garbage_is_a_peer_error() {
     let meta = hark_wire::bt::metainfo::Metainfo::parse(&torrent).unwrap();
     let errors = Arc::new(Mutex::new(Vec::new()));
     let log = Arc::clone(&errors);
-    let seeder = loopback(Transports::TcpOnly)
+    let seeder = loopback_client(Transports::TcpOnly)
         .on_peer_error(move |_, _, attrs| log.lock().unwrap().push(attrs.reason.clone()))
         .build()
         .unwrap();
@@ -499,7 +491,7 @@ fn a_stalled_peer_stalls_nobody_else_and_garbage_is_a_peer_error() {
     garbage.write_all(b"GET / HTTP/1.1\r\n\r\n").unwrap();
 
     std::thread::sleep(Duration::from_millis(300));
-    let leecher = loopback(Transports::TcpOnly).build().unwrap();
+    let leecher = loopback_client(Transports::TcpOnly).build().unwrap();
     let id = leech(&leecher, &torrent, &leech_dir, addr);
     wait_finished(&leecher, id);
     fixture.assert_same(&seed_dir, &leech_dir);
@@ -583,7 +575,7 @@ fn a_corrupt_seeder_is_banned_and_a_bad_request_is_invalid_request() {
     let seen = Arc::new(Mutex::new(Vec::new()));
     let log = Arc::clone(&seen);
     let log2 = Arc::clone(&seen);
-    let leecher = loopback(Transports::TcpOnly)
+    let leecher = loopback_client(Transports::TcpOnly)
         .on_piece_hash_failed(move |_, event, attrs| {
             // Every block came from the liar (a piece checked after the peer left may
             // name nobody).
@@ -613,7 +605,7 @@ fn a_corrupt_seeder_is_banned_and_a_bad_request_is_invalid_request() {
     // invalid_request: a hark seeder asked for a block past the end.
     let requests = Arc::new(Mutex::new(Vec::new()));
     let log = Arc::clone(&requests);
-    let seeder = loopback(Transports::TcpOnly)
+    let seeder = loopback_client(Transports::TcpOnly)
         .on_invalid_request(move |_, _, attrs| log.lock().unwrap().push(attrs.index))
         .build()
         .unwrap();
@@ -673,13 +665,13 @@ fn a_full_disk_pauses_the_torrent_and_resume_completes_it() {
     let seed_dir = scratch("seed");
     let torrent = fixture.write(&seed_dir);
     let disk = Tmpfs::mount(scratch("tmpfs"), "512k");
-    let seeder = loopback(Transports::TcpOnly).build().unwrap();
+    let seeder = loopback_client(Transports::TcpOnly).build().unwrap();
     seed(&seeder, &torrent, &seed_dir);
     let addr = seeder.local_addr(Protocol::Tcp4).unwrap();
 
     let errors = Arc::new(Mutex::new(Vec::new()));
     let log = Arc::clone(&errors);
-    let leecher = loopback(Transports::TcpOnly)
+    let leecher = loopback_client(Transports::TcpOnly)
         .disk_config(DiskConfig {
             cache_bytes: 0,
             ..DiskConfig::default()
@@ -726,11 +718,11 @@ fn a_resume_file_spares_the_re_check() {
     let leech_dir = scratch("leech");
     let resume_dir = scratch("resume");
     let torrent = fixture(&seed_dir);
-    let seeder = loopback(Transports::TcpOnly).build().unwrap();
+    let seeder = loopback_client(Transports::TcpOnly).build().unwrap();
     seed(&seeder, &torrent, &seed_dir);
     let addr = seeder.local_addr(Protocol::Tcp4).unwrap();
     let with_resume = || {
-        loopback(Transports::TcpOnly)
+        loopback_client(Transports::TcpOnly)
             .resume_dir(&resume_dir)
             .build()
             .unwrap()

@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use hark::bittorrent::{AddTorrent, Client, TorrentState, Transports};
 use hark::events::Protocol;
+use hark_suite::bt_client::loopback_client;
 use hark_suite::bt_interop::libtorrent::{self, Transport};
 use hark_suite::peer_process::unique_dir;
 use hark_suite::torrent_fixture::Fixture;
@@ -20,13 +21,7 @@ fn fixture() -> Fixture {
 }
 
 fn hark(transports: Transports) -> Client {
-    Client::builder()
-        .ipv4(Some(Ipv4Addr::LOCALHOST))
-        .ipv6(None)
-        .port_list([0])
-        .transports(transports)
-        .build()
-        .expect("hark client")
+    loopback_client(transports).build().expect("hark client")
 }
 
 fn hark_downloads_from_libtorrent(transport: Transport, transports: Transports) {

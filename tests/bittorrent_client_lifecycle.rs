@@ -11,31 +11,23 @@
 //! A missing opentracker fails the test (`cargo xtask ci` installs it).
 
 use std::io::{BufRead, BufReader, Write};
-use std::net::{Ipv4Addr, TcpListener, TcpStream};
+use std::net::{TcpListener, TcpStream};
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use hark::bittorrent::{AddTorrent, Client, RemoveData, TorrentState, TorrentStatus, Transports};
 use hark::events::Protocol;
+use hark_suite::bt_client::{info_hash_hex, loopback_client};
 use hark_suite::bt_interop::opentracker::OpenTracker;
 use hark_suite::peer_process::unique_dir;
 use hark_suite::torrent_fixture::Fixture;
-use hark_wire::bt::metainfo::Metainfo;
 use hark_wire::bt::tracker::AnnounceEvent;
 
 const TIMEOUT: Duration = Duration::from_secs(30);
 
 fn hark() -> hark::bittorrent::ClientBuilder {
-    Client::builder()
-        .ipv4(Some(Ipv4Addr::LOCALHOST))
-        .ipv6(None)
-        .port_list([0])
-        .transports(Transports::UtpFirst)
-}
-
-fn info_hash_hex(torrent: &[u8]) -> String {
-    Metainfo::parse(torrent).unwrap().info.info_hash.to_string()
+    loopback_client(Transports::UtpFirst)
 }
 
 /// Waits until opentracker counts `expected` (seeders, leechers) for `hash`.

@@ -3,18 +3,18 @@
 //! (Python's `http.server`), on loopback. A missing opentracker or python3 fails the test
 //! (`cargo xtask ci` installs them).
 
-use std::net::{Ipv4Addr, TcpStream};
+use std::net::TcpStream;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use hark::bittorrent::{AddTorrent, Client, Transports};
+use hark::bittorrent::{AddTorrent, Transports};
+use hark_suite::bt_client::{info_hash_hex, loopback_client};
 use hark_suite::bt_interop::free_port;
 use hark_suite::bt_interop::opentracker::OpenTracker;
 use hark_suite::peer_process::unique_dir;
 use hark_suite::torrent_fixture::Fixture;
-use hark_wire::bt::metainfo::Metainfo;
 
 const TIMEOUT: Duration = Duration::from_secs(60);
 
@@ -41,15 +41,7 @@ fn wait_for_port(port: u16) {
 }
 
 fn hark() -> hark::bittorrent::ClientBuilder {
-    Client::builder()
-        .ipv4(Some(Ipv4Addr::LOCALHOST))
-        .ipv6(None)
-        .port_list([0])
-        .transports(Transports::UtpFirst)
-}
-
-fn info_hash_hex(torrent: &[u8]) -> String {
-    Metainfo::parse(torrent).unwrap().info.info_hash.to_string()
+    loopback_client(Transports::UtpFirst)
 }
 
 /// A hark seeder and a hark downloader that know of each other only through opentracker.

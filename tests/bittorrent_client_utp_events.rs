@@ -2,23 +2,19 @@
 //! callbacks (a catch-all one, and one registered later for a kind), and only when asked.
 
 use std::collections::BTreeSet;
-use std::net::Ipv4Addr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use hark::bittorrent::{AddTorrent, Client, Transports};
+use hark::bittorrent::{AddTorrent, Transports};
 use hark::events::{Protocol, UtpConnect};
+use hark_suite::bt_client::loopback_client;
 use hark_suite::peer_process::unique_dir;
 use hark_suite::torrent_fixture::Fixture;
 
 const TIMEOUT: Duration = Duration::from_secs(30);
 
 fn hark() -> hark::bittorrent::ClientBuilder {
-    Client::builder()
-        .ipv4(Some(Ipv4Addr::LOCALHOST))
-        .ipv6(None)
-        .port_list([0])
-        .transports(Transports::UtpOnly)
+    loopback_client(Transports::UtpOnly)
 }
 
 /// The `utp_*` event names a downloader's catch-all callback saw, and how many

@@ -1,6 +1,7 @@
 //! Shared helpers for hark's cross-crate integration tests and benches.
 
 pub mod bittorrent;
+pub mod bt_client;
 pub mod bt_interop;
 pub mod capture;
 pub mod captures;
