@@ -194,30 +194,48 @@ impl PeerSession {
 
     /// Takes bytes the peer sent. Decodes every whole frame; keeps the rest (less than one
     /// message) for the next call.
+    ///
+    /// Frames are decoded in place from `bytes`: only a frame split across calls is put
+    /// together in the receive buffer, from just the bytes it lacks (copying all of `bytes`
+    /// behind a partial frame moved every received byte once more).
     pub fn handle_bytes(&mut self, now: Instant, bytes: &[u8]) {
         if self.state == State::Closed || bytes.is_empty() {
             return;
         }
         self.last_received = now;
-        if self.recv.is_empty() {
-            let used = self.consume(now, bytes);
-            if self.state != State::Closed {
-                self.recv.extend_from_slice(&bytes[used..]);
-            }
-        } else {
+        let mut rest = bytes;
+        if !self.recv.is_empty() {
             let mut buf = std::mem::take(&mut self.recv);
-            buf.extend_from_slice(bytes);
-            let used = self.consume(now, &buf);
-            if self.state != State::Closed {
+            loop {
+                let (used, needed) = self.consume(now, &buf);
+                if self.state == State::Closed {
+                    return;
+                }
                 buf.drain(..used);
-                self.recv = buf;
+                if buf.is_empty() || rest.is_empty() {
+                    break;
+                }
+                // `needed` is a lower bound, so these bytes never reach past the frame.
+                let take = needed.clamp(1, rest.len());
+                buf.extend_from_slice(&rest[..take]);
+                rest = &rest[take..];
             }
+            // Empty unless `rest` is; kept either way for its capacity.
+            self.recv = buf;
+        }
+        if !rest.is_empty() {
+            let (used, _) = self.consume(now, rest);
+            if self.state == State::Closed {
+                return;
+            }
+            self.recv.extend_from_slice(&rest[used..]);
         }
         self.flush_requests(now);
     }
 
-    /// Decodes frames from `input`; returns how many bytes they took.
-    fn consume(&mut self, now: Instant, input: &[u8]) -> usize {
+    /// Decodes frames from `input`; returns how many bytes they took and how many more the
+    /// next frame needs at least (0 once the session ended).
+    fn consume(&mut self, now: Instant, input: &[u8]) -> (usize, usize) {
         let mut at = 0;
         while self.state != State::Closed {
             match self.decoder.decode(&input[at..]) {
@@ -228,7 +246,7 @@ impl PeerSession {
                         Frame::Message(msg) => self.on_message(now, msg),
                     }
                 }
-                Ok(Decoded::Incomplete { .. }) => break,
+                Ok(Decoded::Incomplete { needed }) => return (at, needed),
                 Err(err) => {
                     let error = if self.decoder.handshake_done() {
                         PeerError::Wire(err)
@@ -239,7 +257,7 @@ impl PeerSession {
                 }
             }
         }
-        at
+        (at, 0)
     }
 
     /// Fires the timers that are due; a spurious call does nothing.
@@ -292,6 +310,31 @@ impl PeerSession {
         buf[first..n].copy_from_slice(&back[..n - first]);
         self.out.drain(..n);
         n
+    }
+
+    /// Hands the queued bytes to `write` in order, as one or two slices, without copying
+    /// them first; `write` returns how many of a slice it took, and a short count ends the
+    /// call. Only the bytes taken leave the queue; returns how many. The alternative to
+    /// [`PeerSession::poll_transmit`] for a sink that copies anyway (a uTP send buffer).
+    pub fn poll_transmit_with(
+        &mut self,
+        _now: Instant,
+        mut write: impl FnMut(&[u8]) -> usize,
+    ) -> usize {
+        let (front, back) = self.out.as_slices();
+        let mut taken = 0;
+        for slice in [front, back] {
+            if slice.is_empty() {
+                continue;
+            }
+            let n = write(slice).min(slice.len());
+            taken += n;
+            if n < slice.len() {
+                break;
+            }
+        }
+        self.out.drain(..taken);
+        taken
     }
 
     /// The next event.

@@ -271,6 +271,26 @@ impl Torrent {
         n
     }
 
+    /// Like [`Torrent::poll_peer_transmit`], handing the peer's queued bytes to `write`
+    /// in place ([`PeerSession::poll_transmit_with`]); returns how many it took.
+    pub fn poll_peer_transmit_with(
+        &mut self,
+        now: Instant,
+        peer: PeerHandle,
+        write: impl FnMut(&[u8]) -> usize,
+    ) -> usize {
+        let Some(slot) = self.peers.get_mut(&peer) else {
+            return 0;
+        };
+        let n = slot.session.poll_transmit_with(now, write);
+        if n > 0 {
+            // Room in the send buffer: send blocks and serve requests that waited for it.
+            self.flush_blocked(now, peer);
+            self.retry_deferred(now);
+        }
+        n
+    }
+
     /// The connected peers.
     pub fn peers(&self) -> impl Iterator<Item = PeerHandle> + '_ {
         self.peers.keys().copied()

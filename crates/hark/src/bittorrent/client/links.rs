@@ -69,8 +69,6 @@ pub(crate) struct Link {
     pub fallback: bool,
     /// A TCP link was asked to run its `woken` and has not yet.
     pub wake_pending: bool,
-    /// Bytes taken from the session that the uTP socket did not accept yet.
-    pub spill: Vec<u8>,
     /// The transport ended first (the peer closed, reset, or timed out).
     pub transport_ended: bool,
     /// The stream cut into packets, each way, while `peer_packet_*` has listeners.
@@ -86,7 +84,6 @@ impl Link {
             state,
             fallback: false,
             wake_pending: false,
-            spill: Vec::new(),
             transport_ended: false,
             packets_in: None,
             packets_out: None,
@@ -573,26 +570,19 @@ impl Engine {
                     return;
                 };
                 let mut ctx = lock(ctx);
+                let (wiring, wants) = (&self.wiring, self.wants_packets_out);
                 loop {
-                    if !l.spill.is_empty() {
-                        let accepted = ctx.write(socket, &l.spill).unwrap_or(0);
-                        sent += accepted;
-                        l.spill.drain(..accepted);
-                        if !l.spill.is_empty() {
-                            // Short write: `UTP_STATE_WRITABLE` comes when there is room.
-                            break;
-                        }
-                    }
-                    let n = entry.torrent.poll_peer_transmit(now, peer, &mut buf[..]);
-                    if n == 0 {
-                        break;
-                    }
-                    packets_out(&self.wiring, l, self.wants_packets_out, &buf[..n], link);
-                    // Straight into the socket; only what it refuses waits in `spill`.
-                    let accepted = ctx.write(socket, &buf[..n]).unwrap_or(0);
-                    sent += accepted;
-                    if accepted < n {
-                        l.spill.extend_from_slice(&buf[accepted..n]);
+                    // Straight from the session's queue into the socket: what the socket
+                    // refuses stays queued, for `UTP_STATE_WRITABLE`.
+                    let mut short = false;
+                    let n = entry.torrent.poll_peer_transmit_with(now, peer, |bytes| {
+                        let accepted = ctx.write(socket, bytes).unwrap_or(0);
+                        packets_out(wiring, l, wants, &bytes[..accepted], link);
+                        short = accepted < bytes.len();
+                        accepted
+                    });
+                    sent += n;
+                    if n == 0 || short {
                         break;
                     }
                 }

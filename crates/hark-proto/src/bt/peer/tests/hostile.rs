@@ -332,6 +332,65 @@ proptest::proptest! {
     }
 }
 
+/// The bytes of a handshake, some messages (one of them a 16 KiB piece nobody asked for,
+/// which ends the session) and bytes after the end.
+fn split_stream() -> Vec<u8> {
+    let theirs = HandshakeRepr {
+        reserved: fast(),
+        info_hash: INFO_HASH,
+        peer_id: THEM,
+    };
+    let data = vec![7u8; BLOCK_LEN as usize];
+    let mut stream = theirs.to_bytes().to_vec();
+    stream.extend(bytes_of(&[
+        MessageRepr::HaveAll,
+        MessageRepr::Unchoke,
+        MessageRepr::KeepAlive,
+        MessageRepr::Interested,
+        MessageRepr::Choke,
+        MessageRepr::Piece {
+            index: 1,
+            begin: 0,
+            data: &data,
+        },
+        MessageRepr::Unchoke,
+    ]));
+    stream
+}
+
+/// Everything a session sent and reported after taking `stream` in pieces that end at
+/// `cuts`.
+fn fed_in_pieces(stream: &[u8], cuts: &[usize]) -> (Vec<u8>, Vec<Event>) {
+    let mut p = Peer::fresh(config(fast()), PieceSet::empty(PIECES));
+    let mut at = 0;
+    for &cut in cuts.iter().chain([stream.len()].iter()) {
+        let cut = cut.clamp(at, stream.len());
+        p.s.handle_bytes(p.now, &stream[at..cut]);
+        at = cut;
+    }
+    (p.sent(), p.events())
+}
+
+proptest::proptest! {
+    #[test]
+    fn frames_split_anywhere_decode_as_in_one_piece(
+        mut cuts in proptest::collection::vec(0usize..17_000, 0..12),
+    ) {
+        cuts.sort_unstable();
+        let stream = split_stream();
+        let whole = fed_in_pieces(&stream, &[]);
+        proptest::prop_assert!(matches!(whole.1.last(), Some(Event::Closed(_))));
+        proptest::prop_assert_eq!(fed_in_pieces(&stream, &cuts), whole);
+    }
+}
+
+#[test]
+fn frames_fed_byte_by_byte_decode_as_in_one_piece() {
+    let stream = split_stream();
+    let cuts: Vec<usize> = (1..stream.len()).collect();
+    assert_eq!(fed_in_pieces(&stream, &cuts), fed_in_pieces(&stream, &[]));
+}
+
 #[test]
 fn a_malformed_extended_handshake_ends_the_peer() {
     let both = fast().with_extension_protocol(true);
