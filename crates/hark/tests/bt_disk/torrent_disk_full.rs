@@ -156,8 +156,15 @@ fn a_full_disk_pauses_the_torrent_keeps_verified_pieces_and_a_resume_completes()
         .expect("file_error");
     assert_eq!(error.0.kind, ErrorKind::StorageFull, "{}", error.0);
     assert_eq!(error.1, DiskOperation::Write);
-    assert_eq!(error.0.file, Some(2));
+    // Which file fills the disk depends on the order the pieces arrived in; never the
+    // empty one.
+    assert!(matches!(error.0.file, Some(0 | 2)), "{:?}", error.0.file);
     assert!(leecher.events.contains(&Event::Paused));
+    // Let the paused torrent's last jobs finish: hashes of pieces already written still
+    // verify them, and its files are closed.
+    drive(&disk, &mut seeder, &mut leecher, |l| {
+        l.torrent.disk_jobs_in_flight() == 0
+    });
     let kept = leecher.torrent.have().clone();
     assert!(
         !kept.is_empty() && !kept.is_full(),
@@ -172,10 +179,6 @@ fn a_full_disk_pauses_the_torrent_keeps_verified_pieces_and_a_resume_completes()
     };
     assert_eq!(passed(&leecher), kept.len() as usize);
 
-    // Let the paused torrent's last jobs (closing its files) finish.
-    drive(&disk, &mut seeder, &mut leecher, |l| {
-        l.torrent.disk_jobs_in_flight() == 0
-    });
     if let Some(peer) = seeder.peer.take() {
         seeder.torrent.remove_peer(Instant::now(), peer);
     }
