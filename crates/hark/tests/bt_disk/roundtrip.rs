@@ -145,6 +145,17 @@ fn round_trip_writing_through() {
 }
 
 #[test]
+fn round_trip_in_writes_of_an_odd_length_and_in_whole_blocks() {
+    for write_chunk_bytes in [1_000, 0] {
+        round_trip(DiskConfig {
+            write_chunk_bytes,
+            cache_bytes: 0,
+            ..DiskConfig::default()
+        });
+    }
+}
+
+#[test]
 fn round_trip_with_a_small_cache_full_allocation_and_two_handles() {
     round_trip(DiskConfig {
         cache_bytes: 20_000,

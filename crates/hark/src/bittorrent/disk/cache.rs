@@ -1,12 +1,10 @@
 //! The write cache: blocks wait in memory, bounded in bytes across a pool, and go to disk
-//! coalesced (adjacent blocks of a file in one positioned write).
+//! in file order, each block as it came (no copy to join neighbours: the sink splits long
+//! writes anyway, see `DiskConfig::write_chunk_bytes`).
 
 use std::collections::BTreeMap;
 use std::io;
 use std::sync::atomic::{AtomicUsize, Ordering};
-
-/// At most this many bytes go to one `pwrite` when adjacent blocks are coalesced.
-const MAX_RUN: usize = 4 << 20;
 
 /// Where a flush failed: the file, and the error.
 pub(super) type FlushError = (usize, io::Error);
@@ -156,8 +154,7 @@ impl WriteCache {
             .collect()
     }
 
-    /// Writes the entries of `file` overlapping `start..end` (and the adjacent ones they
-    /// coalesce with) to disk and forgets them.
+    /// Writes the entries of `file` overlapping `start..end` to disk and forgets them.
     pub(super) fn flush_range(
         &mut self,
         budget: &CacheBudget,
@@ -206,9 +203,9 @@ impl WriteCache {
         self.entries.clear();
     }
 
-    /// Writes the entries `keys` (sorted), adjacent ones of a file as one write. Every
-    /// entry is forgotten, written or not: after a failure the torrent stops, and what it
-    /// had not verified it fetches again.
+    /// Writes the entries `keys` (sorted), each in one call to the sink. Every entry is
+    /// forgotten, written or not: after a failure the torrent stops, and what it had not
+    /// verified it fetches again.
     fn flush_keys(
         &mut self,
         budget: &CacheBudget,
@@ -216,53 +213,22 @@ impl WriteCache {
         keys: Vec<(usize, u64)>,
     ) -> Result<(), FlushError> {
         let mut first_error = None;
-        let mut run: Vec<u8> = Vec::new();
-        let mut run_at: Option<(usize, u64)> = None;
         for key in keys {
             let Some(data) = self.entries.remove(&key) else {
                 continue;
             };
             self.bytes -= data.len();
             budget.give(data.len());
-            let adjacent = run_at.is_some_and(|(file, at)| {
-                file == key.0 && at + run.len() as u64 == key.1 && run.len() + data.len() <= MAX_RUN
-            });
-            if !adjacent {
-                if let Some((file, at)) = run_at.take() {
-                    write_run(sink, file, at, &run, &mut first_error);
-                }
-                run.clear();
-                run_at = Some(key);
+            if first_error.is_none()
+                && let Err(error) = sink.write_at(key.0, key.1, &data)
+            {
+                first_error = Some((key.0, error));
             }
-            if run.is_empty() && !adjacent {
-                // A lone entry needs no copy unless a neighbour follows: keep it as the run.
-                run = data;
-            } else {
-                run.extend_from_slice(&data);
-            }
-        }
-        if let Some((file, at)) = run_at {
-            write_run(sink, file, at, &run, &mut first_error);
         }
         match first_error {
             Some(error) => Err(error),
             None => Ok(()),
         }
-    }
-}
-
-fn write_run(
-    sink: &mut dyn Sink,
-    file: usize,
-    at: u64,
-    run: &[u8],
-    first_error: &mut Option<FlushError>,
-) {
-    if first_error.is_some() {
-        return;
-    }
-    if let Err(error) = sink.write_at(file, at, run) {
-        *first_error = Some((file, error));
     }
 }
 
@@ -306,7 +272,10 @@ mod tests {
         assert_eq!((cache.bytes(), budget.used()), (6, 6));
         let mut sink = Recorder::default();
         cache.flush_all(&budget, &mut sink).unwrap();
-        assert_eq!(sink.writes, [(0, 0, b"abcdef".to_vec())]);
+        assert_eq!(
+            sink.writes,
+            [(0, 0, b"abcd".to_vec()), (0, 4, b"ef".to_vec())]
+        );
     }
 
     #[test]
@@ -329,7 +298,7 @@ mod tests {
     }
 
     #[test]
-    fn adjacent_blocks_go_out_in_one_write() {
+    fn a_flush_writes_every_block_in_file_order() {
         let budget = CacheBudget::new(1 << 20);
         let mut cache = WriteCache::default();
         let mut sink = Recorder::default();
@@ -344,7 +313,9 @@ mod tests {
         assert_eq!(
             sink.writes,
             vec![
-                (0, 0, b"abxxcd".to_vec()),
+                (0, 0, b"ab".to_vec()),
+                (0, 2, b"xx".to_vec()),
+                (0, 4, b"cd".to_vec()),
                 (0, 9, b"q".to_vec()),
                 (1, 0, b"zz".to_vec())
             ]

@@ -24,6 +24,8 @@ pub(super) struct IoShared {
     pub(super) handles: HandleTable,
     pub(super) budget: CacheBudget,
     pub(super) allocation: Allocation,
+    /// The longest positioned write (`0`: no limit); see `DiskConfig::write_chunk_bytes`.
+    pub(super) write_chunk: usize,
 }
 
 /// One registered torrent.
@@ -56,7 +58,8 @@ impl TorrentDisk {
     }
 }
 
-/// Writes through the handle table; a file removed under the torrent is an error.
+/// Writes through the handle table, in writes of at most `write_chunk` bytes; a file
+/// removed under the torrent is an error.
 struct FileSink<'a> {
     shared: &'a IoShared,
     torrent: &'a TorrentDisk,
@@ -71,7 +74,17 @@ impl Sink for FileSink<'_> {
             Access::Existing,
         )?;
         check_linked(&handle)?;
-        handle.for_write()?.write_all_at(data, offset)
+        let file = handle.for_write()?;
+        let chunk = match self.shared.write_chunk {
+            0 => data.len().max(1),
+            n => n,
+        };
+        let mut at = offset;
+        for part in data.chunks(chunk) {
+            file.write_all_at(part, at)?;
+            at += part.len() as u64;
+        }
+        Ok(())
     }
 }
 

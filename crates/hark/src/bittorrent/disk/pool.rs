@@ -407,6 +407,7 @@ impl DiskPool {
             handles: HandleTable::new(config.max_open_files),
             budget: CacheBudget::new(config.cache_bytes),
             allocation: config.allocation,
+            write_chunk: config.write_chunk_bytes,
         });
         let inner = Arc::new_cyclic(|weak: &Weak<Inner>| Inner {
             io,
