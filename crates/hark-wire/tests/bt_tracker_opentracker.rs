@@ -87,10 +87,10 @@ fn start_tracker(test: &str) -> Tracker {
     let started = probe(AnnounceEvent::Started)
         .to_url(&announce)
         .expect("url");
-    while !matches!(
-        AnnounceReply::parse(&http_get(&started)),
-        Ok(AnnounceReply::Success(_))
-    ) {
+    // Until then a probe may also be refused or reset: not ready yet, try again.
+    while !try_http_get(&started)
+        .is_ok_and(|body| matches!(AnnounceReply::parse(&body), Ok(AnnounceReply::Success(_))))
+    {
         assert!(
             Instant::now() < deadline,
             "opentracker did not load its whitelist"
@@ -119,22 +119,25 @@ fn fixture(name: &str, bytes: &[u8]) {
 
 /// GETs `url` from the tracker and returns the body of a 200 reply.
 fn http_get(url: &str) -> Vec<u8> {
+    try_http_get(url).unwrap_or_else(|error| panic!("{url}: {error}"))
+}
+
+/// [`http_get`], with a failed connection, send or read as an error.
+fn try_http_get(url: &str) -> std::io::Result<Vec<u8>> {
     let rest = url.strip_prefix("http://").expect("http URL");
     let (host, target) = rest.split_at(rest.find('/').expect("path"));
-    let mut stream = TcpStream::connect(host).expect("connect");
-    stream
-        .set_read_timeout(Some(Duration::from_secs(5)))
-        .expect("timeout");
-    write!(stream, "GET {target} HTTP/1.0\r\nHost: {host}\r\n\r\n").expect("send");
+    let mut stream = TcpStream::connect(host)?;
+    stream.set_read_timeout(Some(Duration::from_secs(5)))?;
+    write!(stream, "GET {target} HTTP/1.0\r\nHost: {host}\r\n\r\n")?;
     let mut reply = Vec::new();
-    stream.read_to_end(&mut reply).expect("read");
+    stream.read_to_end(&mut reply)?;
     let split = reply
         .windows(4)
         .position(|w| w == b"\r\n\r\n")
-        .expect("header end");
+        .ok_or_else(|| std::io::Error::other("the reply ends before its header does"))?;
     let head = String::from_utf8_lossy(&reply[..split]).into_owned();
     assert!(head.starts_with("HTTP/1.1 200"), "{url}: {head}");
-    reply[split + 4..].to_vec()
+    Ok(reply[split + 4..].to_vec())
 }
 
 fn peer_id(tag: u8) -> [u8; 20] {
