@@ -10,7 +10,10 @@
 //! peer about to be dialed) until `torrent_finished`. Every download is checked byte for
 //! byte, then deleted. Each figure is the median of its rounds [lowest-highest]; CPU
 //! seconds per GB (user + system of the downloading process) are steadier than rates on
-//! a loaded machine.
+//! a loaded machine. The seeder's CPU seconds per GB while it served each download, the
+//! cores that is at the download's rate, and the share of that time its busiest thread
+//! was on a CPU show how near the seeder (and with the downloader, the machine) is to its
+//! limit: a downloader cannot go faster than the seeder sends.
 //!
 //! Options: `--bytes N` (default 1 GiB), `--piece-length N` (default 1 MiB), `--rounds N`
 //! (default 3), `--transports utp,tcp`.
@@ -19,7 +22,8 @@ use hark::bittorrent::Transports;
 use hark_suite::bt_interop::big_torrent::BigTorrent;
 use hark_suite::bt_interop::hark_child;
 use hark_suite::bt_interop::libtorrent::{self, Transport};
-use hark_suite::peer_process::unique_dir;
+use hark_suite::peer_process::{PeerProcess, unique_dir};
+use hark_suite::proc_cpu::CpuTimes;
 use hark_suite::report::{Cleanup, Spread, parse};
 use std::net::SocketAddr;
 use std::path::Path;
@@ -70,55 +74,104 @@ fn parse_args() -> Result<Args, String> {
     Ok(args)
 }
 
-/// One download's rate and CPU cost.
+/// One download's rate and CPU cost, and the seeder's while it served it.
 #[derive(Debug, Clone, Copy)]
 struct Run {
     mb_per_s: f64,
     cpu_per_gb: f64,
+    /// The seeder's CPU seconds per GB, from the downloader's start until it finished.
+    seeder_cpu_per_gb: f64,
+    /// The share of that time the seeder's busiest thread was on a CPU (1.0: saturated).
+    seeder_busiest_thread: f64,
 }
 
-fn hark_run(torrent: &BigTorrent, dir: &Path, seeder: SocketAddr, transport: Transport) -> Run {
+impl Run {
+    /// Cores a process costing `cpu_per_gb` keeps busy at this run's rate.
+    fn cores(&self, cpu_per_gb: f64) -> f64 {
+        cpu_per_gb * self.mb_per_s / 1e3
+    }
+}
+
+/// The libtorrent seeder every download comes from, and what it costs.
+struct Seeder {
+    peer: PeerProcess,
+    addr: SocketAddr,
+}
+
+/// The seeder's CPU times and the clock at one moment.
+struct SeederSample(CpuTimes, Instant);
+
+impl Seeder {
+    fn sample(&self) -> SeederSample {
+        let times = self.peer.cpu_times().unwrap_or_else(|| {
+            self.peer
+                .fail("the seeder is gone, or /proc cannot be read")
+        });
+        SeederSample(times, Instant::now())
+    }
+
+    /// Fills in `run`'s seeder figures from a sample taken before the download.
+    fn account(&self, before: &SeederSample, bytes: u64, run: &mut Run) {
+        let after = self.sample();
+        let (cpu, busiest) = after.0.since(&before.0);
+        run.seeder_cpu_per_gb = cpu / (bytes as f64 / 1e9);
+        run.seeder_busiest_thread = busiest / after.1.duration_since(before.1).as_secs_f64();
+    }
+}
+
+fn hark_run(torrent: &BigTorrent, dir: &Path, seeder: &Seeder, transport: Transport) -> Run {
     let out = dir.join("hark");
     let transports = match transport {
         Transport::Tcp => Transports::TcpOnly,
         _ => Transports::UtpOnly,
     };
-    let run = hark_child::download(
+    let before = seeder.sample();
+    let download = hark_child::download(
         &torrent.file,
         &out,
-        &[seeder],
+        &[seeder.addr],
         transports,
         Duration::from_secs(600),
     )
     .unwrap_or_else(|error| panic!("hark over {transport:?}: {error}"));
+    let mut run = Run {
+        mb_per_s: download.mb_per_s(),
+        cpu_per_gb: download.cpu_seconds / (download.bytes as f64 / 1e9),
+        seeder_cpu_per_gb: 0.0,
+        seeder_busiest_thread: 0.0,
+    };
+    seeder.account(&before, torrent.len, &mut run);
     check(torrent, &out);
-    Run {
-        mb_per_s: run.mb_per_s(),
-        cpu_per_gb: run.cpu_seconds / (run.bytes as f64 / 1e9),
-    }
+    run
 }
 
-fn libtorrent_run(
-    torrent: &BigTorrent,
-    dir: &Path,
-    seeder: SocketAddr,
-    transport: Transport,
-) -> Run {
+fn libtorrent_run(torrent: &BigTorrent, dir: &Path, seeder: &Seeder, transport: Transport) -> Run {
     let out = dir.join("libtorrent");
     let cpu_before = children_cpu();
-    let mut peer =
-        libtorrent::download(None, &torrent.file, &out, &[seeder], transport, "127.0.0.1");
+    let before = seeder.sample();
+    let mut peer = libtorrent::download(
+        None,
+        &torrent.file,
+        &out,
+        &[seeder.addr],
+        transport,
+        "127.0.0.1",
+    );
     let started = Instant::now();
     libtorrent::wait_complete(&mut peer, Duration::from_secs(600));
     let seconds = started.elapsed().as_secs_f64();
     // Its data is checked below; dials that fail (the seeder passes on, by peer exchange,
     // the addresses of earlier downloaders that are gone) do not matter.
     drop(peer);
-    check(torrent, &out);
-    Run {
+    let mut run = Run {
         mb_per_s: torrent.len as f64 / seconds / 1e6,
         cpu_per_gb: (children_cpu() - cpu_before) / (torrent.len as f64 / 1e9),
-    }
+        seeder_cpu_per_gb: 0.0,
+        seeder_busiest_thread: 0.0,
+    };
+    seeder.account(&before, torrent.len, &mut run);
+    check(torrent, &out);
+    run
 }
 
 /// Verifies a download byte for byte, then deletes it.
@@ -158,14 +211,15 @@ fn main() {
         args.piece_length >> 10,
         made.elapsed().as_secs_f64()
     );
-    let seeder = libtorrent::seed(
+    let peer = libtorrent::seed(
         None,
         &torrent.file,
         &torrent.seed_dir,
         Transport::Both,
         "127.0.0.1",
     );
-    let seeder_addr = SocketAddr::from(([127, 0, 0, 1], seeder.info.port));
+    let addr = SocketAddr::from(([127, 0, 0, 1], peer.info.port));
+    let seeder = Seeder { peer, addr };
     let mut runs = vec![(Vec::new(), Vec::new()); args.transports.len()];
     for round in 0..args.rounds {
         for (i, &transport) in args.transports.iter().enumerate() {
@@ -176,17 +230,21 @@ fn main() {
             };
             for is_hark in order {
                 let run = if is_hark {
-                    hark_run(&torrent, &dir, seeder_addr, transport)
+                    hark_run(&torrent, &dir, &seeder, transport)
                 } else {
-                    libtorrent_run(&torrent, &dir, seeder_addr, transport)
+                    libtorrent_run(&torrent, &dir, &seeder, transport)
                 };
                 println!(
-                    "  round {} {:?}: {:<10} {:7.1} MB/s, {:.2} CPU s/GB",
+                    "  round {} {:?}: {:<10} {:7.1} MB/s, {:.2} CPU s/GB ({:.2} cores); seeder {:.2} CPU s/GB ({:.2} cores, busiest thread {:.0} %)",
                     round + 1,
                     transport,
                     if is_hark { "hark" } else { "libtorrent" },
                     run.mb_per_s,
-                    run.cpu_per_gb
+                    run.cpu_per_gb,
+                    run.cores(run.cpu_per_gb),
+                    run.seeder_cpu_per_gb,
+                    run.cores(run.seeder_cpu_per_gb),
+                    run.seeder_busiest_thread * 100.0,
                 );
                 let (hark, lt) = &mut runs[i];
                 if is_hark { hark } else { lt }.push(run);
@@ -201,12 +259,29 @@ fn main() {
     for (transport, (hark, lt)) in args.transports.iter().zip(&runs) {
         let rate = |runs: &[Run]| Spread::of(&runs.iter().map(|r| r.mb_per_s).collect::<Vec<_>>());
         let cpu = |runs: &[Run]| Spread::of(&runs.iter().map(|r| r.cpu_per_gb).collect::<Vec<_>>());
+        let seeder = |runs: &[Run]| {
+            Spread::of(&runs.iter().map(|r| r.seeder_cpu_per_gb).collect::<Vec<_>>()).median
+        };
+        let busiest = |runs: &[Run]| {
+            Spread::of(
+                &runs
+                    .iter()
+                    .map(|r| r.seeder_busiest_thread)
+                    .collect::<Vec<_>>(),
+            )
+            .median
+                * 100.0
+        };
         let (h, l) = (rate(hark), rate(lt));
         let ratio = h.median / l.median;
         println!(
-            "  {transport:?}: hark {h} MB/s ({:.2} CPU s/GB), libtorrent {l} MB/s ({:.2} CPU s/GB): {ratio:.2}x, goal {}",
+            "  {transport:?}: hark {h} MB/s ({:.2} CPU s/GB; seeder {:.2}, busiest thread {:.0} %), libtorrent {l} MB/s ({:.2} CPU s/GB; seeder {:.2}, busiest thread {:.0} %): {ratio:.2}x, goal {}",
             cpu(hark).median,
+            seeder(hark),
+            busiest(hark),
             cpu(lt).median,
+            seeder(lt),
+            busiest(lt),
             if ratio >= GOAL { "met" } else { "missed" }
         );
     }

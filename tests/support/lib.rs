@@ -9,6 +9,7 @@ pub mod hark_seeder;
 pub mod netns;
 pub mod pcap;
 pub mod peer_process;
+pub mod proc_cpu;
 pub mod report;
 pub mod seeder_check;
 pub mod torrent_fixture;

@@ -4,6 +4,7 @@
 //!
 //! A missing interpreter or script is a test failure with instructions, never a skip.
 
+use crate::proc_cpu::CpuTimes;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, Command, Stdio};
@@ -123,6 +124,11 @@ impl PeerProcess {
         peer.info =
             parse_info(&first).unwrap_or_else(|| peer.fail(&format!("bad first line {first:?}")));
         peer
+    }
+
+    /// The script's CPU time so far, whole and per thread; `None` once it has exited.
+    pub fn cpu_times(&self) -> Option<CpuTimes> {
+        CpuTimes::of(self.child.id())
     }
 
     /// Waits up to `timeout` for a line matching `wanted` and returns it; fails the test
