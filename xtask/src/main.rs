@@ -99,6 +99,9 @@ enum Task {
     },
 }
 
+/// Debian packages of the peers the benches run beside hark (installed when missing).
+const BENCH_PEERS: &[&str] = &["python3-libtorrent"];
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.task {
@@ -121,6 +124,12 @@ fn main() -> ExitCode {
             util::run(cmd)
         }
         Task::LedbatBed { args } => {
+            // `--reference` runs libtorrent's uTP beside hark's.
+            if args.iter().any(|arg| arg == "--reference") {
+                if let Err(err) = util::ensure_debian_packages(BENCH_PEERS) {
+                    return report_failure(err);
+                }
+            }
             let mut cmd = util::cargo_bench("hark-suite", "ledbat_bed");
             cmd.arg("--").args(&args);
             util::run(cmd)
@@ -139,6 +148,10 @@ fn main() -> ExitCode {
             criterion: false,
             args,
         } => {
+            // The transfer report and bench (a) run libtorrent as a peer.
+            if let Err(err) = util::ensure_debian_packages(BENCH_PEERS) {
+                return report_failure(err);
+            }
             let mut cmd = util::cargo_bench("hark-suite", "transfer_report");
             cmd.arg("--").args(&args);
             let report = util::run(cmd);
@@ -194,9 +207,12 @@ fn main() -> ExitCode {
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
-        Err(message) => {
-            eprintln!("xtask: {message}");
-            ExitCode::FAILURE
-        }
+        Err(message) => report_failure(message),
     }
+}
+
+/// Prints why a task failed; the exit code that says it did.
+fn report_failure(message: String) -> ExitCode {
+    eprintln!("xtask: {message}");
+    ExitCode::FAILURE
 }
