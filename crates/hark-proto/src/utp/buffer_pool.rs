@@ -50,6 +50,7 @@ impl BufferPool {
     }
 
     /// An empty packet buffer with room for at least `capacity` bytes.
+    #[inline]
     pub(crate) fn take_packet(&mut self, capacity: usize) -> Vec<u8> {
         match self.packets.pop() {
             Some(mut buf) => {
@@ -62,6 +63,7 @@ impl BufferPool {
     }
 
     /// Gives a packet buffer back.
+    #[inline]
     pub(crate) fn give_packet(&mut self, mut buf: Vec<u8>) {
         let size = buf.capacity();
         if size == 0 || self.free_bytes + size > self.limit {

@@ -157,7 +157,8 @@ impl RecvBuffer {
         }
         self.reserve(data.len(), pool);
         let cap = self.ring.len();
-        let tail = (self.head + self.len) % cap;
+        // Rings are powers of two.
+        let tail = (self.head + self.len) & (cap - 1);
         let first = data.len().min(cap - tail);
         self.ring[tail..tail + first].copy_from_slice(&data[..first]);
         self.ring[..data.len() - first].copy_from_slice(&data[first..]);
@@ -226,7 +227,7 @@ impl RecvBuffer {
             self.eof |= slot.fin;
             self.ack_nr = self.ack_nr.wrapping_add(1);
         }
-        if self.held_count == 0 {
+        if self.held_count == 0 && self.held.capacity() > 0 {
             // Nothing held: the slot table's storage goes too.
             self.held = VecDeque::new();
         }
@@ -275,7 +276,7 @@ impl RecvBuffer {
         if n == 0 {
             return 0;
         }
-        self.head = (self.head + n) % self.ring.len();
+        self.head = (self.head + n) & (self.ring.len() - 1);
         self.len -= n;
         if self.len == 0 {
             self.head = 0;

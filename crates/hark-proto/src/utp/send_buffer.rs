@@ -398,11 +398,13 @@ impl SendBuffer {
         let mut ambiguous = false;
         let mut youngest: Option<Instant> = None;
         while seq_less(self.first_seq, through) {
-            let seq = self.first_seq;
-            self.leave_flight(seq);
             let Some(slot) = self.slots.pop_front() else {
                 break;
             };
+            if slot.in_flight {
+                self.in_flight_bytes -= slot.payload.len();
+                self.in_flight_packets -= 1;
+            }
             if !slot.sacked {
                 out.packets += 1;
                 out.bytes += slot.payload.len();
@@ -416,7 +418,7 @@ impl SendBuffer {
             out.fin_acked |= slot.kind == SlotKind::Fin;
             self.buffered_bytes -= slot.payload.len();
             pool.give_packet(slot.payload);
-            self.first_seq = seq.wrapping_add(1);
+            self.first_seq = self.first_seq.wrapping_add(1);
         }
         if self.slots.is_empty() && self.slots.capacity() > 0 {
             // Everything acknowledged: the queues' storage goes back too.
