@@ -72,3 +72,4 @@ pub use event::Event;
 pub use fast::allowed_fast_set;
 pub use pieces::{BitfieldError, PieceSet, ShapeError, TorrentShape};
 pub use session::PeerSession;
+pub(crate) use session::copy_into;

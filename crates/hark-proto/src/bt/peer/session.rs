@@ -301,15 +301,8 @@ impl PeerSession {
     /// queued). The caller must deliver all of them, in order, before the next call's
     /// (the signature of hark-reactor's `StreamCore::poll_transmit`).
     #[must_use]
-    pub fn poll_transmit(&mut self, _now: Instant, buf: &mut [u8]) -> usize {
-        let n = buf.len().min(self.out.len());
-        // Whole slices of the ring, not byte by byte (this moves every byte we send).
-        let (front, back) = self.out.as_slices();
-        let first = n.min(front.len());
-        buf[..first].copy_from_slice(&front[..first]);
-        buf[first..n].copy_from_slice(&back[..n - first]);
-        self.out.drain(..n);
-        n
+    pub fn poll_transmit(&mut self, now: Instant, buf: &mut [u8]) -> usize {
+        self.poll_transmit_with(now, copy_into(buf))
     }
 
     /// Hands the queued bytes to `write` in order, as one or two slices, without copying
@@ -1083,5 +1076,17 @@ impl PeerSession {
         } else {
             self.end(PeerError::UnexpectedReject(request));
         }
+    }
+}
+
+/// A sink for `poll_transmit_with` that copies what it is handed into `buf`, whole slices
+/// at a time, as far as `buf` has room.
+pub(crate) fn copy_into(buf: &mut [u8]) -> impl FnMut(&[u8]) -> usize + '_ {
+    let mut filled = 0;
+    move |bytes: &[u8]| {
+        let n = bytes.len().min(buf.len() - filled);
+        buf[filled..filled + n].copy_from_slice(&bytes[..n]);
+        filled += n;
+        n
     }
 }

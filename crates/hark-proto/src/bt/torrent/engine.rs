@@ -14,7 +14,7 @@ use super::disk::{DiskError, DiskJob, JobId};
 use super::event::{Event, PeerHandle};
 use super::storage::{FileSlice, Storage};
 use super::{AddPeerError, TorrentError};
-use crate::bt::peer::{self, BLOCK_LEN, PeerSession, PieceSet, TorrentShape};
+use crate::bt::peer::{self, BLOCK_LEN, PeerSession, PieceSet, TorrentShape, copy_into};
 use crate::bt::picker::{PeerKey, PiecePicker};
 
 /// The picker's name for a peer (or web seed) handle. [`Torrent::add_peer`] hands out no
@@ -259,16 +259,7 @@ impl Torrent {
     /// [`PeerSession::poll_transmit`]); 0 when there is nothing (or no such peer).
     #[must_use]
     pub fn poll_peer_transmit(&mut self, now: Instant, peer: PeerHandle, buf: &mut [u8]) -> usize {
-        let Some(slot) = self.peers.get_mut(&peer) else {
-            return 0;
-        };
-        let n = slot.session.poll_transmit(now, buf);
-        if n > 0 {
-            // Room in the send buffer: send blocks and serve requests that waited for it.
-            self.flush_blocked(now, peer);
-            self.retry_deferred(now);
-        }
-        n
+        self.poll_peer_transmit_with(now, peer, copy_into(buf))
     }
 
     /// Like [`Torrent::poll_peer_transmit`], handing the peer's queued bytes to `write`
