@@ -79,10 +79,17 @@ fn parse_args() -> Result<Args, String> {
 struct Run {
     mb_per_s: f64,
     cpu_per_gb: f64,
-    /// The seeder's CPU seconds per GB, from the downloader's start until it finished.
-    seeder_cpu_per_gb: f64,
-    /// The share of that time the seeder's busiest thread was on a CPU (1.0: saturated).
-    seeder_busiest_thread: f64,
+    seeder: SeederLoad,
+}
+
+/// What serving one download cost the seeder, from the downloader's start until it
+/// finished.
+#[derive(Debug, Clone, Copy)]
+struct SeederLoad {
+    /// CPU seconds per GB, every thread.
+    cpu_per_gb: f64,
+    /// The share of the time its busiest thread was on a CPU (1.0: saturated).
+    busiest_thread: f64,
 }
 
 impl Run {
@@ -110,12 +117,14 @@ impl Seeder {
         SeederSample(times, Instant::now())
     }
 
-    /// Fills in `run`'s seeder figures from a sample taken before the download.
-    fn account(&self, before: &SeederSample, bytes: u64, run: &mut Run) {
+    /// Its load since `before`, serving `bytes`.
+    fn load_since(&self, before: &SeederSample, bytes: u64) -> SeederLoad {
         let after = self.sample();
         let (cpu, busiest) = after.0.since(&before.0);
-        run.seeder_cpu_per_gb = cpu / (bytes as f64 / 1e9);
-        run.seeder_busiest_thread = busiest / after.1.duration_since(before.1).as_secs_f64();
+        SeederLoad {
+            cpu_per_gb: cpu / (bytes as f64 / 1e9),
+            busiest_thread: busiest / after.1.duration_since(before.1).as_secs_f64(),
+        }
     }
 }
 
@@ -134,15 +143,13 @@ fn hark_run(torrent: &BigTorrent, dir: &Path, seeder: &Seeder, transport: Transp
         Duration::from_secs(600),
     )
     .unwrap_or_else(|error| panic!("hark over {transport:?}: {error}"));
-    let mut run = Run {
+    let seeder = seeder.load_since(&before, torrent.len);
+    check(torrent, &out);
+    Run {
         mb_per_s: download.mb_per_s(),
         cpu_per_gb: download.cpu_seconds / (download.bytes as f64 / 1e9),
-        seeder_cpu_per_gb: 0.0,
-        seeder_busiest_thread: 0.0,
-    };
-    seeder.account(&before, torrent.len, &mut run);
-    check(torrent, &out);
-    run
+        seeder,
+    }
 }
 
 fn libtorrent_run(torrent: &BigTorrent, dir: &Path, seeder: &Seeder, transport: Transport) -> Run {
@@ -160,18 +167,17 @@ fn libtorrent_run(torrent: &BigTorrent, dir: &Path, seeder: &Seeder, transport: 
     let started = Instant::now();
     libtorrent::wait_complete(&mut peer, Duration::from_secs(600));
     let seconds = started.elapsed().as_secs_f64();
+    // Before the downloader is stopped, which may take seconds of the seeder's idle time.
+    let seeder = seeder.load_since(&before, torrent.len);
     // Its data is checked below; dials that fail (the seeder passes on, by peer exchange,
     // the addresses of earlier downloaders that are gone) do not matter.
     drop(peer);
-    let mut run = Run {
+    check(torrent, &out);
+    Run {
         mb_per_s: torrent.len as f64 / seconds / 1e6,
         cpu_per_gb: (children_cpu() - cpu_before) / (torrent.len as f64 / 1e9),
-        seeder_cpu_per_gb: 0.0,
-        seeder_busiest_thread: 0.0,
-    };
-    seeder.account(&before, torrent.len, &mut run);
-    check(torrent, &out);
-    run
+        seeder,
+    }
 }
 
 /// Verifies a download byte for byte, then deletes it.
@@ -242,9 +248,9 @@ fn main() {
                     run.mb_per_s,
                     run.cpu_per_gb,
                     run.cores(run.cpu_per_gb),
-                    run.seeder_cpu_per_gb,
-                    run.cores(run.seeder_cpu_per_gb),
-                    run.seeder_busiest_thread * 100.0,
+                    run.seeder.cpu_per_gb,
+                    run.cores(run.seeder.cpu_per_gb),
+                    run.seeder.busiest_thread * 100.0,
                 );
                 let (hark, lt) = &mut runs[i];
                 if is_hark { hark } else { lt }.push(run);
@@ -259,19 +265,11 @@ fn main() {
     for (transport, (hark, lt)) in args.transports.iter().zip(&runs) {
         let rate = |runs: &[Run]| Spread::of(&runs.iter().map(|r| r.mb_per_s).collect::<Vec<_>>());
         let cpu = |runs: &[Run]| Spread::of(&runs.iter().map(|r| r.cpu_per_gb).collect::<Vec<_>>());
-        let seeder = |runs: &[Run]| {
-            Spread::of(&runs.iter().map(|r| r.seeder_cpu_per_gb).collect::<Vec<_>>()).median
+        let median = |runs: &[Run], of: fn(&Run) -> f64| {
+            Spread::of(&runs.iter().map(of).collect::<Vec<_>>()).median
         };
-        let busiest = |runs: &[Run]| {
-            Spread::of(
-                &runs
-                    .iter()
-                    .map(|r| r.seeder_busiest_thread)
-                    .collect::<Vec<_>>(),
-            )
-            .median
-                * 100.0
-        };
+        let seeder = |runs: &[Run]| median(runs, |r| r.seeder.cpu_per_gb);
+        let busiest = |runs: &[Run]| median(runs, |r| r.seeder.busiest_thread) * 100.0;
         let (h, l) = (rate(hark), rate(lt));
         let ratio = h.median / l.median;
         println!(

@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 
 /// User + system CPU seconds of a process, whole and per live thread.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct CpuTimes {
     /// Every thread's, the exited ones included.
     pub process: f64,
@@ -68,9 +68,8 @@ mod tests {
         use std::sync::mpsc;
         let pid = std::process::id();
         let before = CpuTimes::of(pid).expect("read this process's stat");
-        let (spun, release) = (mpsc::channel(), mpsc::channel::<()>());
-        let (spun_tx, spun_rx) = spun;
-        let (release_tx, release_rx) = release;
+        let (spun_tx, spun_rx) = mpsc::channel();
+        let (release_tx, release_rx) = mpsc::channel::<()>();
         let spinner = std::thread::spawn(move || {
             // Spin until this thread has used 0.2 s of CPU by its own count, however
             // loaded the machine is, then stay alive until the sample is taken.
