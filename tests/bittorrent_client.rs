@@ -14,6 +14,7 @@ use hark::bittorrent::{
 };
 use hark::events::{Direction, Protocol, Verdict};
 use hark::ipfilter::{IpFilter, Rule};
+use hark::utp::EndpointConfig;
 use hark_suite::bt_client::loopback_client;
 use hark_suite::peer_process::unique_dir;
 use hark_suite::torrent_fixture::{Fixture, NAME};
@@ -155,6 +156,29 @@ fn hark_to_hark_over_tcp() {
 #[test]
 fn hark_to_hark_over_utp() {
     seed_and_download(Transports::UtpOnly);
+}
+
+#[test]
+fn hark_to_hark_over_utp_with_9000_byte_datagrams() {
+    // Longer uTP packets than the reactor's default 2048-byte send slots: the client's
+    // socket must make room for them (they once stalled the download instead).
+    let seed_dir = scratch("seed-jumbo");
+    let leech_dir = scratch("leech-jumbo");
+    let torrent = fixture(&seed_dir);
+    let jumbo = || {
+        let mut utp = EndpointConfig::default();
+        utp.connection.udp_mtu_v4 = 9000;
+        loopback_client(Transports::UtpOnly).utp_config(utp)
+    };
+    let seeder = jumbo().build().unwrap();
+    seed(&seeder, &torrent, &seed_dir);
+    let seeder_addr = seeder.local_addr(Protocol::Udp4).unwrap();
+    let leecher = jumbo().build().unwrap();
+    let downloading = leech(&leecher, &torrent, &leech_dir, seeder_addr);
+    let status = wait_finished(&leecher, downloading);
+    assert_eq!(status.bytes_done, status.total_bytes);
+    assert_same_files(&seed_dir, &leech_dir);
+    remove_dirs(&[&seed_dir, &leech_dir]);
 }
 
 fn block_loopback_client() -> IpFilter {

@@ -14,7 +14,9 @@
 //! Printed: the median rate of `--rounds` (default 3) rounds with the lowest and highest,
 //! the CPU seconds per GB both clients used (process CPU time, every thread), and the
 //! ratio of the uTP median to the goal of 1 GB/s. Options: `--bytes N`,
-//! `--piece-length N`, `--rounds N`, `--utp-buffer N`, `--timeout SECONDS` (per download,
+//! `--piece-length N`, `--rounds N`, `--utp-buffer N`, `--utp-mtu N` (the uTP packets'
+//! UDP payload, default 1402 as libutp's; loopback carries up to 65,507),
+//! `--timeout SECONDS` (per download,
 //! default 300), `--only utp|tcp`, `--warmup N` (unmeasured uTP downloads first, default 1:
 //! the first pages a VM's guest touches can cost far more than later ones).
 
@@ -39,6 +41,7 @@ struct Args {
     piece_length: u64,
     rounds: usize,
     utp_buffer: usize,
+    utp_mtu: u16,
     timeout: Duration,
     only: Option<Via>,
     warmup: usize,
@@ -50,6 +53,7 @@ fn parse_args() -> Result<Args, String> {
         piece_length: 1 << 20,
         rounds: 3,
         utp_buffer: 4 << 20,
+        utp_mtu: hark::utp::DEFAULT_UDP_MTU_V4,
         timeout: Duration::from_secs(300),
         only: None,
         warmup: 1,
@@ -69,6 +73,13 @@ fn parse_args() -> Result<Args, String> {
             "--rounds" => args.rounds = number("--rounds", value("--rounds")?)? as usize,
             "--utp-buffer" => {
                 args.utp_buffer = number("--utp-buffer", value("--utp-buffer")?)? as usize
+            }
+            "--utp-mtu" => {
+                let mtu = number("--utp-mtu", value("--utp-mtu")?)?;
+                args.utp_mtu = u16::try_from(mtu)
+                    .ok()
+                    .filter(|m| (600..=65_507).contains(m))
+                    .ok_or("--utp-mtu must be 600 to 65507")?;
             }
             "--timeout" => {
                 args.timeout = Duration::from_secs(number("--timeout", value("--timeout")?)?)
@@ -119,14 +130,15 @@ fn run(args: &Args) -> Result<(), String> {
     let seed_dir = dir.0.join("seed");
     let torrent = data::create(&seed_dir, args.bytes, args.piece_length)
         .map_err(|e| format!("writing the torrent's data: {e}"))?;
-    let seeder = round::Seeder::start(&torrent, &seed_dir, args.utp_buffer)?;
+    let seeder = round::Seeder::start(&torrent, &seed_dir, args.utp_buffer, args.utp_mtu)?;
     println!(
         "hark seeding to hark on loopback: {} bytes in {} pieces of {} bytes, 3 files, data in page cache; \
-         uTP with {} KiB connection buffers and 4 MiB UDP socket buffers; medians of {} interleaved rounds [lowest-highest]",
+         uTP with {} KiB connection buffers, {}-byte packets and 4 MiB UDP socket buffers; medians of {} interleaved rounds [lowest-highest]",
         args.bytes,
         args.bytes.div_ceil(args.piece_length),
         args.piece_length,
         args.utp_buffer / 1024,
+        args.utp_mtu,
         args.rounds
     );
     let vias: Vec<Via> = match args.only {

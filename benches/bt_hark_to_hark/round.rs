@@ -51,12 +51,14 @@ impl Sample {
     }
 }
 
-/// A loopback client, uTP connections with `utp_buffer`-byte buffers and window.
-fn client(transports: Transports, utp_buffer: usize) -> ClientBuilder {
+/// A loopback client, uTP connections with `utp_buffer`-byte buffers and window and
+/// packets of up to `utp_mtu` bytes.
+fn client(transports: Transports, utp_buffer: usize, utp_mtu: u16) -> ClientBuilder {
     let mut utp = EndpointConfig::default();
     utp.connection.send_buffer = utp_buffer;
     utp.connection.recv_buffer = utp_buffer;
     utp.connection.max_window = utp_buffer;
+    utp.connection.udp_mtu_v4 = utp_mtu;
     Client::builder()
         .ipv4(Some(Ipv4Addr::LOCALHOST))
         .ipv6(None)
@@ -72,8 +74,13 @@ pub struct Seeder {
 
 impl Seeder {
     /// Starts seeding `torrent` from `dir` (its data is checked first).
-    pub fn start(torrent: &[u8], dir: &Path, utp_buffer: usize) -> Result<Seeder, String> {
-        let client = client(Transports::UtpFirst, utp_buffer)
+    pub fn start(
+        torrent: &[u8],
+        dir: &Path,
+        utp_buffer: usize,
+        utp_mtu: u16,
+    ) -> Result<Seeder, String> {
+        let client = client(Transports::UtpFirst, utp_buffer, utp_mtu)
             .build()
             .map_err(|e| format!("seeder: {e}"))?;
         let add = AddTorrent::from_bytes(torrent, dir).map_err(|e| format!("seeder: {e}"))?;
@@ -106,7 +113,7 @@ impl Seeder {
             .local_addr(protocol)
             .ok_or("the seeder does not listen")?;
         let (done_tx, done_rx) = mpsc::sync_channel(1);
-        let downloader = client(transports, args.utp_buffer)
+        let downloader = client(transports, args.utp_buffer, args.utp_mtu)
             .on_torrent_finished(move |_, _, _| {
                 let _ = done_tx.try_send(Instant::now());
             })

@@ -57,10 +57,19 @@ pub trait DatagramEndpoint {
     /// The time from [`poll_timeout`](Self::poll_timeout) has come (or a spurious call).
     fn handle_timeout(&mut self, now: Instant);
 
-    /// Writes the next outgoing datagram into `buf` (at least the reactor's
-    /// `max_datagram_size` bytes long) and describes it, or returns `None` when idle.
-    /// A `Transmit` longer than `buf` is dropped and counted as a send error.
+    /// Writes the next outgoing datagram into `buf` (at least the larger of the reactor's
+    /// `max_datagram_size` and this core's [`max_datagram_size`](Self::max_datagram_size)
+    /// bytes long) and describes it, or returns `None` when idle. A `Transmit` longer
+    /// than `buf` is dropped and counted as a send error.
     fn poll_transmit(&mut self, now: Instant, buf: &mut [u8]) -> Option<Transmit>;
+
+    /// The longest datagram this core writes. The socket's send slots grow to hold it
+    /// when the core is added, so a core configured for larger datagrams than the
+    /// reactor's `max_datagram_size` (a uTP MTU above 2048 bytes, say) still gets a
+    /// buffer it can write into. The default, 0, asks for nothing beyond the reactor's.
+    fn max_datagram_size(&self) -> usize {
+        0
+    }
 
     /// When `handle_timeout` should next be called; `None` for no timer.
     fn poll_timeout(&self) -> Option<Instant>;

@@ -26,8 +26,9 @@ const SEND_ROUNDS_PER_FLUSH: usize = 16;
 const ICMP_ROUNDS_PER_TURN: usize = 4;
 /// Datagrams the send queue holds.
 const SEND_QUEUE_DATAGRAMS: usize = 256;
-/// Bytes per send-queue slot: above any MTU the core uses (probes stop at 1472).
-const SEND_SLOT_SIZE: usize = 2048;
+/// Bytes per send-queue slot at least; more when the endpoint's configuration allows
+/// longer datagrams ([`ConnectionConfig::largest_datagram`](hark_proto::utp::ConnectionConfig::largest_datagram)).
+const MIN_SEND_SLOT_SIZE: usize = 2048;
 
 /// The batch socket, given to tokio's reactor by its file descriptor.
 pub(crate) struct Fd(pub(crate) BatchSocket);
@@ -60,12 +61,19 @@ pub(crate) struct Driver {
 impl Driver {
     pub(crate) fn new(shared: Arc<Shared>, io: AsyncFd<Fd>) -> Driver {
         let recv = io.get_ref().0.recv_buffers();
+        let largest = shared
+            .lock()
+            .endpoint
+            .config()
+            .connection
+            .largest_datagram();
+        let slot_size = MIN_SEND_SLOT_SIZE.max(usize::from(largest));
         Driver {
             errors: error_ready(&shared),
             shared,
             io,
             recv,
-            queue: SendQueue::new(SEND_QUEUE_DATAGRAMS, SEND_SLOT_SIZE),
+            queue: SendQueue::new(SEND_QUEUE_DATAGRAMS, slot_size),
             sleep: Box::pin(tokio::time::sleep_until(tokio::time::Instant::now())),
             armed: None,
         }

@@ -451,3 +451,44 @@ async fn streams_run_over_ipv6_and_a_closed_v6_port_fails_fast() {
     );
     assert!(started.elapsed() < Duration::from_millis(900));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn nine_thousand_byte_datagrams_go_out_whole() {
+    // Longer than the driver's smallest send slot (2048 bytes): the slots must grow to the
+    // configured MTU (such packets once never left, and the stream stalled).
+    const LEN: usize = 2 << 20;
+    let options = UtpOptions {
+        udp_mtu_v4: 9000,
+        ..UtpOptions::default()
+    };
+    let server = UtpSocket::bind_with(loopback(), options.clone())
+        .await
+        .unwrap();
+    let client = UtpSocket::bind_with(loopback(), options).await.unwrap();
+    let addr = server.local_addr();
+    let data = pattern(LEN, 0x9000);
+    let receiver = tokio::spawn(async move {
+        let (mut stream, _) = server.accept().await.unwrap();
+        let mut sink = Vec::with_capacity(LEN);
+        stream.read_to_end(&mut sink).await.unwrap();
+        sink
+    });
+    let mut stream = client.connect(addr).await.unwrap();
+    tokio::time::timeout(Duration::from_secs(60), async {
+        stream.write_all(&data).await.unwrap();
+        stream.shutdown().await.unwrap();
+    })
+    .await
+    .expect("the data is sent");
+    let sink = tokio::time::timeout(Duration::from_secs(60), receiver)
+        .await
+        .expect("the transfer finishes")
+        .unwrap();
+    assert!(sink == data, "received bytes differ from the sent ones");
+    let stats = stream.stats();
+    assert!(
+        stats.packets_sent < (LEN / 2048) as u64,
+        "{} packets for {LEN} bytes: not 9000-byte packets",
+        stats.packets_sent
+    );
+}

@@ -909,3 +909,62 @@ fn the_hubs_overhead_events_sum_the_per_packet_callbacks() {
     // Connect, data headers and ACKs at least: the sums cover more than one kind.
     assert!(events.len() >= 3, "{events:?}");
 }
+
+/// Sends `data` from a client reactor whose packets are as long as `client_mtu` allows
+/// (its configuration's `udp_mtu_v4`) or as its get_udp_mtu callback answers; returns the
+/// bytes the server read and the datagrams it received.
+fn transfer_with_mtu(data: &[u8], client_mtu: u16, answer: Option<u16>) -> (Vec<u8>, u64) {
+    let (received_tx, received_rx) = mpsc::channel();
+    let server = UtpReactor::bind_range(
+        UtpContext::builder()
+            .endpoint_config(quick_config())
+            .callbacks(receiving_callbacks(&Log::default(), received_tx)),
+        LOCALHOST,
+        [0],
+    )
+    .unwrap();
+    let mut config = quick_config();
+    config.connection.udp_mtu_v4 = client_mtu;
+    let mut callbacks = sending_callbacks(data.to_vec(), &Log::default(), mpsc::channel().0);
+    if let Some(answer) = answer {
+        callbacks = callbacks.get_udp_mtu(move |_, _| answer);
+    }
+    let client = UtpReactor::bind_range(
+        UtpContext::builder()
+            .endpoint_config(config)
+            .callbacks(callbacks),
+        LOCALHOST,
+        [0],
+    )
+    .unwrap();
+    client.remote().connect(server.local_addr()).unwrap();
+    let received = received_rx
+        .recv_timeout(WAIT)
+        .expect("the server's socket was destroyed");
+    let datagrams = server.stop().unwrap().context_stats().datagrams;
+    drop(client);
+    (received, datagrams)
+}
+
+#[test]
+fn datagrams_longer_than_the_reactors_default_slots_are_sent_whole() {
+    let data = pattern(600_000);
+    // The reactor's send slots are 2048 bytes unless a core asks for more: a context
+    // configured for 9000-byte datagrams must get them (it once stalled instead).
+    let (received, datagrams) = transfer_with_mtu(&data, 9000, None);
+    assert!(received == data, "received bytes differ from the sent ones");
+    assert!(
+        datagrams < (data.len() / 2048) as u64,
+        "{datagrams} datagrams for {} bytes: not 9000-byte packets",
+        data.len()
+    );
+    // A get_udp_mtu answer beyond what the configuration allows is capped at 2048 bytes.
+    let (received, datagrams) = transfer_with_mtu(&data, 1402, Some(60_000));
+    assert!(received == data, "received bytes differ from the sent ones");
+    let at_2048 = data.len().div_ceil(2048 - 20) as u64;
+    assert!(
+        (at_2048..at_2048 + 20).contains(&datagrams),
+        "{datagrams} datagrams for {} bytes: not capped 2048-byte packets",
+        data.len()
+    );
+}

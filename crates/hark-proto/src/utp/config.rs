@@ -207,6 +207,19 @@ impl ConnectionConfig {
         }
     }
 
+    /// The longest UDP payload a connection with this configuration sends, towards any
+    /// peer: the larger `udp_mtu_*`, or the larger probe ceiling when `mtu_probing` is on.
+    /// A driver's send buffers must hold at least this many bytes.
+    pub fn largest_datagram(&self) -> u16 {
+        let mtu = self.udp_mtu_v4.max(self.udp_mtu_v6);
+        if self.mtu_probing {
+            mtu.max(self.probe_mtu_ceiling_v4)
+                .max(self.probe_mtu_ceiling_v6)
+        } else {
+            mtu
+        }
+    }
+
     /// IP + UDP header bytes towards `remote` (libutp's get_udp_overhead).
     pub fn udp_overhead(remote: SocketAddr) -> u16 {
         if remote.is_ipv4() {

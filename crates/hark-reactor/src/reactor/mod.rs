@@ -64,7 +64,9 @@ pub struct ReactorConfig {
     pub command_capacity: usize,
     /// Outgoing datagrams buffered per UDP socket before its cores are no longer polled.
     pub send_queue_capacity: usize,
-    /// The buffer size handed to [`DatagramEndpoint::poll_transmit`].
+    /// The buffer size handed to [`DatagramEndpoint::poll_transmit`], at least: a socket
+    /// whose core asks for longer datagrams ([`DatagramEndpoint::max_datagram_size`]) gets
+    /// send slots that long.
     pub max_datagram_size: usize,
     /// Readiness events taken per poll.
     pub events_capacity: usize,

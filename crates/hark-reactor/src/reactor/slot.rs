@@ -83,7 +83,10 @@ impl Slot {
     ) -> Self {
         Slot {
             recv: socket.recv_buffers(),
-            queue: SendQueue::new(queue_capacity, max_datagram_size),
+            queue: SendQueue::new(
+                queue_capacity,
+                max_datagram_size.max(core.max_datagram_size()),
+            ),
             socket,
             cores: vec![Some(CoreSlot {
                 core,
@@ -117,6 +120,7 @@ impl Slot {
             self.core_generations.push(0);
         }
         let generation = self.core_generations[index];
+        self.queue.grow_slots(core.max_datagram_size());
         self.cores[index] = Some(CoreSlot {
             core,
             generation,

@@ -83,6 +83,29 @@ impl SendQueue {
         self.slot_size
     }
 
+    /// Makes every slot at least `slot_size` bytes long, keeping the queued datagrams in
+    /// order. Does nothing when the slots are already that long.
+    pub fn grow_slots(&mut self, slot_size: usize) {
+        if slot_size <= self.slot_size {
+            return;
+        }
+        let capacity = self.entries.len();
+        let mut arena = vec![0; capacity * slot_size].into_boxed_slice();
+        let mut entries = self.entries.clone();
+        for i in 0..self.len {
+            let from = (self.head + i) % capacity;
+            let entry = self.entries[from];
+            let src = from * self.slot_size;
+            arena[i * slot_size..i * slot_size + entry.len]
+                .copy_from_slice(&self.arena[src..src + entry.len]);
+            entries[i] = entry;
+        }
+        self.arena = arena;
+        self.entries = entries;
+        self.slot_size = slot_size;
+        self.head = 0;
+    }
+
     /// Copies `data` into the queue.
     pub fn push(
         &mut self,
@@ -188,6 +211,42 @@ mod tests {
         assert_eq!((e.destination, e.len, e.dont_fragment), (addr(2), 8, true));
         assert_eq!(q.len(), 2);
         assert!(q.get(2).is_none());
+    }
+
+    #[test]
+    fn growing_the_slots_keeps_queued_datagrams_in_order() {
+        let mut q = SendQueue::new(3, 4);
+        q.push(addr(1), &[1; 4], false).unwrap();
+        q.push(addr(2), &[2; 3], true).unwrap();
+        q.pop_front(1);
+        q.push(addr(3), &[3; 2], false).unwrap();
+        q.push(addr(4), &[4; 1], false).unwrap(); // wrapped to the first slot
+        q.grow_slots(2); // smaller: nothing changes
+        assert_eq!(q.slot_size(), 4);
+        q.grow_slots(16);
+        assert_eq!((q.slot_size(), q.len(), q.capacity()), (16, 3, 3));
+        let queued: Vec<_> = (0..3)
+            .map(|i| {
+                let (e, at) = q.get(i).unwrap();
+                (
+                    e.destination,
+                    e.dont_fragment,
+                    q.arena[at..at + e.len].to_vec(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            queued,
+            [
+                (addr(2), true, vec![2; 3]),
+                (addr(3), false, vec![3; 2]),
+                (addr(4), false, vec![4; 1]),
+            ]
+        );
+        assert_eq!(q.push(addr(5), &[5; 16], false), Err(QueueError::Full));
+        q.pop_front(1);
+        q.push(addr(5), &[5; 16], false).unwrap();
+        assert_eq!(q.get(2).unwrap().0.len, 16);
     }
 
     #[test]

@@ -215,7 +215,9 @@ impl Callbacks {
     }
 
     /// `get_udp_mtu(sock, addr)`: the UDP payload MTU towards `addr`, asked once per new
-    /// connection. Unset: 1402 for IPv4, 1382 for IPv6 (libutp's defaults).
+    /// connection. Unset: 1402 for IPv4, 1382 for IPv6 (libutp's defaults). An answer
+    /// above [`UtpContext::datagram_limit`](super::UtpContext::datagram_limit) (2048
+    /// bytes unless the configuration allows more) is capped at it.
     #[must_use]
     pub fn get_udp_mtu(
         mut self,

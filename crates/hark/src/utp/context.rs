@@ -12,6 +12,13 @@ use hark_proto::utp::{
 };
 
 use super::callbacks::Callbacks;
+
+/// The largest answer from `get_udp_mtu` taken as it is when the context's configuration
+/// allows no larger datagram; a larger answer is capped at the configuration's
+/// [`largest_datagram`](ConnectionConfig::largest_datagram) or at this, whichever is
+/// larger (raise `udp_mtu_*` in the [`EndpointConfig`] to allow more). It keeps the
+/// reactor's send slots, sized from the configuration, long enough for every packet.
+pub const CALLBACK_MTU_LIMIT: u16 = 2048;
 use super::constants::{
     ContextOption, LogLevel, LogLevels, OverheadType, SendFlags, SocketOption, UtpErrorCode,
     UtpState,
@@ -651,6 +658,18 @@ impl UtpContext {
         self.apply_commands();
     }
 
+    /// The longest datagram this context writes: its configuration's largest datagram
+    /// (see [`ConnectionConfig::largest_datagram`]), and at least
+    /// [`CALLBACK_MTU_LIMIT`] for get_udp_mtu answers, which are capped at this. Drivers
+    /// size their send buffers by it.
+    pub fn datagram_limit(&self) -> u16 {
+        self.endpoint
+            .config()
+            .connection
+            .largest_datagram()
+            .max(CALLBACK_MTU_LIMIT)
+    }
+
     /// Asks get_udp_mtu/get_udp_overhead about a new connection and applies options.
     fn configure(&mut self, handle: ConnectionHandle, socket: UtpSocket, remote: SocketAddr) {
         if let Some(delay) = self.target_delay {
@@ -661,6 +680,8 @@ impl UtpContext {
             .get_udp_mtu
             .as_mut()
             .map(|f| f(socket, remote));
+        let limit = self.datagram_limit();
+        let mtu = mtu.map(|mtu| mtu.min(limit));
         if let Some(mtu) = mtu {
             let _ = self.endpoint.set_mtu(handle, mtu);
         }

@@ -94,7 +94,7 @@ pub use constants::{
     ContextOption, LogLevel, LogLevels, OverheadType, SendFlags, SocketOption, UtpErrorCode,
     UtpState,
 };
-pub use context::{UtpContext, UtpContextBuilder};
+pub use context::{CALLBACK_MTU_LIMIT, UtpContext, UtpContextBuilder};
 pub use error::{BuildError, OptionError, ReactorUtpError, UtpError};
 pub use handle::ContextHandle;
 pub use hark_proto::utp::{

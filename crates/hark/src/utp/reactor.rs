@@ -36,6 +36,10 @@ impl DatagramEndpoint for UtpContext {
         looks_like_utp(data)
     }
 
+    fn max_datagram_size(&self) -> usize {
+        usize::from(self.datagram_limit())
+    }
+
     fn handle_datagram(&mut self, now: Instant, from: SocketAddr, data: &[u8]) {
         self.observe(now);
         // Non-uTP datagrams are counted in the context's stats and logged at debug level.

@@ -99,6 +99,10 @@ impl DatagramEndpoint for UtpCore {
         looks_like_utp(data)
     }
 
+    fn max_datagram_size(&self) -> usize {
+        usize::from(lock(self.ctx()).datagram_limit())
+    }
+
     fn handle_datagram(&mut self, now: Instant, from: SocketAddr, data: &[u8]) {
         let mut ctx = lock(self.ctx());
         ctx.observe(now);
