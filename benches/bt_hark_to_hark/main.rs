@@ -13,7 +13,10 @@
 //!
 //! Printed: the median rate of `--rounds` (default 3) rounds with the lowest and highest,
 //! the CPU seconds per GB both clients used (process CPU time, every thread), and the
-//! ratio of the uTP median to the goal of 1 GB/s. Options: `--bytes N`,
+//! ratio of the uTP median to the goal of 1 GB/s; and, measured after every round, the
+//! floor (`floor.rs`): the CPU seconds per GB that filling the page cache, reading it
+//! back and SHA-1 cost on this machine whatever the clients' code, without moving a byte
+//! between them, against the CPU seconds per GB the cores give at 1 GB/s. Options: `--bytes N`,
 //! `--piece-length N`, `--rounds N`, `--utp-buffer N`, `--utp-mtu N` (the uTP packets'
 //! UDP payload, default 1402 as libutp's; loopback carries up to 65,507),
 //! `--timeout SECONDS` (per download,
@@ -25,6 +28,7 @@
 #[path = "../transfer_report/cpu.rs"]
 mod cpu;
 mod data;
+mod floor;
 mod round;
 
 use std::path::PathBuf;
@@ -157,6 +161,7 @@ fn run(args: &Args) -> Result<(), String> {
     }
     let mut rates = vec![Vec::new(); vias.len()];
     let mut cpu = vec![Vec::new(); vias.len()];
+    let mut floors = Vec::new();
     for n in 0..args.rounds {
         let mut order: Vec<usize> = (0..vias.len()).collect();
         if n % 2 == 1 {
@@ -178,6 +183,16 @@ fn run(args: &Args) -> Result<(), String> {
             rates[i].push(sample.mb_per_s());
             cpu[i].push(sample.cpu_per_gb());
         }
+        let floor = floor::measure(&seed_dir, &dir.0.join(format!("floor-{n}")), args.bytes)
+            .map_err(|e| format!("measuring the floor after round {n}: {e}"))?;
+        eprintln!(
+            "  round {n} floor: {:.2} CPU s/GB (page-cache fill {:.2}, read {:.2}, SHA-1 {:.2})",
+            floor.total(),
+            floor.fill,
+            floor.read,
+            floor.sha1
+        );
+        floors.push(floor);
     }
     for (i, via) in vias.iter().enumerate() {
         let rate = Spread::of(&rates[i]);
@@ -191,6 +206,21 @@ fn run(args: &Args) -> Result<(), String> {
             rate.median / GOAL_MB_PER_S
         );
     }
+    let median = |part: fn(&floor::Floor) -> f64| {
+        Spread::of(&floors.iter().map(part).collect::<Vec<_>>()).median
+    };
+    let total = Spread::of(&floors.iter().map(floor::Floor::total).collect::<Vec<_>>());
+    let cores = std::thread::available_parallelism().map_or(1, usize::from);
+    println!(
+        "  floor {:.2} CPU s/GB [{:.2}-{:.2}] without moving a byte between the clients: \
+         page-cache fill {:.2}, read {:.2}, SHA-1 {:.2} (medians); at 1 GB/s {cores} cores give {cores} CPU s/GB in all",
+        total.median,
+        total.low,
+        total.high,
+        median(|f| f.fill),
+        median(|f| f.read),
+        median(|f| f.sha1),
+    );
     drop(seeder);
     Ok(())
 }
