@@ -25,6 +25,15 @@ fn pattern(len: usize, seed: u64) -> Vec<u8> {
         .collect()
 }
 
+/// A server and a client socket on loopback, both with `options`.
+async fn socket_pair(options: UtpOptions) -> (UtpSocket, UtpSocket) {
+    let server = UtpSocket::bind_with(loopback(), options.clone())
+        .await
+        .unwrap();
+    let client = UtpSocket::bind_with(loopback(), options).await.unwrap();
+    (server, client)
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn tokio_io_copy_moves_100_mib_byte_exact() {
     const LEN: usize = 100 << 20;
@@ -93,10 +102,7 @@ async fn a_thousand_concurrent_streams_share_one_socket() {
         max_half_open: STREAMS,
         ..UtpOptions::default()
     };
-    let server = UtpSocket::bind_with(loopback(), options.clone())
-        .await
-        .unwrap();
-    let client = UtpSocket::bind_with(loopback(), options).await.unwrap();
+    let (server, client) = socket_pair(options).await;
     let addr = server.local_addr();
     let echo = tokio::spawn(async move {
         for _ in 0..STREAMS {
@@ -286,10 +292,7 @@ async fn a_peer_that_does_not_read_makes_poll_write_pend() {
         recv_buffer: BUFFER,
         ..UtpOptions::default()
     };
-    let server = UtpSocket::bind_with(loopback(), options.clone())
-        .await
-        .unwrap();
-    let client = UtpSocket::bind_with(loopback(), options).await.unwrap();
+    let (server, client) = socket_pair(options).await;
     let mut stream = client.connect(server.local_addr()).await.unwrap();
     let (_idle, _) = server.accept().await.unwrap();
     let chunk = vec![7u8; 64 * 1024];
@@ -364,10 +367,7 @@ async fn options_reach_the_core_integrity_and_mtu_included() {
         target_delay: Duration::from_millis(50),
         ..UtpOptions::default()
     };
-    let server = UtpSocket::bind_with(loopback(), options.clone())
-        .await
-        .unwrap();
-    let client = UtpSocket::bind_with(loopback(), options).await.unwrap();
+    let (server, client) = socket_pair(options).await;
     let mut stream = client.connect(server.local_addr()).await.unwrap();
     let data = pattern(500_000, 5);
     stream.write_all(&data).await.unwrap();
@@ -461,10 +461,7 @@ async fn nine_thousand_byte_datagrams_go_out_whole() {
         udp_mtu_v4: 9000,
         ..UtpOptions::default()
     };
-    let server = UtpSocket::bind_with(loopback(), options.clone())
-        .await
-        .unwrap();
-    let client = UtpSocket::bind_with(loopback(), options).await.unwrap();
+    let (server, client) = socket_pair(options).await;
     let addr = server.local_addr();
     let data = pattern(LEN, 0x9000);
     let receiver = tokio::spawn(async move {

@@ -139,6 +139,19 @@ fn sending_callbacks(data: Vec<u8>, log: &Log, done: Sender<()>) -> Callbacks {
         })
 }
 
+/// A server reactor that reads what its peers send and reports the bytes when each
+/// socket is destroyed.
+fn receiving_server(done: Sender<Vec<u8>>) -> UtpReactor {
+    UtpReactor::bind_range(
+        UtpContext::builder()
+            .endpoint_config(quick_config())
+            .callbacks(receiving_callbacks(&Log::default(), done)),
+        LOCALHOST,
+        [0],
+    )
+    .unwrap()
+}
+
 /// A reactor on `ip` whose only callback reports each socket's error code.
 fn erring_client(ip: std::net::IpAddr) -> (UtpReactor, Receiver<UtpErrorCode>) {
     let (error_tx, error_rx) = mpsc::channel();
@@ -580,14 +593,7 @@ fn held_read_bytes_stay_until_read_drained() {
 fn remote_writes_from_another_thread_are_bounded_and_ordered() {
     let data = pattern(2_000_000);
     let (received_tx, received_rx) = mpsc::channel();
-    let server = UtpReactor::bind_range(
-        UtpContext::builder()
-            .endpoint_config(quick_config())
-            .callbacks(receiving_callbacks(&Log::default(), received_tx)),
-        LOCALHOST,
-        [0],
-    )
-    .unwrap();
+    let server = receiving_server(received_tx);
     let client = UtpReactor::bind_range(
         UtpContext::builder()
             .endpoint_config(quick_config())
@@ -915,14 +921,7 @@ fn the_hubs_overhead_events_sum_the_per_packet_callbacks() {
 /// bytes the server read and the datagrams it received.
 fn transfer_with_mtu(data: &[u8], client_mtu: u16, answer: Option<u16>) -> (Vec<u8>, u64) {
     let (received_tx, received_rx) = mpsc::channel();
-    let server = UtpReactor::bind_range(
-        UtpContext::builder()
-            .endpoint_config(quick_config())
-            .callbacks(receiving_callbacks(&Log::default(), received_tx)),
-        LOCALHOST,
-        [0],
-    )
-    .unwrap();
+    let server = receiving_server(received_tx);
     let mut config = quick_config();
     config.connection.udp_mtu_v4 = client_mtu;
     let mut callbacks = sending_callbacks(data.to_vec(), &Log::default(), mpsc::channel().0);
