@@ -77,7 +77,9 @@ pub struct ConnectionConfig {
     /// target of a hundred round trips is never reached and never yielded at). `Some(15 ms)` by default;
     /// `None` keeps `target_delay` on every path.
     pub ledbat_rtt_target_floor: Option<Duration>,
-    /// UDP payload MTU for IPv4 peers (libutp's get_udp_mtu).
+    /// UDP payload MTU for IPv4 peers (libutp's get_udp_mtu). Any size up to 65,507 works
+    /// where the path carries it (loopback, jumbo frames): hark's drivers size their send
+    /// buffers by [`largest_datagram`](Self::largest_datagram).
     pub udp_mtu_v4: u16,
     /// UDP payload MTU for IPv6 peers.
     pub udp_mtu_v6: u16,

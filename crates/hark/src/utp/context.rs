@@ -12,13 +12,6 @@ use hark_proto::utp::{
 };
 
 use super::callbacks::Callbacks;
-
-/// The largest answer from `get_udp_mtu` taken as it is when the context's configuration
-/// allows no larger datagram; a larger answer is capped at the configuration's
-/// [`largest_datagram`](ConnectionConfig::largest_datagram) or at this, whichever is
-/// larger (raise `udp_mtu_*` in the [`EndpointConfig`] to allow more). It keeps the
-/// reactor's send slots, sized from the configuration, long enough for every packet.
-pub const CALLBACK_MTU_LIMIT: u16 = 2048;
 use super::constants::{
     ContextOption, LogLevel, LogLevels, OverheadType, SendFlags, SocketOption, UtpErrorCode,
     UtpState,
@@ -38,6 +31,13 @@ use crate::events::{
 };
 use crate::events::{ConnectionId, DisconnectReason};
 use crate::listen::{ListenError, bind_udp};
+
+/// The largest answer from `get_udp_mtu` taken as it is when the context's configuration
+/// allows no larger datagram; a larger answer is capped at the configuration's
+/// [`largest_datagram`](ConnectionConfig::largest_datagram) or at this, whichever is
+/// larger (raise `udp_mtu_*` in the [`EndpointConfig`] to allow more). It keeps the
+/// reactor's send slots, sized from the configuration, long enough for every packet.
+pub const CALLBACK_MTU_LIMIT: u16 = 2048;
 
 /// Builds a [`UtpContext`]: callbacks, event hub, core configuration and options.
 #[derive(Debug, Default)]
