@@ -16,12 +16,13 @@
 //! ratio of the uTP median to the goal of 1 GB/s; and, measured after every round, the
 //! floor (`floor.rs`): the CPU seconds per GB that filling the page cache, reading it
 //! back and SHA-1 cost on this machine whatever the clients' code, without moving a byte
-//! between them, against the CPU seconds per GB the cores give at 1 GB/s. Options: `--bytes N`,
-//! `--piece-length N`, `--rounds N`, `--utp-buffer N`, `--utp-mtu N` (the uTP packets'
-//! UDP payload, default 1402 as libutp's; loopback carries up to 65,507),
-//! `--timeout SECONDS` (per download,
-//! default 300), `--only utp|tcp`, `--warmup N` (unmeasured uTP downloads first, default 1:
-//! the first pages a VM's guest touches can cost far more than later ones).
+//! between them, against the CPU seconds per GB the cores give at 1 GB/s.
+//!
+//! Options: `--bytes N`, `--piece-length N`, `--rounds N`, `--utp-buffer N`,
+//! `--utp-mtu N` (the uTP packets' UDP payload, default 1402 as libutp's; loopback carries
+//! up to 65,507), `--timeout SECONDS` (per download, default 300), `--only utp|tcp`,
+//! `--warmup N` (unmeasured uTP downloads first, default 1: the first pages a VM's guest
+//! touches can cost far more than later ones).
 
 // The transfer report's process CPU clock (getrusage, every thread).
 #[allow(dead_code)]
