@@ -212,6 +212,15 @@ impl ConnectionConfig {
     /// The longest UDP payload a connection with this configuration sends, towards any
     /// peer: the larger `udp_mtu_*`, or the larger probe ceiling when `mtu_probing` is on.
     /// A driver's send buffers must hold at least this many bytes.
+    ///
+    /// ```
+    /// use hark_proto::utp::ConnectionConfig;
+    ///
+    /// let mut config = ConnectionConfig::default();
+    /// assert_eq!(config.largest_datagram(), 1402); // libutp's IPv4 default
+    /// config.udp_mtu_v4 = 9000; // a jumbo-frame LAN
+    /// assert_eq!(config.largest_datagram(), 9000);
+    /// ```
     pub fn largest_datagram(&self) -> u16 {
         let mtu = self.udp_mtu_v4.max(self.udp_mtu_v6);
         if self.mtu_probing {
