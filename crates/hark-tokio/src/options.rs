@@ -17,7 +17,9 @@ pub struct UtpOptions {
     pub target_delay: Duration,
     /// Bytes a stream may queue for sending; `poll_write` returns `Pending` beyond it.
     pub send_buffer: usize,
-    /// Receive buffer per stream: the advertised window is this minus what is unread.
+    /// Receive buffer per stream: the advertised window is this minus what is unread. At
+    /// least [`MIN_RECV_BUFFER`](hark_proto::utp::MIN_RECV_BUFFER) is used, so that a
+    /// peer's longest packet fits.
     pub recv_buffer: usize,
     /// UDP payload size towards IPv4 peers.
     pub udp_mtu_v4: u16,

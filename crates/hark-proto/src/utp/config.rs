@@ -14,12 +14,20 @@ pub const UDP_OVERHEAD_V4: u16 = 28;
 /// IP plus UDP header bytes over IPv6.
 pub const UDP_OVERHEAD_V6: u16 = 48;
 
+/// The smallest receive buffer a connection uses, whatever
+/// [`ConnectionConfig::recv_buffer`] says. A peer cuts its packets before it sends them
+/// and never splits one to fit a window, so a buffer that cannot hold its longest packet
+/// (up to 65,507 bytes of UDP payload) would never take it, and the connection would
+/// stall.
+pub const MIN_RECV_BUFFER: usize = 64 << 10;
+
 /// Options of one connection; the endpoint's copy is the default for new connections.
 #[derive(Debug, Clone)]
 pub struct ConnectionConfig {
     /// Bytes the application may queue for sending (bounds `write`).
     pub send_buffer: usize,
     /// Receive buffer, bytes: the advertised window is this minus what is held unread.
+    /// At least [`MIN_RECV_BUFFER`] is used.
     pub recv_buffer: usize,
     /// LEDBAT target queuing delay (100 ms by default, RFC 6817's upper bound): the target,
     /// or with `ledbat_rtt_target_floor` the most the path-following target may be.

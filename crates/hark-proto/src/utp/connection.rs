@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use super::buffer_pool::BufferPool;
-use super::config::ConnectionConfig;
+use super::config::{ConnectionConfig, MIN_RECV_BUFFER};
 use super::event::{ConnectionError, ConnectionState, ConnectionStats, Event, OverheadKind};
 use super::ledbat::Ledbat;
 use super::packet::{
@@ -153,7 +153,7 @@ impl Connection {
         let rtt = RttEstimator::new(config.initial_rto, config.min_rto, config.max_rto);
         let cc = Ledbat::new(config.ledbat(), mss);
         let send = SendBuffer::new(config.send_buffer, mss, first_data_seq);
-        let recv = RecvBuffer::new(config.recv_buffer, 1024, ack_nr);
+        let recv = RecvBuffer::new(config.recv_buffer.max(MIN_RECV_BUFFER), 1024, ack_nr);
         // The smallest datagram we agree to: a header and 64 bytes of payload.
         let mtu_floor = config.udp_mtu(remote).max((HEADER_LEN + 64) as u16);
         let mtu_ceiling = if config.mtu_probing {

@@ -82,8 +82,8 @@ mod timers;
 /// ICMP destination-unreachable kinds, for [`Endpoint::handle_icmp_error`].
 pub use crate::icmp::Unreachable;
 pub use config::{
-    ConnectionConfig, DEFAULT_UDP_MTU_V4, DEFAULT_UDP_MTU_V6, EndpointConfig, UDP_OVERHEAD_V4,
-    UDP_OVERHEAD_V6,
+    ConnectionConfig, DEFAULT_UDP_MTU_V4, DEFAULT_UDP_MTU_V6, EndpointConfig, MIN_RECV_BUFFER,
+    UDP_OVERHEAD_V4, UDP_OVERHEAD_V6,
 };
 pub use endpoint::{
     ConnectionHandle, ConnectionInfo, DatagramOutcome, Endpoint, EndpointStats, Incoming, Transmit,

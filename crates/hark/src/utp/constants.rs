@@ -193,7 +193,8 @@ pub enum ContextOption {
     Log(LogLevel, bool),
     /// `UTP_SNDBUF`: send buffer of connections created from now on, bytes.
     SendBuffer(usize),
-    /// `UTP_RCVBUF`: receive buffer of connections created from now on, bytes.
+    /// `UTP_RCVBUF`: receive buffer of connections created from now on, bytes (at least
+    /// [`MIN_RECV_BUFFER`](super::MIN_RECV_BUFFER), so that a peer's longest packet fits).
     ReceiveBuffer(usize),
     /// `UTP_TARGET_DELAY`: LEDBAT target delay of connections created from now on; on paths
     /// shorter than a third of it the target follows the round trip below it

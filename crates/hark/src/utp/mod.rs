@@ -99,8 +99,8 @@ pub use error::{BuildError, OptionError, ReactorUtpError, UtpError};
 pub use handle::ContextHandle;
 pub use hark_proto::utp::{
     ConnectionConfig, ConnectionError, ConnectionInfo, ConnectionStats, DEFAULT_UDP_MTU_V4,
-    DEFAULT_UDP_MTU_V6, EndpointConfig, EndpointStats, UDP_OVERHEAD_V4, UDP_OVERHEAD_V6,
-    Unreachable,
+    DEFAULT_UDP_MTU_V6, EndpointConfig, EndpointStats, MIN_RECV_BUFFER, UDP_OVERHEAD_V4,
+    UDP_OVERHEAD_V6, Unreachable,
 };
 /// The UDP socket setup of [`UtpReactor::bind_with_udp`] (re-exported from
 /// `hark-reactor`).

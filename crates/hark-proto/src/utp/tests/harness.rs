@@ -78,7 +78,7 @@ impl Pkt {
             seq_nr: self.seq,
             ack_nr: self.ack,
         };
-        let mut buf = vec![0; 2048];
+        let mut buf = vec![0; 2048 + self.payload.len()];
         let extras = Extras {
             extension_bits: self.bits,
             checksum: self.checksum,

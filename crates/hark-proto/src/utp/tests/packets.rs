@@ -6,7 +6,7 @@ use super::harness::{Harness, Pkt, TEMPLATE, WND};
 use crate::utp::packet::{CHECKSUM_OFFER, MalformedPacket, PacketType};
 use crate::utp::{
     ConnectionError, ConnectionHandle, ConnectionState, DatagramOutcome, EndpointConfig, Event,
-    WriteError,
+    MIN_RECV_BUFFER, WriteError,
 };
 
 const RECV_ID: u16 = 100;
@@ -25,7 +25,7 @@ fn initiator_with(
     peer_seq: u16,
     wnd: u32,
 ) -> (Harness, ConnectionHandle) {
-    let our_wnd = config.connection.recv_buffer as u32;
+    let our_wnd = config.connection.recv_buffer.max(MIN_RECV_BUFFER) as u32;
     let bits = config
         .connection
         .integrity_offered()
@@ -848,19 +848,12 @@ fn keepalive_then_idle_timeout() {
 
 #[test]
 fn receive_window_shrinks_with_unread_data_and_reopens_on_read() {
-    let config = EndpointConfig {
-        connection: crate::utp::ConnectionConfig {
-            recv_buffer: 4000,
-            ..Default::default()
-        },
-        ..EndpointConfig::default()
-    };
-    let (mut h, c) = initiator_with(config, SYN_SEQ, PEER_SEQ, WND);
+    let (mut h, c) = initiator_with(receive_buffer(MIN_RECV_BUFFER), SYN_SEQ, PEER_SEQ, WND);
     h.sent();
     let data = Pkt {
         conn_id: RECV_ID,
         ack: SYN_SEQ,
-        payload: vec![1; 1500],
+        payload: vec![1; 30_000],
         ..TEMPLATE
     };
     h.recv(&Pkt {
@@ -879,15 +872,43 @@ fn receive_window_shrinks_with_unread_data_and_reopens_on_read() {
     let acks = h.sent();
     assert_eq!(
         acks.last().map(|p| (p.ack, p.wnd)),
-        Some((PEER_SEQ + 1, 1000))
+        Some((PEER_SEQ + 1, (MIN_RECV_BUFFER - 60_000) as u32))
     );
     // Reading frees the buffer: a window update goes out at once.
-    let mut buf = [0u8; 4000];
-    assert_eq!(h.ep.read(c, &mut buf), Ok(3000));
+    let mut buf = vec![0u8; MIN_RECV_BUFFER];
+    assert_eq!(h.ep.read(c, &mut buf), Ok(60_000));
     assert_eq!(
         h.sent().iter().map(|p| (p.ty, p.wnd)).collect::<Vec<_>>(),
-        vec![(PacketType::State, 4000)]
+        vec![(PacketType::State, MIN_RECV_BUFFER as u32)]
     );
+}
+
+#[test]
+fn a_receive_buffer_smaller_than_a_packet_is_raised_so_the_longest_packet_fits() {
+    // One byte of buffer could never take a packet the peer cut, and the connection would
+    // stall: MIN_RECV_BUFFER is used instead.
+    let (mut h, c) = initiator_with(receive_buffer(1), SYN_SEQ, PEER_SEQ, WND);
+    h.sent();
+    h.recv(&Pkt {
+        conn_id: RECV_ID,
+        seq: PEER_SEQ,
+        ack: SYN_SEQ,
+        payload: vec![9; 65_487],
+        ..TEMPLATE
+    });
+    // Taken, not dropped: the whole packet reads back.
+    let mut buf = vec![0u8; MIN_RECV_BUFFER];
+    assert_eq!(h.ep.read(c, &mut buf), Ok(65_487));
+}
+
+fn receive_buffer(bytes: usize) -> EndpointConfig {
+    EndpointConfig {
+        connection: crate::utp::ConnectionConfig {
+            recv_buffer: bytes,
+            ..Default::default()
+        },
+        ..EndpointConfig::default()
+    }
 }
 
 #[test]
