@@ -13,6 +13,7 @@ use std::io::{Read, Write};
 use std::path::Path;
 use std::time::Duration;
 
+use hark_suite::proc_cpu::this_thread;
 use sha1::{Digest, Sha1};
 
 use crate::data::{NAME, file_sizes};
@@ -37,21 +38,6 @@ impl Floor {
     }
 }
 
-/// CPU time of the calling thread.
-fn thread_cpu() -> Duration {
-    // SAFETY: an all-zero `timespec` is a valid value of this plain C struct.
-    let mut ts: libc::timespec = unsafe { std::mem::zeroed() };
-    // SAFETY: `ts` is a live, writable `timespec`; the clock id is always valid on Linux.
-    let rc = unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &raw mut ts) };
-    if rc != 0 {
-        return Duration::ZERO;
-    }
-    Duration::new(
-        u64::try_from(ts.tv_sec).unwrap_or(0),
-        u32::try_from(ts.tv_nsec).unwrap_or(0),
-    )
-}
-
 /// Reads the `total`-byte torrent under `seed_dir/NAME`, hashes it and writes a copy under
 /// `scratch` (deleted again), timing each part on this thread's CPU clock.
 pub fn measure(seed_dir: &Path, scratch: &Path, total: u64) -> std::io::Result<Floor> {
@@ -65,15 +51,15 @@ pub fn measure(seed_dir: &Path, scratch: &Path, total: u64) -> std::io::Result<F
         let mut left = size;
         while left > 0 {
             let n = left.min(CHUNK as u64) as usize;
-            let t0 = thread_cpu();
+            let t0 = this_thread();
             source.read_exact(&mut buf[..n])?;
-            let t1 = thread_cpu();
+            let t1 = this_thread();
             hasher.update(&buf[..n]);
-            let t2 = thread_cpu();
+            let t2 = this_thread();
             for piece in buf[..n].chunks(WRITE) {
                 copy.write_all(piece)?;
             }
-            let t3 = thread_cpu();
+            let t3 = this_thread();
             read += t1 - t0;
             sha1 += t2 - t1;
             fill += t3 - t2;

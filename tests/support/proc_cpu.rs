@@ -3,6 +3,7 @@
 //! (a single network thread, say) was the limit.
 
 use std::collections::HashMap;
+use std::time::Duration;
 
 /// User + system CPU seconds of a process, whole and per live thread.
 #[derive(Debug, Clone)]
@@ -43,6 +44,21 @@ impl CpuTimes {
     }
 }
 
+/// CPU time the calling thread has used, to the nanosecond (`CLOCK_THREAD_CPUTIME_ID`).
+pub fn this_thread() -> Duration {
+    // SAFETY: an all-zero `timespec` is a valid value of this plain C struct.
+    let mut ts: libc::timespec = unsafe { std::mem::zeroed() };
+    // SAFETY: `ts` is a live, writable `timespec`; the clock id is always valid on Linux.
+    let rc = unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &raw mut ts) };
+    if rc != 0 {
+        return Duration::ZERO;
+    }
+    Duration::new(
+        u64::try_from(ts.tv_sec).unwrap_or(0),
+        u32::try_from(ts.tv_nsec).unwrap_or(0),
+    )
+}
+
 /// utime + stime of one `stat` file, in seconds.
 fn stat_seconds(path: &str) -> Option<f64> {
     let stat = std::fs::read_to_string(path).ok()?;
@@ -73,10 +89,9 @@ mod tests {
         let spinner = std::thread::spawn(move || {
             // Spin until this thread has used 0.2 s of CPU by its own count, however
             // loaded the machine is, then stay alive until the sample is taken.
-            let own = || stat_seconds("/proc/thread-self/stat").expect("own stat");
-            let start = own();
+            let start = this_thread();
             let mut x = 0u64;
-            while own() - start < 0.2 {
+            while this_thread() - start < Duration::from_millis(200) {
                 for _ in 0..100_000 {
                     x = std::hint::black_box(x.wrapping_add(1));
                 }

@@ -85,7 +85,7 @@ impl UtpOptions {
         let connection = ConnectionConfig {
             target_delay: self.target_delay,
             send_buffer: self.send_buffer.max(1),
-            recv_buffer: self.recv_buffer.max(1),
+            recv_buffer: self.recv_buffer,
             udp_mtu_v4: self.udp_mtu_v4,
             udp_mtu_v6: self.udp_mtu_v6,
             mtu_probing: self.mtu_probing,

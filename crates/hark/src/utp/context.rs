@@ -76,7 +76,7 @@ impl UtpContextBuilder {
         match option {
             ContextOption::Log(level, on) => self.log = self.log.with(level, on),
             ContextOption::SendBuffer(bytes) => connection.send_buffer = bytes.max(1),
-            ContextOption::ReceiveBuffer(bytes) => connection.recv_buffer = bytes.max(1),
+            ContextOption::ReceiveBuffer(bytes) => connection.recv_buffer = bytes,
             ContextOption::TargetDelay(delay) => connection.target_delay = delay,
         }
         self
